@@ -1,0 +1,216 @@
+"""The operators' back office for the core models.
+
+Two rules beyond Django's defaults: personal identifiers are shown masked and never editable (the resident ID
+number only ever reaches a page as its masked str()), and the import trail is read-only, because it is the
+record of what each file did to the data.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from creditloan.identifiers import mask_phone, mask_resident_id
+from creditloan.models import (
+    Application,
+    BankRecord,
+    CustomsRecord,
+    Enterprise,
+    EnterpriseMembership,
+    ImportBatch,
+    ImportFile,
+    ImportRejection,
+    PublicCreditRecord,
+    TaxRecord,
+    User,
+)
+
+# Raw cells of rejected rows that hold personal identifiers, by column name, and how to show them.
+RAW_CELL_MASKS = {"legal_representative_id": mask_resident_id}
+
+
+def masked_raw_row(raw: dict) -> dict:
+    return {
+        column: RAW_CELL_MASKS[column](value) if column in RAW_CELL_MASKS and isinstance(value, str) else value
+        for column, value in raw.items()
+    }
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "email", "role", "bank", "masked_phone", "is_staff", "is_active")
+    list_filter = ("role", "bank", *DjangoUserAdmin.list_filter)
+    list_select_related = ("bank",)
+    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Platform"), {"fields": ("role", "bank", "phone")}))
+    add_fieldsets = (*DjangoUserAdmin.add_fieldsets, (_("Platform"), {"fields": ("role", "bank", "phone")}))
+
+    @admin.display(description=_("mobile phone"), ordering="phone")
+    def masked_phone(self, user: User) -> str:
+        return mask_phone(user.phone)
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = (
+        "uscc",
+        "name",
+        "kind",
+        "region",
+        "industry",
+        "status",
+        "registered_on",
+        "legal_representative_name",
+        "legal_representative_id",
+    )
+    list_filter = ("kind", "status")
+    # A code is typed from its start (a prefix narrows to a region); a name is remembered in part.
+    search_fields = ("^uscc", "name")
+    date_hierarchy = "registered_on"
+    # The ID renders through str(), which masks it; as a form field it would be shown, and saved, masked.
+    # Provenance says which import set the values, so it changes only with an import.
+    readonly_fields = ("legal_representative_id", "import_file", "source_row")
+    show_full_result_count = False
+
+
+@admin.register(EnterpriseMembership)
+class EnterpriseMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "enterprise", "relation", "created_at")
+    list_filter = ("relation",)
+    search_fields = ("user__username", "^enterprise__uscc", "enterprise__name")
+    raw_id_fields = ("user", "enterprise")
+    list_select_related = ("user", "enterprise")
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "enterprise",
+        "applicant",
+        "amount",
+        "term_months",
+        "guarantee_mode",
+        "status",
+        "submitted_at",
+    )
+    list_filter = ("status", "guarantee_mode")
+    search_fields = ("^enterprise__uscc", "enterprise__name", "applicant__username")
+    raw_id_fields = ("enterprise", "applicant")
+    list_select_related = ("enterprise", "applicant")
+    date_hierarchy = "submitted_at"
+    show_full_result_count = False
+
+
+class CreditRecordAdmin(admin.ModelAdmin):
+    """Shared by the four record sources: each row hangs off one of many enterprises and came from an import."""
+
+    raw_id_fields = ("enterprise",)
+    list_select_related = ("enterprise",)
+    search_fields = ("^enterprise__uscc", "enterprise__name", "=source_record_id")
+    readonly_fields = ("import_file", "source_row")
+    show_full_result_count = False
+
+
+@admin.register(PublicCreditRecord)
+class PublicCreditRecordAdmin(CreditRecordAdmin):
+    list_display = ("enterprise", "kind", "severity", "authority", "decision_date", "end_date", "repaired_on")
+    list_filter = ("kind", "severity", "source")
+    date_hierarchy = "decision_date"
+
+
+@admin.register(TaxRecord)
+class TaxRecordAdmin(CreditRecordAdmin):
+    list_display = ("enterprise", "tax_year", "rating", "rated_on", "tax_paid", "declared_revenue", "arrears")
+    list_filter = ("rating", "tax_year", "source")
+    date_hierarchy = "rated_on"
+
+
+@admin.register(CustomsRecord)
+class CustomsRecordAdmin(CreditRecordAdmin):
+    list_display = ("enterprise", "year", "credit_class", "import_value", "export_value", "violations", "reported_on")
+    list_filter = ("credit_class", "year", "source")
+    date_hierarchy = "reported_on"
+
+
+@admin.register(BankRecord)
+class BankRecordAdmin(CreditRecordAdmin):
+    list_display = (
+        "enterprise",
+        "reporting_bank",
+        "as_of",
+        "outstanding_balance",
+        "credit_limit",
+        "max_overdue_days",
+        "repayments_late",
+    )
+    list_filter = ("reporting_bank", "source")
+    date_hierarchy = "as_of"
+
+
+class AuditTrailMixin:
+    """View only, for superusers too: the import trail records what happened and is not to be rewritten."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RawRowMixin:
+    @admin.display(description=_("row as read"))
+    def raw_row(self, rejection: ImportRejection) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(masked_raw_row(rejection.raw), ensure_ascii=False, indent=1))
+
+
+class ImportFileInline(AuditTrailMixin, admin.TabularInline):
+    model = ImportFile
+    fields = ("source", "name", "file_format", "rows", "created", "updated", "unchanged", "rejected")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(AuditTrailMixin, admin.ModelAdmin):
+    list_display = ("id", "status", "origin", "started_by", "started_at", "finished_at")
+    list_filter = ("status", "origin")
+    list_select_related = ("started_by",)
+    date_hierarchy = "started_at"
+    inlines = (ImportFileInline,)
+
+
+class ImportRejectionInline(AuditTrailMixin, RawRowMixin, admin.TabularInline):
+    model = ImportRejection
+    # The stored raw row would show personal data in full: raw_row shows it masked instead.
+    fields = ("row_number", "field", "reason", "raw_row")
+    readonly_fields = ("raw_row",)
+    extra = 0
+
+
+@admin.register(ImportFile)
+class ImportFileAdmin(AuditTrailMixin, admin.ModelAdmin):
+    list_display = ("name", "source", "batch", "rows", "created", "updated", "unchanged", "rejected")
+    list_filter = ("source", "file_format")
+    search_fields = ("name", "=sha256")
+    list_select_related = ("batch",)
+    inlines = (ImportRejectionInline,)
+
+
+@admin.register(ImportRejection)
+class ImportRejectionAdmin(AuditTrailMixin, RawRowMixin, admin.ModelAdmin):
+    """Every rejected row, searchable and paginated, for files with more rejections than one page can show."""
+
+    list_display = ("row_number", "file", "field", "reason")
+    list_filter = ("file__source", "field")
+    search_fields = ("reason", "=file__name")
+    list_select_related = ("file",)
+    fields = ("file", "row_number", "field", "reason", "errors", "raw_row")
+    readonly_fields = ("raw_row",)
+    show_full_result_count = False

@@ -1,0 +1,261 @@
+"""Building the demo world into the database: files through the real importer, then banks and history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+
+from creditloan.demo.catalog import BANKS, products_of
+from creditloan.demo.history import build_history
+from creditloan.demo.world import DemoWorld, build_world
+from creditloan.ingestion.services import ImportSource, Progress, records_import
+from creditloan.models import (
+    Application,
+    Enterprise,
+    EnterpriseKind,
+    EnterpriseMembership,
+    EnterpriseStatus,
+    ImportBatch,
+    MembershipRelation,
+    Role,
+    User,
+)
+from matching.models import Bank, Loan, LoanProduct, Offer
+
+logger = logging.getLogger(__name__)
+
+SOURCES = ("enterprises", "public_credit", "tax", "customs", "bank")
+DEMO_PASSWORD = "xinyidai-demo-2026"
+DEFAULT_AS_OF = dt.date(2026, 10, 31)
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    batch: ImportBatch | None
+    files: dict[str, Path]
+    banks: int
+    products: int
+    applications: int
+    offers: int
+    loans: int
+    defaults: int
+    logins: list[tuple[str, str, str]]
+
+
+def demo_world_write(
+    *, enterprises: int, seed: int, as_of: dt.date, out_dir: Path
+) -> tuple[DemoWorld, dict[str, Path]]:
+    """Build the world and write one CSV per source, in the documented import formats."""
+    world = build_world(enterprises, seed=seed, as_of=as_of)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for source in SOURCES:
+        path = out_dir / f"{source}.csv"
+        getattr(world, source).to_csv(path, index=False)
+        files[source] = path
+    return world, files
+
+
+def demo_world_generate(
+    *,
+    enterprises: int,
+    seed: int,
+    as_of: dt.date = DEFAULT_AS_OF,
+    out_dir: Path | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> DemoSummary:
+    """Write the world's files, import them as one batch, then add banks, products, history and accounts."""
+    with tempfile.TemporaryDirectory(prefix="demo-world-") as scratch:
+        world, files = demo_world_write(
+            enterprises=enterprises, seed=seed, as_of=as_of, out_dir=out_dir or Path(scratch)
+        )
+        batch = records_import(
+            files=[ImportSource(source, path) for source, path in files.items()],
+            origin="generate_demo_data",
+            on_progress=on_progress,
+        )
+    with transaction.atomic():
+        banks, products = _banks_and_products()
+        counts = _history(world, banks, products, seed=seed, as_of=as_of)
+        logins = demo_accounts_create(banks=banks)
+    return DemoSummary(batch, files if out_dir else {}, len(banks), len(products), *counts, logins)
+
+
+def _banks_and_products() -> tuple[list[Bank], list[LoanProduct]]:
+    banks, products = [], []
+    for index, spec in enumerate(BANKS):
+        bank, _ = Bank.objects.update_or_create(
+            code=spec.code,
+            defaults={
+                "name": spec.name,
+                "contact_email": f"credit@{spec.code.lower()}.bank.example",
+                "response_deadline_days": spec.response_deadline_days,
+                "monthly_capacity": spec.monthly_capacity,
+                "active": True,
+            },
+        )
+        banks.append(bank)
+        for number, template in enumerate(products_of(index), start=1):
+            product, _ = LoanProduct.objects.update_or_create(
+                code=f"{spec.code}-{number:02d}",
+                defaults={
+                    "bank": bank,
+                    "name": template.name,
+                    "guarantee_mode": template.guarantee_mode,
+                    "repayment_methods": list(template.repayment_methods),
+                    "amount_min": Decimal(template.amount_min),
+                    "amount_max": Decimal(template.amount_max),
+                    "term_min_months": template.term_min,
+                    "term_max_months": template.term_max,
+                    "rate_min": Decimal(str(template.rate_min)),
+                    "rate_max": Decimal(str(template.rate_max)),
+                    "active": True,
+                },
+            )
+            products.append(product)
+    return banks, products
+
+
+def _history(world: DemoWorld, banks: list[Bank], products: list[LoanProduct], *, seed: int, as_of: dt.date):
+    bank_index = {bank.pk: index for index, bank in enumerate(banks)}
+    products_frame = pd.DataFrame(
+        {
+            "bank": [bank_index[product.bank_id] for product in products],
+            "guarantee_mode": [product.guarantee_mode for product in products],
+            "amount_min": [float(product.amount_min) for product in products],
+            "amount_max": [float(product.amount_max) for product in products],
+            "term_min": [product.term_min_months for product in products],
+            "term_max": [product.term_max_months for product in products],
+            "rate_min": [float(product.rate_min) for product in products],
+            "rate_max": [float(product.rate_max) for product in products],
+        }
+    )
+    banks_frame = pd.DataFrame(
+        {
+            "response_deadline_days": [spec.response_deadline_days for spec in BANKS],
+            "appetite": [spec.appetite for spec in BANKS],
+            "lapse_rate": [spec.lapse_rate for spec in BANKS],
+        }
+    )
+    firms = world.enterprises
+    history = build_history(
+        seed=seed,
+        as_of=as_of,
+        registered_on=firms["registered_on"].to_numpy().astype("datetime64[D]"),
+        active=(firms["status"] == EnterpriseStatus.ACTIVE).to_numpy(),
+        quality=world.quality,
+        products=products_frame,
+        banks=banks_frame,
+    )
+    ids = dict(Enterprise.objects.filter(uscc__in=list(firms["uscc"])).values_list("uscc", "id").iterator(10_000))
+    firm_ids = np.array([ids[code] for code in firms["uscc"]])
+    apps, offers, loans = history.applications, history.offers, history.loans
+    offers_by_app = offers.groupby("application").indices
+    loans_by_offer = {offer: row for row, offer in enumerate(loans["offer"].to_numpy())}
+    created = [0, 0, 0]
+    step = 5000
+    for start in range(0, len(apps), step):
+        chunk = apps.iloc[start : start + step]
+        application_objects = Application.objects.bulk_create(
+            [
+                Application(
+                    enterprise_id=int(firm_ids[row.firm]),
+                    amount=Decimal(int(row.amount)),
+                    term_months=int(row.term_months),
+                    purpose=row.purpose,
+                    guarantee_mode=row.guarantee_mode,
+                    status=row.status,
+                    submitted_at=_aware(row.submitted_at),
+                )
+                for row in chunk.itertuples()
+            ]
+        )
+        offer_rows = [
+            (app_object, offer_row)
+            for app_position, app_object in zip(range(start, start + len(chunk)), application_objects)
+            for offer_row in offers_by_app.get(app_position, ())
+        ]
+        offer_objects = Offer.objects.bulk_create([_offer(app, offers.iloc[row], products) for app, row in offer_rows])
+        loan_objects = [
+            _loan(offer_object, loans.iloc[loans_by_offer[row]])
+            for offer_object, (_, row) in zip(offer_objects, offer_rows)
+            if row in loans_by_offer
+        ]
+        Loan.objects.bulk_create(loan_objects)
+        created[0] += len(application_objects)
+        created[1] += len(offer_objects)
+        created[2] += len(loan_objects)
+    defaults = int((loans["outcome"] == "defaulted").sum())
+    return created[0], created[1], created[2], defaults
+
+
+def _aware(value) -> dt.datetime:
+    return pd.Timestamp(value).to_pydatetime().replace(tzinfo=SHANGHAI)
+
+
+def _offer(application: Application, row, products: list[LoanProduct]) -> Offer:
+    has_terms = not np.isnan(row.approved_amount)
+    return Offer(
+        application=application,
+        product=products[int(row["product"])],
+        rank=int(row["rank"]),
+        status=row.status,
+        offered_at=_aware(row.offered_at),
+        deadline=_aware(row.deadline),
+        decided_at=None if pd.isna(row.decided_at) else _aware(row.decided_at),
+        decline_reason=row.decline_reason,
+        approved_amount=Decimal(int(row.approved_amount)) if has_terms else None,
+        approved_rate=Decimal(str(row.approved_rate)) if has_terms else None,
+        approved_term_months=int(row.approved_term_months) if has_terms else None,
+    )
+
+
+def _loan(offer: Offer, row) -> Loan:
+    return Loan(
+        offer=offer,
+        amount=offer.approved_amount,
+        annual_rate=offer.approved_rate,
+        term_months=int(row.term_months),
+        disbursed_on=pd.Timestamp(row.disbursed_on).date(),
+        outcome=row.outcome,
+        outcome_on=None if pd.isna(row.outcome_on) else pd.Timestamp(row.outcome_on).date(),
+    )
+
+
+def demo_accounts_create(*, banks: list[Bank]) -> list[tuple[str, str, str]]:
+    """One operator, one credit officer per bank and one applicant acting for a demo firm; returns the logins."""
+    logins = []
+
+    def account(username: str, role: Role, *, bank: Bank | None = None, staff: bool = False) -> User:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"role": role, "bank": bank, "is_staff": staff, "is_superuser": staff}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        logins.append((username, DEMO_PASSWORD, f"{role.label}{' · ' + bank.name if bank else ''}"))
+        return user
+
+    account("operator", Role.OPERATOR, staff=True)
+    for bank in banks:
+        account(f"officer-{bank.code.lower()}", Role.BANK_OFFICER, bank=bank)
+    applicant = account("applicant", Role.APPLICANT)
+    firm = (
+        Enterprise.objects.filter(kind=EnterpriseKind.COMPANY, status=EnterpriseStatus.ACTIVE).order_by("uscc").first()
+    )
+    if firm is not None:
+        EnterpriseMembership.objects.get_or_create(
+            user=applicant, enterprise=firm, defaults={"relation": MembershipRelation.LEGAL_REPRESENTATIVE}
+        )
+    return logins

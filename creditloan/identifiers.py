@@ -1,0 +1,157 @@
+"""The identifiers every record is keyed by, validated to their national standards.
+
+- 统一社会信用代码 (unified social credit code, USCC), GB 32100-2015, with the organisation code inside it
+  checked to GB 11714.
+- 公民身份号码 (resident identity number), GB 11643-1999.
+
+Errors name the 1-based position a person would count to in the code and say what was expected there, so
+whoever typed or exported the code can fix it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from creditloan.reference.regions import PROVINCES
+
+USCC_LENGTH = 18
+# The 31 characters GB 32100 allows: digits and capitals without I, O, S, V, Z (easily misread).
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_VALUES = {char: value for value, char in enumerate(USCC_ALPHABET)}
+USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(USCC_LENGTH - 1))
+
+# Registration authority (position 1) and the entity types it may register (position 2), GB 32100 table 1.
+USCC_ENTITY_TYPES: dict[str, str] = {
+    "1": "1239",  # 机构编制: 机关, 事业单位, 中央编办直管群团, 其他
+    "2": "19",  # 外交
+    "3": "1239",  # 司法行政
+    "4": "19",  # 文化
+    "5": "1239",  # 民政: 社会团体, 民办非企业单位, 基金会, 其他
+    "6": "129",  # 旅游
+    "7": "129",  # 宗教
+    "8": "19",  # 工会
+    "9": "123",  # 工商 / 市场监管: 企业, 个体工商户, 农民专业合作社
+    "A": "19",  # 中央军委改革和编制办公室
+    "N": "12349",  # 农业
+    "Y": "1",  # 其他
+}
+
+# GB 11714: the organisation code's eight body characters are digits and capitals valued 0-35.
+ORGANISATION_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+RESIDENT_ID_LENGTH = 18
+RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+RESIDENT_ID_CHECK_CHARS = "10X98765432"
+
+
+class InvalidIdentifier(ValueError):
+    """A code that breaks its standard; `position` is 1-based, or None when the whole code is at fault."""
+
+    def __init__(self, message: str, *, position: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+def uscc_check_character(first_17: str) -> str:
+    """The 18th character GB 32100 prescribes for these 17."""
+    total = sum(USCC_VALUES[char] * weight for char, weight in zip(first_17, USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def organisation_code_check_character(body: str) -> str:
+    """The 9th character GB 11714 prescribes for an organisation code's 8 body characters."""
+    total = sum(int(char, 36) * weight for char, weight in zip(body, ORGANISATION_CODE_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    return {10: "X", 11: "0"}.get(check, str(check))
+
+
+def validate_uscc(raw: str) -> str:
+    """Return the canonical code (stripped, upper-case) or raise InvalidIdentifier saying what and where."""
+    code = raw.strip().upper()
+    if len(code) != USCC_LENGTH:
+        raise InvalidIdentifier(f"should be {USCC_LENGTH} characters, got {len(code)}")
+    for index, char in enumerate(code):
+        if char not in USCC_VALUES:
+            raise InvalidIdentifier(
+                f"position {index + 1}: '{char}' is not allowed (only 0-9 and A-H J-N P Q R T U W X Y)",
+                position=index + 1,
+            )
+    authority, entity_type = code[0], code[1]
+    if authority not in USCC_ENTITY_TYPES:
+        raise InvalidIdentifier(
+            f"position 1: '{authority}' is not a registration authority code (one of {' '.join(USCC_ENTITY_TYPES)})",
+            position=1,
+        )
+    if entity_type not in USCC_ENTITY_TYPES[authority]:
+        raise InvalidIdentifier(
+            f"position 2: '{entity_type}' is not an entity type of registration authority {authority} "
+            f"(one of {' '.join(USCC_ENTITY_TYPES[authority])})",
+            position=2,
+        )
+    region = code[2:8]
+    if not region.isdigit():
+        bad = next(i for i, char in enumerate(region) if not char.isdigit())
+        raise InvalidIdentifier(
+            f"position {3 + bad}: the administrative division code (positions 3-8) must be digits, got '{region[bad]}'",
+            position=3 + bad,
+        )
+    # Codes of divisions since merged or renamed stay valid for the firms registered under them, so only
+    # the province is checked against today's GB/T 2260 table.
+    if region[:2] not in PROVINCES:
+        raise InvalidIdentifier(f"position 3: '{region[:2]}' does not start a GB/T 2260 province code", position=3)
+    expected_org_check = organisation_code_check_character(code[8:16])
+    if code[16] != expected_org_check:
+        raise InvalidIdentifier(
+            f"position 17: organisation code check character should be {expected_org_check}, got {code[16]}",
+            position=17,
+        )
+    expected_check = uscc_check_character(code[:17])
+    if code[17] != expected_check:
+        raise InvalidIdentifier(f"position 18: check character should be {expected_check}, got {code[17]}", position=18)
+    return code
+
+
+def validate_resident_id(raw: str, *, today: dt.date | None = None) -> str:
+    """Return the canonical resident ID number or raise InvalidIdentifier saying what and where."""
+    number = raw.strip().upper()
+    if len(number) != RESIDENT_ID_LENGTH:
+        raise InvalidIdentifier(f"should be {RESIDENT_ID_LENGTH} characters, got {len(number)}")
+    for index, char in enumerate(number[:17]):
+        # Not str.isdigit(): it accepts full-width and other Unicode digits, which int() then reads or rejects.
+        if char not in "0123456789":
+            raise InvalidIdentifier(f"position {index + 1}: must be a digit, got '{char}'", position=index + 1)
+    if number[:2] not in PROVINCES:
+        raise InvalidIdentifier(f"position 1: '{number[:2]}' does not start a GB/T 2260 province code", position=1)
+    try:
+        birth_date = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise InvalidIdentifier(f"position 7: '{number[6:14]}' is not a date of birth (YYYYMMDD)", position=7) from None
+    if birth_date > (today or dt.date.today()) or birth_date.year < 1900:
+        raise InvalidIdentifier(f"position 7: date of birth {birth_date} is not plausible", position=7)
+    expected_check = resident_id_check_character(number[:17])
+    if number[17] != expected_check:
+        raise InvalidIdentifier(
+            f"position 18: check character should be {expected_check}, got {number[17]}", position=18
+        )
+    return number
+
+
+def resident_id_check_character(first_17: str) -> str:
+    total = sum(int(char) * weight for char, weight in zip(first_17, RESIDENT_ID_WEIGHTS, strict=True))
+    return RESIDENT_ID_CHECK_CHARS[total % 11]
+
+
+def mask_resident_id(number: str) -> str:
+    """Keep the first 3 and last 4 characters: enough to tell two people apart, not enough to identify one."""
+    if len(number) <= 7:
+        return "*" * len(number)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+def mask_phone(number: str) -> str:
+    """A mobile number as 138****5678."""
+    digits = number.strip()
+    if len(digits) <= 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]

@@ -1,0 +1,138 @@
+"""Parsers for one cell of an import file.
+
+Each takes the cell's text and returns its canonical text (what PostgreSQL's COPY and Django's fields both
+accept), or raises ValueError with a message that says what is wrong in the cell's own terms. They run once per
+cell for millions of rows, so they are plain functions over strings, with the cheap checks first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from creditloan.identifiers import InvalidIdentifier, validate_resident_id, validate_uscc
+from creditloan.reference.industries import UnknownIndustryCode, normalise_industry_code
+from creditloan.reference.regions import UnknownRegionCode, normalise_region_code
+
+EARLIEST_DATE = dt.date(1949, 10, 1)
+_AMOUNT = re.compile(r"\d{1,14}(?:\.\d{1,2})?")
+_SIGNED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_INTEGER = re.compile(r"\d{1,9}")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a source format: how it is parsed, whether it must be there, and what it means."""
+
+    name: str
+    parse: Callable[[str], str]
+    type_label: str
+    meaning: str
+    required: bool = True
+    field: str = ""
+    default: str | None = None
+    choices: tuple[str, ...] = ()
+    # Free text may hold tabs, line breaks or backslashes, which COPY's text format must escape.
+    free_text: bool = False
+
+    @property
+    def model_field(self) -> str:
+        return self.field or self.name
+
+
+def parse_uscc(text: str) -> str:
+    try:
+        return validate_uscc(text)
+    except InvalidIdentifier as error:
+        raise ValueError(error.message) from None
+
+
+def parse_resident_id(text: str) -> str:
+    try:
+        return validate_resident_id(text)
+    except InvalidIdentifier as error:
+        raise ValueError(error.message) from None
+
+
+def parse_region(text: str) -> str:
+    try:
+        return normalise_region_code(text)
+    except UnknownRegionCode as error:
+        raise ValueError(str(error)) from None
+
+
+def parse_industry(text: str) -> str:
+    try:
+        return normalise_industry_code(text)
+    except UnknownIndustryCode as error:
+        raise ValueError(str(error)) from None
+
+
+def parse_date(text: str) -> str:
+    try:
+        value = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+    if value < EARLIEST_DATE:
+        raise ValueError(f"{value} is before {EARLIEST_DATE}")
+    if value > dt.date.today():
+        raise ValueError(f"{value} is in the future")
+    return value.isoformat()
+
+
+def parse_amount(text: str) -> str:
+    """Yuan, not negative, at most two decimals: what every money column in the hub stores."""
+    text = text.strip()
+    if _AMOUNT.fullmatch(text):
+        return text
+    if _SIGNED_NUMBER.fullmatch(text):
+        if text.startswith("-"):
+            raise ValueError(f"{text} is negative; amounts are yuan, 0 or more")
+        raise ValueError(f"{text} has more than 14 digits or more than 2 decimals")
+    raise ValueError(f"'{text}' is not an amount in yuan (like 1250000.00)")
+
+
+def parse_count(text: str) -> str:
+    text = text.strip()
+    if _INTEGER.fullmatch(text):
+        return text
+    raise ValueError(f"'{text}' is not a whole number, 0 or more")
+
+
+def parse_year(text: str) -> str:
+    text = text.strip()
+    if len(text) == 4 and text.isdigit() and 1990 <= int(text) <= dt.date.today().year:
+        return text
+    raise ValueError(f"'{text}' is not a year between 1990 and {dt.date.today().year}")
+
+
+def text_parser(max_length: int) -> Callable[[str], str]:
+    def parse_text(text: str) -> str:
+        text = text.strip()
+        if len(text) > max_length:
+            raise ValueError(f"is {len(text)} characters long; at most {max_length}")
+        return text
+
+    return parse_text
+
+
+def choice_parser(choices: tuple[str, ...]) -> Callable[[str], str]:
+    allowed = frozenset(choices)
+
+    def parse_choice(text: str) -> str:
+        text = text.strip()
+        if text in allowed:
+            return text
+        raise ValueError(f"'{text}' is not one of: {', '.join(choices)}")
+
+    return parse_choice
+
+
+def text(name: str, max_length: int, meaning: str, **options) -> Column:
+    return Column(name, text_parser(max_length), f"text (≤ {max_length})", meaning, free_text=True, **options)
+
+
+def choice(name: str, choices: tuple[str, ...], meaning: str, **options) -> Column:
+    return Column(name, choice_parser(choices), "one of: " + ", ".join(choices), meaning, choices=choices, **options)

@@ -1,0 +1,280 @@
+"""The five import formats: one table of columns per source, and the checks that span columns.
+
+docs/data-formats.md is generated from these tables (`python manage.py describe_formats`), and a test keeps
+the two in step, so the documentation cannot drift from what the importer enforces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import models
+
+from creditloan.ingestion.fields import (
+    Column,
+    choice,
+    parse_amount,
+    parse_count,
+    parse_date,
+    parse_industry,
+    parse_region,
+    parse_resident_id,
+    parse_uscc,
+    parse_year,
+    text,
+)
+from creditloan.models import (
+    BankRecord,
+    CustomsCreditClass,
+    CustomsRecord,
+    Enterprise,
+    EnterpriseKind,
+    EnterpriseStatus,
+    PenaltySeverity,
+    PublicCreditKind,
+    PublicCreditRecord,
+    RecordSource,
+    TaxCreditRating,
+    TaxRecord,
+)
+
+FieldError = tuple[str, str]
+Row = dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class SourceFormat:
+    source: RecordSource
+    model: type[models.Model]
+    columns: tuple[Column, ...]
+    description: str
+    # Checks that need several columns; each returns the (column, message) pairs that are wrong.
+    row_checks: tuple[Callable[[Row], list[FieldError]], ...] = field(default=())
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    @property
+    def is_registry(self) -> bool:
+        return self.source == RecordSource.ENTERPRISES
+
+    def validate(self, cells: Sequence[str | None]) -> tuple[Row, list[FieldError]]:
+        """Parse one row's cells (in column order; None where the file has no such column)."""
+        values: Row = {}
+        errors: list[FieldError] = []
+        for column, cell in zip(self.columns, cells):
+            if cell is None or cell == "" or cell.isspace():
+                if column.required:
+                    errors.append((column.name, "is required"))
+                values[column.model_field] = column.default
+                continue
+            try:
+                values[column.model_field] = column.parse(cell)
+            except ValueError as error:
+                errors.append((column.name, str(error)))
+        if not errors:
+            for check in self.row_checks:
+                errors.extend(check(values))
+        return values, errors
+
+
+def _source_column(source: RecordSource) -> Column:
+    return text(
+        "source",
+        64,
+        f"the source system that sent the row; record ids are unique within it (default: {source.value})",
+        required=False,
+        default=source.value,
+    )
+
+
+def _record_id_column() -> Column:
+    return text(
+        "record_id",
+        64,
+        "the source system's own id of the record: importing it again updates the record instead of adding one",
+        field="source_record_id",
+    )
+
+
+def _uscc_column(meaning: str) -> Column:
+    return Column("uscc", parse_uscc, "统一社会信用代码 (18)", meaning)
+
+
+def _kind_matches_uscc(values: Row) -> list[FieldError]:
+    implied = EnterpriseKind.from_uscc(values["uscc"])
+    if values["kind"] is None:
+        values["kind"] = implied.value
+        return []
+    if values["kind"] != implied:
+        return [("kind", f"the code {values['uscc']} registers a {implied.value}, not a {values['kind']}")]
+    return []
+
+
+def _date_not_before(later: str, earlier: str) -> Callable[[Row], list[FieldError]]:
+    def check(values: Row) -> list[FieldError]:
+        if values[later] is not None and values[later] < values[earlier]:
+            return [(later, f"{values[later]} is before {earlier} {values[earlier]}")]
+        return []
+
+    return check
+
+
+def _severity_only_for_penalties(values: Row) -> list[FieldError]:
+    is_penalty = values["kind"] == PublicCreditKind.ADMINISTRATIVE_PENALTY
+    if is_penalty and values["severity"] is None:
+        return [("severity", "is required for an administrative_penalty (minor, ordinary or serious)")]
+    if not is_penalty and values["severity"] is not None:
+        return [("severity", f"applies only to administrative_penalty, not to {values['kind']}")]
+    if not is_penalty:
+        values["severity"] = ""
+    return []
+
+
+ENTERPRISES = SourceFormat(
+    source=RecordSource.ENTERPRISES,
+    model=Enterprise,
+    description="The enterprise registry (工商登记): one row per firm; importing a firm again updates it.",
+    columns=(
+        _uscc_column("the firm's unified social credit code (GB 32100-2015), checked to both check characters"),
+        text("name", 200, "registered name"),
+        choice(
+            "kind",
+            tuple(EnterpriseKind.values),
+            "company, sole proprietor (个体工商户) or other; must agree with the code (91…, 92…); "
+            "derived from the code when empty",
+            required=False,
+        ),
+        Column("region", parse_region, "GB/T 2260 code (6)", "administrative division of registration"),
+        Column("industry", parse_industry, "GB/T 4754-2017 code", "division (2 digits) or finer, e.g. 51 or C3911"),
+        Column("registered_on", parse_date, "date", "date of establishment (成立日期)"),
+        Column("registered_capital", parse_amount, "amount", "registered capital in yuan", required=False),
+        choice(
+            "status",
+            tuple(EnterpriseStatus.values),
+            "registration status (default active)",
+            required=False,
+            default=EnterpriseStatus.ACTIVE.value,
+        ),
+        text("legal_representative_name", 100, "legal representative (法定代表人)"),
+        Column(
+            "legal_representative_id",
+            parse_resident_id,
+            "resident ID (18)",
+            "legal representative's resident ID number (GB 11643), stored and shown masked",
+            required=False,
+        ),
+        _source_column(RecordSource.ENTERPRISES),
+    ),
+    row_checks=(_kind_matches_uscc,),
+)
+
+PUBLIC_CREDIT = SourceFormat(
+    source=RecordSource.PUBLIC_CREDIT,
+    model=PublicCreditRecord,
+    description="Public credit information (公共信用信息): penalties, licences, lists, commitments, commendations.",
+    columns=(
+        _uscc_column("the firm the record is about; it must be registered, or in the same batch"),
+        _record_id_column(),
+        choice("kind", tuple(PublicCreditKind.values), "what the record is"),
+        choice(
+            "severity",
+            tuple(PenaltySeverity.values),
+            "required for administrative_penalty, empty otherwise",
+            required=False,
+        ),
+        text("authority", 200, "the deciding authority"),
+        text("title", 300, "what was decided", required=False, default=""),
+        Column("decision_date", parse_date, "date", "when it was decided or listed"),
+        Column("end_date", parse_date, "date", "when it ended (delisted, licence expired)", required=False),
+        Column("repaired_on", parse_date, "date", "when credit repair (信用修复) took effect", required=False),
+        Column("fine_amount", parse_amount, "amount", "fine in yuan, for penalties", required=False),
+        _source_column(RecordSource.PUBLIC_CREDIT),
+    ),
+    row_checks=(
+        _severity_only_for_penalties,
+        _date_not_before("end_date", "decision_date"),
+        _date_not_before("repaired_on", "decision_date"),
+    ),
+)
+
+TAX = SourceFormat(
+    source=RecordSource.TAX,
+    model=TaxRecord,
+    description="Tax bureau data (银税互动): one row per firm and tax year.",
+    columns=(
+        _uscc_column("the firm the record is about; it must be registered, or in the same batch"),
+        _record_id_column(),
+        Column("tax_year", parse_year, "year", "the tax year the figures cover"),
+        choice(
+            "rating",
+            tuple(TaxCreditRating.values),
+            "纳税信用等级 for that year (M: new or small firm); empty when not rated",
+            required=False,
+            default="",
+        ),
+        Column("rated_on", parse_date, "date", "when the rating and figures were published"),
+        Column("tax_paid", parse_amount, "amount", "tax paid in the year, yuan"),
+        Column("declared_revenue", parse_amount, "amount", "revenue declared for the year, yuan"),
+        Column(
+            "arrears", parse_amount, "amount", "tax owed and overdue at rated_on, yuan", required=False, default="0"
+        ),
+        _source_column(RecordSource.TAX),
+    ),
+)
+
+CUSTOMS = SourceFormat(
+    source=RecordSource.CUSTOMS,
+    model=CustomsRecord,
+    description="Customs data (海关): one row per firm and year of trade.",
+    columns=(
+        _uscc_column("the firm the record is about; it must be registered, or in the same batch"),
+        _record_id_column(),
+        Column("year", parse_year, "year", "the year the figures cover"),
+        Column("reported_on", parse_date, "date", "when customs reported them"),
+        choice("credit_class", tuple(CustomsCreditClass.values), "海关信用 class"),
+        Column("import_value", parse_amount, "amount", "imports in the year, yuan"),
+        Column("export_value", parse_amount, "amount", "exports in the year, yuan"),
+        Column("violations", parse_count, "count", "customs violations in the year", required=False, default="0"),
+        _source_column(RecordSource.CUSTOMS),
+    ),
+)
+
+BANK = SourceFormat(
+    source=RecordSource.BANK,
+    model=BankRecord,
+    description="Bank-shared data (银行共享数据): a bank's relationship with the firm as of a date.",
+    columns=(
+        _uscc_column("the firm the record is about; it must be registered, or in the same batch"),
+        _record_id_column(),
+        text("reporting_bank", 64, "code of the bank that shares the data"),
+        Column("as_of", parse_date, "date", "the date the figures describe"),
+        Column("outstanding_balance", parse_amount, "amount", "loans outstanding, yuan"),
+        Column("credit_limit", parse_amount, "amount", "credit lines granted, yuan"),
+        Column(
+            "max_overdue_days",
+            parse_count,
+            "count",
+            "most days overdue in the past 12 months",
+            required=False,
+            default="0",
+        ),
+        Column("deposit_turnover", parse_amount, "amount", "money through the firm's accounts in 12 months, yuan"),
+        Column(
+            "repayments_on_time",
+            parse_count,
+            "count",
+            "repayments made on time in 12 months",
+            required=False,
+            default="0",
+        ),
+        Column(
+            "repayments_late", parse_count, "count", "repayments made late in 12 months", required=False, default="0"
+        ),
+        _source_column(RecordSource.BANK),
+    ),
+)
+
+FORMATS: dict[str, SourceFormat] = {fmt.source.value: fmt for fmt in (ENTERPRISES, PUBLIC_CREDIT, TAX, CUSTOMS, BANK)}

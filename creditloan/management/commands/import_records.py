@@ -1,0 +1,75 @@
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from creditloan.errors import DomainError
+from creditloan.ingestion.progress import TerminalProgress
+from creditloan.ingestion.services import DEFAULT_CHUNK_SIZE, SOURCE_ORDER, ImportSource, records_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import source files into the credit data hub. Give SOURCE PATH pairs; several pairs form one batch, "
+        f"applied all or nothing, registry first. Sources: {', '.join(SOURCE_ORDER)}."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("pairs", nargs="+", metavar="SOURCE PATH", help="a source and its file, repeatable")
+        parser.add_argument("--format", choices=["csv", "jsonl"], help="the files' format (default: from the name)")
+        parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+        parser.add_argument(
+            "--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help=f"rows a step ({DEFAULT_CHUNK_SIZE})"
+        )
+
+    def handle(self, *args, pairs, format, json: bool, chunk_size: int, **options):
+        if len(pairs) % 2:
+            raise CommandError("give SOURCE PATH pairs, e.g. import_records enterprises firms.csv tax tax.csv")
+        files = [ImportSource(source, Path(path), format) for source, path in zip(pairs[::2], pairs[1::2])]
+        show_progress = not json and sys.stderr.isatty() and options["verbosity"] > 0
+        progress = TerminalProgress() if show_progress else None
+        try:
+            batch = records_import(files=files, origin="command", on_progress=progress, chunk_size=chunk_size)
+        except DomainError as error:
+            raise CommandError(error.message) from None
+        finally:
+            if progress:
+                progress.close()
+        summary = batch_summary(batch)
+        if json:
+            self.stdout.write(_json.dumps(summary, ensure_ascii=False))
+            return
+        self.stdout.write(f"batch {summary['batch']}: {summary['status']}")
+        for item in summary["files"]:
+            self.stdout.write(
+                f"  {item['source']:<14} {item['name']}: {item['rows']} rows, {item['accepted']} accepted "
+                f"({item['created']} created, {item['updated']} updated, {item['unchanged']} unchanged), "
+                f"{item['rejected']} rejected"
+            )
+        if summary["rejected"]:
+            self.stdout.write(f"rejected rows and their reasons: admin › import batches › #{summary['batch']}")
+
+
+_json = json
+
+
+def batch_summary(batch) -> dict:
+    files = [
+        {
+            "source": item.source,
+            "name": item.name,
+            "rows": item.rows,
+            "accepted": item.accepted,
+            "created": item.created,
+            "updated": item.updated,
+            "unchanged": item.unchanged,
+            "rejected": item.rejected,
+        }
+        for item in batch.files.order_by("pk")
+    ]
+    totals = {
+        key: sum(item[key] for item in files)
+        for key in ("rows", "accepted", "created", "updated", "unchanged", "rejected")
+    }
+    return {"batch": batch.pk, "status": batch.status, **totals, "files": files}

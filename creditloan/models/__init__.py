@@ -1,0 +1,42 @@
+from creditloan.models.accounts import EnterpriseMembership, MembershipRelation, Role, User
+from creditloan.models.applications import Application, ApplicationStatus, GuaranteeMode
+from creditloan.models.enterprises import Enterprise, EnterpriseKind, EnterpriseStatus
+from creditloan.models.imports import ImportBatch, ImportBatchStatus, ImportFile, ImportRejection, RecordSource
+from creditloan.models.records import (
+    BankRecord,
+    CreditRecord,
+    CustomsCreditClass,
+    CustomsRecord,
+    PenaltySeverity,
+    PublicCreditKind,
+    PublicCreditRecord,
+    TaxCreditRating,
+    TaxRecord,
+)
+
+__all__ = [
+    "Application",
+    "ApplicationStatus",
+    "BankRecord",
+    "CreditRecord",
+    "CustomsCreditClass",
+    "CustomsRecord",
+    "Enterprise",
+    "EnterpriseKind",
+    "EnterpriseMembership",
+    "EnterpriseStatus",
+    "GuaranteeMode",
+    "ImportBatch",
+    "ImportBatchStatus",
+    "ImportFile",
+    "ImportRejection",
+    "MembershipRelation",
+    "PenaltySeverity",
+    "PublicCreditKind",
+    "PublicCreditRecord",
+    "RecordSource",
+    "Role",
+    "TaxCreditRating",
+    "TaxRecord",
+    "User",
+]

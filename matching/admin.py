@@ -1,0 +1,58 @@
+"""The operators' back office for banks, their products, and the offers and loans made through them."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from matching.models import Bank, Loan, LoanProduct, Offer
+
+
+@admin.register(Bank)
+class BankAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "contact_email", "response_deadline_days", "monthly_capacity", "active")
+    list_filter = ("active",)
+    search_fields = ("code", "name")
+
+
+@admin.register(LoanProduct)
+class LoanProductAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "bank",
+        "code",
+        "guarantee_mode",
+        "amount_min",
+        "amount_max",
+        "term_min_months",
+        "term_max_months",
+        "rate_min",
+        "rate_max",
+        "active",
+    )
+    list_filter = ("bank", "guarantee_mode", "active")
+    search_fields = ("code", "name", "bank__name")
+    # str() of a product names its bank: without the join, one query per row.
+    list_select_related = ("bank",)
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
+    list_display = ("id", "application", "product", "rank", "status", "offered_at", "deadline", "decided_at")
+    list_filter = ("status", "product__bank")
+    search_fields = ("^application__enterprise__uscc", "application__enterprise__name")
+    # Applications and users run to many thousands; a product's str() would cost a query per dropdown option.
+    raw_id_fields = ("application", "product", "decided_by")
+    list_select_related = ("application", "product__bank")
+    date_hierarchy = "offered_at"
+    show_full_result_count = False
+
+
+@admin.register(Loan)
+class LoanAdmin(admin.ModelAdmin):
+    list_display = ("id", "offer", "amount", "annual_rate", "term_months", "disbursed_on", "outcome", "outcome_on")
+    list_filter = ("outcome",)
+    search_fields = ("^offer__application__enterprise__uscc", "offer__application__enterprise__name")
+    raw_id_fields = ("offer",)
+    list_select_related = ("offer",)
+    date_hierarchy = "disbursed_on"
+    show_full_result_count = False

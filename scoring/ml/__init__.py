@@ -1,0 +1,1 @@
+"""Plain Python, NumPy, pandas and LightGBM: nothing in this package imports Django."""
