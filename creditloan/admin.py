@@ -75,6 +75,10 @@ class EnterpriseAdmin(admin.ModelAdmin):
     readonly_fields = ("legal_representative_id", "import_file", "source_row")
     show_full_result_count = False
 
+    # Records arrive through the importer, which keeps their provenance; typing one in by hand would not.
+    def has_add_permission(self, request) -> bool:
+        return False
+
 
 @admin.register(EnterpriseMembership)
 class EnterpriseMembershipAdmin(admin.ModelAdmin):
@@ -113,6 +117,10 @@ class CreditRecordAdmin(admin.ModelAdmin):
     search_fields = ("^enterprise__uscc", "enterprise__name", "=source_record_id")
     readonly_fields = ("import_file", "source_row")
     show_full_result_count = False
+
+    # Records arrive through the importer, which keeps their provenance; typing one in by hand would not.
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(PublicCreditRecord)

@@ -36,6 +36,8 @@ class Column:
     choices: tuple[str, ...] = ()
     # Free text may hold tabs, line breaks or backslashes, which COPY's text format must escape.
     free_text: bool = False
+    # A personal identifier: kept masked wherever the importer keeps a copy of the row (rejections).
+    personal: bool = False
 
     @property
     def model_field(self) -> str:

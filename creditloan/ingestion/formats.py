@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
+from creditloan.identifiers import mask_resident_id
 from creditloan.ingestion.fields import (
     Column,
     choice,
@@ -55,6 +56,18 @@ class SourceFormat:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
+
+    @property
+    def personal_fields(self) -> tuple[str, ...]:
+        return tuple(column.model_field for column in self.columns if column.personal)
+
+    def masked(self, row: Row) -> Row:
+        """The row as it may be kept for inspection: personal identifiers masked."""
+        masked = dict(row)
+        for name in self.personal_fields:
+            if masked.get(name):
+                masked[name] = mask_resident_id(masked[name])
+        return masked
 
     @property
     def is_registry(self) -> bool:
@@ -165,6 +178,7 @@ ENTERPRISES = SourceFormat(
             "resident ID (18)",
             "legal representative's resident ID number (GB 11643), stored and shown masked",
             required=False,
+            personal=True,
         ),
         _source_column(RecordSource.ENTERPRISES),
     ),

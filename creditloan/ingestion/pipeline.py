@@ -29,7 +29,7 @@ def validated_chunks(reader: RowReader, fmt: SourceFormat, chunk_size: int) -> I
         else:
             values, errors = validate(cells)
             if errors:
-                chunk.rejections.append(Rejection(row_number, errors, dict(zip(names, cells))))
+                chunk.rejections.append(Rejection(row_number, errors, fmt.masked(dict(zip(names, cells)))))
             else:
                 chunk.rows.append((row_number, values))
         if len(chunk) >= chunk_size:

@@ -120,7 +120,9 @@ class OrmWriter:
             key = tuple(values[name] for name in self.keys)
             first = self.first_row_of.setdefault(key, row_number)
             if first != row_number:
-                rejections.append(Rejection(row_number, [(self._key_column(), duplicate_reason(first))], values))
+                rejections.append(
+                    Rejection(row_number, [(self._key_column(), duplicate_reason(first))], self.fmt.masked(values))
+                )
             else:
                 fresh.append((row_number, values))
 
@@ -297,7 +299,7 @@ class PostgresWriter:
                 INSERT INTO {ImportRejection._meta.db_table} (file_id, row_number, field, reason, errors, raw)
                 SELECT %s, s.row_number, %s, {reason_sql},
                        jsonb_build_array(jsonb_build_object('field', %s, 'reason', {reason_sql})),
-                       to_jsonb(s) - 'row_number'
+                       {self._masked_raw_sql()}
                 {rows_sql}
                 RETURNING 1
             )
@@ -306,6 +308,13 @@ class PostgresWriter:
             [self.import_file.pk, field_name, field_name],
         )
         return cursor.fetchone()[0]
+
+    def _masked_raw_sql(self) -> str:
+        raw = "to_jsonb(s) - 'row_number'"
+        for name in self.fmt.personal_fields:
+            masked = f"left(s.{name}, 3) || repeat('*', length(s.{name}) - 7) || right(s.{name}, 4)"
+            raw = f"jsonb_set({raw}, '{{{name}}}', coalesce(to_jsonb({masked}), 'null'::jsonb))"
+        return raw
 
     def _upsert(self, cursor, rows_sql: str, *, firm: str) -> tuple[int, int]:
         columns = [*self.keys, *self.fields]

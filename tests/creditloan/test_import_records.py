@@ -1,0 +1,379 @@
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from creditloan.demo.world import build_world
+from creditloan.errors import DomainError
+from creditloan.ingestion.services import ImportSource, records_import
+from creditloan.models import (
+    BankRecord,
+    CustomsRecord,
+    Enterprise,
+    ImportBatch,
+    ImportBatchStatus,
+    ImportRejection,
+    PublicCreditRecord,
+    TaxRecord,
+)
+
+pytestmark = pytest.mark.django_db
+
+SOURCES = ("enterprises", "public_credit", "tax", "customs", "bank")
+MODELS = {
+    "enterprises": Enterprise,
+    "public_credit": PublicCreditRecord,
+    "tax": TaxRecord,
+    "customs": CustomsRecord,
+    "bank": BankRecord,
+}
+PATHS = [
+    pytest.param(False, id="orm"),
+    pytest.param(True, id="copy", marks=pytest.mark.postgres),
+]
+FIRM = "914403001922038216"
+OTHER_FIRM = "91440300708461136T"
+FIRMS_HEADER = "uscc,name,region,industry,registered_on,legal_representative_name\n"
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build_world(40, seed=3, as_of=dt.date(2026, 10, 31))
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_source(tmp_path: Path, world, source: str, file_format: str) -> Path:
+    frame = getattr(world, source)
+    path = tmp_path / f"{source}.{file_format}"
+    if file_format == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_json(path, orient="records", lines=True, force_ascii=False)
+    return path
+
+
+def run(files, *, fast, chunk_size=50_000, **options) -> ImportBatch:
+    return records_import(
+        files=[ImportSource(source, path) for source, path in files],
+        origin="test",
+        fast_path=fast,
+        chunk_size=chunk_size,
+        **options,
+    )
+
+
+def counts(batch: ImportBatch) -> dict[str, tuple[int, int, int, int, int]]:
+    return {f.source: (f.rows, f.created, f.updated, f.unchanged, f.rejected) for f in batch.files.all()}
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every stored record's own values, without ids and timestamps, to compare two imports."""
+    skip = {"id", "import_file", "ingested_at", "updated_at", "enterprise"}
+    result = {}
+    for source, model in MODELS.items():
+        names = [f.attname for f in model._meta.concrete_fields if f.name not in skip]
+        rows = model.objects.values_list(*names)
+        if model is not Enterprise:
+            rows = model.objects.values_list("enterprise__uscc", *names)
+        result[source] = sorted(tuple(str(value) for value in row) for row in rows)
+    return result
+
+
+@pytest.mark.parametrize("fast", PATHS)
+@pytest.mark.parametrize("file_format", ["csv", "jsonl"])
+def test_every_source_round_trips_and_a_reimport_changes_nothing(tmp_path, world, fast, file_format):
+    files = [(source, write_source(tmp_path, world, source, file_format)) for source in SOURCES]
+
+    first = run(files, fast=fast)
+
+    assert first.status == ImportBatchStatus.COMPLETED
+    for source in SOURCES:
+        expected = len(getattr(world, source))
+        assert counts(first)[source] == (expected, expected, 0, 0, 0)
+        assert MODELS[source].objects.count() == expected
+    stored = snapshot()
+    stamps = list(TaxRecord.objects.order_by("pk").values_list("updated_at", "import_file"))
+
+    again = run(files, fast=fast)
+
+    for source in SOURCES:
+        expected = len(getattr(world, source))
+        assert counts(again)[source] == (expected, 0, 0, expected, 0)
+    assert snapshot() == stored
+    assert list(TaxRecord.objects.order_by("pk").values_list("updated_at", "import_file")) == stamps
+
+
+@pytest.mark.parametrize("fast", PATHS)
+def test_stored_values_match_the_file(tmp_path, world, fast):
+    files = [(source, write_source(tmp_path, world, source, "csv")) for source in ("enterprises", "tax")]
+    run(files, fast=fast)
+    row = world.tax.iloc[0]
+
+    record = TaxRecord.objects.select_related("enterprise").get(source=row.source, source_record_id=row.record_id)
+
+    assert record.enterprise.uscc == row.uscc
+    assert (record.tax_year, record.rating, str(record.rated_on)) == (row.tax_year, row.rating, row.rated_on)
+    assert (str(record.tax_paid), str(record.declared_revenue)) == (row.tax_paid, row.declared_revenue)
+    firm = world.enterprises.iloc[0]
+    enterprise = Enterprise.objects.get(uscc=firm.uscc)
+    assert (enterprise.name, enterprise.kind, enterprise.region) == (firm["name"], firm.kind, firm.region)
+    if firm.legal_representative_id:
+        assert enterprise.legal_representative_id.unmasked == firm.legal_representative_id
+
+
+@pytest.mark.parametrize("fast", PATHS)
+def test_rejected_rows_are_kept_with_row_field_and_reason_while_valid_rows_land(tmp_path, fast):
+    firms = write(
+        tmp_path,
+        "firms.csv",
+        FIRMS_HEADER
+        + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n"
+        + "914403001922038217,坏代码,440307,39,1987-09-15,张三\n"
+        + f"{OTHER_FIRM},腾讯,440305,64,2000-02-24,\n"
+        + "92440300MA5FXXXX0K,个体店,440305,52,2031-01-01,李四\n",
+    )
+
+    batch = run([("enterprises", firms)], fast=fast)
+
+    assert counts(batch)["enterprises"] == (4, 1, 0, 0, 3)
+    assert list(Enterprise.objects.values_list("uscc", flat=True)) == [FIRM]
+    rejected = {r.row_number: (r.field, r.reason) for r in ImportRejection.objects.all()}
+    assert rejected == {
+        3: ("uscc", "position 18: check character should be 6, got 7"),
+        4: ("legal_representative_name", "is required"),
+        5: ("uscc", "position 17: organisation code check character should be X, got 0"),
+    }
+    second_problem = ImportRejection.objects.get(row_number=5).errors[1]
+    assert second_problem == {"field": "registered_on", "reason": "2031-01-01 is in the future"}
+
+
+@pytest.mark.parametrize("fast", PATHS)
+def test_a_record_for_an_unknown_firm_is_rejected_unless_its_registry_row_is_in_the_batch(tmp_path, fast):
+    tax = write(
+        tmp_path,
+        "tax.csv",
+        "uscc,record_id,tax_year,rating,rated_on,tax_paid,declared_revenue\n"
+        f"{FIRM},T-1,2023,A,2024-04-20,1000.50,20000\n",
+    )
+    firms = write(tmp_path, "firms.csv", FIRMS_HEADER + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n")
+
+    alone = run([("tax", tax)], fast=fast)
+    together = run([("tax", tax), ("enterprises", firms)], fast=fast)
+
+    assert counts(alone)["tax"] == (1, 0, 0, 0, 1)
+    rejection = ImportRejection.objects.get(file__batch=alone)
+    assert (rejection.row_number, rejection.field) == (2, "uscc")
+    assert rejection.reason.startswith("no enterprise with this code is registered")
+    assert counts(together)["tax"] == (1, 1, 0, 0, 0)
+    assert TaxRecord.objects.get().enterprise.uscc == FIRM
+
+
+@pytest.mark.parametrize("fast", PATHS)
+def test_a_record_id_repeated_in_one_file_is_rejected_even_across_chunks(tmp_path, fast):
+    firms = write(tmp_path, "firms.csv", FIRMS_HEADER + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n")
+    header = "uscc,record_id,tax_year,rating,rated_on,tax_paid,declared_revenue\n"
+    tax = write(
+        tmp_path,
+        "tax.csv",
+        header
+        + f"{FIRM},T-1,2022,A,2023-04-20,10,100\n"
+        + f"{FIRM},T-2,2023,A,2024-04-20,20,200\n"
+        + f"{FIRM},T-1,2022,B,2023-04-20,99,100\n"
+        + f"{FIRM},T-2,2023,A,2024-04-20,20,200\n",
+    )
+
+    batch = run([("enterprises", firms), ("tax", tax)], fast=fast, chunk_size=2)
+
+    assert counts(batch)["tax"] == (4, 2, 0, 0, 2)
+    assert TaxRecord.objects.get(source_record_id="T-1").rating == "A"
+    reasons = dict(ImportRejection.objects.filter(file__source="tax").values_list("row_number", "reason"))
+    assert reasons == {
+        4: "appears again in this file; the first occurrence, row 2, was applied",
+        5: "appears again in this file; the first occurrence, row 3, was applied",
+    }
+
+
+@pytest.mark.parametrize("fast", PATHS)
+def test_a_changed_row_updates_the_record_in_place(tmp_path, fast):
+    firms = write(tmp_path, "firms.csv", FIRMS_HEADER + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n")
+    header = "uscc,record_id,tax_year,rating,rated_on,tax_paid,declared_revenue\n"
+    run(
+        [("enterprises", firms), ("tax", write(tmp_path, "a.csv", header + f"{FIRM},T-1,2022,B,2023-04-20,10,100\n"))],
+        fast=fast,
+    )
+    record_id = TaxRecord.objects.get().pk
+
+    batch = run([("tax", write(tmp_path, "b.csv", header + f"{FIRM},T-1,2022,A,2023-04-20,10.00,100\n"))], fast=fast)
+
+    assert counts(batch)["tax"] == (1, 0, 1, 0, 0)
+    record = TaxRecord.objects.get()
+    assert (record.pk, record.rating, record.import_file.batch_id, record.source_row) == (record_id, "A", batch.pk, 2)
+
+
+@pytest.mark.parametrize("fast", PATHS)
+def test_a_failure_mid_batch_leaves_nothing_and_a_rerun_completes_with_exact_counts(tmp_path, world, fast):
+    files = [(source, write_source(tmp_path, world, source, "csv")) for source in SOURCES]
+    chunks_done = []
+
+    def fail_on_third_chunk(progress):
+        chunks_done.append(progress)
+        if len(chunks_done) == 3:
+            raise KeyboardInterrupt("operator pressed Ctrl-C")
+
+    with pytest.raises(KeyboardInterrupt):
+        run(files, fast=fast, chunk_size=25, on_progress=fail_on_third_chunk)
+
+    failed = ImportBatch.objects.get()
+    assert failed.status == ImportBatchStatus.FAILED
+    assert "operator pressed Ctrl-C" in failed.error
+    assert not failed.files.exists()
+    assert all(model.objects.count() == 0 for model in MODELS.values())
+    assert not ImportRejection.objects.exists()
+
+    rerun = run(files, fast=fast, chunk_size=25)
+
+    for source in SOURCES:
+        expected = len(getattr(world, source))
+        assert counts(rerun)[source] == (expected, expected, 0, 0, 0)
+
+
+def test_a_killed_run_is_closed_as_interrupted_by_the_run_that_completes_it(tmp_path, world):
+    path = write_source(tmp_path, world, "enterprises", "csv")
+    manifest = [{"source": "enterprises", "name": path.name, "bytes": path.stat().st_size}]
+    killed = ImportBatch.objects.create(origin="command", manifest=manifest)  # as a SIGKILL leaves it
+
+    done = run([("enterprises", path)], fast=None)
+
+    killed.refresh_from_db()
+    assert (killed.status, killed.error) == (ImportBatchStatus.INTERRUPTED, f"superseded by batch {done.pk}")
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (
+            "uscc,record_id,tax_year,rated_on,tax_paid,declared_revenue,colour\n",
+            "tax.csv: unknown columns colour (the format's columns are uscc, record_id, tax_year, rating, rated_on, "
+            "tax_paid, declared_revenue, arrears, source)",
+        ),
+        (
+            "uscc,record_id,tax_year,rated_on,tax_paid\n",
+            "tax.csv: missing required columns declared_revenue (the format's columns are uscc, record_id, "
+            "tax_year, rating, rated_on, tax_paid, declared_revenue, arrears, source)",
+        ),
+        ("", "tax.csv: the file is empty; it needs a header row"),
+    ],
+)
+def test_a_file_whose_columns_are_wrong_fails_whole_with_what_is_wrong(tmp_path, header, message):
+    tax = write(tmp_path, "tax.csv", header)
+
+    with pytest.raises(DomainError) as failure:
+        run([("tax", tax)], fast=None)
+
+    assert failure.value.message == message
+    assert ImportBatch.objects.get().status == ImportBatchStatus.FAILED
+
+
+def test_an_unknown_source_or_missing_file_is_refused_before_anything_starts(tmp_path):
+    with pytest.raises(DomainError, match="unknown source 'weather'; one of: enterprises, public_credit, tax"):
+        run([("weather", write(tmp_path, "w.csv", "uscc\n"))], fast=None)
+    with pytest.raises(DomainError, match="no such file"):
+        run([("tax", tmp_path / "missing.csv")], fast=None)
+    assert not ImportBatch.objects.exists()
+
+
+def test_json_lines_rows_that_are_not_objects_or_carry_unknown_fields_are_rejected(tmp_path):
+    lines = [
+        json.dumps(
+            {
+                "uscc": FIRM,
+                "name": "华为",
+                "region": "440307",
+                "industry": "39",
+                "registered_on": "1987-09-15",
+                "legal_representative_name": "赵明路",
+            },
+            ensure_ascii=False,
+        ),
+        "[1, 2]",
+        "{not json",
+        json.dumps({"uscc": OTHER_FIRM, "colour": "red"}),
+    ]
+    path = write(tmp_path, "firms.jsonl", "\n".join(lines) + "\n")
+
+    batch = run([("enterprises", path)], fast=None)
+
+    assert counts(batch)["enterprises"] == (4, 1, 0, 0, 3)
+    reasons = dict(ImportRejection.objects.values_list("row_number", "reason"))
+    assert reasons[2] == "is not a JSON object"
+    assert reasons[3].startswith("is not valid JSON")
+    assert reasons[4] == "has fields this format does not know: colour"
+
+
+@pytest.mark.postgres
+def test_the_copy_path_and_the_orm_path_store_the_same_records(tmp_path, world):
+    files = [(source, write_source(tmp_path, world, source, "csv")) for source in SOURCES]
+    orm = run(files, fast=False)
+    via_orm = snapshot()
+    for model in [TaxRecord, CustomsRecord, BankRecord, PublicCreditRecord, Enterprise]:
+        model.objects.all().delete()
+
+    copy = run(files, fast=True)
+
+    assert snapshot() == via_orm
+    assert {s: c[1:] for s, c in counts(copy).items()} == {s: c[1:] for s, c in counts(orm).items()}
+    assert connection.vendor == "postgresql"
+
+
+def test_the_command_prints_a_json_summary(tmp_path, capsys):
+    firms = write(tmp_path, "firms.csv", FIRMS_HEADER + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n")
+
+    call_command("import_records", "enterprises", str(firms), "--json")
+
+    summary = json.loads(capsys.readouterr().out)
+    batch = ImportBatch.objects.get()
+    assert summary == {
+        "batch": batch.pk,
+        "status": "completed",
+        "rows": 1,
+        "accepted": 1,
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        "files": [
+            {
+                "source": "enterprises",
+                "name": "firms.csv",
+                "rows": 1,
+                "accepted": 1,
+                "created": 1,
+                "updated": 0,
+                "unchanged": 0,
+                "rejected": 0,
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize("fast", PATHS)
+def test_a_rejected_row_keeps_the_resident_id_masked(tmp_path, fast):
+    header = "uscc,name,region,industry,registered_on,legal_representative_name,legal_representative_id\n"
+    row = f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路,11010519491231002X\n"
+    bad = f"{OTHER_FIRM},腾讯,440305,64,2000-02-24,,11010519491231002X\n"
+    firms = write(tmp_path, "firms.csv", header + row + row + bad)
+
+    run([("enterprises", firms)], fast=fast)
+
+    raws = dict(ImportRejection.objects.values_list("row_number", "raw"))
+    assert raws[3]["legal_representative_id"] == "110***********002X"
+    assert raws[4]["legal_representative_id"] == "110***********002X"
+    assert "11010519491231002X" not in json.dumps(list(raws.values()))
