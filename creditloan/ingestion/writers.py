@@ -233,36 +233,51 @@ class PostgresWriter:
 
     def apply(self, chunk: Chunk) -> ChunkResult:
         result = ChunkResult()
+        rejections: list[Rejection] = []
+        by_row = dict(chunk.rows)
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {self.stage}")
             self._copy(cursor, chunk.rows)
+            # A temporary table has no statistics until analysed; without them the planner hash-joins the
+            # whole firm table for every chunk instead of probing its index.
+            cursor.execute(f"ANALYZE {self.stage}")
             keys = ", ".join(self.keys)
             cursor.execute(
                 f"INSERT INTO {self.seen} ({keys}, row_number) SELECT {keys}, row_number FROM {self.stage} "
-                "ON CONFLICT DO NOTHING"
+                "ON CONFLICT DO NOTHING RETURNING row_number"
             )
-            join_seen = " AND ".join(f"seen.{name} = s.{name}" for name in self.keys)
-            key_column = "uscc" if self.fmt.is_registry else "record_id"
-            result.rejected += self._reject(
-                cursor,
-                f"FROM {self.stage} s JOIN {self.seen} seen ON {join_seen} WHERE seen.row_number <> s.row_number",
-                key_column,
-                "'appears again in this file; the first occurrence, row ' || seen.row_number || ', was applied'",
-            )
-            firsts = f"FROM {self.stage} s JOIN {self.seen} seen ON {join_seen} AND seen.row_number = s.row_number"
+            first_seen = {row for (row,) in cursor.fetchall()}
+            repeated = [row for row in by_row if row not in first_seen]
+            if repeated:
+                join_seen = " AND ".join(f"seen.{name} = s.{name}" for name in self.keys)
+                cursor.execute(
+                    f"SELECT s.row_number, seen.row_number FROM {self.stage} s JOIN {self.seen} seen ON {join_seen} "
+                    "WHERE s.row_number = ANY(%s)",
+                    [repeated],
+                )
+                key_column = "uscc" if self.fmt.is_registry else "record_id"
+                for row, first in cursor.fetchall():
+                    rejections.append(
+                        Rejection(row, [(key_column, duplicate_reason(first))], self.fmt.masked(by_row[row]))
+                    )
+            if not self.fmt.is_registry:
+                cursor.execute(
+                    f"SELECT s.row_number FROM {self.stage} s "
+                    "WHERE NOT EXISTS (SELECT 1 FROM creditloan_enterprise e WHERE e.uscc = s.uscc)"
+                )
+                for (row,) in cursor.fetchall():
+                    if row in first_seen:
+                        rejections.append(Rejection(row, [("uscc", UNKNOWN_FIRM)], by_row[row]))
+            if repeated:
+                cursor.execute(f"DELETE FROM {self.stage} WHERE row_number = ANY(%s)", [repeated])
             if self.fmt.is_registry:
-                created, updated = self._upsert(cursor, firsts, firm="")
+                created, updated = self._upsert(cursor, f"FROM {self.stage} s", firm="")
             else:
-                result.rejected += self._reject(
-                    cursor,
-                    f"{firsts} WHERE NOT EXISTS (SELECT 1 FROM creditloan_enterprise e WHERE e.uscc = s.uscc)",
-                    "uscc",
-                    _sql_literal(UNKNOWN_FIRM),
-                )
                 created, updated = self._upsert(
-                    cursor, f"{firsts} JOIN creditloan_enterprise e ON e.uscc = s.uscc", firm="e.id"
+                    cursor, f"FROM {self.stage} s JOIN creditloan_enterprise e ON e.uscc = s.uscc", firm="e.id"
                 )
-        result.created, result.updated = created, updated
+        save_rejections(self.import_file, rejections)
+        result.created, result.updated, result.rejected = created, updated, len(rejections)
         result.unchanged = len(chunk.rows) - created - updated - result.rejected
         return result
 
@@ -291,30 +306,6 @@ class PostgresWriter:
                     parts, size = [], 0
             if parts:
                 copy.write("\n".join(parts) + "\n")
-
-    def _reject(self, cursor, rows_sql: str, field_name: str, reason_sql: str) -> int:
-        cursor.execute(
-            f"""
-            WITH rejected AS (
-                INSERT INTO {ImportRejection._meta.db_table} (file_id, row_number, field, reason, errors, raw)
-                SELECT %s, s.row_number, %s, {reason_sql},
-                       jsonb_build_array(jsonb_build_object('field', %s, 'reason', {reason_sql})),
-                       {self._masked_raw_sql()}
-                {rows_sql}
-                RETURNING 1
-            )
-            SELECT count(*) FROM rejected
-            """,
-            [self.import_file.pk, field_name, field_name],
-        )
-        return cursor.fetchone()[0]
-
-    def _masked_raw_sql(self) -> str:
-        raw = "to_jsonb(s) - 'row_number'"
-        for name in self.fmt.personal_fields:
-            masked = f"left(s.{name}, 3) || repeat('*', length(s.{name}) - 7) || right(s.{name}, 4)"
-            raw = f"jsonb_set({raw}, '{{{name}}}', coalesce(to_jsonb({masked}), 'null'::jsonb))"
-        return raw
 
     def _upsert(self, cursor, rows_sql: str, *, firm: str) -> tuple[int, int]:
         columns = [*self.keys, *self.fields]
@@ -345,10 +336,6 @@ class PostgresWriter:
         )
         created, updated = cursor.fetchone()
         return created, updated
-
-
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def writer_for(fmt: SourceFormat, import_file: ImportFile, now: dt.datetime, *, fast: bool | None = None) -> Writer:

@@ -1,0 +1,196 @@
+"""How fast does import_records load each source on PostgreSQL, and does its memory stay flat?
+
+For each source: N rows (default 1,000,000) from the demo world, imported by `manage.py import_records` in a
+child process (COPY + set-based upsert), timed end to end, with the child's peak RSS; then the same rows
+re-imported (all unchanged); then the same rows inserted by Django's bulk_create (no validation, no upsert)
+as the baseline; and a raw COPY of the file into an unindexed table as the ceiling. Peak memory is also
+measured for a tenth of the rows, to show whether it grows with the file.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/creditloan_bench .venv/bin/python bench/ingest.py [--rows N]
+
+The database named in DATABASE_URL is dropped and recreated: point it at a scratch database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditloan.settings.local")
+os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+SOURCES = ("enterprises", "public_credit", "tax", "customs", "bank")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--skip-bulk-create", action="store_true")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("set DATABASE_URL to a scratch PostgreSQL database: this bench measures the COPY path")
+    recreate_database(url)
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench._machine import machine_description
+
+    call_command("migrate", verbosity=0)
+    print(machine_description(connection))
+    print(f"rows per source: {args.rows:,}")
+
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as scratch:
+        files = write_files(Path(scratch), args.rows)
+        results = {}
+        for source in SOURCES:
+            seconds, rss = run_import(source, files[source])
+            again, again_rss = run_import(source, files[source])
+            head = head_of(files[source], args.rows // 10)
+            _, head_rss = run_import(source, head)
+            raw = raw_copy_rate(files[source], connection)
+            results[source] = [args.rows / seconds, args.rows / again, raw, rss, again_rss, head_rss]
+        if not args.skip_bulk_create:
+            # The baseline needs empty tables: records first, the registry (which they reference) last.
+            for source in (*SOURCES[1:], SOURCES[0]):
+                results[source].append(bulk_create_rate(source, files[source], connection))
+    print(
+        f"\n{'source':<14}{'import rows/s':>14}{'re-import':>11}{'raw COPY':>10}{'bulk_create':>12}"
+        f"{'import/bulk':>12}{'peak RSS':>10}{'re-import':>10}{'at N/10':>9}"
+    )
+    for source, (rate, again, raw, rss, again_rss, head_rss, *bulk) in results.items():
+        bulk_text = f"{bulk[0]:,.0f}" if bulk else "-"
+        ratio = f"{rate / bulk[0]:.2f}x" if bulk else "-"
+        print(
+            f"{source:<14}{rate:>14,.0f}{again:>11,.0f}{raw:>10,.0f}{bulk_text:>12}{ratio:>12}"
+            f"{rss / 1024:>8.0f}MB{again_rss / 1024:>8.0f}MB{head_rss / 1024:>7.0f}MB"
+        )
+    print("peak RSS: the import process's high-water mark; 'at N/10' re-imports the file's first tenth")
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def write_files(folder: Path, rows: int, prefix: str = "") -> dict[str, Path]:
+    """`rows` rows of each source, from a demo world; record sources are cycled over the world's firms with
+    fresh record ids, so every source has exactly `rows` rows for firms that exist."""
+    from creditloan.demo.world import build_world
+
+    folder.mkdir(parents=True, exist_ok=True)
+    world = build_world(rows, seed=11, as_of=dt.date(2026, 10, 31))
+    files = {}
+    for source in SOURCES:
+        frame = getattr(world, source)
+        if source != "enterprises":
+            frame = frame.iloc[np.arange(rows) % len(frame)].reset_index(drop=True)
+            frame["record_id"] = (
+                frame["record_id"].astype(str) + "#" + (np.arange(rows) // len(getattr(world, source))).astype(str)
+            )
+        path = folder / f"{prefix}{source}.csv"
+        frame.to_csv(path, index=False)
+        files[source] = path
+    return files
+
+
+def run_import(source: str, path: Path) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB) of one `import_records` child process."""
+    # The child reports its own high-water mark (VmHWM): the rusage of a forked child would also count the
+    # pages this parent held when it forked.
+    report = (
+        "import runpy, sys\n"
+        f"sys.argv = ['manage.py', 'import_records', {source!r}, {str(path)!r}, '--json']\n"
+        "try:\n"
+        f"    runpy.run_path({str(ROOT / 'manage.py')!r}, run_name='__main__')\n"
+        "finally:\n"
+        "    peak = next(l for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+        "    print(peak.split()[1], file=sys.stderr)\n"
+    )
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", report], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=os.environ
+    )
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"import_records {source} failed:\n{done.stderr}")
+    return seconds, int(done.stderr.strip().splitlines()[-1])
+
+
+def head_of(path: Path, rows: int) -> Path:
+    head = path.with_name(f"head-{path.name}")
+    with open(path, encoding="utf-8") as source, open(head, "w", encoding="utf-8") as target:
+        for _ in range(rows + 1):
+            target.write(source.readline())
+    return head
+
+
+def count_rows(path: Path) -> int:
+    with open(path, encoding="utf-8") as handle:
+        return sum(1 for _ in handle) - 1
+
+
+def bulk_create_rate(source: str, path: Path, connection) -> float:
+    """Rows/s of Django's bulk_create for the same rows: the ORM baseline, without validation or upsert."""
+    from creditloan.ingestion.formats import FORMATS
+    from creditloan.models import Enterprise
+
+    fmt = FORMATS[source]
+    model = fmt.model
+    fields = {column.name: column.model_field for column in fmt.columns if column.name != "uscc" or fmt.is_registry}
+    now = dt.datetime.now(dt.UTC)
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+    empty = {name: None if model._meta.get_field(field).null else "" for name, field in fields.items()}
+    firm_ids = {} if fmt.is_registry else dict(Enterprise.objects.values_list("uscc", "id").iterator(50_000))
+    start = time.perf_counter()
+    with open(path, encoding="utf-8", newline="") as handle:
+        batch = []
+        for row in csv.DictReader(handle):
+            values = {fields[name]: value or empty[name] for name, value in row.items() if name in fields}
+            if not fmt.is_registry:
+                values["enterprise_id"] = firm_ids[row["uscc"]]
+            batch.append(model(**values, ingested_at=now, updated_at=now))
+            if len(batch) == 5000:
+                model.objects.bulk_create(batch)
+                batch = []
+        model.objects.bulk_create(batch)
+    return count_rows(path) / (time.perf_counter() - start)
+
+
+def raw_copy_rate(path: Path, connection) -> float:
+    """Rows/s of COPY of the file as text into an unindexed table: what the server can take at best."""
+    header = pd.read_csv(path, nrows=0).columns
+    rows = count_rows(path)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE bench_raw ({', '.join(f'{name} text' for name in header)})")
+        start = time.perf_counter()
+        with open(path, "rb") as handle, cursor.copy("COPY bench_raw FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            while data := handle.read(1 << 20):
+                copy.write(data)
+        seconds = time.perf_counter() - start
+        cursor.execute("DROP TABLE bench_raw")
+    return rows / seconds
+
+
+if __name__ == "__main__":
+    main()
