@@ -1,0 +1,89 @@
+"""How long and how much memory to generate a demo world of N firms and load it through the importer?
+
+Prints the wall time of each phase (building the world in NumPy, writing the files, importing them, banks and
+loan history) and the process's peak RSS.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/creditloan_world \
+        .venv/bin/python bench/demo_world.py [--enterprises N]
+
+The database named in DATABASE_URL is dropped and recreated: point it at a scratch database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditloan.settings.local")
+os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+
+def peak_rss_mb() -> float:
+    with open("/proc/self/status", encoding="utf-8") as status:
+        return int(next(line.split()[1] for line in status if line.startswith("VmHWM"))) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--enterprises", type=int, default=1_000_000)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("set DATABASE_URL to a scratch PostgreSQL database")
+    from bench.ingest import recreate_database
+
+    recreate_database(url)
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from bench._machine import machine_description
+    from creditloan.demo import services
+    from creditloan.demo.world import build_world
+    from creditloan.ingestion.services import ImportSource, records_import
+
+    call_command("migrate", verbosity=0)
+    print(machine_description(connection))
+    as_of = dt.date(2026, 10, 31)
+    timings = {}
+    with tempfile.TemporaryDirectory(prefix="bench-world-") as scratch:
+        start = time.perf_counter()
+        world = build_world(args.enterprises, seed=7, as_of=as_of)
+        timings["build the world (NumPy)"] = time.perf_counter() - start
+        start = time.perf_counter()
+        files = {}
+        for source in services.SOURCES:
+            files[source] = Path(scratch) / f"{source}.csv"
+            getattr(world, source).to_csv(files[source], index=False)
+        timings["write the CSV files"] = time.perf_counter() - start
+        start = time.perf_counter()
+        batch = records_import(files=[ImportSource(s, p) for s, p in files.items()], origin="bench")
+        timings["import them (one batch)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    with transaction.atomic():
+        banks, products = services._banks_and_products()
+        applications, offers, loans, defaults = services._history(world, banks, products, seed=7, as_of=as_of)
+        services.demo_accounts_create(banks=banks)
+    timings["banks, products, loan history"] = time.perf_counter() - start
+
+    rows = sum(item.rows for item in batch.files.all())
+    print(f"firms: {args.enterprises:,}; records imported (all sources): {rows:,}")
+    print(f"history: {applications:,} applications, {offers:,} offers, {loans:,} loans, {defaults:,} defaulted")
+    for phase, seconds in timings.items():
+        print(f"{phase:<32}{seconds:>9.1f} s")
+    total = sum(timings.values())
+    print(f"{'total':<32}{total:>9.1f} s   ({rows / timings['import them (one batch)']:,.0f} rows/s imported)")
+    print(f"peak RSS: {peak_rss_mb():,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
