@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from creditloan.fields import ResidentIdField
 from creditloan.identifiers import InvalidIdentifier, validate_uscc
+from creditloan.models.records import Sourced
 from creditloan.reference.industries import DIVISIONS, UnknownIndustryCode, normalise_industry_code
 from creditloan.reference.regions import REGIONS, UnknownRegionCode, normalise_region_code
 
@@ -30,7 +31,7 @@ class EnterpriseStatus(models.TextChoices):
     MOVED_OUT = "moved_out", _("Moved out (迁出)")
 
 
-class Enterprise(models.Model):
+class Enterprise(Sourced):
     """A firm as the enterprise registry describes it, keyed by its 统一社会信用代码."""
 
     uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
@@ -45,14 +46,6 @@ class Enterprise(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=EnterpriseStatus.choices)
     legal_representative_name = models.CharField(_("legal representative"), max_length=100)
     legal_representative_id = ResidentIdField(_("legal representative's resident ID"), null=True, blank=True)
-
-    source = models.CharField(_("source system"), max_length=64)
-    import_file = models.ForeignKey(
-        "creditloan.ImportFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    source_row = models.PositiveIntegerField(null=True, blank=True)
-    ingested_at = models.DateTimeField(_("first ingested"))
-    updated_at = models.DateTimeField(_("last updated"))
 
     class Meta:
         verbose_name = _("enterprise")

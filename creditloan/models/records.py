@@ -11,16 +11,24 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
-class CreditRecord(models.Model):
-    enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.PROTECT, related_name="%(class)ss")
+class Sourced(models.Model):
+    """Where a row's values came from: the source system, and the import file and row that last set them."""
+
     source = models.CharField(_("source system"), max_length=64)
-    source_record_id = models.CharField(_("record id at the source"), max_length=64)
     import_file = models.ForeignKey(
         "creditloan.ImportFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     source_row = models.PositiveIntegerField(null=True, blank=True)
     ingested_at = models.DateTimeField(_("first ingested"))
     updated_at = models.DateTimeField(_("last updated"))
+
+    class Meta:
+        abstract = True
+
+
+class CreditRecord(Sourced):
+    enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.PROTECT, related_name="%(class)ss")
+    source_record_id = models.CharField(_("record id at the source"), max_length=64)
 
     class Meta:
         abstract = True
