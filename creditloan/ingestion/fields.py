@@ -13,6 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from creditloan.identifiers import InvalidIdentifier, validate_resident_id, validate_uscc
+from creditloan.ingestion.vectorised import (
+    Acceptor,
+    accept_amount,
+    accept_count,
+    accept_date,
+    accept_industry,
+    accept_member,
+    accept_region,
+    accept_resident_id,
+    accept_text,
+    accept_uscc,
+    accept_year,
+)
 from creditloan.reference.industries import UnknownIndustryCode, normalise_industry_code
 from creditloan.reference.regions import UnknownRegionCode, normalise_region_code
 
@@ -38,10 +51,16 @@ class Column:
     free_text: bool = False
     # A personal identifier: kept masked wherever the importer keeps a copy of the row (rejections).
     personal: bool = False
+    # The whole-column fast check (vectorised.py); None means the parser's own entry in ACCEPTORS.
+    accept: Acceptor | None = None
 
     @property
     def model_field(self) -> str:
         return self.field or self.name
+
+    @property
+    def acceptor(self) -> Acceptor:
+        return self.accept or ACCEPTORS[self.parse]
 
 
 def parse_uscc(text: str) -> str:
@@ -133,8 +152,36 @@ def choice_parser(choices: tuple[str, ...]) -> Callable[[str], str]:
 
 
 def text(name: str, max_length: int, meaning: str, **options) -> Column:
-    return Column(name, text_parser(max_length), f"text (≤ {max_length})", meaning, free_text=True, **options)
+    return Column(
+        name,
+        text_parser(max_length),
+        f"text (≤ {max_length})",
+        meaning,
+        free_text=True,
+        accept=accept_text(max_length),
+        **options,
+    )
 
 
 def choice(name: str, choices: tuple[str, ...], meaning: str, **options) -> Column:
-    return Column(name, choice_parser(choices), "one of: " + ", ".join(choices), meaning, choices=choices, **options)
+    return Column(
+        name,
+        choice_parser(choices),
+        "one of: " + ", ".join(choices),
+        meaning,
+        choices=choices,
+        accept=accept_member(choices),
+        **options,
+    )
+
+
+ACCEPTORS: dict[Callable[[str], str], Acceptor] = {
+    parse_uscc: accept_uscc,
+    parse_resident_id: accept_resident_id,
+    parse_region: accept_region,
+    parse_industry: accept_industry,
+    parse_date: accept_date(EARLIEST_DATE),
+    parse_amount: accept_amount,
+    parse_count: accept_count,
+    parse_year: accept_year,
+}

@@ -20,25 +20,11 @@ _DONE = object()
 
 
 def validated_chunks(reader: RowReader, fmt: SourceFormat, chunk_size: int) -> Iterator[Chunk]:
-    names = fmt.column_names
-    validate = fmt.validate
-    chunk = Chunk()
-    for row_number, cells, problem in reader:
-        if cells is None:
-            chunk.rejections.append(Rejection(row_number, [("row", problem)], {}))
-        else:
-            values, errors = validate(cells)
-            if errors:
-                chunk.rejections.append(Rejection(row_number, errors, fmt.masked(dict(zip(names, cells)))))
-            else:
-                chunk.rows.append((row_number, values))
-        if len(chunk) >= chunk_size:
-            chunk.bytes_read = reader.bytes_read
-            yield chunk
-            chunk = Chunk()
-    chunk.bytes_read = reader.bytes_read
-    if len(chunk):
-        yield chunk
+    for batch in reader.batches(chunk_size):
+        frame, rejected = fmt.validate_chunk(batch.row_numbers, batch.columns)
+        rejections = [Rejection(line, [("row", problem)], {}) for line, problem in batch.unreadable]
+        rejections += [Rejection(number, errors, raw) for number, errors, raw in rejected]
+        yield Chunk(frame=frame, rejections=rejections, bytes_read=reader.bytes_read)
 
 
 def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:

@@ -109,7 +109,9 @@ def _import_file(batch, item: ImportSource, file_format: str, on_progress, chunk
                 on_progress(Progress(item.source, reader.name, chunk.bytes_read, reader.size, import_file.rows))
     finally:
         reader.close()
-        writer.close()
+    # Only after success: on failure the transaction is rolled back, and a broken transaction takes no more
+    # statements (the writer's scratch tables are replaced when the next import starts).
+    writer.close()
     import_file.sha256 = reader.sha256
     import_file.save()
     logger.info(

@@ -16,6 +16,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+import pandas as pd
 from django.db import connection, models
 
 from creditloan.ingestion.formats import FieldError, Row, SourceFormat
@@ -41,12 +43,20 @@ class Rejection:
 
 @dataclass
 class Chunk:
-    rows: list[tuple[int, Row]] = field(default_factory=list)
+    """A run of rows from one file: the valid ones as a frame (row_number + model fields), the rest rejected."""
+
+    frame: pd.DataFrame
     rejections: list[Rejection] = field(default_factory=list)
     bytes_read: int = 0
 
     def __len__(self) -> int:
-        return len(self.rows) + len(self.rejections)
+        return len(self.frame) + len(self.rejections)
+
+    @property
+    def rows(self) -> list[tuple[int, Row]]:
+        """The valid rows one by one, for code that works row by row (the ORM path)."""
+        records = self.frame.to_dict("records")
+        return [(int(record.pop("row_number")), record) for record in records]
 
 
 @dataclass
@@ -187,9 +197,16 @@ def typed_field_names(fields: list[str], fmt: SourceFormat) -> list[str]:
     return fields if fmt.is_registry else [*fields, "enterprise"]
 
 
+_COPY_BUFFER = 1 << 20
+# A list of row numbers as a relation to join: `row_number = ANY(array)` would compare every staged row with
+# every element of the array.
+_ROWS = "unnest(%s::integer[]) AS wanted(row_number)"
 # COPY's text format: backslash, tab and line breaks inside a value must be escaped.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COPY_BUFFER = 1 << 20
+
+
+def _copy_escape(value: str) -> str:
+    return value.translate(_COPY_ESCAPES)
 
 
 class PostgresWriter:
@@ -207,6 +224,7 @@ class PostgresWriter:
         self.seen = f"import_seen_{fmt.source.value}"
         # Stage columns in the order COPY receives them: the row number, then every column of the format.
         self.stage_columns = ["row_number", *[column.model_field for column in fmt.columns]]
+        self._free_text = {column.model_field for column in fmt.columns if column.free_text}
         self._create_tables()
 
     def _column_type(self, name: str) -> str:
@@ -218,8 +236,16 @@ class PostgresWriter:
         stage_defs = ", ".join(
             ["row_number integer"] + [f"{name} {self._column_type(name)}" for name in self.stage_columns[1:]]
         )
-        key_defs = ", ".join(f"{name} {self._column_type(name)}" for name in self.keys)
+        # Keys compare byte by byte: they are identifiers, and the "C" collation is the cheapest to index.
+        key_defs = ", ".join(f'{name} {self._column_type(name)} COLLATE "C"' for name in self.keys)
         with connection.cursor() as cursor:
+            # Check foreign keys as each statement ends rather than at commit: a batch of millions of rows
+            # would otherwise queue millions of pending checks in the server's memory.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            if not self.fmt.is_registry:
+                # Firms registered moments ago (a registry file earlier in the batch) are not in the planner's
+                # statistics yet; without them it misjudges the join from staged rows to their firms.
+                cursor.execute("ANALYZE creditloan_enterprise")
             cursor.execute(f"DROP TABLE IF EXISTS {self.stage}, {self.seen}")
             cursor.execute(f"CREATE TEMPORARY TABLE {self.stage} ({stage_defs})")
             cursor.execute(
@@ -232,82 +258,112 @@ class PostgresWriter:
             cursor.execute(f"DROP TABLE IF EXISTS {self.stage}, {self.seen}")
 
     def apply(self, chunk: Chunk) -> ChunkResult:
-        result = ChunkResult()
+        frame = chunk.frame
         rejections: list[Rejection] = []
-        by_row = dict(chunk.rows)
+        key_column = "uscc" if self.fmt.is_registry else "record_id"
+
+        # A key repeated within the chunk: the first occurrence stands, the others are rejected here, before
+        # the database sees them (one INSERT ... ON CONFLICT may not touch a row twice).
+        repeated = frame.duplicated(subset=list(self.keys), keep="first").to_numpy()
+        if repeated.any():
+            first_rows = frame.groupby(list(self.keys), sort=False)["row_number"].transform("first").to_numpy()
+            for index in np.flatnonzero(repeated):
+                row = int(frame["row_number"].iat[index])
+                rejections.append(self._duplicate(row, int(first_rows[index]), frame.iloc[index], key_column))
+            frame = frame[~repeated]
+
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {self.stage}")
-            self._copy(cursor, chunk.rows)
-            # A temporary table has no statistics until analysed; without them the planner hash-joins the
-            # whole firm table for every chunk instead of probing its index.
-            cursor.execute(f"ANALYZE {self.stage}")
-            keys = ", ".join(self.keys)
-            cursor.execute(
-                f"INSERT INTO {self.seen} ({keys}, row_number) SELECT {keys}, row_number FROM {self.stage} "
-                "ON CONFLICT DO NOTHING RETURNING row_number"
-            )
-            first_seen = {row for (row,) in cursor.fetchall()}
-            repeated = [row for row in by_row if row not in first_seen]
-            if repeated:
-                join_seen = " AND ".join(f"seen.{name} = s.{name}" for name in self.keys)
-                cursor.execute(
-                    f"SELECT s.row_number, seen.row_number FROM {self.stage} s JOIN {self.seen} seen ON {join_seen} "
-                    "WHERE s.row_number = ANY(%s)",
-                    [repeated],
-                )
-                key_column = "uscc" if self.fmt.is_registry else "record_id"
-                for row, first in cursor.fetchall():
-                    rejections.append(
-                        Rejection(row, [(key_column, duplicate_reason(first))], self.fmt.masked(by_row[row]))
-                    )
+            self._copy(cursor, frame)
+            source = f"FROM {self.stage} s"
             if not self.fmt.is_registry:
+                source += " JOIN creditloan_enterprise e ON e.uscc = s.uscc"
+            applied = self._upsert(cursor, source, firm="" if self.fmt.is_registry else "e.id")
+            created = sum(applied.values())
+            updated = len(applied) - created
+            unapplied = [int(row) for row in frame["row_number"] if int(row) not in applied]
+            unchanged = []
+            if unapplied:
+                for row, reason_field, reason in self._why_not_applied(cursor, unapplied):
+                    if reason is None:
+                        unchanged.append(row)
+                    else:
+                        values = frame.loc[frame["row_number"] == row].iloc[0]
+                        rejections.append(Rejection(row, [(reason_field, reason)], self._raw(values)))
+            if unchanged:
+                # Remember keys this file left as they were, so that a later repeat is still a duplicate.
+                keys = ", ".join(self.keys)
                 cursor.execute(
-                    f"SELECT s.row_number FROM {self.stage} s "
-                    "WHERE NOT EXISTS (SELECT 1 FROM creditloan_enterprise e WHERE e.uscc = s.uscc)"
-                )
-                for (row,) in cursor.fetchall():
-                    if row in first_seen:
-                        rejections.append(Rejection(row, [("uscc", UNKNOWN_FIRM)], by_row[row]))
-            if repeated:
-                cursor.execute(f"DELETE FROM {self.stage} WHERE row_number = ANY(%s)", [repeated])
-            if self.fmt.is_registry:
-                created, updated = self._upsert(cursor, f"FROM {self.stage} s", firm="")
-            else:
-                created, updated = self._upsert(
-                    cursor, f"FROM {self.stage} s JOIN creditloan_enterprise e ON e.uscc = s.uscc", firm="e.id"
+                    f"INSERT INTO {self.seen} ({keys}, row_number) SELECT {keys}, row_number FROM {self.stage} "
+                    f"JOIN {_ROWS} USING (row_number)",
+                    [unchanged],
                 )
         save_rejections(self.import_file, rejections)
-        result.created, result.updated, result.rejected = created, updated, len(rejections)
-        result.unchanged = len(chunk.rows) - created - updated - result.rejected
-        return result
+        return ChunkResult(created=created, updated=updated, unchanged=len(unchanged), rejected=len(rejections))
 
-    def _copy(self, cursor, rows: list[tuple[int, Row]]) -> None:
-        names = self.stage_columns[1:]
-        free_text = {column.model_field for column in self.fmt.columns if column.free_text}
-        escapes = _COPY_ESCAPES
-        parts: list[str] = []
-        size = 0
+    def _raw(self, values: pd.Series) -> Row:
+        cells = {name: (None if pd.isna(value) else str(value)) for name, value in values.items()}
+        cells.pop("row_number", None)
+        return self.fmt.masked(cells)
+
+    def _duplicate(self, row: int, first: int, values: pd.Series, key_column: str) -> Rejection:
+        return Rejection(row, [(key_column, duplicate_reason(first))], self._raw(values))
+
+    def _why_not_applied(self, cursor, rows: list[int]) -> list[tuple[int, str, str | None]]:
+        """For staged rows the upsert left alone: a repeat of a key this file already carried, a record for an
+        unregistered firm, or (reason None) a row equal to what is stored."""
+        on_key = " AND ".join(f"t.{name} = s.{name}" for name in self.keys)
+        on_seen = " AND ".join(f"seen.{name} = s.{name}" for name in self.keys)
+        firm = (
+            "TRUE" if self.fmt.is_registry else "EXISTS (SELECT 1 FROM creditloan_enterprise e WHERE e.uscc = s.uscc)"
+        )
+        if len(rows) > 1000:
+            # Many rows to look up (a re-import): with statistics on the staged rows the planner probes the
+            # indexes; without them it scans the whole target table for every chunk.
+            cursor.execute(f"ANALYZE {self.stage}")
+        cursor.execute(
+            f"""
+            SELECT s.row_number, {firm}, t.import_file_id, t.source_row, seen.row_number
+            FROM {self.stage} s
+            JOIN {_ROWS} USING (row_number)
+            LEFT JOIN {self.table} t ON {on_key}
+            LEFT JOIN {self.seen} seen ON {on_seen}
+            """,
+            [rows],
+        )
+        key_column = "uscc" if self.fmt.is_registry else "record_id"
+        verdicts = []
+        for row, registered, file_id, source_row, seen_row in cursor.fetchall():
+            if not registered:
+                verdicts.append((row, "uscc", UNKNOWN_FIRM))
+            elif file_id == self.import_file.pk and source_row != row:
+                verdicts.append((row, key_column, duplicate_reason(source_row)))
+            elif seen_row is not None:
+                verdicts.append((row, key_column, duplicate_reason(seen_row)))
+            else:
+                verdicts.append((row, key_column, None))
+        return verdicts
+
+    def _copy(self, cursor, frame: pd.DataFrame) -> None:
+        """COPY in text form, built column-wise: values are already canonical, so only NULLs and the escapes of
+        free text need work, and joining rows happens in C (map over str.join)."""
+        columns = [frame["row_number"].astype(str).to_numpy(dtype=object)]
+        for name in self.stage_columns[1:]:
+            values = frame[name].to_numpy(dtype=object)
+            missing = pd.isna(values)
+            if name in self._free_text:
+                values = np.fromiter(map(_copy_escape, np.where(missing, "", values)), dtype=object, count=len(values))
+            columns.append(np.where(missing, "\\N", values))
+        data = "\n".join(map("\t".join, zip(*columns))) + "\n" if len(frame) else ""
         with cursor.copy(f"COPY {self.stage} ({', '.join(self.stage_columns)}) FROM STDIN") as copy:
-            for row_number, values in rows:
-                cells = [str(row_number)]
-                for name in names:
-                    value = values[name]
-                    if value is None:
-                        cells.append("\\N")
-                    elif name in free_text:
-                        cells.append(value.translate(escapes))
-                    else:
-                        cells.append(value)
-                line = "\t".join(cells)
-                parts.append(line)
-                size += len(line)
-                if size > _COPY_BUFFER:
-                    copy.write("\n".join(parts) + "\n")
-                    parts, size = [], 0
-            if parts:
-                copy.write("\n".join(parts) + "\n")
+            for start in range(0, len(data), _COPY_BUFFER):
+                copy.write(data[start : start + _COPY_BUFFER])
 
-    def _upsert(self, cursor, rows_sql: str, *, firm: str) -> tuple[int, int]:
+    def _upsert(self, cursor, rows_sql: str, *, firm: str) -> dict[int, bool]:
+        """Insert new keys and update changed ones; returns {row number: created} for the rows applied.
+
+        A row is left alone when its values equal what is stored, when this file already wrote its key (a
+        repeat), or when this file already found its key unchanged (a repeat too, remembered in `seen`)."""
         columns = [*self.keys, *self.fields]
         selected = [f"s.{name}" for name in columns]
         if firm:
@@ -319,23 +375,22 @@ class PostgresWriter:
         )
         target = ", ".join(f"t.{name}" for name in compared)
         proposed = ", ".join(f"EXCLUDED.{name}" for name in compared)
+        on_seen = " AND ".join(f"seen.{name} = EXCLUDED.{name}" for name in self.keys)
         cursor.execute(
             f"""
-            WITH upserted AS (
-                INSERT INTO {self.table} AS t
-                    ({", ".join(columns)}, import_file_id, source_row, ingested_at, updated_at)
-                SELECT {", ".join(selected)}, %s, s.row_number, %s, %s
-                {rows_sql}
-                ON CONFLICT ({", ".join(self.keys)}) DO UPDATE SET {assignments}
-                WHERE ({target}) IS DISTINCT FROM ({proposed})
-                RETURNING (xmax = 0) AS created
-            )
-            SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM upserted
+            INSERT INTO {self.table} AS t
+                ({", ".join(columns)}, import_file_id, source_row, ingested_at, updated_at)
+            SELECT {", ".join(selected)}, %s, s.row_number, %s, %s
+            {rows_sql}
+            ON CONFLICT ({", ".join(self.keys)}) DO UPDATE SET {assignments}
+            WHERE t.import_file_id IS DISTINCT FROM EXCLUDED.import_file_id
+              AND ({target}) IS DISTINCT FROM ({proposed})
+              AND NOT EXISTS (SELECT 1 FROM {self.seen} seen WHERE {on_seen})
+            RETURNING source_row, (xmax = 0)
             """,
             [self.import_file.pk, self.now, self.now],
         )
-        created, updated = cursor.fetchone()
-        return created, updated
+        return dict(cursor.fetchall())
 
 
 def writer_for(fmt: SourceFormat, import_file: ImportFile, now: dt.datetime, *, fast: bool | None = None) -> Writer:

@@ -15,8 +15,16 @@ class Sourced(models.Model):
     """Where a row's values came from: the source system, and the import file and row that last set them."""
 
     source = models.CharField(_("source system"), max_length=64)
+    # Provenance only: the file is created in the same transaction as the rows that point at it, and a
+    # database-level check per imported row would cost the bulk load a lookup each (Django still applies
+    # SET_NULL when a file is deleted through the ORM).
     import_file = models.ForeignKey(
-        "creditloan.ImportFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "creditloan.ImportFile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     source_row = models.PositiveIntegerField(null=True, blank=True)
     ingested_at = models.DateTimeField(_("first ingested"))

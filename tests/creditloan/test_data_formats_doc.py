@@ -1,6 +1,5 @@
 """docs/data-formats.md is generated from the importer's format tables, and its examples really import."""
 
-import dataclasses
 import io
 import re
 from pathlib import Path
@@ -12,9 +11,6 @@ from django.core.management.base import CommandError
 from creditloan.ingestion.formats import FORMATS
 from creditloan.ingestion.services import ImportSource, records_import
 from creditloan.management.commands.describe_formats import (
-    ROW_CHECK_RULES,
-    UndocumentedFormat,
-    formats_markdown,
     row_check_rule,
 )
 from creditloan.models import ImportBatchStatus, ImportRejection
@@ -88,32 +84,13 @@ def test_table_says_required_or_the_default(source):
 @pytest.mark.parametrize(
     ("source", "check"),
     [(source, check) for source, fmt in FORMATS.items() for check in fmt.row_checks],
-    ids=lambda value: value if isinstance(value, str) else value.__qualname__,
+    ids=lambda value: value if isinstance(value, str) else value.rule[:30],
 )
 def test_every_row_check_has_a_sentence_in_the_doc(source, check):
     sentence = row_check_rule(check)
 
     assert sentence
     assert f"- {sentence}\n" in source_sections(generated())[source]
-
-
-def test_no_sentence_is_kept_for_a_row_check_that_no_longer_exists():
-    in_use = {check.__qualname__ for fmt in FORMATS.values() for check in fmt.row_checks}
-
-    assert set(ROW_CHECK_RULES) <= in_use
-
-
-def test_a_row_check_without_a_sentence_fails_the_command(monkeypatch):
-    def _new_rule(values):
-        return []
-
-    tax = FORMATS["tax"]
-    monkeypatch.setitem(FORMATS, "tax", dataclasses.replace(tax, row_checks=(*tax.row_checks, _new_rule)))
-
-    with pytest.raises(UndocumentedFormat, match="_new_rule"):
-        formats_markdown()
-    with pytest.raises(CommandError, match="ROW_CHECK_RULES"):
-        call_command("describe_formats", stdout=io.StringIO())
 
 
 @pytest.mark.django_db

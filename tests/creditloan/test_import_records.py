@@ -377,3 +377,31 @@ def test_a_rejected_row_keeps_the_resident_id_masked(tmp_path, fast):
     assert raws[3]["legal_representative_id"] == "110***********002X"
     assert raws[4]["legal_representative_id"] == "110***********002X"
     assert "11010519491231002X" not in json.dumps(list(raws.values()))
+
+
+@pytest.mark.parametrize("fast", PATHS)
+def test_a_repeat_of_a_key_first_found_unchanged_is_still_a_duplicate(tmp_path, fast):
+    firms = write(tmp_path, "firms.csv", FIRMS_HEADER + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n")
+    header = "uscc,record_id,tax_year,rating,rated_on,tax_paid,declared_revenue\n"
+    run(
+        [("enterprises", firms), ("tax", write(tmp_path, "a.csv", header + f"{FIRM},T-1,2022,A,2023-04-20,10,100\n"))],
+        fast=fast,
+    )
+    again = write(
+        tmp_path,
+        "b.csv",
+        header
+        + f"{FIRM},T-1,2022,A,2023-04-20,10,100\n"
+        + f"{FIRM},T-2,2023,A,2024-04-20,20,200\n"
+        + f"{FIRM},T-1,2022,C,2023-04-20,10,100\n",
+    )
+
+    batch = run([("tax", again)], fast=fast, chunk_size=2)
+
+    assert counts(batch)["tax"] == (3, 1, 0, 1, 1)
+    assert TaxRecord.objects.get(source_record_id="T-1").rating == "A"
+    rejection = ImportRejection.objects.get(file__batch=batch)
+    assert (rejection.row_number, rejection.reason) == (
+        4,
+        "appears again in this file; the first occurrence, row 2, was applied",
+    )

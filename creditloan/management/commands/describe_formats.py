@@ -9,37 +9,15 @@ from __future__ import annotations
 
 import csv
 import difflib
-import inspect
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from creditloan.ingestion.fields import EARLIEST_DATE, Column
-from creditloan.ingestion.formats import FORMATS, SourceFormat
+from creditloan.ingestion.formats import FORMATS, RowCheck, SourceFormat
 from creditloan.ingestion.writers import key_fields
-
-
-def _date_order_rule(check: Callable) -> str:
-    # `_date_not_before(later, earlier)` builds a closure; its two column names live in the closure's cells.
-    names = inspect.getclosurevars(check).nonlocals
-    return f"`{names['later']}`, when given, must not be before `{names['earlier']}`."
-
-
-# A sentence for every cross-column check, keyed by the check function's __qualname__ (not __name__: the
-# closures `_date_not_before` returns are all named `check`). A value may be a function of the check itself.
-ROW_CHECK_RULES: dict[str, str | Callable[[Callable], str]] = {
-    "_kind_matches_uscc": (
-        "`kind` must agree with the code: a code starting 91 registers a `company`, 92 a `sole_proprietor`, "
-        "any other an `other`. An empty `kind` is taken from the code."
-    ),
-    "_severity_only_for_penalties": (
-        "`severity` is required when `kind` is `administrative_penalty`, and must be empty for every other kind."
-    ),
-    "_date_not_before.<locals>.check": _date_order_rule,
-}
 
 # One valid row per source: the enterprise is registered by the first, the others are about it. Dates are in
 # the past and years not after this one, so the rows stay importable as time passes. An empty value shows an
@@ -111,16 +89,11 @@ EXAMPLE_ROWS: dict[str, dict[str, str]] = {
 
 
 class UndocumentedFormat(LookupError):
-    """A format has a row check or a column this module has no sentence or example value for."""
+    """A format has a column this module has no example value for."""
 
 
-def row_check_rule(check: Callable) -> str:
-    rule = ROW_CHECK_RULES.get(check.__qualname__)
-    if rule is None:
-        raise UndocumentedFormat(
-            f"row check {check.__qualname__} has no sentence; add one to ROW_CHECK_RULES in {__name__}"
-        )
-    return rule if isinstance(rule, str) else rule(check)
+def row_check_rule(check: RowCheck) -> str:
+    return check.rule
 
 
 def example_csv(source: str) -> str:
