@@ -112,8 +112,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Longer than any countdown the project uses, so Redis never redelivers a task that is merely scheduled.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
 
-# Where import_records and generate_demo_data keep their working files.
-VAR_DIR = Path(env.str("CREDITLOAN_VAR_DIR", default=str(BASE_DIR / "var")))
+# generate_demo_data creates accounts with a published password: never on a production database.
+DEMO_DATA_ALLOWED = env.bool("CREDITLOAN_DEMO_DATA", default=DEBUG)
 
 LOGGING = {
     "version": 1,

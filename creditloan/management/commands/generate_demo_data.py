@@ -33,8 +33,11 @@ class Command(BaseCommand):
             for source, path in files.items():
                 self.stdout.write(f"{source:<14} {path}")
             return
-        if not settings.DEBUG and "test" not in settings.SETTINGS_MODULE:
-            raise CommandError("demo data and demo accounts are for development machines (DJANGO_DEBUG=true)")
+        if not settings.DEMO_DATA_ALLOWED:
+            raise CommandError(
+                "demo data and demo accounts (with a published password) are refused here; "
+                "set CREDITLOAN_DEMO_DATA=true on a development machine"
+            )
         if if_empty and Enterprise.objects.exists():
             self.stdout.write("Demo data is already loaded; nothing generated.")
             self._print_logins()
