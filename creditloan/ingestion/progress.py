@@ -24,7 +24,7 @@ class TerminalProgress:
                 leave=True,
             )
         self._bar.update(progress.bytes_done - self._bar.n)
-        self._bar.set_postfix(rows=progress.rows_done, refresh=False)
+        self._bar.set_postfix(rows=f"{progress.rows_done:,}", refresh=False)
 
     def close(self) -> None:
         if self._bar is not None:
