@@ -66,10 +66,10 @@ def detect_format(path: Path, file_format: str | None) -> str:
 
 
 class RowReader:
-    """Yields (row number, cells in the format's column order) for a CSV or JSON Lines file.
+    """Reads a CSV or JSON Lines file in runs of rows (see `batches`), in the format's column order.
 
     Row numbers are the file's own line numbers (a CSV header is line 1), so a person can find the row in an
-    editor. A row that cannot be read as a row at all is yielded with a reason instead of cells.
+    editor. A row that cannot be read as a row at all comes with a reason instead of cells.
     """
 
     def __init__(
@@ -136,9 +136,12 @@ class RowReader:
             batch = Batch()
             rows: list[list[str]] = []
             numbers, append_row, append_number = batch.row_numbers, rows.append, batch.row_numbers.append
+            # A row is numbered by the line it starts on (a quoted field may run over several lines).
+            last_line = reader.line_num
             for cells in itertools.islice(reader, size):
-                append_number(reader.line_num)
+                append_number(last_line + 1)
                 append_row(cells)
+                last_line = reader.line_num
             if not rows:
                 return
             if any(len(cells) != width for cells in rows):
@@ -155,13 +158,6 @@ class RowReader:
             batch.columns = [absent if index is None else by_header[index] for index in indexes]
             yield batch
 
-    def __iter__(self) -> Iterator[tuple[int, list[str | None] | None, str]]:
-        with self._read_errors():
-            if self.file_format == "csv":
-                yield from self._csv_rows()
-            else:
-                yield from self._jsonl_rows()
-
     @contextmanager
     def _read_errors(self):
         try:
@@ -172,25 +168,6 @@ class RowReader:
             ) from None
         except csv.Error as error:
             raise DomainError(ErrorCode.IMPORT_FORMAT, f"{self.name}: not readable as CSV: {error}") from None
-
-    def _csv_rows(self):
-        reader = csv.reader(self._text)
-        header = next(reader, None)
-        if header is None:
-            raise DomainError(ErrorCode.IMPORT_FORMAT, f"{self.name}: the file is empty; it needs a header row")
-        header = [name.strip() for name in header]
-        self._check_header(header)
-        position = {name: index for index, name in enumerate(header)}
-        indexes = [position.get(column) for column in self.columns]
-        width = len(header)
-        for cells in reader:
-            line = reader.line_num
-            if len(cells) != width:
-                if not cells:
-                    continue  # a blank line carries nothing
-                yield line, None, f"has {len(cells)} fields, the header has {width}"
-                continue
-            yield line, [None if index is None else cells[index] for index in indexes], ""
 
     def _jsonl_rows(self):
         known = set(self.columns)

@@ -405,3 +405,32 @@ def test_a_repeat_of_a_key_first_found_unchanged_is_still_a_duplicate(tmp_path, 
         4,
         "appears again in this file; the first occurrence, row 2, was applied",
     )
+
+
+@pytest.mark.parametrize("fast", PATHS)
+def test_free_text_with_line_breaks_tabs_and_backslashes_is_stored_as_written(tmp_path, fast):
+    firms = write(tmp_path, "firms.csv", FIRMS_HEADER + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n")
+    header = "uscc,record_id,kind,authority,title,decision_date\n"
+    title = 'line one\nline two\twith a tab, a "quote" and C:\\path'
+    quoted = '"' + title.replace('"', '""') + '"'
+    public = write(
+        tmp_path,
+        "public.csv",
+        header
+        + f"{FIRM},P-1,commendation,市人民政府,{quoted},2024-05-01\n"
+        + f"{FIRM},P-2,commendation,市人民政府\n"
+        + f"{FIRM},P-3,commendation,市人民政府,,2024-05-02\n"
+        + f"{FIRM},P-4,commendation,市人民政府,{quoted},2024-13-01\n",
+    )
+
+    batch = run([("enterprises", firms), ("public_credit", public)], fast=fast)
+
+    assert counts(batch)["public_credit"] == (4, 2, 0, 0, 2)
+    assert PublicCreditRecord.objects.get(source_record_id="P-1").title == title
+    assert PublicCreditRecord.objects.get(source_record_id="P-3").title == ""
+    rejected = ImportRejection.objects.filter(file__source="public_credit").values_list("row_number", "field", "reason")
+    # A row is numbered by the line it starts on; each quoted title spans two lines.
+    assert list(rejected) == [
+        (4, "row", "has 4 fields, the header has 6"),
+        (6, "decision_date", "'2024-13-01' is not a date (YYYY-MM-DD)"),
+    ]
