@@ -187,7 +187,7 @@ def _intro() -> list[str]:
         "",
         "A row's number is its line number in the file, so it can be found in an editor: in a CSV the header "
         "is line 1 and the first data row is row 2 (a quoted cell spanning several lines gives its row the "
-        "number of the line it ends on); in JSON Lines the first line is row 1. Blank lines are skipped but "
+        "number of the line it starts on); in JSON Lines the first line is row 1. Blank lines are skipped but "
         "still counted.",
         "",
         "## What is rejected",
