@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditloan.settings.local")
 os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+# As in production: with DEBUG on, Django would also keep every statement it ran in memory.
+os.environ.setdefault("DJANGO_DEBUG", "false")
 
 import django  # noqa: E402
 
