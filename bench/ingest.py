@@ -2,9 +2,9 @@
 
 For each source: N rows (default 1,000,000) from the demo world, imported by `manage.py import_records` in a
 child process (COPY + set-based upsert), timed end to end, with the child's peak RSS; then the same rows
-re-imported (all unchanged), and its first quarter re-imported; then the same rows inserted by Django's bulk_create (no validation, no upsert)
-as the baseline; and a raw COPY of the file into an unindexed table as the ceiling. Peak memory at N and at N/4 shows
-whether it grows with the file.
+re-imported (all unchanged), and their first quarter re-imported; then the same rows inserted by Django's
+bulk_create (no validation, no upsert) as the baseline; and a raw COPY of the file into an unindexed table as
+the ceiling. Peak memory at N and at N/4 shows whether it grows with the file.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/creditloan_bench .venv/bin/python bench/ingest.py [--rows N]
 
