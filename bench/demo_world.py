@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 import tempfile
 import time
@@ -21,40 +20,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditloan.settings.local")
-os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
-# As in production: with DEBUG on, Django would also keep every statement it ran in memory.
-os.environ.setdefault("DJANGO_DEBUG", "false")
-
-import django  # noqa: E402
-
-
-def peak_rss_mb() -> float:
-    with open("/proc/self/status", encoding="utf-8") as status:
-        return int(next(line.split()[1] for line in status if line.startswith("VmHWM"))) / 1024
+from bench._setup import peak_rss_kib, scratch_database  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--enterprises", type=int, default=1_000_000)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("set DATABASE_URL to a scratch PostgreSQL database")
-    from bench.ingest import recreate_database
+    scratch_database()
+    from django.db import transaction
 
-    recreate_database(url)
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, transaction
-
-    from bench._machine import machine_description
     from creditloan.demo import services
     from creditloan.demo.world import build_world
     from creditloan.ingestion.services import ImportSource, records_import
 
-    call_command("migrate", verbosity=0)
-    print(machine_description(connection))
     as_of = dt.date(2026, 10, 31)
     timings = {}
     with tempfile.TemporaryDirectory(prefix="bench-world-") as scratch:
@@ -84,7 +63,7 @@ def main() -> None:
         print(f"{phase:<32}{seconds:>9.1f} s")
     total = sum(timings.values())
     print(f"{'total':<32}{total:>9.1f} s   ({rows / timings['import them (one batch)']:,.0f} rows/s imported)")
-    print(f"peak RSS: {peak_rss_mb():,.0f} MB")
+    print(f"peak RSS: {peak_rss_kib() / 1024:,.0f} MB")
 
 
 if __name__ == "__main__":

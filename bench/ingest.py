@@ -23,16 +23,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditloan.settings.local")
-os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
-# As in production: with DEBUG on, Django would also keep every statement it ran in memory.
-os.environ.setdefault("DJANGO_DEBUG", "false")
-
-import django  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from bench._setup import scratch_database  # noqa: E402
 
 SOURCES = ("enterprises", "public_credit", "tax", "customs", "bank")
 
@@ -42,18 +38,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip-bulk-create", action="store_true")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("set DATABASE_URL to a scratch PostgreSQL database: this bench measures the COPY path")
-    recreate_database(url)
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    from bench._machine import machine_description
-
-    call_command("migrate", verbosity=0)
-    print(machine_description(connection))
+    connection = scratch_database()
     print(f"rows per source: {args.rows:,}")
 
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as scratch:
@@ -82,16 +67,6 @@ def main() -> None:
             f"{rss / 1024:>8.0f}MB{again_rss / 1024:>8.0f}MB{head_rss / 1024:>7.0f}MB"
         )
     print("peak RSS: the import process's high-water mark; 'at N/4' re-imports the file's first quarter")
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
 
 
 def write_files(folder: Path, rows: int, prefix: str = "") -> dict[str, Path]:
