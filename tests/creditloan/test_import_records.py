@@ -37,6 +37,7 @@ PATHS = [
 FIRM = "914403001922038216"
 OTHER_FIRM = "91440300708461136T"
 FIRMS_HEADER = "uscc,name,region,industry,registered_on,legal_representative_name\n"
+TAX_HEADER = "uscc,record_id,tax_year,rating,rated_on,tax_paid,declared_revenue\n"
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,11 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def firm_file(tmp_path: Path) -> Path:
+    """A registry file with one firm, for tests about the records of a registered firm."""
+    return write(tmp_path, "firms.csv", FIRMS_HEADER + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n")
 
 
 def write_source(tmp_path: Path, world, source: str, file_format: str) -> Path:
@@ -163,7 +169,7 @@ def test_a_record_for_an_unknown_firm_is_rejected_unless_its_registry_row_is_in_
         "uscc,record_id,tax_year,rating,rated_on,tax_paid,declared_revenue\n"
         f"{FIRM},T-1,2023,A,2024-04-20,1000.50,20000\n",
     )
-    firms = write(tmp_path, "firms.csv", FIRMS_HEADER + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n")
+    firms = firm_file(tmp_path)
 
     alone = run([("tax", tax)], fast=fast)
     together = run([("tax", tax), ("enterprises", firms)], fast=fast)
@@ -178,8 +184,8 @@ def test_a_record_for_an_unknown_firm_is_rejected_unless_its_registry_row_is_in_
 
 @pytest.mark.parametrize("fast", PATHS)
 def test_a_record_id_repeated_in_one_file_is_rejected_even_across_chunks(tmp_path, fast):
-    firms = write(tmp_path, "firms.csv", FIRMS_HEADER + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n")
-    header = "uscc,record_id,tax_year,rating,rated_on,tax_paid,declared_revenue\n"
+    firms = firm_file(tmp_path)
+    header = TAX_HEADER
     tax = write(
         tmp_path,
         "tax.csv",
@@ -203,8 +209,8 @@ def test_a_record_id_repeated_in_one_file_is_rejected_even_across_chunks(tmp_pat
 
 @pytest.mark.parametrize("fast", PATHS)
 def test_a_changed_row_updates_the_record_in_place(tmp_path, fast):
-    firms = write(tmp_path, "firms.csv", FIRMS_HEADER + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n")
-    header = "uscc,record_id,tax_year,rating,rated_on,tax_paid,declared_revenue\n"
+    firms = firm_file(tmp_path)
+    header = TAX_HEADER
     run(
         [("enterprises", firms), ("tax", write(tmp_path, "a.csv", header + f"{FIRM},T-1,2022,B,2023-04-20,10,100\n"))],
         fast=fast,
@@ -334,7 +340,7 @@ def test_the_copy_path_and_the_orm_path_store_the_same_records(tmp_path, world):
 
 
 def test_the_command_prints_a_json_summary(tmp_path, capsys):
-    firms = write(tmp_path, "firms.csv", FIRMS_HEADER + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n")
+    firms = firm_file(tmp_path)
 
     call_command("import_records", "enterprises", str(firms), "--json")
 
@@ -381,8 +387,8 @@ def test_a_rejected_row_keeps_the_resident_id_masked(tmp_path, fast):
 
 @pytest.mark.parametrize("fast", PATHS)
 def test_a_repeat_of_a_key_first_found_unchanged_is_still_a_duplicate(tmp_path, fast):
-    firms = write(tmp_path, "firms.csv", FIRMS_HEADER + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n")
-    header = "uscc,record_id,tax_year,rating,rated_on,tax_paid,declared_revenue\n"
+    firms = firm_file(tmp_path)
+    header = TAX_HEADER
     run(
         [("enterprises", firms), ("tax", write(tmp_path, "a.csv", header + f"{FIRM},T-1,2022,A,2023-04-20,10,100\n"))],
         fast=fast,
@@ -409,7 +415,7 @@ def test_a_repeat_of_a_key_first_found_unchanged_is_still_a_duplicate(tmp_path, 
 
 @pytest.mark.parametrize("fast", PATHS)
 def test_free_text_with_line_breaks_tabs_and_backslashes_is_stored_as_written(tmp_path, fast):
-    firms = write(tmp_path, "firms.csv", FIRMS_HEADER + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n")
+    firms = firm_file(tmp_path)
     header = "uscc,record_id,kind,authority,title,decision_date\n"
     title = 'line one\nline two\twith a tab, a "quote" and C:\\path'
     quoted = '"' + title.replace('"', '""') + '"'
