@@ -1,7 +1,7 @@
 """How long and how much memory to generate a demo world of N firms and load it through the importer?
 
-Prints the wall time of each phase (building the world in NumPy, writing the files, importing them, banks and
-loan history) and the process's peak RSS.
+Prints the wall time of each phase (building the world in NumPy and writing its files a source at a time,
+importing them as one batch, banks and loan history) and the process's peak RSS.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/creditloan_world \
         .venv/bin/python bench/demo_world.py [--enterprises N]
@@ -31,28 +31,23 @@ def main() -> None:
     from django.db import transaction
 
     from creditloan.demo import services
-    from creditloan.demo.world import build_world
     from creditloan.ingestion.services import ImportSource, records_import
 
     as_of = dt.date(2026, 10, 31)
     timings = {}
     with tempfile.TemporaryDirectory(prefix="bench-world-") as scratch:
         start = time.perf_counter()
-        world = build_world(args.enterprises, seed=7, as_of=as_of)
-        timings["build the world (NumPy)"] = time.perf_counter() - start
-        start = time.perf_counter()
-        files = {}
-        for source in services.SOURCES:
-            files[source] = Path(scratch) / f"{source}.csv"
-            getattr(world, source).to_csv(files[source], index=False)
-        timings["write the CSV files"] = time.perf_counter() - start
+        population, files = services.demo_world_write(
+            enterprises=args.enterprises, seed=7, as_of=as_of, out_dir=Path(scratch)
+        )
+        timings["build and write the world's files"] = time.perf_counter() - start
         start = time.perf_counter()
         batch = records_import(files=[ImportSource(s, p) for s, p in files.items()], origin="bench")
         timings["import them (one batch)"] = time.perf_counter() - start
     start = time.perf_counter()
     with transaction.atomic():
         banks, products = services._banks_and_products()
-        applications, offers, loans, defaults = services._history(world, banks, products, seed=7, as_of=as_of)
+        applications, offers, loans, defaults = services._history(population, banks, products, seed=7, as_of=as_of)
         services.demo_accounts_create(banks=banks)
     timings["banks, products, loan history"] = time.perf_counter() - start
 

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from creditloan.demo.catalog import BANKS, products_of
 from creditloan.demo.history import build_history
-from creditloan.demo.world import DemoWorld, build_world
+from creditloan.demo.world import iter_world
 from creditloan.ingestion.services import ImportSource, Progress, records_import
 from creditloan.models import (
     Application,
@@ -53,18 +53,26 @@ class DemoSummary:
     logins: list[tuple[str, str, str]]
 
 
-def demo_world_write(
-    *, enterprises: int, seed: int, as_of: dt.date, out_dir: Path
-) -> tuple[DemoWorld, dict[str, Path]]:
-    """Build the world and write one CSV per source, in the documented import formats."""
-    world = build_world(enterprises, seed=seed, as_of=as_of)
+@dataclass(frozen=True)
+class Population:
+    """What the loan history needs of a world once its files are written: the firms and their hidden quality."""
+
+    enterprises: pd.DataFrame
+    quality: np.ndarray
+
+
+def demo_world_write(*, enterprises: int, seed: int, as_of: dt.date, out_dir: Path) -> tuple[Population, dict]:
+    """Build the world and write one CSV per source, in the documented import formats, a source at a time so
+    that only one source's frame is held at once."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = {}
-    for source in SOURCES:
-        path = out_dir / f"{source}.csv"
-        getattr(world, source).to_csv(path, index=False)
-        files[source] = path
-    return world, files
+    parts, files = {}, {}
+    for name, part in iter_world(enterprises, seed=seed, as_of=as_of):
+        if name in SOURCES:
+            files[name] = out_dir / f"{name}.csv"
+            part.to_csv(files[name], index=False)
+        if name in ("enterprises", "quality"):
+            parts[name] = part
+    return Population(**parts), files
 
 
 def demo_world_generate(
@@ -77,7 +85,7 @@ def demo_world_generate(
 ) -> DemoSummary:
     """Write the world's files, import them as one batch, then add banks, products, history and accounts."""
     with tempfile.TemporaryDirectory(prefix="demo-world-") as scratch:
-        world, files = demo_world_write(
+        population, files = demo_world_write(
             enterprises=enterprises, seed=seed, as_of=as_of, out_dir=out_dir or Path(scratch)
         )
         batch = records_import(
@@ -87,7 +95,7 @@ def demo_world_generate(
         )
     with transaction.atomic():
         banks, products = _banks_and_products()
-        counts = _history(world, banks, products, seed=seed, as_of=as_of)
+        counts = _history(population, banks, products, seed=seed, as_of=as_of)
         logins = demo_accounts_create(banks=banks)
     return DemoSummary(batch, files if out_dir else {}, len(banks), len(products), *counts, logins)
 
@@ -127,7 +135,7 @@ def _banks_and_products() -> tuple[list[Bank], list[LoanProduct]]:
     return banks, products
 
 
-def _history(world: DemoWorld, banks: list[Bank], products: list[LoanProduct], *, seed: int, as_of: dt.date):
+def _history(population: Population, banks: list[Bank], products: list[LoanProduct], *, seed: int, as_of: dt.date):
     bank_index = {bank.pk: index for index, bank in enumerate(banks)}
     products_frame = pd.DataFrame(
         {
@@ -148,13 +156,13 @@ def _history(world: DemoWorld, banks: list[Bank], products: list[LoanProduct], *
             "lapse_rate": [spec.lapse_rate for spec in BANKS],
         }
     )
-    firms = world.enterprises
+    firms = population.enterprises
     history = build_history(
         seed=seed,
         as_of=as_of,
         registered_on=firms["registered_on"].to_numpy().astype("datetime64[D]"),
         active=(firms["status"] == EnterpriseStatus.ACTIVE).to_numpy(),
-        quality=world.quality,
+        quality=population.quality,
         products=products_frame,
         banks=banks_frame,
     )

@@ -10,6 +10,7 @@ and the records' dates let it be trained and evaluated out of time.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,19 +68,27 @@ class DemoWorld:
     quality: np.ndarray  # hidden; never exported to the hub
 
 
-def build_world(n: int, *, seed: int, as_of: dt.date) -> DemoWorld:
+RECORD_SOURCES = ("public_credit", "tax", "customs", "bank")
+
+
+def iter_world(n: int, *, seed: int, as_of: dt.date) -> Iterator[tuple[str, pd.DataFrame | np.ndarray]]:
+    """The world one part at a time, in a fixed order from one random stream: ("enterprises", firms),
+    ("quality", hidden quality), then each record source. A caller that writes each part and lets it go never
+    holds the whole world (about 10 GB of frames at a million firms)."""
     rng = np.random.default_rng(seed)
     today = np.datetime64(as_of, "D")
     firms = _enterprises(rng, n, today)
+    yield "enterprises", firms
     quality = rng.standard_normal(n)
-    return DemoWorld(
-        enterprises=firms,
-        public_credit=_public_credit(rng, firms, quality, today),
-        tax=_tax(rng, firms, quality, today),
-        customs=_customs(rng, firms, quality, today),
-        bank=_bank(rng, firms, quality, today),
-        quality=quality,
-    )
+    yield "quality", quality
+    builders = {"public_credit": _public_credit, "tax": _tax, "customs": _customs, "bank": _bank}
+    for source in RECORD_SOURCES:
+        yield source, builders[source](rng, firms, quality, today)
+
+
+def build_world(n: int, *, seed: int, as_of: dt.date) -> DemoWorld:
+    """The whole world at once, for tests and small worlds."""
+    return DemoWorld(**dict(iter_world(n, seed=seed, as_of=as_of)))
 
 
 def _pick(rng, weights: dict, size: int) -> np.ndarray:
