@@ -58,6 +58,12 @@ PROVINCE_WEIGHTS = {
 }
 
 
+_USCC_VALUE_OF_CODE_POINT = np.zeros(128, dtype=np.int64)
+_USCC_VALUE_OF_CODE_POINT[[ord(char) for char in USCC_ALPHABET]] = np.arange(len(USCC_ALPHABET))
+_BASE36_OF_CODE_POINT = np.zeros(128, dtype=np.int64)
+_BASE36_OF_CODE_POINT[[ord(char) for char in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"]] = np.arange(36)
+
+
 @dataclass(frozen=True)
 class DemoWorld:
     enterprises: pd.DataFrame
@@ -111,7 +117,7 @@ def uscc_codes(rng, prefixes: np.ndarray, regions: np.ndarray, young: np.ndarray
     body = np.empty((n, 8), dtype="<U1")
     old = ~young
     digits = rng.choice(90_000_000, size=int(old.sum()), replace=False) + 10_000_000
-    body[old] = np.array([list(f"{value:08d}") for value in digits]) if old.any() else body[old]
+    body[old] = _split(digits.astype("<U8"), 8)
     if young.any():
         serials = rng.choice(31**6, size=int(young.sum()), replace=False)
         tail = np.empty((len(serials), 6), dtype=np.int64)
@@ -120,7 +126,7 @@ def uscc_codes(rng, prefixes: np.ndarray, regions: np.ndarray, young: np.ndarray
             serials //= 31
         body[young, 0], body[young, 1] = "M", "A"
         body[young, 2:] = alphabet[tail]
-    base36 = np.vectorize(lambda char: int(char, 36))(body)
+    base36 = _BASE36_OF_CODE_POINT[np.ascontiguousarray(body).view(np.uint32)]
     org_sum = (base36 * np.array([3, 7, 9, 10, 5, 8, 4, 2])).sum(axis=1)
     org_check_value = 11 - org_sum % 11
     org_check = np.where(org_check_value == 10, "X", np.where(org_check_value == 11, "0", org_check_value.astype(str)))
@@ -132,8 +138,7 @@ def uscc_codes(rng, prefixes: np.ndarray, regions: np.ndarray, young: np.ndarray
             org_check.astype("<U1"),
         ]
     )
-    lookup = {char: value for value, char in enumerate(USCC_ALPHABET)}
-    values = np.vectorize(lookup.__getitem__)(first)
+    values = _USCC_VALUE_OF_CODE_POINT[np.ascontiguousarray(first).view(np.uint32)]
     check = (31 - (values * np.array(USCC_WEIGHTS)).sum(axis=1) % 31) % 31
     return _chars_to_strings(np.column_stack([first, alphabet[check]]))
 
@@ -172,7 +177,7 @@ def _enterprises(rng, n: int, today: np.datetime64) -> pd.DataFrame:
 
     capital = np.round(rng.lognormal(np.log(1_000_000), 1.2, size=n), -3)
     capital = np.where(kind == "sole_proprietor", np.round(rng.lognormal(np.log(50_000), 0.9, size=n), -2), capital)
-    capital_text = np.char.mod("%.2f", capital).astype(object)
+    capital_text = _money(capital).astype(object)
     capital_text[(kind == "sole_proprietor") & (rng.random(n) < 0.4)] = ""
 
     status = rng.choice(
@@ -193,9 +198,13 @@ def _enterprises(rng, n: int, today: np.datetime64) -> pd.DataFrame:
     trade = np.char.add(
         rng.choice(list(names.TRADE_NAME_CHARS), size=n), rng.choice(list(names.TRADE_NAME_CHARS), size=n)
     )
-    city = np.array([_city_name(code) for code in region])
-    sections = np.array([DIVISIONS[code].section for code in industry])
-    word = np.array([rng.choice(names.SECTION_WORDS[section]) for section in sections])
+    city = _cities(region)
+    sections = _sections(industry)
+    word = np.empty(n, dtype=object)
+    for section, words in names.SECTION_WORDS.items():
+        chosen = sections == section
+        word[chosen] = rng.choice(words, size=int(chosen.sum()))
+    word = word.astype(str)
     suffix = np.select(
         [kind == "company", kind == "sole_proprietor"],
         ["有限公司", rng.choice(names.SOLE_PROPRIETOR_SUFFIXES, size=n)],
@@ -216,6 +225,16 @@ def _enterprises(rng, n: int, today: np.datetime64) -> pd.DataFrame:
             "legal_representative_id": id_numbers,
         }
     )
+
+
+def _cities(regions: np.ndarray) -> np.ndarray:
+    names_by_code = {code: _city_name(code) for code in np.unique(regions)}
+    return pd.Series(regions).map(names_by_code).to_numpy().astype(str)
+
+
+def _sections(industries: np.ndarray) -> np.ndarray:
+    by_code = {code: DIVISIONS[code].section for code in np.unique(industries)}
+    return pd.Series(industries).map(by_code).to_numpy().astype(str)
 
 
 def _city_name(county: str) -> str:
@@ -240,7 +259,10 @@ def _years_active(firms: pd.DataFrame, today: np.datetime64, first_year: int) ->
 
 
 def _money(values: np.ndarray) -> np.ndarray:
-    return np.char.mod("%.2f", np.round(values, 2))
+    """Yuan with two decimals as text, built from whole cents with NumPy's string ufuncs (no per-value Python)."""
+    cents = np.round(np.asarray(values, dtype=float) * 100).astype(np.int64)
+    fraction = np.strings.zfill((cents % 100).astype(str), 2)
+    return np.strings.add(np.strings.add((cents // 100).astype(str), "."), fraction)
 
 
 def _tax(rng, firms: pd.DataFrame, quality: np.ndarray, today: np.datetime64) -> pd.DataFrame:
@@ -282,7 +304,7 @@ def _tax(rng, firms: pd.DataFrame, quality: np.ndarray, today: np.datetime64) ->
 
 
 def _customs(rng, firms: pd.DataFrame, quality: np.ndarray, today: np.datetime64) -> pd.DataFrame:
-    sections = np.array([DIVISIONS[code].section for code in firms["industry"]])
+    sections = _sections(firms["industry"].to_numpy())
     trade_chance = np.where(np.isin(sections, ["C", "F"]), 0.16, 0.02)
     trader = (rng.random(len(firms)) < trade_chance) & (firms["kind"].to_numpy() == "company")
     firm, year = _years_active(firms, today, int(str(today)[:4]) - 5)
@@ -452,7 +474,7 @@ def _public_frame(rng, firms, firm, kind, after, today) -> pd.DataFrame:
 
 
 def _authorities(rng, firms, firm, kind) -> np.ndarray:
-    city = np.array([_city_name(code) for code in firms["region"].to_numpy()[firm]], dtype=object)
+    city = _cities(firms["region"].to_numpy()[firm]).astype(object)
     return city + rng.choice(names.AUTHORITIES_BY_KIND[kind], size=len(firm))
 
 
