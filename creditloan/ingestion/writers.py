@@ -236,8 +236,8 @@ class PostgresWriter:
         stage_defs = ", ".join(
             ["row_number integer"] + [f"{name} {self._column_type(name)}" for name in self.stage_columns[1:]]
         )
-        # Keys compare byte by byte: they are identifiers, and the "C" collation is the cheapest to index.
-        key_defs = ", ".join(f'{name} {self._column_type(name)} COLLATE "C"' for name in self.keys)
+        # Same types and collation as the target's keys, so joins and lookups on them can use the index.
+        key_defs = ", ".join(f"{name} {self._column_type(name)}" for name in self.keys)
         with connection.cursor() as cursor:
             # Check foreign keys as each statement ends rather than at commit: a batch of millions of rows
             # would otherwise queue millions of pending checks in the server's memory.
@@ -283,13 +283,14 @@ class PostgresWriter:
             updated = len(applied) - created
             unapplied = [int(row) for row in frame["row_number"] if int(row) not in applied]
             unchanged = []
-            if unapplied:
-                for row, reason_field, reason in self._why_not_applied(cursor, unapplied):
-                    if reason is None:
-                        unchanged.append(row)
-                    else:
-                        values = frame.loc[frame["row_number"] == row].iloc[0]
-                        rejections.append(Rejection(row, [(reason_field, reason)], self._raw(values)))
+            by_row = None
+            for row, reason_field, reason in self._why_not_applied(cursor, unapplied) if unapplied else ():
+                if reason is None:
+                    unchanged.append(row)
+                    continue
+                if by_row is None:
+                    by_row = frame.set_index("row_number")
+                rejections.append(Rejection(row, [(reason_field, reason)], self._raw(by_row.loc[row])))
             if unchanged:
                 # Remember keys this file left as they were, so that a later repeat is still a duplicate.
                 keys = ", ".join(self.keys)
