@@ -17,17 +17,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("pairs", nargs="+", metavar="SOURCE PATH", help="a source and its file, repeatable")
-        parser.add_argument("--format", choices=["csv", "jsonl"], help="the files' format (default: from the name)")
-        parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+        parser.add_argument(
+            "--format", choices=["csv", "jsonl"], dest="file_format", help="the files' format (default: from the name)"
+        )
+        parser.add_argument("--json", action="store_true", dest="as_json", help="print the summary as JSON")
         parser.add_argument(
             "--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help=f"rows a step ({DEFAULT_CHUNK_SIZE})"
         )
 
-    def handle(self, *args, pairs, format, json: bool, chunk_size: int, **options):
+    def handle(self, *args, pairs, file_format, as_json: bool, chunk_size: int, **options):
         if len(pairs) % 2:
             raise CommandError("give SOURCE PATH pairs, e.g. import_records enterprises firms.csv tax tax.csv")
-        files = [ImportSource(source, Path(path), format) for source, path in zip(pairs[::2], pairs[1::2])]
-        show_progress = not json and sys.stderr.isatty() and options["verbosity"] > 0
+        files = [ImportSource(source, Path(path), file_format) for source, path in zip(pairs[::2], pairs[1::2])]
+        show_progress = not as_json and sys.stderr.isatty() and options["verbosity"] > 0
         progress = TerminalProgress() if show_progress else None
         try:
             batch = records_import(files=files, origin="command", on_progress=progress, chunk_size=chunk_size)
@@ -37,8 +39,8 @@ class Command(BaseCommand):
             if progress:
                 progress.close()
         summary = batch_summary(batch)
-        if json:
-            self.stdout.write(_json.dumps(summary, ensure_ascii=False))
+        if as_json:
+            self.stdout.write(json.dumps(summary, ensure_ascii=False))
             return
         self.stdout.write(f"batch {summary['batch']}: {summary['status']}")
         for item in summary["files"]:
@@ -49,9 +51,6 @@ class Command(BaseCommand):
             )
         if summary["rejected"]:
             self.stdout.write(f"rejected rows and their reasons: admin › import batches › #{summary['batch']}")
-
-
-_json = json
 
 
 def batch_summary(batch) -> dict:
