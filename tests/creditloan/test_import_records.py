@@ -56,6 +56,12 @@ def firm_file(tmp_path: Path) -> Path:
     return write(tmp_path, "firms.csv", FIRMS_HEADER + f"{FIRM},华为技术有限公司,440307,39,1987-09-15,赵明路\n")
 
 
+def store_tax_record(tmp_path: Path, fast, *, rating: str) -> None:
+    """The registered firm with one tax record, T-1 for 2022, as a first import leaves it."""
+    tax = write(tmp_path, "first.csv", TAX_HEADER + f"{FIRM},T-1,2022,{rating},2023-04-20,10,100\n")
+    run([("enterprises", firm_file(tmp_path)), ("tax", tax)], fast=fast)
+
+
 def write_source(tmp_path: Path, world, source: str, file_format: str) -> Path:
     frame = getattr(world, source)
     path = tmp_path / f"{source}.{file_format}"
@@ -185,11 +191,10 @@ def test_a_record_for_an_unknown_firm_is_rejected_unless_its_registry_row_is_in_
 @pytest.mark.parametrize("fast", PATHS)
 def test_a_record_id_repeated_in_one_file_is_rejected_even_across_chunks(tmp_path, fast):
     firms = firm_file(tmp_path)
-    header = TAX_HEADER
     tax = write(
         tmp_path,
         "tax.csv",
-        header
+        TAX_HEADER
         + f"{FIRM},T-1,2022,A,2023-04-20,10,100\n"
         + f"{FIRM},T-2,2023,A,2024-04-20,20,200\n"
         + f"{FIRM},T-1,2022,B,2023-04-20,99,100\n"
@@ -209,15 +214,12 @@ def test_a_record_id_repeated_in_one_file_is_rejected_even_across_chunks(tmp_pat
 
 @pytest.mark.parametrize("fast", PATHS)
 def test_a_changed_row_updates_the_record_in_place(tmp_path, fast):
-    firms = firm_file(tmp_path)
-    header = TAX_HEADER
-    run(
-        [("enterprises", firms), ("tax", write(tmp_path, "a.csv", header + f"{FIRM},T-1,2022,B,2023-04-20,10,100\n"))],
-        fast=fast,
-    )
+    store_tax_record(tmp_path, fast, rating="B")
     record_id = TaxRecord.objects.get().pk
 
-    batch = run([("tax", write(tmp_path, "b.csv", header + f"{FIRM},T-1,2022,A,2023-04-20,10.00,100\n"))], fast=fast)
+    batch = run(
+        [("tax", write(tmp_path, "b.csv", TAX_HEADER + f"{FIRM},T-1,2022,A,2023-04-20,10.00,100\n"))], fast=fast
+    )
 
     assert counts(batch)["tax"] == (1, 0, 1, 0, 0)
     record = TaxRecord.objects.get()
@@ -387,16 +389,11 @@ def test_a_rejected_row_keeps_the_resident_id_masked(tmp_path, fast):
 
 @pytest.mark.parametrize("fast", PATHS)
 def test_a_repeat_of_a_key_first_found_unchanged_is_still_a_duplicate(tmp_path, fast):
-    firms = firm_file(tmp_path)
-    header = TAX_HEADER
-    run(
-        [("enterprises", firms), ("tax", write(tmp_path, "a.csv", header + f"{FIRM},T-1,2022,A,2023-04-20,10,100\n"))],
-        fast=fast,
-    )
+    store_tax_record(tmp_path, fast, rating="A")
     again = write(
         tmp_path,
         "b.csv",
-        header
+        TAX_HEADER
         + f"{FIRM},T-1,2022,A,2023-04-20,10,100\n"
         + f"{FIRM},T-2,2023,A,2024-04-20,20,200\n"
         + f"{FIRM},T-1,2022,C,2023-04-20,10,100\n",
