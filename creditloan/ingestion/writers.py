@@ -68,7 +68,7 @@ class ChunkResult:
 
 
 def duplicate_reason(first_row: int) -> str:
-    return f"appears again in this file; the first occurrence, row {first_row}, was applied"
+    return f"appears again in this file; the first occurrence, row {first_row}, is the one that counts"
 
 
 def key_fields(fmt: SourceFormat) -> tuple[str, ...]:

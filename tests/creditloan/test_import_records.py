@@ -207,8 +207,8 @@ def test_a_record_id_repeated_in_one_file_is_rejected_even_across_chunks(tmp_pat
     assert TaxRecord.objects.get(source_record_id="T-1").rating == "A"
     reasons = dict(ImportRejection.objects.filter(file__source="tax").values_list("row_number", "reason"))
     assert reasons == {
-        4: "appears again in this file; the first occurrence, row 2, was applied",
-        5: "appears again in this file; the first occurrence, row 3, was applied",
+        4: "appears again in this file; the first occurrence, row 2, is the one that counts",
+        5: "appears again in this file; the first occurrence, row 3, is the one that counts",
     }
 
 
@@ -406,7 +406,7 @@ def test_a_repeat_of_a_key_first_found_unchanged_is_still_a_duplicate(tmp_path, 
     rejection = ImportRejection.objects.get(file__batch=batch)
     assert (rejection.row_number, rejection.reason) == (
         4,
-        "appears again in this file; the first occurrence, row 2, was applied",
+        "appears again in this file; the first occurrence, row 2, is the one that counts",
     )
 
 
