@@ -41,6 +41,7 @@ from creditloan.models import (
     TaxCreditRating,
     TaxRecord,
 )
+from creditloan.models.enterprises import KIND_BY_USCC_PREFIX
 
 FieldError = tuple[str, str]
 Row = dict[str, str | None]
@@ -184,11 +185,8 @@ def _kind_matches_uscc(values: Row) -> list[FieldError]:
 
 
 def _kind_matches_uscc_frame(frame: pd.DataFrame) -> np.ndarray:
-    implied = np.select(
-        [frame["uscc"].str.startswith("91", na=False), frame["uscc"].str.startswith("92", na=False)],
-        [EnterpriseKind.COMPANY.value, EnterpriseKind.SOLE_PROPRIETOR.value],
-        EnterpriseKind.OTHER.value,
-    )
+    prefixes = frame["uscc"].str.slice(0, 2)
+    implied = prefixes.map(KIND_BY_USCC_PREFIX).fillna(EnterpriseKind.OTHER.value).to_numpy(dtype=object)
     given = frame["kind"].to_numpy(dtype=object)
     missing = pd.isna(given)
     frame["kind"] = np.where(missing, implied, given)

@@ -20,7 +20,11 @@ class EnterpriseKind(models.TextChoices):
     @classmethod
     def from_uscc(cls, uscc: str) -> EnterpriseKind:
         """GB 32100 positions 1-2 say what was registered: 91 an enterprise, 92 a sole proprietor."""
-        return {"91": cls.COMPANY, "92": cls.SOLE_PROPRIETOR}.get(uscc[:2], cls.OTHER)
+        return cls(KIND_BY_USCC_PREFIX.get(uscc[:2], cls.OTHER))
+
+
+# The kinds a code's first two characters name; every other prefix registers an "other" organisation.
+KIND_BY_USCC_PREFIX = {"91": EnterpriseKind.COMPANY.value, "92": EnterpriseKind.SOLE_PROPRIETOR.value}
 
 
 class EnterpriseStatus(models.TextChoices):
