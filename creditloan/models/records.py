@@ -17,7 +17,8 @@ class Sourced(models.Model):
     source = models.CharField(_("source system"), max_length=64)
     # Provenance only: the file is created in the same transaction as the rows that point at it, and a
     # database-level check per imported row would cost the bulk load a lookup each (Django still applies
-    # SET_NULL when a file is deleted through the ORM).
+    # SET_NULL when a file is deleted through the ORM). Nothing looks records up by file, so no index either:
+    # every imported row would pay for its upkeep.
     import_file = models.ForeignKey(
         "creditloan.ImportFile",
         null=True,
@@ -25,6 +26,7 @@ class Sourced(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     source_row = models.PositiveIntegerField(null=True, blank=True)
     ingested_at = models.DateTimeField(_("first ingested"))
@@ -35,7 +37,10 @@ class Sourced(models.Model):
 
 
 class CreditRecord(Sourced):
-    enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.PROTECT, related_name="%(class)ss")
+    # No index of its own: each record model's (enterprise, date) index serves lookups by firm as well.
+    enterprise = models.ForeignKey(
+        "creditloan.Enterprise", on_delete=models.PROTECT, related_name="%(class)ss", db_index=False
+    )
     source_record_id = models.CharField(_("record id at the source"), max_length=64)
 
     class Meta:
