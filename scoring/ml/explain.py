@@ -1,0 +1,204 @@
+"""Why a firm got its score, in sentences, and what would most improve it.
+
+The reasons come from the model's own per-feature contributions to the log-odds of default (LightGBM's
+SHAP-style `pred_contrib`): a positive contribution raised the risk, a negative one lowered it. Each is told
+with the feature's value in the words of FEATURES ("纳税信用等级为A，降低了风险").
+
+The improvements are counterfactuals run through the same model: for each thing a firm can act on, set it to
+what a well-run firm would show, predict again, and report the points gained. Only changes that gain points
+are offered, best first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from scoring.ml.features import CUSTOMS_CLASS_ORDINAL, FEATURES_BY_NAME, TAX_RATING_BY_ORDINAL
+from scoring.ml.scale import ScoreScale
+
+CUSTOMS_CLASS_WORDS = {
+    CUSTOMS_CLASS_ORDINAL["advanced_certified"]: ("高级认证企业", "advanced certified"),
+    CUSTOMS_CLASS_ORDINAL["registered"]: ("其他注册登记和备案企业", "registered"),
+    CUSTOMS_CLASS_ORDINAL["dishonest"]: ("失信企业", "dishonest"),
+}
+MONEY = {
+    "registered_capital",
+    "tax_paid_latest_year",
+    "declared_revenue_latest_year",
+    "tax_arrears",
+    "export_value_latest_year",
+    "import_value_latest_year",
+    "bank_outstanding",
+    "deposit_turnover_12m",
+}
+SHARES = {"bank_utilisation", "late_repayment_share_12m", "tax_paid_growth", "export_growth"}
+FLAGS = {"dishonest_debtor", "serious_dishonesty_listed", "abnormal_operation_listed"}
+
+
+@dataclass(frozen=True)
+class Improvement:
+    """A change the firm can make: the feature, the value to reach, and the advice in both languages."""
+
+    feature: str
+    target: float
+    advice_zh: str
+    advice_en: str
+    applies: Callable[[float], bool]
+
+
+IMPROVEMENTS: tuple[Improvement, ...] = (
+    Improvement(
+        "overdue_days_max_12m", 0.0, "按时还款，12个月内不再逾期", "Repay on time for 12 months", lambda v: v > 0
+    ),
+    Improvement("late_repayment_share_12m", 0.0, "每期按时还款", "Make every repayment on time", lambda v: v > 0),
+    Improvement("tax_arrears", 0.0, "缴清欠税", "Pay off the tax arrears", lambda v: v > 0),
+    Improvement(
+        "tax_rating", 4.0, "提升纳税信用等级至B级及以上", "Reach a tax credit rating of B or better", lambda v: v < 4
+    ),
+    Improvement(
+        "bank_utilisation",
+        0.5,
+        "将授信使用率降至50%以下",
+        "Bring credit-line use below 50%",
+        lambda v: v > 0.5,
+    ),
+    Improvement(
+        "abnormal_operation_listed",
+        0.0,
+        "纠正问题并申请移出经营异常名录",
+        "Correct the issue and apply to leave the abnormal-operation list",
+        lambda v: v > 0,
+    ),
+    Improvement(
+        "penalties_ordinary_12m",
+        0.0,
+        "对已整改的一般行政处罚申请信用修复",
+        "Apply for credit repair of corrected ordinary penalties",
+        lambda v: v > 0,
+    ),
+    Improvement(
+        "penalties_serious_36m",
+        0.0,
+        "对已整改的严重行政处罚申请信用修复",
+        "Apply for credit repair of corrected serious penalties",
+        lambda v: v > 0,
+    ),
+    Improvement(
+        "commitment_breaches_36m",
+        0.0,
+        "履行信用承诺并申请信用修复",
+        "Keep the credit commitments and apply for credit repair",
+        lambda v: v > 0,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Reason:
+    feature: str
+    value: str
+    contribution: float
+    points: int
+    text_zh: str
+    text_en: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def describe_value(feature: str, value, *, language: str) -> str:
+    """A feature's value as a person reads it; missing values say so."""
+    zh = language == "zh"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "无记录" if zh else "no record"
+    if feature == "tax_rating":
+        letter = TAX_RATING_BY_ORDINAL.get(float(value), str(value))
+        return f"{letter}级" if zh else letter
+    if feature == "customs_class":
+        words = CUSTOMS_CLASS_WORDS.get(float(value))
+        return (words[0] if zh else words[1]) if words else str(value)
+    if feature in FLAGS:
+        return ("是" if zh else "yes") if value else ("否" if zh else "no")
+    if feature in MONEY:
+        return f"{value / 10_000:,.1f}万元" if zh else f"¥{value:,.0f}"
+    if feature in SHARES:
+        return f"{value:.0%}"
+    if feature == "firm_age_years":
+        return f"{value:.1f}年" if zh else f"{value:.1f} years"
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value)}"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def reasons(
+    features: pd.Series, contributions: pd.Series, *, scale: ScoreScale, top: int = 4
+) -> tuple[list[Reason], list[Reason]]:
+    """The features that raised the risk most and those that lowered it most, largest first."""
+    contributions = contributions.drop(labels="bias", errors="ignore")
+    told = []
+    for name, contribution in contributions.items():
+        if contribution == 0:
+            continue
+        meaning = FEATURES_BY_NAME[name]
+        value = features[name]
+        raised = contribution > 0
+        told.append(
+            Reason(
+                feature=name,
+                value=describe_value(name, value, language="en"),
+                contribution=float(contribution),
+                points=round(scale.points_for_log_odds(float(contribution))),
+                text_zh=f"{meaning.meaning_zh}为{describe_value(name, value, language='zh')}，"
+                + ("提高了风险" if raised else "降低了风险"),
+                text_en=f"{meaning.meaning_en.capitalize()}: {describe_value(name, value, language='en')}, "
+                + ("raised the risk" if raised else "lowered the risk"),
+            )
+        )
+    raising = sorted((r for r in told if r.contribution > 0), key=lambda r: -r.contribution)[:top]
+    lowering = sorted((r for r in told if r.contribution < 0), key=lambda r: r.contribution)[:top]
+    return raising, lowering
+
+
+def improvements(
+    features: pd.DataFrame,
+    predict_pd: Callable[[pd.DataFrame], np.ndarray],
+    *,
+    scale: ScoreScale,
+    top: int = 3,
+) -> list[dict]:
+    """For a one-row feature frame: the changes within the firm's reach that would gain the most points."""
+    row = features.iloc[0]
+    candidates = [
+        change
+        for change in IMPROVEMENTS
+        if not (isinstance(row[change.feature], float) and math.isnan(row[change.feature]))
+        and change.applies(float(row[change.feature]))
+    ]
+    if not candidates:
+        return []
+    variants = pd.concat([features] * (len(candidates) + 1), ignore_index=True)
+    for position, change in enumerate(candidates, start=1):
+        variants.loc[position, change.feature] = change.target
+    pds = predict_pd(variants)
+    now = scale.points(pds[0])
+    offers = []
+    for position, change in enumerate(candidates, start=1):
+        gain = scale.points(pds[position]) - now
+        if gain > 0:
+            offers.append(
+                {
+                    "feature": change.feature,
+                    "advice_zh": change.advice_zh,
+                    "advice_en": change.advice_en,
+                    "points_gained": int(gain),
+                    "probability_of_default_after": float(pds[position]),
+                }
+            )
+    return sorted(offers, key=lambda offer: -offer["points_gained"])[:top]

@@ -1,0 +1,330 @@
+"""Point-in-time features of a firm, computed from frames of its records: one definition for every caller.
+
+The same function serves the whole population (training, re-scoring a million firms) and a single application
+(the online path hands it one request and that firm's records). It is set-based throughout: records are paired
+with the requests about their firm, filtered to what was known at each request's time, and aggregated with
+NumPy segment operations, so one request costs microseconds per feature and a million cost seconds.
+
+What "known at time t" means, for a request (firm, t):
+- a record counts only if it was dated on or before t (decision, publication, report or as-of date);
+- a public-credit record stops counting once repaired (信用修复) or once its listing ended, on or before t;
+- windows ("in the last 12 months") are (t - window, t];
+- tax and customs report once a year, a few weeks after the year ends, on dates that drift: a 12-month window
+  would hold none or two of them, so those features use the latest reported year and the one before it.
+Missing data is information, not an error: a firm that never exported has NaN export features, which LightGBM
+routes on its own, and counts of things that never happened are 0.
+
+Frames and their columns (dates as datetime64[D], money as float yuan, missing as NaN / NaT / ""):
+- requests: enterprise_id, as_of
+- firms: enterprise_id, kind, region, industry_section, registered_on, registered_capital
+- public_credit: enterprise_id, kind, severity, decision_date, end_date, repaired_on
+- tax: enterprise_id, rating, rated_on, tax_paid, declared_revenue, arrears
+- customs: enterprise_id, reported_on, credit_class, import_value, export_value, violations
+- bank: enterprise_id, reporting_bank, as_of, outstanding_balance, credit_limit, max_overdue_days,
+  deposit_turnover, repayments_on_time, repayments_late
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+DAY = np.timedelta64(1, "D")
+YEAR = 365 * DAY
+
+# Best first, as the tax bureau ranks them (M: a new firm without a full year of history).
+TAX_RATING_ORDINAL = {"A": 5.0, "B": 4.0, "M": 3.0, "C": 2.0, "D": 1.0}
+CUSTOMS_CLASS_ORDINAL = {"advanced_certified": 3.0, "registered": 2.0, "dishonest": 1.0}
+TAX_RATING_BY_ORDINAL = {value: rating for rating, value in TAX_RATING_ORDINAL.items()}
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A model input. `monotone` is +1 where more of it can never lower the risk, -1 where it can never raise
+    it, 0 where the data decides; `categorical` ones reach LightGBM as pandas categories."""
+
+    name: str
+    meaning_en: str
+    meaning_zh: str
+    monotone: int = 0
+    categorical: bool = False
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("firm_age_years", "years since registration", "成立年限"),
+    Feature("kind", "kind of firm", "主体类型", categorical=True),
+    Feature("province", "province of registration", "注册省份", categorical=True),
+    Feature("industry_section", "industry section", "行业门类", categorical=True),
+    Feature("registered_capital", "registered capital", "注册资本"),
+    Feature("tax_rating", "latest tax credit rating", "最近纳税信用等级", monotone=-1),
+    Feature("tax_rating_trend", "change in tax credit rating since the year before", "纳税信用等级变化", monotone=-1),
+    Feature("tax_paid_latest_year", "tax paid in the latest tax year", "最近年度纳税额"),
+    Feature("tax_paid_growth", "growth of tax paid over the year before", "纳税额同比增长"),
+    Feature("declared_revenue_latest_year", "revenue declared for the latest tax year", "最近年度申报收入"),
+    Feature("tax_arrears", "tax arrears on the latest return", "欠税金额", monotone=1),
+    Feature("tax_years_on_record", "years of tax history", "纳税记录年数"),
+    Feature("penalties_minor_12m", "minor penalties in the last 12 months", "近12个月轻微行政处罚"),
+    Feature("penalties_ordinary_12m", "ordinary penalties in the last 12 months", "近12个月一般行政处罚", monotone=1),
+    Feature("penalties_serious_12m", "serious penalties in the last 12 months", "近12个月严重行政处罚", monotone=1),
+    Feature("penalties_minor_36m", "minor penalties in the last 36 months", "近36个月轻微行政处罚"),
+    Feature("penalties_ordinary_36m", "ordinary penalties in the last 36 months", "近36个月一般行政处罚", monotone=1),
+    Feature("penalties_serious_36m", "serious penalties in the last 36 months", "近36个月严重行政处罚", monotone=1),
+    Feature("dishonest_debtor", "listed as a dishonest judgment debtor", "失信被执行人", monotone=1),
+    Feature("serious_dishonesty_listed", "on a serious-dishonesty list", "严重失信主体名单", monotone=1),
+    Feature("abnormal_operation_listed", "on the abnormal-operation list", "经营异常名录", monotone=1),
+    Feature(
+        "commitment_breaches_36m", "broken credit commitments in the last 36 months", "近36个月违背信用承诺", monotone=1
+    ),
+    Feature("commendations_36m", "commendations in the last 36 months", "近36个月表彰"),
+    Feature("customs_class", "customs credit class", "海关信用等级", monotone=-1),
+    Feature("export_value_latest_year", "exports in the latest reported year", "最近年度出口额"),
+    Feature("export_growth", "growth of exports over the year before", "出口额同比增长"),
+    Feature("import_value_latest_year", "imports in the latest reported year", "最近年度进口额"),
+    Feature("customs_violations_36m", "customs violations in the last 36 months", "近36个月海关违规", monotone=1),
+    Feature("bank_outstanding", "total outstanding with lending banks", "银行贷款余额"),
+    Feature("bank_utilisation", "share of credit limits in use", "授信使用率", monotone=1),
+    Feature("overdue_days_max_12m", "most days overdue in the last 12 months", "近12个月最长逾期天数", monotone=1),
+    Feature(
+        "late_repayment_share_12m", "share of repayments late in the last 12 months", "近12个月逾期还款占比", monotone=1
+    ),
+    Feature("deposit_turnover_12m", "deposit turnover in the last 12 months", "近12个月存款流水"),
+    Feature("lending_banks", "banks with a credit line", "授信银行数"),
+)
+FEATURE_NAMES = tuple(feature.name for feature in FEATURES)
+FEATURES_BY_NAME = {feature.name: feature for feature in FEATURES}
+CATEGORICAL = tuple(feature.name for feature in FEATURES if feature.categorical)
+MONOTONE = {feature.name: feature.monotone for feature in FEATURES if feature.monotone}
+# How long a bank's snapshot of a relationship is taken as current.
+BANK_SNAPSHOT_VALIDITY = 2 * YEAR
+
+
+@dataclass
+class RecordFrames:
+    """Everything the features are computed from; `requests` says which firm at which time."""
+
+    requests: pd.DataFrame
+    firms: pd.DataFrame
+    public_credit: pd.DataFrame
+    tax: pd.DataFrame
+    customs: pd.DataFrame
+    bank: pd.DataFrame
+
+
+def build_features(frames: RecordFrames) -> pd.DataFrame:
+    """One row per request, in request order, one column per FEATURES entry."""
+    requests = frames.requests
+    firm_of_request = requests["enterprise_id"].to_numpy(dtype=np.int64)
+    as_of = requests["as_of"].to_numpy(dtype="datetime64[D]")
+    out: dict[str, np.ndarray] = {}
+    out.update(_firm_features(frames.firms, firm_of_request, as_of))
+    out.update(_tax_features(_Paired.pair(frames.tax, firm_of_request, as_of, "rated_on")))
+    out.update(_public_credit_features(_Paired.pair(frames.public_credit, firm_of_request, as_of, "decision_date")))
+    out.update(_customs_features(_Paired.pair(frames.customs, firm_of_request, as_of, "reported_on")))
+    out.update(_bank_features(_Paired.pair(frames.bank, firm_of_request, as_of, "as_of")))
+    features = pd.DataFrame({name: out[name] for name in FEATURE_NAMES}, index=requests.index)
+    for name in CATEGORICAL:
+        # The model maps categories to the codes it was trained with; a frame only says which labels it holds.
+        features[name] = pd.Categorical(features[name])
+    return features
+
+
+@dataclass(frozen=True)
+class _Paired:
+    """A source's records paired with every request about their firm, keeping only those known at its time.
+
+    `request[i]` is the request the i-th kept row serves, `record[i]` the record it came from, `age[i]` how many
+    days before the request's time that record is dated. Other columns are read with `column(name)`, aligned
+    the same way."""
+
+    records: pd.DataFrame
+    as_of: np.ndarray
+    record: np.ndarray
+    request: np.ndarray
+    date: np.ndarray
+    age: np.ndarray
+
+    @classmethod
+    def pair(cls, records: pd.DataFrame, firm_of_request: np.ndarray, as_of: np.ndarray, date_column: str):
+        record_firm = records["enterprise_id"].to_numpy(dtype=np.int64)
+        order = np.argsort(firm_of_request, kind="stable")
+        sorted_firms = firm_of_request[order]
+        first = np.searchsorted(sorted_firms, record_firm, side="left")
+        counts = np.searchsorted(sorted_firms, record_firm, side="right") - first
+        # A record meets each request about its firm: a firm applying twice has its records counted twice.
+        record = np.repeat(np.arange(len(record_firm)), counts)
+        within = np.arange(len(record)) - np.repeat(np.cumsum(counts) - counts, counts)
+        request = order[np.repeat(first, counts) + within]
+        dated = records[date_column].to_numpy(dtype="datetime64[D]")[record]
+        known = dated <= as_of[request]
+        return cls(
+            records=records,
+            as_of=as_of,
+            record=record[known],
+            request=request[known],
+            date=dated[known],
+            age=(as_of[request[known]] - dated[known]) // DAY,
+        )
+
+    @property
+    def n_requests(self) -> int:
+        return len(self.as_of)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.records[name].to_numpy()[self.record]
+
+    def dates(self, name: str) -> np.ndarray:
+        return self.records[name].to_numpy(dtype="datetime64[D]")[self.record]
+
+    def keep(self, mask: np.ndarray) -> _Paired:
+        return _Paired(self.records, self.as_of, self.record[mask], self.request[mask], self.date[mask], self.age[mask])
+
+    def within(self, days: int) -> np.ndarray:
+        return self.age < days
+
+    def count(self, mask: np.ndarray | None = None) -> np.ndarray:
+        request = self.request if mask is None else self.request[mask]
+        return np.bincount(request, minlength=self.n_requests).astype(float)
+
+    def total(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Sum per request of the rows in `mask`; NaN where the request has none of them."""
+        if mask is None:
+            mask = np.ones(len(self.request), dtype=bool)
+        sums = np.bincount(self.request[mask], weights=values[mask], minlength=self.n_requests)
+        return np.where(self.count(mask) > 0, sums, np.nan)
+
+    def maximum(self, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        result = np.full(self.n_requests, -np.inf)
+        np.maximum.at(result, self.request[mask], values[mask])
+        return np.where(np.isneginf(result), np.nan, result)
+
+    def latest(self, values: np.ndarray, *, rank: int = 0) -> np.ndarray:
+        """Per request, the value on its most recent record (rank 0) or the one before it (rank 1); NaN where
+        there is no such record. Records of the same date keep their order in the frame."""
+        result = np.full(self.n_requests, np.nan)
+        if not len(self.request):
+            return result
+        order = np.lexsort((self.record, self.date, self.request))
+        request = self.request[order]
+        ends = np.flatnonzero(np.r_[request[1:] != request[:-1], True])
+        starts = np.r_[0, ends[:-1] + 1]
+        chosen = ends - rank
+        has = chosen >= starts
+        result[request[ends[has]]] = values[order[chosen[has]]]
+        return result
+
+    def latest_of_each(self, group: np.ndarray) -> _Paired:
+        """Only the most recent row of each (request, group), e.g. each lending bank's latest snapshot."""
+        if not len(self.request):
+            return self
+        order = np.lexsort((self.record, self.date, group, self.request))
+        request, grouped = self.request[order], group[order]
+        last = np.r_[(request[1:] != request[:-1]) | (grouped[1:] != grouped[:-1]), True]
+        mask = np.zeros(len(self.request), dtype=bool)
+        mask[order[last]] = True
+        return self.keep(mask)
+
+
+def _growth(current: np.ndarray, before: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(before > 0, current / before - 1.0, np.nan)
+
+
+def _firm_features(firms: pd.DataFrame, firm_of_request: np.ndarray, as_of: np.ndarray) -> dict[str, np.ndarray]:
+    position = pd.Index(firms["enterprise_id"].to_numpy(dtype=np.int64)).get_indexer(firm_of_request)
+    if (position < 0).any():
+        missing = sorted(set(firm_of_request[position < 0].tolist()))[:5]
+        raise ValueError(f"requests name firms that are not in the firms frame: {missing}")
+    registered_on = firms["registered_on"].to_numpy(dtype="datetime64[D]")[position]
+    return {
+        "firm_age_years": ((as_of - registered_on) // DAY) / 365.25,
+        "kind": firms["kind"].to_numpy(dtype=object)[position],
+        "province": firms["region"].astype(str).str[:2].to_numpy(dtype=object)[position],
+        "industry_section": firms["industry_section"].to_numpy(dtype=object)[position],
+        "registered_capital": firms["registered_capital"].to_numpy(dtype=float)[position],
+    }
+
+
+def _tax_features(tax: _Paired) -> dict[str, np.ndarray]:
+    rated = tax.column("rating")
+    ordinal = pd.Series(rated).map(TAX_RATING_ORDINAL).to_numpy(dtype=float)
+    has_rating = ~np.isnan(ordinal)
+    with_rating = tax.keep(has_rating)
+    latest = with_rating.latest(ordinal[has_rating])
+    before = with_rating.latest(ordinal[has_rating], rank=1)
+    paid = tax.column("tax_paid").astype(float)
+    paid_latest = tax.latest(paid)
+    return {
+        "tax_rating": latest,
+        "tax_rating_trend": latest - before,
+        "tax_paid_latest_year": paid_latest,
+        "tax_paid_growth": _growth(paid_latest, tax.latest(paid, rank=1)),
+        "declared_revenue_latest_year": tax.latest(tax.column("declared_revenue").astype(float)),
+        "tax_arrears": tax.latest(tax.column("arrears").astype(float)),
+        "tax_years_on_record": tax.count(),
+    }
+
+
+def _public_credit_features(records: _Paired) -> dict[str, np.ndarray]:
+    as_of = records.as_of[records.request]
+    repaired_on = records.dates("repaired_on")
+    end_date = records.dates("end_date")
+    # A repaired record, or a listing that has ended, no longer counts (NaT compares False: still standing).
+    standing = ~(repaired_on <= as_of) & ~(end_date <= as_of)
+    kind = records.column("kind")
+    severity = records.column("severity")
+    penalty = standing & (kind == "administrative_penalty")
+    out = {}
+    for level in ("minor", "ordinary", "serious"):
+        for months, days in ((12, 365), (36, 3 * 365)):
+            out[f"penalties_{level}_{months}m"] = records.count(penalty & (severity == level) & records.within(days))
+    out["dishonest_debtor"] = np.minimum(records.count(standing & (kind == "dishonest_judgment_debtor")), 1)
+    out["serious_dishonesty_listed"] = np.minimum(records.count(standing & (kind == "serious_dishonesty_list")), 1)
+    out["abnormal_operation_listed"] = np.minimum(records.count(standing & (kind == "abnormal_operation_list")), 1)
+    three_years = records.within(3 * 365)
+    out["commitment_breaches_36m"] = records.count(standing & (kind == "commitment_breach") & three_years)
+    out["commendations_36m"] = records.count((kind == "commendation") & three_years)
+    return out
+
+
+def _customs_features(customs: _Paired) -> dict[str, np.ndarray]:
+    ordinal = pd.Series(customs.column("credit_class")).map(CUSTOMS_CLASS_ORDINAL).to_numpy(dtype=float)
+    exports = customs.column("export_value").astype(float)
+    imports = customs.column("import_value").astype(float)
+    violations = customs.column("violations").astype(float)
+    exports_latest = customs.latest(exports)
+    return {
+        "customs_class": customs.latest(ordinal),
+        "export_value_latest_year": exports_latest,
+        "export_growth": _growth(exports_latest, customs.latest(exports, rank=1)),
+        "import_value_latest_year": customs.latest(imports),
+        "customs_violations_36m": customs.total(violations, customs.within(3 * 365)),
+    }
+
+
+def _bank_features(bank: _Paired) -> dict[str, np.ndarray]:
+    last_year = bank.within(365)
+    overdue = bank.column("max_overdue_days").astype(float)
+    on_time = bank.column("repayments_on_time").astype(float)
+    late = bank.column("repayments_late").astype(float)
+    turnover = bank.column("deposit_turnover").astype(float)
+    repayments = bank.total(on_time + late, last_year)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        late_share = np.where(repayments > 0, bank.total(late, last_year) / repayments, np.nan)
+
+    # Each lending bank's latest snapshot, if recent enough to describe the relationship as it stands.
+    current = bank.keep(bank.within(BANK_SNAPSHOT_VALIDITY // DAY))
+    snapshot = current.latest_of_each(pd.factorize(current.column("reporting_bank"))[0])
+    outstanding = snapshot.total(snapshot.column("outstanding_balance").astype(float))
+    limit = snapshot.total(snapshot.column("credit_limit").astype(float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilisation = np.where(limit > 0, outstanding / limit, np.nan)
+    return {
+        "bank_outstanding": outstanding,
+        "bank_utilisation": utilisation,
+        "overdue_days_max_12m": bank.maximum(overdue, last_year),
+        "late_repayment_share_12m": late_share,
+        "deposit_turnover_12m": bank.total(turnover, last_year),
+        "lending_banks": snapshot.count(snapshot.column("credit_limit").astype(float) > 0),
+    }
