@@ -33,6 +33,7 @@ def build_history(
     registered_on: np.ndarray,
     active: np.ndarray,
     quality: np.ndarray,
+    leverage: np.ndarray,
     products: pd.DataFrame,
     banks: pd.DataFrame,
 ) -> History:
@@ -140,7 +141,14 @@ def build_history(
     in_past = disbursed_on <= today
     offer_index, loan_term, disbursed_on = offer_index[in_past], loan_term[in_past], disbursed_on[in_past]
     loan_firm = firm[app_index[offer_index]]
-    default_logit = -3.2 - 1.3 * quality[loan_firm] + 0.2 * rng.standard_normal(len(offer_index))
+    # Leverage sinks weak firms and barely touches strong ones (see creditloan.demo.world).
+    weakness = 1 / (1 + np.exp(2 * quality[loan_firm]))
+    default_logit = (
+        -3.2
+        - 1.3 * quality[loan_firm]
+        + 1.2 * leverage[loan_firm] * weakness
+        + 0.2 * rng.standard_normal(len(offer_index))
+    )
     defaults = rng.random(len(offer_index)) < 1 / (1 + np.exp(-default_logit))
     default_on = (
         disbursed_on

@@ -55,10 +55,11 @@ class DemoSummary:
 
 @dataclass(frozen=True)
 class Population:
-    """What the loan history needs of a world once its files are written: the firms and their hidden quality."""
+    """What the loan history needs of a world once its files are written: the firms and their hidden traits."""
 
     enterprises: pd.DataFrame
     quality: np.ndarray
+    leverage: np.ndarray
 
 
 def demo_world_write(*, enterprises: int, seed: int, as_of: dt.date, out_dir: Path) -> tuple[Population, dict]:
@@ -70,7 +71,7 @@ def demo_world_write(*, enterprises: int, seed: int, as_of: dt.date, out_dir: Pa
         if name in SOURCES:
             files[name] = out_dir / f"{name}.csv"
             part.to_csv(files[name], index=False)
-        if name in ("enterprises", "quality"):
+        if name in ("enterprises", "quality", "leverage"):
             parts[name] = part
     return Population(**parts), files
 
@@ -163,6 +164,7 @@ def _history(population: Population, banks: list[Bank], products: list[LoanProdu
         registered_on=firms["registered_on"].to_numpy().astype("datetime64[D]"),
         active=(firms["status"] == EnterpriseStatus.ACTIVE).to_numpy(),
         quality=population.quality,
+        leverage=population.leverage,
         products=products_frame,
         banks=banks_frame,
     )

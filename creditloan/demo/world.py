@@ -5,6 +5,10 @@ noisy readings of it, with the gaps of real life: young firms are rated M, most 
 no bank history, a few are listed as dishonest, some penalties are repaired. Past loans default with a
 probability driven by the same hidden quality, so a model trained on the records can learn something real,
 and the records' dates let it be trained and evaluated out of time.
+
+A second hidden trait, `leverage` (how hard a firm leans on its credit lines), shows in its bank records'
+utilisation, and hurts weak firms far more than strong ones (a strong earner carries debt that sinks a weak
+one): the kind of interaction real lending data is full of, which a model of one feature at a time misses.
 """
 
 from __future__ import annotations
@@ -72,14 +76,16 @@ class DemoWorld:
     customs: pd.DataFrame
     bank: pd.DataFrame
     quality: np.ndarray  # hidden; never exported to the hub
+    leverage: np.ndarray  # hidden too
 
 
 RECORD_SOURCES = ("public_credit", "tax", "customs", "bank")
+LEVERAGE_STREAM = 17
 
 
 def iter_world(n: int, *, seed: int, as_of: dt.date) -> Iterator[tuple[str, pd.DataFrame | np.ndarray]]:
-    """The world one part at a time, in a fixed order from one random stream: ("enterprises", firms),
-    ("quality", hidden quality), then each record source. A caller that writes each part and lets it go never
+    """The world one part at a time, in a fixed order: ("enterprises", firms), ("quality", hidden quality),
+    ("leverage", hidden leverage), then each record source. A caller that writes each part and lets it go never
     holds the whole world (about 10 GB of frames at a million firms)."""
     rng = np.random.default_rng(seed)
     today = np.datetime64(as_of, "D")
@@ -87,9 +93,15 @@ def iter_world(n: int, *, seed: int, as_of: dt.date) -> Iterator[tuple[str, pd.D
     yield "enterprises", firms
     quality = rng.standard_normal(n)
     yield "quality", quality
-    builders = {"public_credit": _public_credit, "tax": _tax, "customs": _customs, "bank": _bank}
+    # A stream of its own, so that adding the trait left every other part of a seed's world as it was.
+    leverage = np.random.default_rng([seed, LEVERAGE_STREAM]).standard_normal(n)
+    yield "leverage", leverage
+    builders = {"public_credit": _public_credit, "tax": _tax, "customs": _customs}
     for source in RECORD_SOURCES:
-        yield source, builders[source](rng, firms, quality, today)
+        if source == "bank":
+            yield source, _bank(rng, firms, quality, leverage, today)
+        else:
+            yield source, builders[source](rng, firms, quality, today)
 
 
 def build_world(n: int, *, seed: int, as_of: dt.date) -> DemoWorld:
@@ -343,7 +355,7 @@ def _customs(rng, firms: pd.DataFrame, quality: np.ndarray, today: np.datetime64
 BANK_CODES = ("HXB", "JNB", "DYR", "ZSC", "XYB", "HBR", "YTB", "CJB", "BHB", "TFB")
 
 
-def _bank(rng, firms: pd.DataFrame, quality: np.ndarray, today: np.datetime64) -> pd.DataFrame:
+def _bank(rng, firms: pd.DataFrame, quality: np.ndarray, leverage: np.ndarray, today: np.datetime64) -> pd.DataFrame:
     n_firms = len(firms)
     relationships = np.where(rng.random(n_firms) < 0.6, rng.integers(1, 4, size=n_firms), 0)
     firm = np.repeat(np.arange(n_firms), relationships)
@@ -362,7 +374,7 @@ def _bank(rng, firms: pd.DataFrame, quality: np.ndarray, today: np.datetime64) -
     n = len(firm)
     q = quality[firm] + 0.4 * rng.standard_normal(n)
     limit = np.round(np.exp(rng.normal(np.log(800_000), 0.9, size=n)), -3)
-    utilisation = np.clip(1 / (1 + np.exp(1.2 * q)) + 0.15 * rng.standard_normal(n), 0, 1)
+    utilisation = np.clip(1 / (1 + np.exp(1.2 * q - 0.9 * leverage[firm])) + 0.12 * rng.standard_normal(n), 0, 1)
     overdue_chance = 1 / (1 + np.exp(2.6 + 1.6 * q))
     overdue = rng.random(n) < overdue_chance
     overdue_days = np.where(
