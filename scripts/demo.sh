@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and serves the product on demo data: virtualenv, packages, database, a generated demo
-# world loaded through the importer, demo accounts (their logins are printed), then the web server.
+# world loaded through the importer, demo accounts (their logins are printed), the risk model trained on the
+# world's loan history, then the web server.
 # DEMO_ENTERPRISES (default 20000) sizes the world; DATABASE_URL / CELERY_BROKER_URL choose PostgreSQL / Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,4 +10,5 @@ PYTHON="${PYTHON:-python3}"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 .venv/bin/python manage.py migrate --no-input
 .venv/bin/python manage.py generate_demo_data --enterprises "${DEMO_ENTERPRISES:-20000}" --seed "${DEMO_SEED:-7}" --if-empty
+.venv/bin/python manage.py train_model --if-no-champion
 exec .venv/bin/python manage.py runserver "${DEMO_ADDRESS:-127.0.0.1:8000}"

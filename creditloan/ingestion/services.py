@@ -83,6 +83,7 @@ def records_import(
             batch.finished_at = timezone.now()
             batch.save(update_fields=["status", "finished_at"])
             _close_interrupted_predecessors(batch)
+            _rerate_after_commit()
     except BaseException as error:
         _record_failure(batch, error)
         raise
@@ -124,6 +125,14 @@ def _import_file(batch, item: ImportSource, file_format: str, on_progress, chunk
         import_file.unchanged,
         import_file.rejected,
     )
+
+
+def _rerate_after_commit() -> None:
+    """New records change ratings: once the batch is committed, the workers re-rate the firms under the
+    champion. robust: a broker that is down is logged, and does not fail an import already committed."""
+    from scoring.tasks import rerate_population  # scoring builds on the hub, not the other way round
+
+    transaction.on_commit(rerate_population.delay, robust=True)
 
 
 def _close_interrupted_predecessors(batch: ImportBatch) -> None:

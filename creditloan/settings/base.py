@@ -122,3 +122,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# Points for a probability of default (scoring.ml.scale): 600 points at 50:1 good-to-bad odds, and 20 more
+# points each time the odds double.
+SCORE_SCALE = {"base_points": 600.0, "base_odds": 50.0, "points_to_double_odds": 20.0}

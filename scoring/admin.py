@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from scoring.models import ModelVersion, PolicyRule, Score
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    """Read-only: versions come from `train_model`, and change status through promote / roll back."""
+
+    list_display = ("number", "status", "beats_baseline", "held_out_auc", "baseline_auc", "trained_at", "promoted_at")
+    list_filter = ("status", "beats_baseline")
+    exclude = ("model_text",)
+
+    @admin.display(description="AUC (held out)")
+    def held_out_auc(self, version: ModelVersion) -> str:
+        return f"{version.metrics.get('lightgbm', {}).get('auc', float('nan')):.3f}"
+
+    @admin.display(description="scorecard AUC")
+    def baseline_auc(self, version: ModelVersion) -> str:
+        return f"{version.metrics.get('baseline', {}).get('auc', float('nan')):.3f}"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Score)
+class ScoreAdmin(admin.ModelAdmin):
+    list_display = ("enterprise", "application", "grade", "points", "probability_of_default", "model_version", "as_of")
+    list_filter = ("grade", "model_version")
+    list_select_related = ("enterprise", "model_version")
+    raw_id_fields = ("enterprise", "application")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PolicyRule)
+class PolicyRuleAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "feature", "operator", "threshold", "active")
+    list_filter = ("active",)

@@ -1,0 +1,220 @@
+"""Reads for scoring: the record frames features are computed from, the training sample, the champion."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import connection
+from django.db.models import F, Max, QuerySet
+from django.utils import timezone
+
+from creditloan.errors import DomainError, ErrorCode
+from creditloan.models import (
+    Application,
+    BankRecord,
+    CustomsRecord,
+    Enterprise,
+    PublicCreditRecord,
+    TaxRecord,
+)
+from creditloan.reference.industries import DIVISIONS
+from matching.models import Loan, LoanOutcome
+from scoring.ml.features import FEATURE_NAMES, RecordFrames, build_features
+from scoring.ml.metrics import psi_table
+from scoring.ml.model import RiskModel
+from scoring.models import ModelStatus, ModelVersion
+
+# Columns each frame needs (see scoring.ml.features), and which of them are dates.
+FIRM_COLUMNS = ("enterprise_id", "kind", "region", "industry", "registered_on", "registered_capital")
+SOURCES: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
+    "public_credit": (
+        PublicCreditRecord,
+        ("enterprise_id", "kind", "severity", "decision_date", "end_date", "repaired_on"),
+        ("decision_date", "end_date", "repaired_on"),
+    ),
+    "tax": (
+        TaxRecord,
+        ("enterprise_id", "rating", "rated_on", "tax_paid", "declared_revenue", "arrears"),
+        ("rated_on",),
+    ),
+    "customs": (
+        CustomsRecord,
+        ("enterprise_id", "reported_on", "credit_class", "import_value", "export_value", "violations"),
+        ("reported_on",),
+    ),
+    "bank": (
+        BankRecord,
+        (
+            "enterprise_id",
+            "reporting_bank",
+            "as_of",
+            "outstanding_balance",
+            "credit_limit",
+            "max_overdue_days",
+            "deposit_turnover",
+            "repayments_on_time",
+            "repayments_late",
+        ),
+        ("as_of",),
+    ),
+}
+TEXT_COLUMNS = {"kind", "severity", "rating", "credit_class", "reporting_bank", "region", "industry"}
+# Beyond this many firms one scan of each table beats an IN list.
+WHOLE_TABLE_ABOVE = 20_000
+
+
+def record_frames(*, requests: pd.DataFrame, id_range: tuple[int, int] | None = None) -> RecordFrames:
+    """The firms named in `requests` (enterprise_id, as_of) and all their records, as frames; with `id_range`
+    (first, last), every firm whose id lies in it, read as one range scan of each table's firm index.
+
+    Records dated after a request's time are loaded too and left to the feature code, which is where the
+    point-in-time rule lives (one rule, one place, one test)."""
+    firm_ids = np.unique(requests["enterprise_id"].to_numpy(dtype=np.int64))
+    firms_query = Enterprise.objects.annotate(enterprise_id=F("id"))
+    if id_range is not None:
+        first, last = id_range
+        firms_query = firms_query.filter(id__gte=first, id__lte=last)
+        in_scope = {"enterprise_id__gte": first, "enterprise_id__lte": last}
+    elif len(firm_ids) > WHOLE_TABLE_ABOVE:
+        in_scope = {}
+    else:
+        firms_query = firms_query.filter(id__in=firm_ids)
+        in_scope = {"enterprise_id__in": firm_ids}
+    firms = _frame(firms_query, FIRM_COLUMNS, ("registered_on",))
+    firms["industry_section"] = firms["industry"].map(_section_of)
+    frames = {
+        name: _frame(model.objects.filter(**in_scope), columns, dates)
+        for name, (model, columns, dates) in SOURCES.items()
+    }
+    return RecordFrames(requests=requests, firms=firms, **frames)
+
+
+def firm_id_chunks(size: int) -> list[tuple[int, int]]:
+    """The registry's ids cut into runs of at most `size` firms, as (first, last) pairs."""
+    ids = np.fromiter(Enterprise.objects.order_by("id").values_list("id", flat=True).iterator(50_000), dtype=np.int64)
+    if not len(ids):
+        return []
+    chunks = np.array_split(ids, -(-len(ids) // size))
+    return [(int(chunk[0]), int(chunk[-1])) for chunk in chunks]
+
+
+def firm_ids_between(first: int, last: int) -> np.ndarray:
+    return np.fromiter(
+        Enterprise.objects.filter(id__gte=first, id__lte=last).order_by("id").values_list("id", flat=True),
+        dtype=np.int64,
+    )
+
+
+def _section_of(industry: str) -> str | None:
+    division = DIVISIONS.get(str(industry)[:2])
+    return division.section if division else None
+
+
+def _frame(query: QuerySet, columns: Iterable[str], dates: Iterable[str]) -> pd.DataFrame:
+    """The query's columns as a frame: dates as datetime64[D], amounts as float, text as str ('' for blank)."""
+    columns = list(columns)
+    rows_query = query.order_by().values_list(*columns)
+    if connection.vendor == "postgresql":
+        # COPY streams millions of rows as one text in C; fetching them as Python tuples costs ten times more.
+        sql, params = rows_query.query.sql_with_params()
+        buffer = io.BytesIO()
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT (FORMAT csv)") as copy,
+        ):
+            for block in copy:
+                buffer.write(block)
+        buffer.seek(0)
+        text_dtypes = {name: str for name in columns if name in TEXT_COLUMNS}
+        frame = pd.read_csv(
+            buffer,
+            names=columns,
+            header=None,
+            dtype=text_dtypes,
+            keep_default_na=False,
+            na_values={name: [""] for name in columns if name not in TEXT_COLUMNS},
+        )
+    else:
+        frame = pd.DataFrame.from_records(list(rows_query), columns=columns)
+    for name in columns:
+        if name in dates:
+            frame[name] = pd.to_datetime(frame[name]).to_numpy(dtype="datetime64[D]")
+        elif name in TEXT_COLUMNS:
+            frame[name] = frame[name].fillna("").astype(str)
+        elif name != "enterprise_id":
+            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+    return frame
+
+
+def training_sample() -> pd.DataFrame:
+    """Every granted loan whose outcome is known, as (enterprise_id, as_of, submitted_at, defaulted), oldest
+    application first: the features are taken as the firm stood on the day it applied."""
+    loans = (
+        Loan.objects.filter(outcome__in=[LoanOutcome.REPAID, LoanOutcome.DEFAULTED])
+        .values_list("offer__application__enterprise_id", "offer__application__submitted_at", "outcome")
+        .order_by("offer__application__submitted_at", "offer__application_id")
+    )
+    sample = pd.DataFrame.from_records(list(loans), columns=["enterprise_id", "submitted_at", "outcome"])
+    submitted = pd.to_datetime(sample["submitted_at"], utc=True)
+    local_day = submitted.dt.tz_convert(settings.TIME_ZONE).dt.date
+    sample["as_of"] = pd.to_datetime(local_day).to_numpy(dtype="datetime64[D]")
+    sample["defaulted"] = (sample["outcome"] == LoanOutcome.DEFAULTED).astype(int)
+    return sample.drop(columns="outcome")
+
+
+def loaded_model(version: ModelVersion) -> RiskModel:
+    """The version's model, verified against its hash and kept in memory for the next call."""
+    if version.manifest.get("model_sha256") != version.sha256:
+        raise DomainError(ErrorCode.MODEL_INTEGRITY, f"v{version.number}: manifest and record disagree on the hash")
+    if hashlib.sha256(version.model_text.encode()).hexdigest() != version.sha256:
+        raise DomainError(ErrorCode.MODEL_INTEGRITY, f"v{version.number}: the stored model text has been altered")
+    model = _LOADED.get(version.sha256)
+    if model is None:
+        # The text's hash is its identity: a model verified once under it is the same model next time.
+        model = RiskModel.from_files(version.model_text, version.manifest)
+        _LOADED[version.sha256] = model
+        while len(_LOADED) > 4:
+            _LOADED.pop(next(iter(_LOADED)))
+    return model
+
+
+_LOADED: dict[str, RiskModel] = {}
+
+
+def champion() -> ModelVersion | None:
+    return ModelVersion.objects.filter(status=ModelStatus.CHAMPION).first()
+
+
+def recent_applications(*, since: dt.date) -> pd.DataFrame:
+    """Applications submitted on or after `since`, as (enterprise_id, as_of): the population scored lately."""
+    rows = Application.objects.filter(submitted_at__date__gte=since).values_list("enterprise_id", "submitted_at")
+    frame = pd.DataFrame.from_records(list(rows), columns=["enterprise_id", "submitted_at"])
+    submitted = pd.to_datetime(frame["submitted_at"], utc=True)
+    frame["as_of"] = pd.to_datetime(submitted.dt.tz_convert(settings.TIME_ZONE).dt.date).to_numpy(dtype="datetime64[D]")
+    return frame
+
+
+def latest_submission_day() -> dt.date | None:
+    latest = Application.objects.aggregate(latest=Max("submitted_at"))["latest"]
+    return timezone.localtime(latest).date() if latest else None
+
+
+def model_drift(*, version: ModelVersion, since: dt.date) -> tuple[pd.DataFrame, int, int]:
+    """PSI of the score and of every feature, training sample against applications since `since`; returns the
+    table (most shifted first) and the sizes of both samples."""
+    reference = training_sample()
+    current = recent_applications(since=since)
+    if current.empty:
+        raise DomainError(ErrorCode.NOT_FOUND, f"no applications submitted since {since}: nothing to compare")
+    model = loaded_model(version)
+    expected = build_features(record_frames(requests=reference[["enterprise_id", "as_of"]]))
+    actual = build_features(record_frames(requests=current[["enterprise_id", "as_of"]]))
+    expected.insert(0, "score (PD)", model.predict_proba(expected)[:, 1])
+    actual.insert(0, "score (PD)", model.predict_proba(actual[list(FEATURE_NAMES)])[:, 1])
+    return psi_table(expected, actual), len(expected), len(actual)

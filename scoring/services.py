@@ -1,0 +1,337 @@
+"""Writes for scoring: train and register a model, promote or roll back, score a firm or an application."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from creditloan.errors import DomainError, ErrorCode
+from creditloan.models import Application
+from scoring import selectors
+from scoring.ml import explain
+from scoring.ml.features import FEATURE_NAMES, MONOTONE, build_features
+from scoring.ml.metrics import evaluate
+from scoring.ml.model import RiskModel
+from scoring.ml.scale import ScoreScale, grade, grades
+from scoring.ml.scorecard import WoeLogisticScorecard
+from scoring.models import ModelStatus, ModelVersion, PolicyOperator, PolicyRule, Rating, Score
+
+logger = logging.getLogger(__name__)
+
+# The held-out period: the latest fifth of the loans with known outcomes.
+HOLDOUT_SHARE = 0.2
+MIN_DEFAULTS_TO_TRAIN = 20
+MIN_DEFAULTS_TO_EVALUATE = 5
+
+_OPERATORS = {
+    PolicyOperator.EQ: operator.eq,
+    PolicyOperator.NE: operator.ne,
+    PolicyOperator.GT: operator.gt,
+    PolicyOperator.GTE: operator.ge,
+    PolicyOperator.LT: operator.lt,
+    PolicyOperator.LTE: operator.le,
+}
+
+
+def score_scale() -> ScoreScale:
+    return ScoreScale(**settings.SCORE_SCALE)
+
+
+@dataclass(frozen=True)
+class TrainingOutcome:
+    version: ModelVersion
+    promoted: bool
+    message: str
+
+
+def model_train(
+    *, trained_by=None, on_step: Callable[[str], None] | None = None, holdout_share: float = HOLDOUT_SHARE
+) -> TrainingOutcome:
+    """Train on past loans with known outcomes, judge out of time against the WOE scorecard, register the
+    model, and promote it only if it beats the scorecard on the held-out period."""
+    step = on_step or (lambda _: None)
+    step("loading the loans with known outcomes")
+    sample = selectors.training_sample()
+    defaults = int(sample["defaulted"].sum()) if len(sample) else 0
+    if defaults < MIN_DEFAULTS_TO_TRAIN + MIN_DEFAULTS_TO_EVALUATE:
+        raise DomainError(
+            ErrorCode.NOT_ENOUGH_HISTORY,
+            f"not enough history to train: {len(sample)} loans with a known outcome, {defaults} defaulted; "
+            f"at least {MIN_DEFAULTS_TO_TRAIN + MIN_DEFAULTS_TO_EVALUATE} defaults are needed",
+        )
+    step(f"building features for {len(sample):,} loans as each firm stood when it applied")
+    features = build_features(selectors.record_frames(requests=sample[["enterprise_id", "as_of"]]))
+    target = sample["defaulted"].to_numpy()
+
+    cut = int(len(sample) * (1 - holdout_share))
+    train, test = slice(0, cut), slice(cut, len(sample))
+    if target[test].sum() < MIN_DEFAULTS_TO_EVALUATE or target[train].sum() < MIN_DEFAULTS_TO_TRAIN:
+        raise DomainError(
+            ErrorCode.NOT_ENOUGH_HISTORY,
+            f"the out-of-time split leaves {int(target[train].sum())} defaults to train on and "
+            f"{int(target[test].sum())} to judge by; need {MIN_DEFAULTS_TO_TRAIN} and {MIN_DEFAULTS_TO_EVALUATE}",
+        )
+    step("training LightGBM (rounds chosen by 5-fold cross-validation)")
+    model = RiskModel(monotone=MONOTONE).fit(features.iloc[train], target[train])
+    step("fitting the logistic-regression WOE scorecard on the same split")
+    baseline = WoeLogisticScorecard().fit(features.iloc[train], target[train])
+    step("judging both on the held-out period")
+    model_metrics = evaluate(target[test], model.predict_proba(features.iloc[test])[:, 1])
+    baseline_metrics = evaluate(target[test], baseline.predict_proba(features.iloc[test])[:, 1])
+    submitted = sample["submitted_at"]
+    metrics = {
+        "split": {
+            "train_from": str(submitted.iloc[0].date()),
+            "train_to": str(submitted.iloc[cut - 1].date()),
+            "test_from": str(submitted.iloc[cut].date()),
+            "test_to": str(submitted.iloc[-1].date()),
+            "train_rows": cut,
+            "train_defaults": int(target[train].sum()),
+            "test_rows": len(sample) - cut,
+            "test_defaults": int(target[test].sum()),
+        },
+        "lightgbm": model_metrics.to_dict(),
+        "baseline": baseline_metrics.to_dict(),
+    }
+    beats = promotion_verdict(model_metrics.auc, baseline_metrics.auc)
+    model_text, manifest = model.to_files()
+    manifest["metrics"] = metrics
+    version = _register(model_text, manifest, metrics, beats, trained_by)
+    held_out = f"{metrics['split']['test_from']}..{metrics['split']['test_to']}"
+    if beats:
+        version = model_promote(number=version.number)
+        message = (
+            f"v{version.number} promoted: AUC {model_metrics.auc:.3f} against the scorecard's "
+            f"{baseline_metrics.auc:.3f} on {held_out}"
+        )
+    else:
+        message = (
+            f"v{version.number} NOT promoted: LightGBM's AUC {model_metrics.auc:.3f} does not beat the "
+            f"scorecard's {baseline_metrics.auc:.3f} on {held_out}; the champion stays"
+        )
+    logger.info("model training: %s", message)
+    return TrainingOutcome(version=version, promoted=beats, message=message)
+
+
+def promotion_verdict(model_auc: float, baseline_auc: float) -> bool:
+    """A model is promoted only if it ranks the held-out period's borrowers better than the scorecard does."""
+    return model_auc > baseline_auc
+
+
+def _register(model_text: str, manifest: dict, metrics: dict, beats: bool, trained_by) -> ModelVersion:
+    """Store the model under the next version number; two trainings finishing at once both get one (the
+    unique number refuses the second, which takes the next)."""
+    for _ in range(5):
+        latest = ModelVersion.objects.aggregate(latest=Max("number"))["latest"] or 0
+        try:
+            with transaction.atomic():
+                return ModelVersion.objects.create(
+                    number=latest + 1,
+                    model_text=model_text,
+                    manifest=manifest,
+                    sha256=manifest["model_sha256"],
+                    metrics=metrics,
+                    beats_baseline=beats,
+                    trained_at=timezone.now(),
+                    trained_by=trained_by,
+                )
+        except IntegrityError:
+            continue
+    raise DomainError(ErrorCode.INVALID_INPUT, "could not number the new model version: too many trainings at once")
+
+
+@transaction.atomic
+def model_promote(*, number: int) -> ModelVersion:
+    """Make version `number` the champion; the current champion retires. Its model must load and verify."""
+    try:
+        version = ModelVersion.objects.select_for_update().get(number=number)
+    except ModelVersion.DoesNotExist:
+        raise DomainError(ErrorCode.NOT_FOUND, f"there is no model version {number}", field="version") from None
+    selectors.loaded_model(version)  # refuses a model whose text does not match its hash
+    if version.status == ModelStatus.CHAMPION:
+        return version
+    ModelVersion.objects.select_for_update().filter(status=ModelStatus.CHAMPION).update(status=ModelStatus.RETIRED)
+    version.status = ModelStatus.CHAMPION
+    version.promoted_at = timezone.now()
+    version.save(update_fields=["status", "promoted_at"])
+    _rerate_after_commit()
+    return version
+
+
+def _rerate_after_commit() -> None:
+    """Every firm's rating follows the champion; the work goes to the workers once this change is committed.
+    robust: a failure to enqueue is logged, and does not undo or fail the change already committed."""
+    from scoring.tasks import rerate_population  # the tasks module imports this one
+
+    transaction.on_commit(rerate_population.delay, robust=True)
+
+
+def model_roll_back() -> ModelVersion:
+    """Bring back the champion before the current one (the most recently promoted of the others)."""
+    previous = (
+        ModelVersion.objects.exclude(status=ModelStatus.CHAMPION)
+        .filter(promoted_at__isnull=False)
+        .order_by("-promoted_at")
+        .first()
+    )
+    if previous is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "no earlier champion to roll back to")
+    return model_promote(number=previous.number)
+
+
+def policy_exclusions(features: pd.Series, rules: list[PolicyRule] | None = None) -> list[dict]:
+    """The active policy rules this firm's features break, each with its reason in both languages."""
+    if rules is None:
+        rules = list(PolicyRule.objects.filter(active=True).order_by("code"))
+    broken = []
+    for rule in rules:
+        value = features[rule.feature]
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        if _OPERATORS[rule.operator](float(value), rule.threshold):
+            broken.append({"rule": rule.code, "reason_zh": rule.reason_zh, "reason_en": rule.reason_en})
+    return broken
+
+
+def enterprise_score(
+    *, enterprise_id: int, as_of: dt.date | None = None, application: Application | None = None
+) -> Score:
+    """Score a firm with the champion as its records stood on `as_of` (today by default) and store it."""
+    version = selectors.champion()
+    if version is None:
+        raise DomainError(ErrorCode.NO_CHAMPION, "no model has been promoted yet: run `manage.py train_model`")
+    model = selectors.loaded_model(version)
+    as_of = as_of or timezone.localdate()
+    requests = pd.DataFrame({"enterprise_id": [enterprise_id], "as_of": np.array([as_of], dtype="datetime64[D]")})
+    features = build_features(selectors.record_frames(requests=requests))
+    scale = score_scale()
+    probability = float(model.predict_proba(features)[0, 1])
+    contributions = model.contributions(features).iloc[0]
+    row = features.iloc[0]
+    raising, lowering = explain.reasons(row, contributions, scale=scale)
+    return Score.objects.create(
+        enterprise_id=enterprise_id,
+        application=application,
+        model_version=version,
+        as_of=as_of,
+        probability_of_default=probability,
+        points=scale.points(probability),
+        grade=grade(probability),
+        features=_json_features(row),
+        reasons={
+            "raised": [reason.to_dict() for reason in raising],
+            "lowered": [reason.to_dict() for reason in lowering],
+        },
+        improvements=explain.improvements(features, lambda frame: model.predict_proba(frame)[:, 1], scale=scale),
+        exclusions=policy_exclusions(row),
+        created_at=timezone.now(),
+    )
+
+
+def _json_features(row: pd.Series) -> dict:
+    values = {}
+    for name in FEATURE_NAMES:
+        value = row[name]
+        if isinstance(value, (float, np.floating)):
+            values[name] = None if np.isnan(value) else float(value)
+        else:
+            values[name] = None if pd.isna(value) else str(value)
+    return values
+
+
+def application_score(*, application_id: int) -> Score:
+    """Score an application once per champion: running it again (a retried task) returns the stored score."""
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application_id)
+        version = selectors.champion()
+        existing = application.scores.filter(model_version=version).order_by("-created_at").first()
+        if existing is not None:
+            return existing
+        return enterprise_score(
+            enterprise_id=application.enterprise_id,
+            as_of=timezone.localtime(application.submitted_at).date(),
+            application=application,
+        )
+
+
+RATING_CHUNK = 50_000
+
+
+def ratings_refresh(*, first_id: int, last_id: int, as_of: dt.date, version: ModelVersion) -> int:
+    """Rate every firm with an id in [first_id, last_id] under `version` as its records stood on `as_of`:
+    one set-based pass (load, features, predict) and one upsert. Running it twice changes nothing more."""
+    firm_ids = selectors.firm_ids_between(first_id, last_id)
+    if not len(firm_ids):
+        return 0
+    model = selectors.loaded_model(version)
+    requests = pd.DataFrame({"enterprise_id": firm_ids, "as_of": np.full(len(firm_ids), as_of, "datetime64[D]")})
+    features = build_features(selectors.record_frames(requests=requests, id_range=(first_id, last_id)))
+    probability = model.predict_proba(features)[:, 1]
+    points = score_scale().points(probability)
+    _ratings_upsert(
+        pd.DataFrame(
+            {
+                "enterprise_id": firm_ids,
+                "model_version_id": version.pk,
+                "as_of": as_of,
+                "probability_of_default": probability,
+                "points": points,
+                "grade": grades(probability),
+                "rated_at": timezone.now(),
+            }
+        )
+    )
+    return len(firm_ids)
+
+
+_RATING_COLUMNS = [
+    "enterprise_id",
+    "model_version_id",
+    "as_of",
+    "probability_of_default",
+    "points",
+    "grade",
+    "rated_at",
+]
+
+
+@transaction.atomic
+def _ratings_upsert(ratings: pd.DataFrame) -> None:
+    if connection.vendor != "postgresql":
+        Rating.objects.bulk_create(
+            [Rating(**row) for row in ratings.to_dict("records")],
+            update_conflicts=True,
+            unique_fields=["model_version", "enterprise"],
+            update_fields=["as_of", "probability_of_default", "points", "grade", "rated_at"],
+            batch_size=2000,
+        )
+        return
+    # COPY and one INSERT ... ON CONFLICT: a million ratings in seconds, where row-by-row would take minutes.
+    columns = ", ".join(_RATING_COLUMNS)
+    with connection.cursor() as cursor:
+        # Dropped first as well: two chunks rated inside one transaction would otherwise meet the first's table.
+        cursor.execute("DROP TABLE IF EXISTS rating_stage")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE rating_stage ON COMMIT DROP AS SELECT {columns} FROM scoring_rating WITH NO DATA"
+        )
+        with cursor.copy(f"COPY rating_stage ({columns}) FROM STDIN") as copy:
+            text = ratings.to_csv(sep="\t", header=False, index=False, columns=_RATING_COLUMNS)
+            copy.write(text)
+        cursor.execute(
+            f"""
+            INSERT INTO scoring_rating ({columns}) SELECT {columns} FROM rating_stage
+            ON CONFLICT (model_version_id, enterprise_id) DO UPDATE SET
+                as_of = EXCLUDED.as_of, probability_of_default = EXCLUDED.probability_of_default,
+                points = EXCLUDED.points, grade = EXCLUDED.grade, rated_at = EXCLUDED.rated_at
+            """
+        )

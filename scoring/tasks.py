@@ -1,0 +1,48 @@
+"""Celery tasks: thin callers of the scoring services, taking ids and safe to run twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import group, shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from scoring import selectors
+from scoring.models import ModelVersion
+from scoring.services import RATING_CHUNK, application_score, ratings_refresh
+
+logger = logging.getLogger(__name__)
+
+# Transient faults (a dropped connection, a restarting database) are retried with backoff; anything else is a
+# bug or bad data and fails loudly.
+RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_backoff_max": 300, "max_retries": 8}
+
+
+@shared_task(acks_late=True, **RETRY)
+def score_application(application_id: int) -> int:
+    """Score a submitted application with the champion; returns the score's id. A retry after a crash finds
+    the score already stored and returns it."""
+    return application_score(application_id=application_id).pk
+
+
+@shared_task(acks_late=True, **RETRY)
+def rate_firms(first_id: int, last_id: int, version_number: int, as_of: str) -> int:
+    """Rate one run of firms (see `rerate_population`); an upsert, so a redelivered chunk does no harm."""
+    version = ModelVersion.objects.get(number=version_number)
+    return ratings_refresh(first_id=first_id, last_id=last_id, as_of=dt.date.fromisoformat(as_of), version=version)
+
+
+@shared_task(acks_late=True, **RETRY)
+def rerate_population(as_of: str | None = None) -> int:
+    """Re-rate every firm under the champion, in chunks that run in parallel on the workers (a Celery group).
+    Sent when the champion changes and when an import batch lands. Returns the number of chunks sent."""
+    version = selectors.champion()
+    if version is None:
+        logger.info("no champion yet: nothing to re-rate")
+        return 0
+    as_of = as_of or timezone.localdate().isoformat()
+    chunks = selectors.firm_id_chunks(RATING_CHUNK)
+    group(rate_firms.si(first, last, version.number, as_of) for first, last in chunks).apply_async()
+    return len(chunks)
