@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 from collections.abc import Iterable
@@ -67,6 +68,9 @@ SOURCES: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
 TEXT_COLUMNS = {"kind", "severity", "rating", "credit_class", "reporting_bank", "region", "industry"}
 # Beyond this many firms one scan of each table beats an IN list.
 WHOLE_TABLE_ABOVE = 20_000
+# Beyond this many firms, rows stream through COPY rather than a plain fetch (see _frame).
+COPY_ABOVE = 100
+SECTION_OF_DIVISION = {code: division.section for code, division in DIVISIONS.items()}
 
 
 def record_frames(*, requests: pd.DataFrame, id_range: tuple[int, int] | None = None) -> RecordFrames:
@@ -75,7 +79,9 @@ def record_frames(*, requests: pd.DataFrame, id_range: tuple[int, int] | None = 
 
     Records dated after a request's time are loaded too and left to the feature code, which is where the
     point-in-time rule lives (one rule, one place, one test)."""
-    firm_ids = np.unique(requests["enterprise_id"].to_numpy(dtype=np.int64))
+    firm_ids = np.unique(np.asarray(requests["enterprise_id"], dtype=np.int64))
+    if id_range is None and len(firm_ids) <= COPY_ABOVE:
+        return _few_firms_frames(requests, [int(firm_id) for firm_id in firm_ids])
     firms_query = Enterprise.objects.annotate(enterprise_id=F("id"))
     if id_range is not None:
         first, last = id_range
@@ -86,13 +92,57 @@ def record_frames(*, requests: pd.DataFrame, id_range: tuple[int, int] | None = 
     else:
         firms_query = firms_query.filter(id__in=firm_ids)
         in_scope = {"enterprise_id__in": firm_ids}
-    firms = _frame(firms_query, FIRM_COLUMNS, ("registered_on",))
-    firms["industry_section"] = firms["industry"].map(_section_of)
+    firms = _copied_frame(firms_query, FIRM_COLUMNS, ("registered_on",))
+    firms["industry_section"] = firms["industry"].str[:2].map(SECTION_OF_DIVISION)
     frames = {
-        name: _frame(model.objects.filter(**in_scope), columns, dates)
+        name: _copied_frame(model.objects.filter(**in_scope), columns, dates)
         for name, (model, columns, dates) in SOURCES.items()
     }
     return RecordFrames(requests=requests, firms=firms, **frames)
+
+
+def _few_firms_frames(requests: pd.DataFrame, firm_ids: list[int]) -> RecordFrames:
+    """The online path: one firm's few rows (or a handful of firms'), as plain column arrays. SQL written once
+    per process and a plain fetch, because for a few rows the ORM's query building, COPY's set-up and a
+    DataFrame's construction each cost more than the rows themselves."""
+    firms = _fetched(_FIRMS_BY_ID, firm_ids, FIRM_COLUMNS, ("registered_on",))
+    firms["industry_section"] = np.array(
+        [SECTION_OF_DIVISION.get(str(code)[:2]) for code in firms["industry"]], dtype=object
+    )
+    frames = {
+        name: _fetched(_records_by_firm(name), firm_ids, columns, dates)
+        for name, (_, columns, dates) in SOURCES.items()
+    }
+    return RecordFrames(requests=requests, firms=firms, **frames)
+
+
+_FIRMS_BY_ID = (
+    "SELECT id, kind, region, industry, registered_on, registered_capital FROM creditloan_enterprise WHERE id IN "
+)
+
+
+@functools.cache
+def _records_by_firm(source: str) -> str:
+    model, columns, _ = SOURCES[source]
+    return f"SELECT {', '.join(columns)} FROM {model._meta.db_table} WHERE enterprise_id IN "
+
+
+def _fetched(sql_head: str, firm_ids: list[int], columns: Iterable[str], dates: Iterable[str]) -> dict[str, np.ndarray]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql_head + f"({', '.join(['%s'] * len(firm_ids))})", firm_ids)
+        rows = cursor.fetchall()
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(list(columns))
+    data = {}
+    for name, column in zip(columns, values, strict=True):
+        if name in dates:
+            data[name] = np.array(column, dtype="datetime64[D]")
+        elif name in TEXT_COLUMNS:
+            data[name] = np.array([value or "" for value in column], dtype=object)
+        elif name == "enterprise_id":
+            data[name] = np.array(column, dtype=np.int64)
+        else:
+            data[name] = np.array(column, dtype=float)
+    return data
 
 
 def firm_id_chunks(size: int) -> list[tuple[int, int]]:
@@ -111,37 +161,38 @@ def firm_ids_between(first: int, last: int) -> np.ndarray:
     )
 
 
-def _section_of(industry: str) -> str | None:
-    division = DIVISIONS.get(str(industry)[:2])
-    return division.section if division else None
-
-
-def _frame(query: QuerySet, columns: Iterable[str], dates: Iterable[str]) -> pd.DataFrame:
-    """The query's columns as a frame: dates as datetime64[D], amounts as float, text as str ('' for blank)."""
+def _copied_frame(query: QuerySet, columns: Iterable[str], dates: Iterable[str]) -> pd.DataFrame:
+    """The query's columns as a frame: dates as datetime64[D], amounts as float, text as str ('' for blank).
+    On PostgreSQL the rows stream through COPY: millions of rows as one text parsed in C, where Python tuples
+    would cost ten times more."""
     columns = list(columns)
     rows_query = query.order_by().values_list(*columns)
     if connection.vendor == "postgresql":
-        # COPY streams millions of rows as one text in C; fetching them as Python tuples costs ten times more.
-        sql, params = rows_query.query.sql_with_params()
-        buffer = io.BytesIO()
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT (FORMAT csv)") as copy,
-        ):
-            for block in copy:
-                buffer.write(block)
-        buffer.seek(0)
-        text_dtypes = {name: str for name in columns if name in TEXT_COLUMNS}
-        frame = pd.read_csv(
-            buffer,
-            names=columns,
-            header=None,
-            dtype=text_dtypes,
-            keep_default_na=False,
-            na_values={name: [""] for name in columns if name not in TEXT_COLUMNS},
-        )
-    else:
-        frame = pd.DataFrame.from_records(list(rows_query), columns=columns)
+        return _typed(_copied(rows_query, columns), columns, dates)
+    return _typed(pd.DataFrame.from_records(list(rows_query), columns=columns), columns, dates)
+
+
+def _copied(rows_query: QuerySet, columns: list[str]) -> pd.DataFrame:
+    sql, params = rows_query.query.sql_with_params()
+    buffer = io.BytesIO()
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT (FORMAT csv)") as copy,
+    ):
+        for block in copy:
+            buffer.write(block)
+    buffer.seek(0)
+    return pd.read_csv(
+        buffer,
+        names=columns,
+        header=None,
+        dtype={name: str for name in columns if name in TEXT_COLUMNS},
+        keep_default_na=False,
+        na_values={name: [""] for name in columns if name not in TEXT_COLUMNS},
+    )
+
+
+def _typed(frame: pd.DataFrame, columns: list[str], dates: Iterable[str]) -> pd.DataFrame:
     for name in columns:
         if name in dates:
             frame[name] = pd.to_datetime(frame[name]).to_numpy(dtype="datetime64[D]")
@@ -169,26 +220,29 @@ def training_sample() -> pd.DataFrame:
 
 
 def loaded_model(version: ModelVersion) -> RiskModel:
-    """The version's model, verified against its hash and kept in memory for the next call."""
-    if version.manifest.get("model_sha256") != version.sha256:
-        raise DomainError(ErrorCode.MODEL_INTEGRITY, f"v{version.number}: manifest and record disagree on the hash")
-    if hashlib.sha256(version.model_text.encode()).hexdigest() != version.sha256:
-        raise DomainError(ErrorCode.MODEL_INTEGRITY, f"v{version.number}: the stored model text has been altered")
-    model = _LOADED.get(version.sha256)
+    """The version's model, verified against its hash when first loaded, then kept in memory: the record's
+    sha256 is its identity, so the text (hundreds of kilobytes) need not be read again on every score."""
+    key = (version.pk, version.sha256)
+    model = _LOADED.get(key)
     if model is None:
-        # The text's hash is its identity: a model verified once under it is the same model next time.
-        model = RiskModel.from_files(version.model_text, version.manifest)
-        _LOADED[version.sha256] = model
+        stored = ModelVersion.objects.only("number", "sha256", "model_text", "manifest").get(pk=version.pk)
+        if stored.sha256 != version.sha256 or stored.manifest.get("model_sha256") != stored.sha256:
+            raise DomainError(ErrorCode.MODEL_INTEGRITY, f"v{stored.number}: manifest and record disagree on the hash")
+        if hashlib.sha256(stored.model_text.encode()).hexdigest() != stored.sha256:
+            raise DomainError(ErrorCode.MODEL_INTEGRITY, f"v{stored.number}: the stored model text has been altered")
+        model = RiskModel.from_files(stored.model_text, stored.manifest)
+        _LOADED[key] = model
         while len(_LOADED) > 4:
             _LOADED.pop(next(iter(_LOADED)))
     return model
 
 
-_LOADED: dict[str, RiskModel] = {}
+_LOADED: dict[tuple[int, str], RiskModel] = {}
 
 
 def champion() -> ModelVersion | None:
-    return ModelVersion.objects.filter(status=ModelStatus.CHAMPION).first()
+    """The champion's record, without its model text (loaded_model reads that once per process)."""
+    return ModelVersion.objects.filter(status=ModelStatus.CHAMPION).defer("model_text", "manifest").first()
 
 
 def recent_applications(*, since: dt.date) -> pd.DataFrame:

@@ -204,10 +204,15 @@ def policy_exclusions(features: pd.Series, rules: list[PolicyRule] | None = None
 
 
 def enterprise_score(
-    *, enterprise_id: int, as_of: dt.date | None = None, application: Application | None = None
+    *,
+    enterprise_id: int,
+    as_of: dt.date | None = None,
+    application: Application | None = None,
+    version: ModelVersion | None = None,
 ) -> Score:
-    """Score a firm with the champion as its records stood on `as_of` (today by default) and store it."""
-    version = selectors.champion()
+    """Score a firm with the champion (or `version`) as its records stood on `as_of` (today by default) and
+    store it."""
+    version = version or selectors.champion()
     if version is None:
         raise DomainError(ErrorCode.NO_CHAMPION, "no model has been promoted yet: run `manage.py train_model`")
     model = selectors.loaded_model(version)
@@ -261,6 +266,7 @@ def application_score(*, application_id: int) -> Score:
             enterprise_id=application.enterprise_id,
             as_of=timezone.localtime(application.submitted_at).date(),
             application=application,
+            version=version,
         )
 
 

@@ -14,7 +14,9 @@ What "known at time t" means, for a request (firm, t):
 Missing data is information, not an error: a firm that never exported has NaN export features, which LightGBM
 routes on its own, and counts of things that never happened are 0.
 
-Frames and their columns (dates as datetime64[D], money as float yuan, missing as NaN / NaT / ""):
+Frames and their columns (dates as datetime64[D], money as float yuan, missing as NaN / NaT / ""); a frame
+is anything that maps a column name to an array: a pandas DataFrame, or a plain dict of NumPy arrays, which
+is what one firm's few rows come as (building a DataFrame costs more than computing its features):
 - requests: enterprise_id, as_of
 - firms: enterprise_id, kind, region, industry_section, registered_on, registered_capital
 - public_credit: enterprise_id, kind, severity, decision_date, end_date, repaired_on
@@ -26,10 +28,15 @@ Frames and their columns (dates as datetime64[D], money as float yuan, missing a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+# A frame of records: column name to array (a pandas DataFrame is one).
+Columns = pd.DataFrame | Mapping[str, Any]
 
 DAY = np.timedelta64(1, "D")
 YEAR = 365 * DAY
@@ -104,26 +111,26 @@ BANK_SNAPSHOT_VALIDITY = 2 * YEAR
 class RecordFrames:
     """Everything the features are computed from; `requests` says which firm at which time."""
 
-    requests: pd.DataFrame
-    firms: pd.DataFrame
-    public_credit: pd.DataFrame
-    tax: pd.DataFrame
-    customs: pd.DataFrame
-    bank: pd.DataFrame
+    requests: Columns
+    firms: Columns
+    public_credit: Columns
+    tax: Columns
+    customs: Columns
+    bank: Columns
 
 
 def build_features(frames: RecordFrames) -> pd.DataFrame:
     """One row per request, in request order, one column per FEATURES entry."""
     requests = frames.requests
-    firm_of_request = requests["enterprise_id"].to_numpy(dtype=np.int64)
-    as_of = requests["as_of"].to_numpy(dtype="datetime64[D]")
+    firm_of_request = np.asarray(requests["enterprise_id"], dtype=np.int64)
+    as_of = np.asarray(requests["as_of"], dtype="datetime64[D]")
     out: dict[str, np.ndarray] = {}
     out.update(_firm_features(frames.firms, firm_of_request, as_of))
     out.update(_tax_features(_Paired.pair(frames.tax, firm_of_request, as_of, "rated_on")))
     out.update(_public_credit_features(_Paired.pair(frames.public_credit, firm_of_request, as_of, "decision_date")))
     out.update(_customs_features(_Paired.pair(frames.customs, firm_of_request, as_of, "reported_on")))
     out.update(_bank_features(_Paired.pair(frames.bank, firm_of_request, as_of, "as_of")))
-    features = pd.DataFrame({name: out[name] for name in FEATURE_NAMES}, index=requests.index)
+    features = pd.DataFrame({name: out[name] for name in FEATURE_NAMES}, index=getattr(requests, "index", None))
     for name in CATEGORICAL:
         # The model maps categories to the codes it was trained with; a frame only says which labels it holds.
         features[name] = pd.Categorical(features[name])
@@ -138,7 +145,7 @@ class _Paired:
     days before the request's time that record is dated. Other columns are read with `column(name)`, aligned
     the same way."""
 
-    records: pd.DataFrame
+    records: Columns
     as_of: np.ndarray
     record: np.ndarray
     request: np.ndarray
@@ -146,8 +153,8 @@ class _Paired:
     age: np.ndarray
 
     @classmethod
-    def pair(cls, records: pd.DataFrame, firm_of_request: np.ndarray, as_of: np.ndarray, date_column: str):
-        record_firm = records["enterprise_id"].to_numpy(dtype=np.int64)
+    def pair(cls, records: Columns, firm_of_request: np.ndarray, as_of: np.ndarray, date_column: str):
+        record_firm = np.asarray(records["enterprise_id"], dtype=np.int64)
         order = np.argsort(firm_of_request, kind="stable")
         sorted_firms = firm_of_request[order]
         first = np.searchsorted(sorted_firms, record_firm, side="left")
@@ -156,7 +163,7 @@ class _Paired:
         record = np.repeat(np.arange(len(record_firm)), counts)
         within = np.arange(len(record)) - np.repeat(np.cumsum(counts) - counts, counts)
         request = order[np.repeat(first, counts) + within]
-        dated = records[date_column].to_numpy(dtype="datetime64[D]")[record]
+        dated = np.asarray(records[date_column], dtype="datetime64[D]")[record]
         known = dated <= as_of[request]
         return cls(
             records=records,
@@ -172,10 +179,10 @@ class _Paired:
         return len(self.as_of)
 
     def column(self, name: str) -> np.ndarray:
-        return self.records[name].to_numpy()[self.record]
+        return np.asarray(self.records[name])[self.record]
 
     def dates(self, name: str) -> np.ndarray:
-        return self.records[name].to_numpy(dtype="datetime64[D]")[self.record]
+        return np.asarray(self.records[name], dtype="datetime64[D]")[self.record]
 
     def keep(self, mask: np.ndarray) -> _Paired:
         return _Paired(self.records, self.as_of, self.record[mask], self.request[mask], self.date[mask], self.age[mask])
@@ -226,29 +233,37 @@ class _Paired:
         return self.keep(mask)
 
 
+def _ordinal(labels: np.ndarray, ranks: dict[str, float]) -> np.ndarray:
+    """Each label's rank; NaN for a blank or unknown label."""
+    result = np.full(len(labels), np.nan)
+    for label, rank in ranks.items():
+        result[labels == label] = rank
+    return result
+
+
 def _growth(current: np.ndarray, before: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(before > 0, current / before - 1.0, np.nan)
 
 
-def _firm_features(firms: pd.DataFrame, firm_of_request: np.ndarray, as_of: np.ndarray) -> dict[str, np.ndarray]:
-    position = pd.Index(firms["enterprise_id"].to_numpy(dtype=np.int64)).get_indexer(firm_of_request)
+def _firm_features(firms: Columns, firm_of_request: np.ndarray, as_of: np.ndarray) -> dict[str, np.ndarray]:
+    position = pd.Index(np.asarray(firms["enterprise_id"], dtype=np.int64)).get_indexer(firm_of_request)
     if (position < 0).any():
         missing = sorted(set(firm_of_request[position < 0].tolist()))[:5]
         raise ValueError(f"requests name firms that are not in the firms frame: {missing}")
-    registered_on = firms["registered_on"].to_numpy(dtype="datetime64[D]")[position]
+    registered_on = np.asarray(firms["registered_on"], dtype="datetime64[D]")[position]
     return {
         "firm_age_years": ((as_of - registered_on) // DAY) / 365.25,
-        "kind": firms["kind"].to_numpy(dtype=object)[position],
-        "province": firms["region"].astype(str).str[:2].to_numpy(dtype=object)[position],
-        "industry_section": firms["industry_section"].to_numpy(dtype=object)[position],
-        "registered_capital": firms["registered_capital"].to_numpy(dtype=float)[position],
+        "kind": np.asarray(firms["kind"], dtype=object)[position],
+        "province": np.asarray(firms["region"], dtype="<U2")[position].astype(object),
+        "industry_section": np.asarray(firms["industry_section"], dtype=object)[position],
+        "registered_capital": np.asarray(firms["registered_capital"], dtype=float)[position],
     }
 
 
 def _tax_features(tax: _Paired) -> dict[str, np.ndarray]:
     rated = tax.column("rating")
-    ordinal = pd.Series(rated).map(TAX_RATING_ORDINAL).to_numpy(dtype=float)
+    ordinal = _ordinal(rated, TAX_RATING_ORDINAL)
     has_rating = ~np.isnan(ordinal)
     with_rating = tax.keep(has_rating)
     latest = with_rating.latest(ordinal[has_rating])
@@ -289,7 +304,7 @@ def _public_credit_features(records: _Paired) -> dict[str, np.ndarray]:
 
 
 def _customs_features(customs: _Paired) -> dict[str, np.ndarray]:
-    ordinal = pd.Series(customs.column("credit_class")).map(CUSTOMS_CLASS_ORDINAL).to_numpy(dtype=float)
+    ordinal = _ordinal(customs.column("credit_class"), CUSTOMS_CLASS_ORDINAL)
     exports = customs.column("export_value").astype(float)
     imports = customs.column("import_value").astype(float)
     violations = customs.column("violations").astype(float)

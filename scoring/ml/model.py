@@ -131,6 +131,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         self.features_ = features
         self.categorical_ = categorical
         self.categories_ = {name: X[name].cat.categories.tolist() for name in categorical}
+        self.__dict__.pop("_positions", None)  # positions cached from an earlier fit
         self.n_features_in_ = len(features)
         self.feature_names_in_ = np.asarray(features, dtype=object)
         self.classes_ = np.array([0, 1])
@@ -361,6 +362,13 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         gains = self.booster_.feature_importance(importance_type="gain")
         return {name: float(gain) for name, gain in zip(self.features_, gains)}
 
+    def _category_positions(self, name: str) -> pd.Index:
+        # Built once per model: scoring one application at a time would otherwise rebuild it for every call.
+        cache = self.__dict__.setdefault("_positions", {})
+        if name not in cache:
+            cache[name] = pd.Index(self.categories_[name])
+        return cache[name]
+
     def _matrix(self, X: pd.DataFrame) -> np.ndarray:
         """X as a float matrix in fit's column order; categories as codes under fit's category list.
 
@@ -375,7 +383,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         matrix = np.empty((len(X), len(self.features_)), dtype=np.float64)
         for j, name in enumerate(self.features_):
             if name in self.categories_:
-                codes = _codes(X[name], self.categories_[name])
+                codes = _codes(X[name], self._category_positions(name))
                 matrix[:, j] = np.where(codes < 0, np.nan, codes)
             else:
                 try:
@@ -441,13 +449,12 @@ def prepare_table(frame: pd.DataFrame, target: str, positive: str | None = None)
     return pd.DataFrame(columns, index=X.index), y
 
 
-def _codes(column: pd.Series, categories: list) -> np.ndarray:
+def _codes(column: pd.Series, positions: pd.Index) -> np.ndarray:
     """Each value's position in ``categories``, -1 where missing or not listed.
 
     Looked up by label: astype(CategoricalDtype(categories)) would not do, since pandas treats unordered
     categories in another order as the same dtype and keeps the old codes.
     """
-    positions = pd.Index(categories)
     if isinstance(column.dtype, pd.CategoricalDtype):
         # A trailing -1 so that a missing value's own code, -1, looks up -1.
         lookup = np.append(positions.get_indexer(column.cat.categories), -1)

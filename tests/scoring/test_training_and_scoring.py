@@ -90,12 +90,22 @@ def test_the_manifest_describes_the_model_and_its_data(world):
 
 
 def test_a_tampered_model_is_refused(world):
-    version = ModelVersion.objects.get(pk=world.version.pk)
-    version.model_text = version.model_text.replace("num_leaves", "num_leaves ", 1)
+    stored = ModelVersion.objects.get(pk=world.version.pk)
+    tampered = ModelVersion.objects.create(
+        number=stored.number + 1,
+        model_text=stored.model_text.replace("num_leaves", "num_leaves ", 1),
+        manifest=stored.manifest,
+        sha256=stored.sha256,
+        metrics=stored.metrics,
+        beats_baseline=True,
+        trained_at=stored.trained_at,
+    )
 
     with pytest.raises(DomainError) as error:
-        loaded_model(version)
+        loaded_model(tampered)
     assert error.value.code == ErrorCode.MODEL_INTEGRITY
+    with pytest.raises(CommandError, match="the stored model text has been altered"):
+        call_command("promote_model", str(tampered.number))
 
 
 def test_promote_and_roll_back_keep_exactly_one_champion(world):
