@@ -11,6 +11,7 @@ class ErrorCode(models.TextChoices):
     IMPORT_SOURCE = "import_source", _("Unknown import source")
     INVALID_INPUT = "invalid_input", _("Invalid input")
     NOT_FOUND = "not_found", _("Not found")
+    FORBIDDEN = "forbidden", _("Not allowed for this account")
     NOT_ENOUGH_HISTORY = "not_enough_history", _("Not enough loan history to train a model")
     MODEL_INTEGRITY = "model_integrity", _("The stored model does not match its hash")
     NO_CHAMPION = "no_champion", _("No model has been promoted")

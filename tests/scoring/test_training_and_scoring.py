@@ -11,11 +11,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from creditloan.demo.services import demo_world_generate
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.ingestion.services import ImportSource, records_import
-from creditloan.models import Application, Enterprise, PublicCreditRecord
+from creditloan.models import Application, Enterprise, EnterpriseMembership, PublicCreditRecord, User
+from creditloan.models.accounts import MembershipRelation, Role
+from creditloan.services import application_submit
 from scoring import selectors
 from scoring.ml.features import FEATURE_NAMES, build_features
 from scoring.models import ModelStatus, ModelVersion, PolicyRule, Rating, Score
@@ -330,3 +333,26 @@ def test_train_model_if_no_champion_leaves_a_champion_alone(world, capsys):
 
     assert "already the champion; nothing trained" in capsys.readouterr().out
     assert ModelVersion.objects.count() == 1
+
+
+def test_a_submitted_application_is_scored_once_its_submission_commits(
+    world, tasks_run_here, django_capture_on_commit_callbacks
+):
+    champion_ready(world)
+    firm = Enterprise.objects.filter(status="active").order_by("pk").first()
+    person = User.objects.create_user(username="owner", role=Role.APPLICANT)
+    EnterpriseMembership.objects.create(user=person, enterprise=firm, relation=MembershipRelation.LEGAL_REPRESENTATIVE)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        application = application_submit(
+            applicant=person,
+            enterprise=firm,
+            amount="300000",
+            term_months=12,
+            purpose="备货",
+            guarantee_mode="credit",
+        )
+
+    score = Score.objects.get(application=application)
+    assert score.model_version == world.version
+    assert score.as_of == timezone.localtime(application.submitted_at).date()

@@ -1,0 +1,107 @@
+"""Submitting an application: who may, what is checked, and that scoring is queued only once it is stored."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from creditloan.errors import DomainError, ErrorCode
+from creditloan.models import Application, Enterprise, EnterpriseMembership, User
+from creditloan.models.accounts import MembershipRelation, Role
+from creditloan.services import application_submit
+from matching.models import Bank
+
+
+@pytest.fixture
+def firm(db) -> Enterprise:
+    now = timezone.now()
+    return Enterprise.objects.create(
+        uscc="914403001922038216",
+        name="深圳市示例科技有限公司",
+        kind="company",
+        region="440300",
+        industry="3911",
+        registered_on=dt.date(2010, 5, 4),
+        status="active",
+        legal_representative_name="张三",
+        source="registry",
+        ingested_at=now,
+        updated_at=now,
+    )
+
+
+@pytest.fixture
+def applicant(firm) -> User:
+    user = User.objects.create_user(username="zhang", role=Role.APPLICANT)
+    EnterpriseMembership.objects.create(user=user, enterprise=firm, relation=MembershipRelation.LEGAL_REPRESENTATIVE)
+    return user
+
+
+def submit(applicant, firm, **changes):
+    values = {
+        "amount": "500000",
+        "term_months": 12,
+        "purpose": "采购原材料",
+        "guarantee_mode": "credit",
+    } | changes
+    return application_submit(applicant=applicant, enterprise=firm, **values)
+
+
+def test_a_submitted_application_is_stored_and_queues_its_scoring_once_committed(
+    applicant, firm, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as queued:
+        application = submit(applicant, firm)
+
+    assert application.status == "submitted"
+    assert application.amount == Decimal("500000")
+    assert (application.enterprise, application.applicant) == (firm, applicant)
+    assert len(queued) == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"amount": "abc"}, "amount", "'abc' is not a number of yuan"),
+        ({"amount": "5000"}, "amount", "outside 10,000–100,000,000"),
+        ({"amount": "NaN"}, "amount", "outside"),
+        ({"amount": "10000.005"}, "amount", "more than two decimals"),
+        ({"term_months": 0}, "term_months", "0 months is outside 1–360"),
+        ({"purpose": "  "}, "purpose", "say what the loan is for"),
+        ({"guarantee_mode": "pawn"}, "guarantee_mode", "'pawn' is not one of credit, guarantee, collateral"),
+    ],
+)
+def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(applicant, firm, changes, field, message):
+    with pytest.raises(DomainError) as error:
+        submit(applicant, firm, **changes)
+
+    assert error.value.field == field
+    assert message in error.value.message
+    assert not Application.objects.exists()
+
+
+def test_only_someone_who_acts_for_the_firm_may_apply(firm, db):
+    stranger = User.objects.create_user(username="li", role=Role.APPLICANT)
+
+    with pytest.raises(DomainError) as error:
+        submit(stranger, firm)
+
+    assert error.value.code == ErrorCode.FORBIDDEN
+    assert "you do not act for 914403001922038216" in error.value.message
+
+
+def test_a_bank_officer_cannot_apply(firm, db):
+    bank = Bank.objects.create(code="B", name="银行", contact_email="b@example.com", monthly_capacity=10)
+    officer = User.objects.create_user(username="wang", role=Role.BANK_OFFICER, bank=bank)
+
+    with pytest.raises(DomainError, match="only an applicant account"):
+        submit(officer, firm)
+
+
+def test_a_firm_that_is_not_active_cannot_apply(applicant, firm):
+    Enterprise.objects.filter(pk=firm.pk).update(status="revoked")
+    firm.refresh_from_db()
+
+    with pytest.raises(DomainError, match="only an active firm can apply"):
+        submit(applicant, firm)
