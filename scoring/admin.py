@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from scoring.models import ModelVersion, PolicyRule, Score
+from scoring.models import ModelVersion, PolicyRule, Rating, Score
 
 
 @admin.register(ModelVersion)
@@ -35,6 +35,7 @@ class ScoreAdmin(admin.ModelAdmin):
     list_filter = ("grade", "model_version")
     list_select_related = ("enterprise", "model_version")
     raw_id_fields = ("enterprise", "application")
+    search_fields = ("enterprise__uscc", "enterprise__name")
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -47,3 +48,19 @@ class ScoreAdmin(admin.ModelAdmin):
 class PolicyRuleAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "feature", "operator", "threshold", "active")
     list_filter = ("active",)
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    """Read-only: ratings are refreshed in bulk by the re-rating tasks."""
+
+    list_display = ("enterprise", "model_version", "grade", "points", "probability_of_default", "as_of", "rated_at")
+    list_filter = ("grade", "model_version")
+    list_select_related = ("enterprise", "model_version")
+    search_fields = ("enterprise__uscc", "enterprise__name")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

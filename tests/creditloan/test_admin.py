@@ -29,6 +29,7 @@ from creditloan.models import (
     User,
 )
 from matching.models import Bank, Loan, LoanProduct, Offer, OfferStatus
+from scoring.models import ModelVersion, PolicyRule, Rating, Score
 
 RESIDENT_ID = "11010519491231002X"
 MASKED_RESIDENT_ID = "110***********002X"
@@ -113,6 +114,15 @@ def one_of_each(db) -> dict[type, object]:
         decided_at=now,
         decided_by=officer,
     )
+    version = ModelVersion.objects.create(
+        number=1,
+        model_text="tree\n",
+        manifest={"model_sha256": "0" * 64},
+        sha256="0" * 64,
+        metrics={"lightgbm": {"auc": 0.74}, "baseline": {"auc": 0.71}},
+        beats_baseline=True,
+        trained_at=now,
+    )
     return {
         User: applicant,
         Enterprise: enterprise,
@@ -168,6 +178,29 @@ def one_of_each(db) -> dict[type, object]:
             term_months=12,
             disbursed_on=dt.date(2025, 6, 1),
         ),
+        ModelVersion: version,
+        Score: Score.objects.create(
+            enterprise=enterprise,
+            application=application,
+            model_version=version,
+            as_of=dt.date(2025, 6, 1),
+            probability_of_default=0.02,
+            points=620,
+            grade="B",
+            features={"tax_rating": 5.0},
+            reasons={"raised": [], "lowered": []},
+            created_at=now,
+        ),
+        Rating: Rating.objects.create(
+            enterprise=enterprise,
+            model_version=version,
+            as_of=dt.date(2025, 6, 1),
+            probability_of_default=0.02,
+            points=620,
+            grade="B",
+            rated_at=now,
+        ),
+        PolicyRule: PolicyRule.objects.get(code="dishonest-judgment-debtor"),
     }
 
 
@@ -187,6 +220,10 @@ MODELS = [
     LoanProduct,
     Offer,
     Loan,
+    ModelVersion,
+    Score,
+    Rating,
+    PolicyRule,
 ]
 AUDIT_TRAIL = [ImportBatch, ImportFile, ImportRejection]
 # A search field naming a missing relation or field fails only when someone searches.
@@ -197,7 +234,7 @@ def admin_url(model: type, view: str, *args) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
-@pytest.mark.parametrize("app_label", ["creditloan", "matching"])
+@pytest.mark.parametrize("app_label", ["creditloan", "matching", "scoring"])
 def test_every_model_of_the_app_is_registered(app_label):
     models = set(apps.get_app_config(app_label).get_models())
 
