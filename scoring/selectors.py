@@ -168,11 +168,11 @@ def _copied_frame(query: QuerySet, columns: Iterable[str], dates: Iterable[str])
     columns = list(columns)
     rows_query = query.order_by().values_list(*columns)
     if connection.vendor == "postgresql":
-        return _typed(_copied(rows_query, columns), columns, dates)
+        return _typed(_copied(rows_query, columns, dates), columns, dates)
     return _typed(pd.DataFrame.from_records(list(rows_query), columns=columns), columns, dates)
 
 
-def _copied(rows_query: QuerySet, columns: list[str]) -> pd.DataFrame:
+def _copied(rows_query: QuerySet, columns: list[str], dates: Iterable[str]) -> pd.DataFrame:
     sql, params = rows_query.query.sql_with_params()
     buffer = io.BytesIO()
     with (
@@ -186,7 +186,12 @@ def _copied(rows_query: QuerySet, columns: list[str]) -> pd.DataFrame:
         buffer,
         names=columns,
         header=None,
-        dtype={name: str for name in columns if name in TEXT_COLUMNS},
+        # Every column's type said up front: guessing from the first rows fails on a date column whose early
+        # rows are empty, and guessing per block mixes types within a column.
+        dtype={
+            name: str if name in TEXT_COLUMNS or name in dates else "int64" if name == "enterprise_id" else "float64"
+            for name in columns
+        },
         keep_default_na=False,
         na_values={name: [""] for name in columns if name not in TEXT_COLUMNS},
     )
@@ -195,7 +200,7 @@ def _copied(rows_query: QuerySet, columns: list[str]) -> pd.DataFrame:
 def _typed(frame: pd.DataFrame, columns: list[str], dates: Iterable[str]) -> pd.DataFrame:
     for name in columns:
         if name in dates:
-            frame[name] = pd.to_datetime(frame[name]).to_numpy(dtype="datetime64[D]")
+            frame[name] = pd.to_datetime(frame[name], format="ISO8601").to_numpy(dtype="datetime64[D]")
         elif name in TEXT_COLUMNS:
             frame[name] = frame[name].fillna("").astype(str)
         elif name != "enterprise_id":
