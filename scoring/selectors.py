@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import operator
 from collections.abc import Iterable
 
 import numpy as np
@@ -26,10 +27,12 @@ from creditloan.models import (
 )
 from creditloan.reference.industries import DIVISIONS
 from matching.models import Loan, LoanOutcome
+from scoring.ml import explain
 from scoring.ml.features import FEATURE_NAMES, RecordFrames, build_features
 from scoring.ml.metrics import psi_table
 from scoring.ml.model import RiskModel
-from scoring.models import ModelStatus, ModelVersion
+from scoring.ml.scale import ScoreScale, grade
+from scoring.models import ModelStatus, ModelVersion, PolicyOperator, PolicyRule, Score
 
 # Columns each frame needs (see scoring.ml.features), and which of them are dates.
 FIRM_COLUMNS = ("enterprise_id", "kind", "region", "industry", "registered_on", "registered_capital")
@@ -277,3 +280,76 @@ def model_drift(*, version: ModelVersion, since: dt.date) -> tuple[pd.DataFrame,
     expected.insert(0, "score (PD)", model.predict_proba(expected)[:, 1])
     actual.insert(0, "score (PD)", model.predict_proba(actual[list(FEATURE_NAMES)])[:, 1])
     return psi_table(expected, actual), len(expected), len(actual)
+
+
+_OPERATORS = {
+    PolicyOperator.EQ: operator.eq,
+    PolicyOperator.NE: operator.ne,
+    PolicyOperator.GT: operator.gt,
+    PolicyOperator.GTE: operator.ge,
+    PolicyOperator.LT: operator.lt,
+    PolicyOperator.LTE: operator.le,
+}
+
+
+def score_scale() -> ScoreScale:
+    return ScoreScale(**settings.SCORE_SCALE)
+
+
+def policy_exclusions(features: pd.Series, rules: list[PolicyRule] | None = None) -> list[dict]:
+    """The active policy rules this firm's features break, each with its reason in both languages."""
+    if rules is None:
+        rules = list(PolicyRule.objects.filter(active=True).order_by("code"))
+    broken = []
+    for rule in rules:
+        value = features[rule.feature]
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        if _OPERATORS[rule.operator](float(value), rule.threshold):
+            broken.append({"rule": rule.code, "reason_zh": rule.reason_zh, "reason_en": rule.reason_en})
+    return broken
+
+
+def enterprise_assess(
+    *, enterprise_id: int, as_of: dt.date | None = None, version: ModelVersion | None = None
+) -> Score:
+    """The score a firm would get, not stored: what an applicant sees before applying."""
+    version = version or champion()
+    if version is None:
+        raise DomainError(ErrorCode.NO_CHAMPION, "no model has been promoted yet: run `manage.py train_model`")
+    model = loaded_model(version)
+    as_of = as_of or timezone.localdate()
+    requests = pd.DataFrame({"enterprise_id": [enterprise_id], "as_of": np.array([as_of], dtype="datetime64[D]")})
+    features = build_features(record_frames(requests=requests))
+    scale = score_scale()
+    probability = float(model.predict_proba(features)[0, 1])
+    contributions = model.contributions(features).iloc[0]
+    row = features.iloc[0]
+    raising, lowering = explain.reasons(row, contributions, scale=scale)
+    return Score(
+        enterprise_id=enterprise_id,
+        model_version=version,
+        as_of=as_of,
+        probability_of_default=probability,
+        points=scale.points(probability),
+        grade=grade(probability),
+        features=_json_features(row),
+        reasons={
+            "raised": [reason.to_dict() for reason in raising],
+            "lowered": [reason.to_dict() for reason in lowering],
+        },
+        improvements=explain.improvements(features, lambda frame: model.predict_proba(frame)[:, 1], scale=scale),
+        exclusions=policy_exclusions(row),
+        created_at=timezone.now(),
+    )
+
+
+def _json_features(row: pd.Series) -> dict:
+    values = {}
+    for name in FEATURE_NAMES:
+        value = row[name]
+        if isinstance(value, (float, np.floating)):
+            values[name] = None if np.isnan(value) else float(value)
+        else:
+            values[name] = None if pd.isna(value) else str(value)
+    return values

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -18,13 +16,12 @@ from django.utils import timezone
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from scoring import selectors
-from scoring.ml import explain
-from scoring.ml.features import FEATURE_NAMES, MONOTONE, build_features
+from scoring.ml.features import MONOTONE, build_features
 from scoring.ml.metrics import evaluate
 from scoring.ml.model import RiskModel
-from scoring.ml.scale import ScoreScale, grade, grades
+from scoring.ml.scale import grades
 from scoring.ml.scorecard import WoeLogisticScorecard
-from scoring.models import ModelStatus, ModelVersion, PolicyOperator, PolicyRule, Rating, Score
+from scoring.models import ModelStatus, ModelVersion, Rating, Score
 
 logger = logging.getLogger(__name__)
 
@@ -32,19 +29,6 @@ logger = logging.getLogger(__name__)
 HOLDOUT_SHARE = 0.2
 MIN_DEFAULTS_TO_TRAIN = 20
 MIN_DEFAULTS_TO_EVALUATE = 5
-
-_OPERATORS = {
-    PolicyOperator.EQ: operator.eq,
-    PolicyOperator.NE: operator.ne,
-    PolicyOperator.GT: operator.gt,
-    PolicyOperator.GTE: operator.ge,
-    PolicyOperator.LT: operator.lt,
-    PolicyOperator.LTE: operator.le,
-}
-
-
-def score_scale() -> ScoreScale:
-    return ScoreScale(**settings.SCORE_SCALE)
 
 
 @dataclass(frozen=True)
@@ -189,20 +173,6 @@ def model_roll_back() -> ModelVersion:
     return model_promote(number=previous.number)
 
 
-def policy_exclusions(features: pd.Series, rules: list[PolicyRule] | None = None) -> list[dict]:
-    """The active policy rules this firm's features break, each with its reason in both languages."""
-    if rules is None:
-        rules = list(PolicyRule.objects.filter(active=True).order_by("code"))
-    broken = []
-    for rule in rules:
-        value = features[rule.feature]
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            continue
-        if _OPERATORS[rule.operator](float(value), rule.threshold):
-            broken.append({"rule": rule.code, "reason_zh": rule.reason_zh, "reason_en": rule.reason_en})
-    return broken
-
-
 def enterprise_score(
     *,
     enterprise_id: int,
@@ -212,46 +182,10 @@ def enterprise_score(
 ) -> Score:
     """Score a firm with the champion (or `version`) as its records stood on `as_of` (today by default) and
     store it."""
-    version = version or selectors.champion()
-    if version is None:
-        raise DomainError(ErrorCode.NO_CHAMPION, "no model has been promoted yet: run `manage.py train_model`")
-    model = selectors.loaded_model(version)
-    as_of = as_of or timezone.localdate()
-    requests = pd.DataFrame({"enterprise_id": [enterprise_id], "as_of": np.array([as_of], dtype="datetime64[D]")})
-    features = build_features(selectors.record_frames(requests=requests))
-    scale = score_scale()
-    probability = float(model.predict_proba(features)[0, 1])
-    contributions = model.contributions(features).iloc[0]
-    row = features.iloc[0]
-    raising, lowering = explain.reasons(row, contributions, scale=scale)
-    return Score.objects.create(
-        enterprise_id=enterprise_id,
-        application=application,
-        model_version=version,
-        as_of=as_of,
-        probability_of_default=probability,
-        points=scale.points(probability),
-        grade=grade(probability),
-        features=_json_features(row),
-        reasons={
-            "raised": [reason.to_dict() for reason in raising],
-            "lowered": [reason.to_dict() for reason in lowering],
-        },
-        improvements=explain.improvements(features, lambda frame: model.predict_proba(frame)[:, 1], scale=scale),
-        exclusions=policy_exclusions(row),
-        created_at=timezone.now(),
-    )
-
-
-def _json_features(row: pd.Series) -> dict:
-    values = {}
-    for name in FEATURE_NAMES:
-        value = row[name]
-        if isinstance(value, (float, np.floating)):
-            values[name] = None if np.isnan(value) else float(value)
-        else:
-            values[name] = None if pd.isna(value) else str(value)
-    return values
+    score = selectors.enterprise_assess(enterprise_id=enterprise_id, as_of=as_of, version=version)
+    score.application = application
+    score.save()
+    return score
 
 
 def application_score(*, application_id: int) -> Score:
@@ -283,7 +217,7 @@ def ratings_refresh(*, first_id: int, last_id: int, as_of: dt.date, version: Mod
     requests = pd.DataFrame({"enterprise_id": firm_ids, "as_of": np.full(len(firm_ids), as_of, "datetime64[D]")})
     features = build_features(selectors.record_frames(requests=requests, id_range=(first_id, last_id)))
     probability = model.predict_proba(features)[:, 1]
-    points = score_scale().points(probability)
+    points = selectors.score_scale().points(probability)
     _ratings_upsert(
         pd.DataFrame(
             {
