@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from matching.models import Bank, Loan, LoanProduct, Offer
 
@@ -31,6 +32,36 @@ class LoanProductAdmin(admin.ModelAdmin):
     )
     list_filter = ("bank", "guarantee_mode", "active")
     search_fields = ("code", "name", "bank__name")
+    fieldsets = (
+        (None, {"fields": ("bank", "code", "name", "active")}),
+        (
+            _("Terms"),
+            {
+                "fields": (
+                    "guarantee_mode",
+                    "repayment_methods",
+                    ("amount_min", "amount_max"),
+                    ("term_min_months", "term_max_months"),
+                    ("rate_min", "rate_max"),
+                )
+            },
+        ),
+        (
+            _("Eligibility rules (empty: no restriction)"),
+            {
+                "fields": (
+                    "regions",
+                    ("industries_included", "industries_excluded"),
+                    "enterprise_kinds",
+                    "min_firm_age_years",
+                    ("min_tax_rating", "customs_classes"),
+                    ("max_risk_grade", "max_probability_of_default"),
+                    ("min_annual_tax_paid", "min_annual_revenue"),
+                    "policy_tags",
+                )
+            },
+        ),
+    )
     # str() of a product names its bank: without the join, one query per row.
     list_select_related = ("bank",)
 

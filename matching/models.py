@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from creditloan.models import GuaranteeMode
+from creditloan.models import CustomsCreditClass, EnterpriseKind, GuaranteeMode, TaxCreditRating
+from creditloan.reference.industries import DIVISIONS, SECTIONS
+from creditloan.reference.regions import REGIONS
+
+RISK_GRADES = ("A", "B", "C", "D", "E")
 
 
 class Bank(models.Model):
@@ -37,8 +42,17 @@ class RepaymentMethod(models.TextChoices):
     FLEXIBLE = "flexible", _("Draw and repay any time (随借随还)")
 
 
+class PolicyTag(models.TextChoices):
+    """Conditions of a product beyond the firm's figures: data the applicant must have authorised."""
+
+    TAX_DATA = "tax_data", _("Tax data authorised (税易贷)")
+    CUSTOMS_DATA = "customs_data", _("Customs data authorised")
+    BANK_DATA = "bank_data", _("Bank-shared data authorised")
+
+
 class LoanProduct(models.Model):
-    """A bank's loan product and its terms."""
+    """A bank's loan product: its terms, and the rules a firm must meet to be offered it. An empty rule
+    (an empty list, a blank or null minimum) does not restrict."""
 
     bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="products")
     code = models.CharField(_("code"), max_length=64, unique=True)
@@ -52,6 +66,33 @@ class LoanProduct(models.Model):
     rate_min = models.DecimalField(_("lowest annual rate"), max_digits=6, decimal_places=4)
     rate_max = models.DecimalField(_("highest annual rate"), max_digits=6, decimal_places=4)
     active = models.BooleanField(_("active"), default=True)
+
+    regions = models.JSONField(
+        _("regions (GB/T 2260 prefixes)"), default=list, blank=True, help_text=_("e.g. 44 (a province), 4403, 440305")
+    )
+    industries_included = models.JSONField(
+        _("industries included (GB/T 4754)"), default=list, blank=True, help_text=_("sections (C) or divisions (39)")
+    )
+    industries_excluded = models.JSONField(_("industries excluded (GB/T 4754)"), default=list, blank=True)
+    enterprise_kinds = models.JSONField(_("kinds of firm"), default=list, blank=True)
+    min_firm_age_years = models.DecimalField(
+        _("minimum years since registration"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    min_tax_rating = models.CharField(
+        _("minimum tax credit rating"), max_length=1, choices=TaxCreditRating.choices, blank=True
+    )
+    customs_classes = models.JSONField(_("customs credit classes accepted"), default=list, blank=True)
+    max_risk_grade = models.CharField(
+        _("worst risk grade accepted"), max_length=1, choices=[(grade, grade) for grade in RISK_GRADES], blank=True
+    )
+    max_probability_of_default = models.FloatField(_("highest probability of default accepted"), null=True, blank=True)
+    min_annual_tax_paid = models.DecimalField(
+        _("minimum tax paid in the latest year (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    min_annual_revenue = models.DecimalField(
+        _("minimum revenue in the latest year (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    policy_tags = models.JSONField(_("policy tags"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("loan product")
@@ -67,10 +108,93 @@ class LoanProduct(models.Model):
             models.CheckConstraint(
                 condition=Q(rate_min__gt=0, rate_max__gte=F("rate_min"), rate_max__lt=1), name="product_rate_range"
             ),
+            models.CheckConstraint(
+                condition=Q(max_probability_of_default__isnull=True)
+                | Q(max_probability_of_default__gt=0, max_probability_of_default__lte=1),
+                name="product_max_pd_range",
+            ),
+            models.CheckConstraint(
+                condition=(Q(min_firm_age_years__isnull=True) | Q(min_firm_age_years__gte=0))
+                & (Q(min_annual_tax_paid__isnull=True) | Q(min_annual_tax_paid__gte=0))
+                & (Q(min_annual_revenue__isnull=True) | Q(min_annual_revenue__gte=0)),
+                name="product_minimums_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.bank.name} · {self.name}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.amount_min is not None and self.amount_max is not None and self.amount_min > self.amount_max:
+            errors["amount_max"] = _("the maximum amount %(max)s is below the minimum %(min)s") % {
+                "max": self.amount_max,
+                "min": self.amount_min,
+            }
+        if self.term_min_months and self.term_max_months and self.term_min_months > self.term_max_months:
+            errors["term_max_months"] = _("the longest term %(max)s is shorter than the shortest %(min)s") % {
+                "max": self.term_max_months,
+                "min": self.term_min_months,
+            }
+        if self.rate_min is not None and self.rate_max is not None and self.rate_min > self.rate_max:
+            errors["rate_max"] = _("the highest rate %(max)s is below the lowest %(min)s") % {
+                "max": self.rate_max,
+                "min": self.rate_min,
+            }
+        checks = {
+            "repayment_methods": (self.repayment_methods, RepaymentMethod.values),
+            "enterprise_kinds": (self.enterprise_kinds, EnterpriseKind.values),
+            "customs_classes": (self.customs_classes, CustomsCreditClass.values),
+            "policy_tags": (self.policy_tags, PolicyTag.values),
+        }
+        for field, (values, known) in checks.items():
+            problem = _unknown(values, known)
+            if problem:
+                errors[field] = problem
+        for field in ("regions", "industries_included", "industries_excluded"):
+            problem = _list_problem(getattr(self, field))
+            if problem:
+                errors[field] = problem
+        if "regions" not in errors:
+            unknown = [prefix for prefix in self.regions if not region_prefix_exists(prefix)]
+            if unknown:
+                errors["regions"] = _(
+                    "not GB/T 2260 prefixes: %(codes)s (2, 4 or 6 digits of a region that exists)"
+                ) % {"codes": ", ".join(map(str, unknown))}
+        for field in ("industries_included", "industries_excluded"):
+            if field not in errors:
+                unknown = [code for code in getattr(self, field) if code not in SECTIONS and code not in DIVISIONS]
+                if unknown:
+                    errors[field] = _("not GB/T 4754 sections (A–T) or divisions (01–97): %(codes)s") % {
+                        "codes": ", ".join(map(str, unknown))
+                    }
+        if errors:
+            raise ValidationError(errors)
+
+
+def region_prefix_exists(prefix) -> bool:
+    """A province (44), a prefecture (4403) or a county-level code (440305) listed in GB/T 2260."""
+    if not isinstance(prefix, str) or len(prefix) not in (2, 4, 6) or not prefix.isdigit():
+        return False
+    return (prefix + "0" * (6 - len(prefix))) in REGIONS or any(code.startswith(prefix) for code in REGIONS)
+
+
+def _list_problem(values) -> str | None:
+    if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+        return str(_('a list of codes as text, e.g. ["44", "4403"]'))
+    return None
+
+
+def _unknown(values, known) -> str | None:
+    problem = _list_problem(values)
+    if problem:
+        return problem
+    unknown = [value for value in values if value not in known]
+    if unknown:
+        return str(
+            _("unknown: %(values)s; choose from %(known)s") % {"values": ", ".join(unknown), "known": ", ".join(known)}
+        )
+    return None
 
 
 class OfferStatus(models.TextChoices):

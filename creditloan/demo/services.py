@@ -130,10 +130,31 @@ def _banks_and_products() -> tuple[list[Bank], list[LoanProduct]]:
                     "rate_min": Decimal(str(template.rate_min)),
                     "rate_max": Decimal(str(template.rate_max)),
                     "active": True,
+                    **_product_rules(template.rules),
                 },
             )
             products.append(product)
     return banks, products
+
+
+def _product_rules(rules: dict) -> dict:
+    """A demo product's rules as LoanProduct fields (money and ages as Decimal), every other rule left open."""
+    empty = {
+        "regions": [],
+        "industries_included": [],
+        "industries_excluded": [],
+        "enterprise_kinds": [],
+        "min_firm_age_years": None,
+        "min_tax_rating": "",
+        "customs_classes": [],
+        "max_risk_grade": "",
+        "max_probability_of_default": None,
+        "min_annual_tax_paid": None,
+        "min_annual_revenue": None,
+        "policy_tags": [],
+    }
+    decimals = {"min_firm_age_years", "min_annual_tax_paid", "min_annual_revenue"}
+    return empty | {name: Decimal(str(value)) if name in decimals else value for name, value in rules.items()}
 
 
 def _history(population: Population, banks: list[Bank], products: list[LoanProduct], *, seed: int, as_of: dt.date):

@@ -77,6 +77,9 @@ def test_generate_demo_data_loads_a_world_through_the_importer_with_banks_histor
     assert all(3 <= p.term_min_months <= p.term_max_months <= 36 for p in products)
     assert all(0.035 <= float(p.rate_min) <= float(p.rate_max) <= 0.15 for p in products)
     assert {p.guarantee_mode for p in products} == {"credit", "guarantee", "collateral"}
+    for product in products:
+        product.full_clean()  # the demo's eligibility rules are ones an operator could enter
+    assert products.exclude(min_tax_rating="").exists() and products.exclude(regions=[]).exists()
     assert Application.objects.count() > 200 and Offer.objects.count() > Application.objects.count()
     decided = Loan.objects.exclude(outcome=LoanOutcome.PERFORMING)
     default_rate = decided.filter(outcome=LoanOutcome.DEFAULTED).count() / decided.count()

@@ -1,0 +1,422 @@
+"""Which loan products a firm is eligible for, and for each one it is not, why and what would change that.
+
+Every product's rules are compiled once into NumPy arrays (a ProductTable); an applicant is then checked
+against all of them at once, one vector comparison per rule, so ten thousand products cost about as much as
+ten. A rule a product leaves empty does not restrict it.
+
+Missing data fails a minimum: a firm with no tax rating does not meet "tax rating B or better", and the
+reason says there is no rating yet.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from creditloan.reference.industries import DIVISIONS, SECTIONS
+from creditloan.reference.regions import REGIONS
+
+# Best first. A minimum rating is met by that rating or a better one.
+TAX_RATING_RANK = {"A": 5, "B": 4, "M": 3, "C": 2, "D": 1}
+RISK_GRADE_RANK = {"A": 1, "B": 2, "C": 3, "D": 4, "E": 5}
+# What a firm can put up: one that offers collateral can also take a guaranteed or a credit loan.
+GUARANTEE_RANK = {"credit": 0, "guarantee": 1, "collateral": 2}
+KIND_BITS = {"company": 1, "sole_proprietor": 2, "other": 4}
+CUSTOMS_BITS = {"advanced_certified": 1, "registered": 2, "dishonest": 4}
+TAG_BITS = {"tax_data": 1, "customs_data": 2, "bank_data": 4}
+TAG_SOURCE = {"tax_data": "tax", "customs_data": "customs", "bank_data": "bank"}
+
+KIND_WORDS = {
+    "company": ("公司", "company", "companies"),
+    "sole_proprietor": ("个体工商户", "sole proprietor", "sole proprietors"),
+    "other": ("其他组织", "other organisation", "other organisations"),
+}
+CUSTOMS_WORDS = {
+    "advanced_certified": ("高级认证企业", "advanced certified"),
+    "registered": ("其他注册登记和备案企业", "registered"),
+    "dishonest": ("失信企业", "dishonest"),
+}
+GUARANTEE_WORDS = {
+    "credit": ("信用", "credit"),
+    "guarantee": ("保证担保", "a guarantee"),
+    "collateral": ("抵质押", "collateral"),
+}
+TAG_WORDS = {
+    "tax_data": ("授权共享纳税数据", "authorise sharing of tax data"),
+    "customs_data": ("授权共享海关数据", "authorise sharing of customs data"),
+    "bank_data": ("授权共享银行数据", "authorise sharing of bank data"),
+}
+
+RULES = (
+    "policy",
+    "guarantee",
+    "amount",
+    "term",
+    "region",
+    "industry",
+    "kind",
+    "firm_age",
+    "tax_rating",
+    "customs_class",
+    "risk_grade",
+    "probability_of_default",
+    "tax_paid",
+    "revenue",
+    "policy_tag",
+)
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """What the rules are checked against: the firm, its score, and what it asks for."""
+
+    region: str
+    industry: str
+    kind: str
+    firm_age_years: float
+    tax_rating: str  # "" when the firm has none
+    customs_class: str  # "" when the firm never traded abroad
+    tax_paid: float  # latest year; NaN when unknown
+    revenue: float  # latest year; NaN when unknown
+    grade: str
+    probability_of_default: float
+    amount: float
+    term_months: int
+    guarantee_mode: str
+    authorised_sources: frozenset[str] = frozenset()
+    # Policy rules of the scoring that exclude the firm from every product: {"rule", "reason_zh", "reason_en"}.
+    exclusions: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProductRules:
+    """One product's terms and rules, as the table needs them (see matching.models.LoanProduct)."""
+
+    product_id: int
+    guarantee_mode: str
+    amount_min: float
+    amount_max: float
+    term_min_months: int
+    term_max_months: int
+    regions: Sequence[str] = ()
+    industries_included: Sequence[str] = ()
+    industries_excluded: Sequence[str] = ()
+    enterprise_kinds: Sequence[str] = ()
+    min_firm_age_years: float | None = None
+    min_tax_rating: str = ""
+    customs_classes: Sequence[str] = ()
+    max_risk_grade: str = ""
+    max_probability_of_default: float | None = None
+    min_annual_tax_paid: float | None = None
+    min_annual_revenue: float | None = None
+    policy_tags: Sequence[str] = ()
+
+
+@dataclass
+class Verdicts:
+    """For each rule, which products the applicant fails; `eligible` is the products it fails none of."""
+
+    failed: dict[str, np.ndarray]
+    eligible: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        any_failed = np.zeros_like(next(iter(self.failed.values())))
+        for mask in self.failed.values():
+            any_failed |= mask
+        self.eligible = ~any_failed
+
+
+class ProductTable:
+    """Every product's rules as arrays, indexed like `product_ids`."""
+
+    def __init__(self, products: Iterable[ProductRules]) -> None:
+        products = list(products)
+        self.products = products
+        self.product_ids = np.array([p.product_id for p in products], dtype=np.int64)
+        self.amount_min = np.array([p.amount_min for p in products], dtype=float)
+        self.amount_max = np.array([p.amount_max for p in products], dtype=float)
+        self.term_min = np.array([p.term_min_months for p in products], dtype=float)
+        self.term_max = np.array([p.term_max_months for p in products], dtype=float)
+        self.guarantee_needed = np.array([GUARANTEE_RANK[p.guarantee_mode] for p in products], dtype=np.int8)
+        self.region_open, self.region_index = _prefix_index([p.regions for p in products])
+        self.industry_open, self.industry_in_index = _prefix_index([p.industries_included for p in products])
+        _, self.industry_out_index = _prefix_index([p.industries_excluded for p in products])
+        self.kinds = _bits([p.enterprise_kinds for p in products], KIND_BITS)
+        self.customs = _bits([p.customs_classes for p in products], CUSTOMS_BITS)
+        self.tags = _bits([p.policy_tags for p in products], TAG_BITS)
+        self.min_age = _floats([p.min_firm_age_years for p in products])
+        self.min_tax_rank = _floats([TAX_RATING_RANK.get(p.min_tax_rating) for p in products])
+        self.max_grade_rank = _floats([RISK_GRADE_RANK.get(p.max_risk_grade) for p in products])
+        self.max_pd = _floats([p.max_probability_of_default for p in products])
+        self.min_tax_paid = _floats([p.min_annual_tax_paid for p in products])
+        self.min_revenue = _floats([p.min_annual_revenue for p in products])
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+    def evaluate(self, applicant: Applicant) -> Verdicts:
+        n = len(self.products)
+        region_ok = self.region_open.copy()
+        for prefix in {applicant.region[:2], applicant.region[:4], applicant.region}:
+            region_ok[self.region_index.get(prefix, _NONE)] = True
+        industry_codes = {applicant.industry[:2], _section(applicant.industry)}
+        industry_ok = self.industry_open.copy()
+        industry_out = np.zeros(n, dtype=bool)
+        for code in industry_codes:
+            industry_ok[self.industry_in_index.get(code, _NONE)] = True
+            industry_out[self.industry_out_index.get(code, _NONE)] = True
+        authorised = sum(bit for tag, bit in TAG_BITS.items() if TAG_SOURCE[tag] in applicant.authorised_sources)
+        with np.errstate(invalid="ignore"):
+            failed = {
+                "policy": np.full(n, bool(applicant.exclusions)),
+                "guarantee": self.guarantee_needed > GUARANTEE_RANK[applicant.guarantee_mode],
+                "amount": (applicant.amount < self.amount_min) | (applicant.amount > self.amount_max),
+                "term": (applicant.term_months < self.term_min) | (applicant.term_months > self.term_max),
+                "region": ~region_ok,
+                "industry": ~industry_ok | industry_out,
+                "kind": (self.kinds != 0) & (self.kinds & KIND_BITS.get(applicant.kind, 0) == 0),
+                "firm_age": _below(applicant.firm_age_years, self.min_age),
+                "tax_rating": _below(TAX_RATING_RANK.get(applicant.tax_rating, math.nan), self.min_tax_rank),
+                "customs_class": (self.customs != 0)
+                & (self.customs & CUSTOMS_BITS.get(applicant.customs_class, 0) == 0),
+                "risk_grade": _above(RISK_GRADE_RANK.get(applicant.grade, math.nan), self.max_grade_rank),
+                "probability_of_default": _above(applicant.probability_of_default, self.max_pd),
+                "tax_paid": _below(applicant.tax_paid, self.min_tax_paid),
+                "revenue": _below(applicant.revenue, self.min_revenue),
+                "policy_tag": (self.tags & ~authorised) != 0,
+            }
+        return Verdicts(failed)
+
+    def reasons(self, applicant: Applicant, verdicts: Verdicts, index: int) -> list[dict]:
+        """The rules product `index` fails, each with a reason and what would change the verdict."""
+        product = self.products[index]
+        return [
+            {"rule": rule, **dict(zip(("reason_zh", "reason_en"), reason, strict=True))}
+            for rule in RULES
+            if verdicts.failed[rule][index]
+            for reason in _REASONS[rule](applicant, product)
+        ]
+
+
+_NONE = np.array([], dtype=np.int64)
+
+
+def _section(industry: str) -> str:
+    division = DIVISIONS.get(industry[:2])
+    return division.section if division else ""
+
+
+def _prefix_index(lists: list[Sequence[str]]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Which products leave the rule open (an empty list), and for each listed code the products listing it."""
+    open_ = np.array([not codes for codes in lists], dtype=bool)
+    index: dict[str, list[int]] = {}
+    for position, codes in enumerate(lists):
+        for code in codes:
+            index.setdefault(code, []).append(position)
+    return open_, {code: np.array(positions, dtype=np.int64) for code, positions in index.items()}
+
+
+def _bits(lists: list[Sequence[str]], bits: dict[str, int]) -> np.ndarray:
+    return np.array([sum(bits[value] for value in set(values)) for values in lists], dtype=np.int64)
+
+
+def _floats(values: list) -> np.ndarray:
+    return np.array([math.nan if value is None else float(value) for value in values], dtype=float)
+
+
+def _below(value: float, minimum: np.ndarray) -> np.ndarray:
+    """Fails a minimum the product sets: below it, or unknown (NaN never meets a minimum)."""
+    return ~np.isnan(minimum) & ~(value >= minimum)
+
+
+def _above(value: float, maximum: np.ndarray) -> np.ndarray:
+    return ~np.isnan(maximum) & ~(value <= maximum)
+
+
+def _yuan(value: float) -> tuple[str, str]:
+    return f"{value / 10_000:,.0f}万元" if value >= 10_000 else f"{value:,.0f}元", f"¥{value:,.0f}"
+
+
+def _region_name(code: str) -> str:
+    return REGIONS.get(code + "0" * (6 - len(code)), code)
+
+
+def _industry_name(code: str) -> str:
+    if code in SECTIONS:
+        return SECTIONS[code].name_zh
+    return DIVISIONS[code].name_zh if code in DIVISIONS else code
+
+
+def _policy(applicant: Applicant, product: ProductRules):
+    return [(item["reason_zh"], item["reason_en"]) for item in applicant.exclusions]
+
+
+def _guarantee(applicant: Applicant, product: ProductRules):
+    needed, offered = GUARANTEE_WORDS[product.guarantee_mode], GUARANTEE_WORDS[applicant.guarantee_mode]
+    return [
+        (
+            f"需提供{needed[0]}方式，当前选择{offered[0]}",
+            f"Needs {needed[1]}; you chose {offered[1]}",
+        )
+    ]
+
+
+def _amount(applicant: Applicant, product: ProductRules):
+    low, high, asked = _yuan(product.amount_min), _yuan(product.amount_max), _yuan(applicant.amount)
+    return [
+        (
+            f"申请金额需在{low[0]}至{high[0]}之间，当前为{asked[0]}",
+            f"The amount must be between {low[1]} and {high[1]}; you asked for {asked[1]}",
+        )
+    ]
+
+
+def _term(applicant: Applicant, product: ProductRules):
+    return [
+        (
+            f"期限需在{product.term_min_months}至{product.term_max_months}个月之间，当前为{applicant.term_months}个月",
+            f"The term must be {product.term_min_months} to {product.term_max_months} months; "
+            f"you asked for {applicant.term_months}",
+        )
+    ]
+
+
+def _region(applicant: Applicant, product: ProductRules):
+    places = "、".join(_region_name(code) for code in product.regions)
+    here = _region_name(applicant.region)
+    return [(f"仅限{places}的企业，当前注册地为{here}", f"Only for firms registered in {places}; yours is in {here}")]
+
+
+def _industry(applicant: Applicant, product: ProductRules):
+    here = _industry_name(applicant.industry[:2])
+    excluded = [
+        code for code in product.industries_excluded if code in (applicant.industry[:2], _section(applicant.industry))
+    ]
+    if excluded:
+        return [(f"不支持{here}行业", f"Not offered to firms in {here}")]
+    sectors = "、".join(_industry_name(code) for code in product.industries_included)
+    return [(f"仅限{sectors}行业，当前为{here}", f"Only for firms in {sectors}; yours is in {here}")]
+
+
+def _kind(applicant: Applicant, product: ProductRules):
+    kinds = [KIND_WORDS[kind] for kind in product.enterprise_kinds]
+    mine = KIND_WORDS.get(applicant.kind, (applicant.kind,) * 3)
+    return [
+        (
+            f"仅限{'、'.join(k[0] for k in kinds)}，当前为{mine[0]}",
+            f"Only for {' and '.join(k[2] for k in kinds)}; yours is a {mine[1]}",
+        )
+    ]
+
+
+def _firm_age(applicant: Applicant, product: ProductRules):
+    need = float(product.min_firm_age_years)
+    return [
+        (
+            f"需成立满{need:g}年，当前{applicant.firm_age_years:.1f}年",
+            f"Needs {need:g} years since registration; yours has {applicant.firm_age_years:.1f}",
+        )
+    ]
+
+
+def _tax_rating(applicant: Applicant, product: ProductRules):
+    need = product.min_tax_rating
+    if not applicant.tax_rating:
+        return [
+            (
+                f"需纳税信用{need}级及以上，当前无纳税信用等级",
+                f"Needs a tax credit rating of {need} or better; none yet",
+            )
+        ]
+    return [
+        (
+            f"需纳税信用{need}级及以上，当前为{applicant.tax_rating}级",
+            f"Needs a tax credit rating of {need} or better; yours is {applicant.tax_rating}",
+        )
+    ]
+
+
+def _customs_class(applicant: Applicant, product: ProductRules):
+    accepted = [CUSTOMS_WORDS[value] for value in product.customs_classes]
+    mine = CUSTOMS_WORDS.get(applicant.customs_class)
+    return [
+        (
+            f"需海关信用等级为{'或'.join(a[0] for a in accepted)}，当前" + (f"为{mine[0]}" if mine else "无海关记录"),
+            f"Needs a customs credit class of {' or '.join(a[1] for a in accepted)}; "
+            + (f"yours is {mine[1]}" if mine else "no customs record"),
+        )
+    ]
+
+
+def _risk_grade(applicant: Applicant, product: ProductRules):
+    need = product.max_risk_grade
+    return [
+        (
+            f"需风险等级{need}级或更好，当前为{applicant.grade}级",
+            f"Needs a risk grade of {need} or better; yours is {applicant.grade}",
+        )
+    ]
+
+
+def _probability_of_default(applicant: Applicant, product: ProductRules):
+    need = float(product.max_probability_of_default)
+    return [
+        (
+            f"需预测违约概率不高于{need:.1%}，当前为{applicant.probability_of_default:.1%}",
+            f"Needs a predicted default probability of at most {need:.1%}; yours is "
+            f"{applicant.probability_of_default:.1%}",
+        )
+    ]
+
+
+def _minimum_money(value: float, minimum, what_zh: str, what_en: str):
+    need = _yuan(float(minimum))
+    if math.isnan(value):
+        return [
+            (
+                f"需最近年度{what_zh}不低于{need[0]}，当前无记录",
+                f"Needs {what_en} of at least {need[1]}; none on record",
+            )
+        ]
+    have = _yuan(value)
+    return [
+        (
+            f"需最近年度{what_zh}不低于{need[0]}，当前为{have[0]}",
+            f"Needs {what_en} of at least {need[1]}; yours is {have[1]}",
+        )
+    ]
+
+
+def _tax_paid(applicant: Applicant, product: ProductRules):
+    return _minimum_money(applicant.tax_paid, product.min_annual_tax_paid, "纳税额", "tax paid in the latest year")
+
+
+def _revenue(applicant: Applicant, product: ProductRules):
+    return _minimum_money(applicant.revenue, product.min_annual_revenue, "营业收入", "revenue in the latest year")
+
+
+def _policy_tag(applicant: Applicant, product: ProductRules):
+    missing = [tag for tag in product.policy_tags if TAG_SOURCE[tag] not in applicant.authorised_sources]
+    return [(f"需{TAG_WORDS[tag][0]}", f"You need to {TAG_WORDS[tag][1]}") for tag in missing]
+
+
+_REASONS = {
+    "policy": _policy,
+    "guarantee": _guarantee,
+    "amount": _amount,
+    "term": _term,
+    "region": _region,
+    "industry": _industry,
+    "kind": _kind,
+    "firm_age": _firm_age,
+    "tax_rating": _tax_rating,
+    "customs_class": _customs_class,
+    "risk_grade": _risk_grade,
+    "probability_of_default": _probability_of_default,
+    "tax_paid": _tax_paid,
+    "revenue": _revenue,
+    "policy_tag": _policy_tag,
+}

@@ -1,0 +1,140 @@
+"""Reads for matching: products as the eligibility table sees them, an applicant as the rules see it, and the
+verdict of every active product for an application or a preview."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from creditloan.models import Application, Enterprise
+from matching.eligibility import Applicant, ProductRules, ProductTable
+from matching.models import LoanProduct
+from scoring.ml.features import CUSTOMS_CLASS_ORDINAL, TAX_RATING_BY_ORDINAL
+from scoring.models import Score
+from scoring.selectors import enterprise_assess
+
+CUSTOMS_CLASS_BY_ORDINAL = {rank: name for name, rank in CUSTOMS_CLASS_ORDINAL.items()}
+
+
+@dataclass(frozen=True)
+class ProductVerdict:
+    product: LoanProduct
+    eligible: bool
+    reasons: list[dict]
+
+
+def product_rules(product: LoanProduct) -> ProductRules:
+    def number(value) -> float | None:
+        return None if value is None else float(value)
+
+    return ProductRules(
+        product_id=product.pk,
+        guarantee_mode=product.guarantee_mode,
+        amount_min=float(product.amount_min),
+        amount_max=float(product.amount_max),
+        term_min_months=product.term_min_months,
+        term_max_months=product.term_max_months,
+        regions=tuple(product.regions),
+        industries_included=tuple(product.industries_included),
+        industries_excluded=tuple(product.industries_excluded),
+        enterprise_kinds=tuple(product.enterprise_kinds),
+        min_firm_age_years=number(product.min_firm_age_years),
+        min_tax_rating=product.min_tax_rating,
+        customs_classes=tuple(product.customs_classes),
+        max_risk_grade=product.max_risk_grade,
+        max_probability_of_default=product.max_probability_of_default,
+        min_annual_tax_paid=number(product.min_annual_tax_paid),
+        min_annual_revenue=number(product.min_annual_revenue),
+        policy_tags=tuple(product.policy_tags),
+    )
+
+
+def offered_products() -> list[LoanProduct]:
+    """Products open to applications: active, of an active bank."""
+    return list(LoanProduct.objects.filter(active=True, bank__active=True).select_related("bank").order_by("pk"))
+
+
+def product_table(products: list[LoanProduct]) -> ProductTable:
+    return ProductTable(product_rules(product) for product in products)
+
+
+def applicant_of(
+    *,
+    enterprise: Enterprise,
+    score: Score,
+    amount,
+    term_months: int,
+    guarantee_mode: str,
+    authorised_sources: frozenset[str] = frozenset(),
+) -> Applicant:
+    """The firm as the rules see it: its registry entry, its score (features, grade, PD, exclusions), and what
+    it asks for."""
+    features = score.features
+
+    def figure(name: str) -> float:
+        value = features.get(name)
+        return math.nan if value is None else float(value)
+
+    return Applicant(
+        region=enterprise.region,
+        industry=enterprise.industry,
+        kind=enterprise.kind,
+        firm_age_years=figure("firm_age_years"),
+        tax_rating=TAX_RATING_BY_ORDINAL.get(features.get("tax_rating"), ""),
+        customs_class=CUSTOMS_CLASS_BY_ORDINAL.get(features.get("customs_class"), ""),
+        tax_paid=figure("tax_paid_latest_year"),
+        revenue=figure("declared_revenue_latest_year"),
+        grade=score.grade,
+        probability_of_default=score.probability_of_default,
+        amount=float(amount),
+        term_months=int(term_months),
+        guarantee_mode=guarantee_mode,
+        authorised_sources=authorised_sources,
+        exclusions=tuple(score.exclusions),
+    )
+
+
+def eligibility(*, applicant: Applicant, products: list[LoanProduct] | None = None) -> list[ProductVerdict]:
+    """Every offered product's verdict for this applicant, eligible ones first, each in product order."""
+    products = offered_products() if products is None else products
+    if not products:
+        return []
+    table = product_table(products)
+    verdicts = table.evaluate(applicant)
+    results = [
+        ProductVerdict(
+            product=product,
+            eligible=bool(verdicts.eligible[index]),
+            reasons=[] if verdicts.eligible[index] else table.reasons(applicant, verdicts, index),
+        )
+        for index, product in enumerate(products)
+    ]
+    return sorted(results, key=lambda result: not result.eligible)
+
+
+def application_eligibility(*, application: Application) -> list[ProductVerdict]:
+    """After applying: the verdicts against the application's latest score."""
+    score = application.scores.order_by("-created_at").first()
+    if score is None:
+        return []
+    # No consent to share any source is recorded yet, so products that need one are not open: the
+    # authorisations the applicant grants will be passed here.
+    applicant = applicant_of(
+        enterprise=application.enterprise,
+        score=score,
+        amount=application.amount,
+        term_months=application.term_months,
+        guarantee_mode=application.guarantee_mode,
+    )
+    return eligibility(applicant=applicant)
+
+
+def eligibility_preview(
+    *, enterprise: Enterprise, amount, term_months: int, guarantee_mode: str
+) -> tuple[Score, list[ProductVerdict]]:
+    """Before applying: the firm assessed today (not stored) and every offered product's verdict."""
+    score = enterprise_assess(enterprise_id=enterprise.pk)
+    applicant = applicant_of(
+        enterprise=enterprise, score=score, amount=amount, term_months=term_months, guarantee_mode=guarantee_mode
+    )
+    return score, eligibility(applicant=applicant)
