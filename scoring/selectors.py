@@ -39,22 +39,23 @@ FIRM_COLUMNS = ("enterprise_id", "kind", "region", "industry", "registered_on", 
 SOURCES: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
     "public_credit": (
         PublicCreditRecord,
-        ("enterprise_id", "kind", "severity", "decision_date", "end_date", "repaired_on"),
+        ("id", "enterprise_id", "kind", "severity", "decision_date", "end_date", "repaired_on"),
         ("decision_date", "end_date", "repaired_on"),
     ),
     "tax": (
         TaxRecord,
-        ("enterprise_id", "rating", "rated_on", "tax_paid", "declared_revenue", "arrears"),
+        ("id", "enterprise_id", "tax_year", "rating", "rated_on", "tax_paid", "declared_revenue", "arrears"),
         ("rated_on",),
     ),
     "customs": (
         CustomsRecord,
-        ("enterprise_id", "reported_on", "credit_class", "import_value", "export_value", "violations"),
+        ("id", "enterprise_id", "year", "reported_on", "credit_class", "import_value", "export_value", "violations"),
         ("reported_on",),
     ),
     "bank": (
         BankRecord,
         (
+            "id",
             "enterprise_id",
             "reporting_bank",
             "as_of",
@@ -69,6 +70,7 @@ SOURCES: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 TEXT_COLUMNS = {"kind", "severity", "rating", "credit_class", "reporting_bank", "region", "industry"}
+ID_COLUMNS = {"id", "enterprise_id"}
 # Beyond this many firms one scan of each table beats an IN list.
 WHOLE_TABLE_ABOVE = 20_000
 # Beyond this many firms, rows stream through COPY rather than a plain fetch (see _frame).
@@ -141,7 +143,7 @@ def _fetched(sql_head: str, firm_ids: list[int], columns: Iterable[str], dates: 
             data[name] = np.array(column, dtype="datetime64[D]")
         elif name in TEXT_COLUMNS:
             data[name] = np.array([value or "" for value in column], dtype=object)
-        elif name == "enterprise_id":
+        elif name in ID_COLUMNS:
             data[name] = np.array(column, dtype=np.int64)
         else:
             data[name] = np.array(column, dtype=float)
@@ -192,7 +194,7 @@ def _copied(rows_query: QuerySet, columns: list[str], dates: Iterable[str]) -> p
         # Every column's type said up front: guessing from the first rows fails on a date column whose early
         # rows are empty, and guessing per block mixes types within a column.
         dtype={
-            name: str if name in TEXT_COLUMNS or name in dates else "int64" if name == "enterprise_id" else "float64"
+            name: str if name in TEXT_COLUMNS or name in dates else "int64" if name in ID_COLUMNS else "float64"
             for name in columns
         },
         keep_default_na=False,
@@ -206,7 +208,7 @@ def _typed(frame: pd.DataFrame, columns: list[str], dates: Iterable[str]) -> pd.
             frame[name] = pd.to_datetime(frame[name], format="ISO8601").to_numpy(dtype="datetime64[D]")
         elif name in TEXT_COLUMNS:
             frame[name] = frame[name].fillna("").astype(str)
-        elif name != "enterprise_id":
+        elif name not in ID_COLUMNS:
             frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
     return frame
 

@@ -20,8 +20,9 @@ is what one firm's few rows come as (building a DataFrame costs more than comput
 - requests: enterprise_id, as_of
 - firms: enterprise_id, kind, region, industry_section, registered_on, registered_capital
 - public_credit: enterprise_id, kind, severity, decision_date, end_date, repaired_on
-- tax: enterprise_id, rating, rated_on, tax_paid, declared_revenue, arrears
-- customs: enterprise_id, reported_on, credit_class, import_value, export_value, violations
+- tax: enterprise_id, tax_year, rating, rated_on, tax_paid, declared_revenue, arrears
+- customs: enterprise_id, year, reported_on, credit_class, import_value, export_value, violations
+Every record frame may also carry `id`, which orders records of the same date (see _Paired.tie).
 - bank: enterprise_id, reporting_bank, as_of, outstanding_balance, credit_limit, max_overdue_days,
   deposit_turnover, repayments_on_time, repayments_late
 """
@@ -151,6 +152,9 @@ class _Paired:
     request: np.ndarray
     date: np.ndarray
     age: np.ndarray
+    # Breaks ties between records of the same date the same way on every path: the record's id where the
+    # frame has one (the database's order of rows is no order at all), else its position.
+    tie: np.ndarray
 
     @classmethod
     def pair(cls, records: Columns, firm_of_request: np.ndarray, as_of: np.ndarray, date_column: str):
@@ -165,6 +169,7 @@ class _Paired:
         request = order[np.repeat(first, counts) + within]
         dated = np.asarray(records[date_column], dtype="datetime64[D]")[record]
         known = dated <= as_of[request]
+        ids = np.asarray(records["id"], dtype=np.int64) if "id" in records else np.arange(len(record_firm))
         return cls(
             records=records,
             as_of=as_of,
@@ -172,6 +177,7 @@ class _Paired:
             request=request[known],
             date=dated[known],
             age=(as_of[request[known]] - dated[known]) // DAY,
+            tie=ids[record[known]],
         )
 
     @property
@@ -185,7 +191,15 @@ class _Paired:
         return np.asarray(self.records[name], dtype="datetime64[D]")[self.record]
 
     def keep(self, mask: np.ndarray) -> _Paired:
-        return _Paired(self.records, self.as_of, self.record[mask], self.request[mask], self.date[mask], self.age[mask])
+        return _Paired(
+            self.records,
+            self.as_of,
+            self.record[mask],
+            self.request[mask],
+            self.date[mask],
+            self.age[mask],
+            self.tie[mask],
+        )
 
     def within(self, days: int) -> np.ndarray:
         return self.age < days
@@ -195,24 +209,25 @@ class _Paired:
         return np.bincount(request, minlength=self.n_requests).astype(float)
 
     def total(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        """Sum per request of the rows in `mask`; NaN where the request has none of them."""
-        if mask is None:
-            mask = np.ones(len(self.request), dtype=bool)
+        """Sum per request of the known values of the rows in `mask`; NaN where the request has none."""
+        known = ~np.isnan(values)
+        mask = known if mask is None else mask & known
         sums = np.bincount(self.request[mask], weights=values[mask], minlength=self.n_requests)
         return np.where(self.count(mask) > 0, sums, np.nan)
 
     def maximum(self, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        result = np.full(self.n_requests, -np.inf)
-        np.maximum.at(result, self.request[mask], values[mask])
-        return np.where(np.isneginf(result), np.nan, result)
+        """Largest known value per request of the rows in `mask` (fmax: one unknown value hides nothing)."""
+        result = np.full(self.n_requests, np.nan)
+        np.fmax.at(result, self.request[mask], values[mask])
+        return result
 
-    def latest(self, values: np.ndarray, *, rank: int = 0) -> np.ndarray:
-        """Per request, the value on its most recent record (rank 0) or the one before it (rank 1); NaN where
-        there is no such record. Records of the same date keep their order in the frame."""
+    def latest(self, values: np.ndarray, *, rank: int = 0, by: np.ndarray | None = None) -> np.ndarray:
+        """Per request, the value on its most recent record (rank 0) or the one before it (rank 1), most recent
+        by date or by `by` (e.g. the tax year); NaN where there is no such record."""
         result = np.full(self.n_requests, np.nan)
         if not len(self.request):
             return result
-        order = np.lexsort((self.record, self.date, self.request))
+        order = np.lexsort((self.tie, self.date, self.date if by is None else by, self.request))
         request = self.request[order]
         ends = np.flatnonzero(np.r_[request[1:] != request[:-1], True])
         starts = np.r_[0, ends[:-1] + 1]
@@ -225,7 +240,7 @@ class _Paired:
         """Only the most recent row of each (request, group), e.g. each lending bank's latest snapshot."""
         if not len(self.request):
             return self
-        order = np.lexsort((self.record, self.date, group, self.request))
+        order = np.lexsort((self.tie, self.date, group, self.request))
         request, grouped = self.request[order], group[order]
         last = np.r_[(request[1:] != request[:-1]) | (grouped[1:] != grouped[:-1]), True]
         mask = np.zeros(len(self.request), dtype=bool)
@@ -262,23 +277,35 @@ def _firm_features(firms: Columns, firm_of_request: np.ndarray, as_of: np.ndarra
 
 
 def _tax_features(tax: _Paired) -> dict[str, np.ndarray]:
-    rated = tax.column("rating")
-    ordinal = _ordinal(rated, TAX_RATING_ORDINAL)
-    has_rating = ~np.isnan(ordinal)
-    with_rating = tax.keep(has_rating)
-    latest = with_rating.latest(ordinal[has_rating])
-    before = with_rating.latest(ordinal[has_rating], rank=1)
-    paid = tax.column("tax_paid").astype(float)
-    paid_latest = tax.latest(paid)
+    # One return a tax year: an amended return replaces the one it amends (the latest published counts).
+    year = tax.column("tax_year").astype(float)
+    returns = tax.latest_of_each(year)
+    year = returns.column("tax_year").astype(float)
+    ordinal = _ordinal(returns.column("rating"), TAX_RATING_ORDINAL)
+    rated = ~np.isnan(ordinal)
+    with_rating = returns.keep(rated)
+    latest = with_rating.latest(ordinal[rated], by=year[rated])
+    before = with_rating.latest(ordinal[rated], rank=1, by=year[rated])
+    paid = returns.column("tax_paid").astype(float)
+    paid_latest = returns.latest(paid, by=year)
     return {
         "tax_rating": latest,
         "tax_rating_trend": latest - before,
         "tax_paid_latest_year": paid_latest,
-        "tax_paid_growth": _growth(paid_latest, tax.latest(paid, rank=1)),
-        "declared_revenue_latest_year": tax.latest(tax.column("declared_revenue").astype(float)),
-        "tax_arrears": tax.latest(tax.column("arrears").astype(float)),
-        "tax_years_on_record": tax.count(),
+        "tax_paid_growth": _year_on_year(returns, paid, year),
+        "declared_revenue_latest_year": returns.latest(returns.column("declared_revenue").astype(float), by=year),
+        "tax_arrears": returns.latest(returns.column("arrears").astype(float), by=year),
+        "tax_years_on_record": returns.count(),
     }
+
+
+def _year_on_year(reports: _Paired, values: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """Growth of the latest year's value over the year just before it; NaN when that year is missing (a gap
+    would turn it into growth over two years)."""
+    latest_year = reports.latest(year, by=year)
+    before_year = reports.latest(year, rank=1, by=year)
+    growth = _growth(reports.latest(values, by=year), reports.latest(values, rank=1, by=year))
+    return np.where(before_year == latest_year - 1, growth, np.nan)
 
 
 def _public_credit_features(records: _Paired) -> dict[str, np.ndarray]:
@@ -304,17 +331,18 @@ def _public_credit_features(records: _Paired) -> dict[str, np.ndarray]:
 
 
 def _customs_features(customs: _Paired) -> dict[str, np.ndarray]:
-    ordinal = _ordinal(customs.column("credit_class"), CUSTOMS_CLASS_ORDINAL)
-    exports = customs.column("export_value").astype(float)
-    imports = customs.column("import_value").astype(float)
-    violations = customs.column("violations").astype(float)
-    exports_latest = customs.latest(exports)
+    reports = customs.latest_of_each(customs.column("year").astype(float))  # one report a year, as for tax
+    year = reports.column("year").astype(float)
+    ordinal = _ordinal(reports.column("credit_class"), CUSTOMS_CLASS_ORDINAL)
+    exports = reports.column("export_value").astype(float)
+    violations = reports.column("violations").astype(float)
     return {
-        "customs_class": customs.latest(ordinal),
-        "export_value_latest_year": exports_latest,
-        "export_growth": _growth(exports_latest, customs.latest(exports, rank=1)),
-        "import_value_latest_year": customs.latest(imports),
-        "customs_violations_36m": customs.total(violations, customs.within(3 * 365)),
+        "customs_class": reports.latest(ordinal, by=year),
+        "export_value_latest_year": reports.latest(exports, by=year),
+        "export_growth": _year_on_year(reports, exports, year),
+        "import_value_latest_year": reports.latest(reports.column("import_value").astype(float), by=year),
+        # A count: none reported in the window is 0, whether or not the firm trades abroad.
+        "customs_violations_36m": np.nan_to_num(reports.total(violations, reports.within(3 * 365))),
     }
 
 

@@ -43,11 +43,13 @@ def frames(*, requests=None, public_credit=(), tax=(), customs=(), bank=()) -> R
             ["decision_date", "end_date", "repaired_on"],
         ),
         tax=frame(
-            tax, ["enterprise_id", "rating", "rated_on", "tax_paid", "declared_revenue", "arrears"], ["rated_on"]
+            tax,
+            ["enterprise_id", "tax_year", "rating", "rated_on", "tax_paid", "declared_revenue", "arrears"],
+            ["rated_on"],
         ),
         customs=frame(
             customs,
-            ["enterprise_id", "reported_on", "credit_class", "import_value", "export_value", "violations"],
+            ["enterprise_id", "year", "reported_on", "credit_class", "import_value", "export_value", "violations"],
             ["reported_on"],
         ),
         bank=frame(
@@ -68,7 +70,7 @@ def frames(*, requests=None, public_credit=(), tax=(), customs=(), bank=()) -> R
     )
 
 
-TAX = [(1, "B", "2024-04-20", 80_000.0, 2e6, 0.0), (1, "A", "2025-04-20", 100_000.0, 2.5e6, 500.0)]
+TAX = [(1, 2023, "B", "2024-04-20", 80_000.0, 2e6, 0.0), (1, 2024, "A", "2025-04-20", 100_000.0, 2.5e6, 500.0)]
 PUBLIC = [
     (1, "administrative_penalty", "serious", "2025-09-01", None, None),
     (1, "administrative_penalty", "minor", "2024-01-10", None, None),
@@ -76,8 +78,8 @@ PUBLIC = [
     (1, "commendation", "", "2025-02-01", None, None),
 ]
 CUSTOMS = [
-    (1, "2025-02-15", "registered", 10_000.0, 300_000.0, 0),
-    (1, "2026-02-15", "advanced_certified", 20_000.0, 450_000.0, 1),
+    (1, 2024, "2025-02-15", "registered", 10_000.0, 300_000.0, 0),
+    (1, 2025, "2026-02-15", "advanced_certified", 20_000.0, 450_000.0, 1),
 ]
 BANK = [
     (1, "HXB", "2024-12-31", 100_000.0, 200_000.0, 0, 1e6, 10, 0),
@@ -131,9 +133,9 @@ def test_a_firm_without_records_has_missing_values_and_zero_counts():
 @pytest.mark.parametrize(
     "future_record",
     [
-        {"tax": [(1, "D", "2026-07-01", 0.0, 0.0, 99_999.0)]},
+        {"tax": [(1, 2025, "D", "2026-07-01", 0.0, 0.0, 99_999.0)]},
         {"public_credit": [(1, "serious_dishonesty_list", "", "2026-07-01", None, None)]},
-        {"customs": [(1, "2026-07-01", "dishonest", 0.0, 9e9, 40)]},
+        {"customs": [(1, 2026, "2026-07-01", "dishonest", 0.0, 9e9, 40)]},
         {"bank": [(1, "TFB", "2026-07-01", 9e6, 1e6, 180, 0.0, 0, 12)]},
     ],
 )
@@ -192,3 +194,41 @@ def test_one_request_gives_the_same_features_as_the_same_request_among_many():
 def test_a_request_for_an_unknown_firm_is_an_error_naming_it():
     with pytest.raises(ValueError, match=r"\[99\]"):
         build_features(frames(requests=pd.DataFrame({"enterprise_id": [99], "as_of": [T]})))
+
+
+def test_records_of_the_same_date_are_ordered_by_their_id_whatever_the_frames_order():
+    same_day = [(1, 2024, "C", "2025-04-20", 1.0, 1.0, 900.0), (1, 2024, "A", "2025-04-20", 1.0, 1.0, 0.0)]
+    forward, backward = frames(tax=same_day), frames(tax=same_day[::-1])
+    forward.tax["id"] = [10, 11]
+    backward.tax["id"] = [11, 10]
+
+    assert build_features(forward).iloc[0]["tax_rating"] == build_features(backward).iloc[0]["tax_rating"] == 5.0
+
+
+def test_an_amended_return_replaces_its_year_instead_of_counting_as_another():
+    amended = [*TAX, (1, 2024, "A", "2025-06-01", 120_000.0, 2.6e6, 0.0)]
+
+    row = build_features(frames(tax=amended)).iloc[0]
+
+    assert row["tax_years_on_record"] == 2
+    assert row["tax_paid_latest_year"] == 120_000.0
+    assert row["tax_paid_growth"] == pytest.approx(0.5)  # 2024 amended over 2023, not 2024 over itself
+    assert row["tax_arrears"] == 0.0
+
+
+def test_growth_needs_the_year_just_before_a_gap_is_not_growth():
+    with_gap = [(1, 2021, "B", "2022-04-20", 80_000.0, 2e6, 0.0), (1, 2024, "A", "2025-04-20", 100_000.0, 2e6, 0.0)]
+
+    assert np.isnan(build_features(frames(tax=with_gap)).iloc[0]["tax_paid_growth"])
+
+
+def test_old_customs_records_leave_zero_violations_in_the_window():
+    old = [(1, 2020, "2021-02-15", "registered", 1.0, 1.0, 3)]
+
+    assert build_features(frames(customs=old)).iloc[0]["customs_violations_36m"] == 0
+
+
+def test_an_unknown_value_does_not_hide_the_known_ones():
+    one_unknown = [*BANK, (1, "JNB", "2026-03-31", 10.0, 300_000.0, np.nan, 1.0, 0, 0)]
+
+    assert build_features(frames(bank=one_unknown)).iloc[0]["overdue_days_max_12m"] == 12
