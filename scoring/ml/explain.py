@@ -5,8 +5,9 @@ SHAP-style `pred_contrib`): a positive contribution raised the risk, a negative 
 with the feature's value in the words of FEATURES ("纳税信用等级为A，降低了风险").
 
 The improvements are counterfactuals run through the same model: for each thing a firm can act on, set it to
-what a well-run firm would show, predict again, and report the points gained. Only changes that gain points
-are offered, best first.
+what a well-run firm would show, predict again, and report the points gained. A change carries the features
+linked to the one acted on (clearing serious penalties over 36 months clears those of the last 12), so the
+model sees a firm that could exist. Only changes that gain points are offered, best first.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from scoring.ml.features import CUSTOMS_CLASS_ORDINAL, FEATURES_BY_NAME, TAX_RATING_BY_ORDINAL
+from scoring.ml.features import CUSTOMS_CLASS_ORDINAL, FEATURES_BY_NAME, TAX_RATING_BY_ORDINAL, TAX_RATING_ORDINAL
 from scoring.ml.scale import ScoreScale
 
 CUSTOMS_CLASS_WORDS = {
@@ -26,6 +27,13 @@ CUSTOMS_CLASS_WORDS = {
     CUSTOMS_CLASS_ORDINAL["registered"]: ("其他注册登记和备案企业", "registered"),
     CUSTOMS_CLASS_ORDINAL["dishonest"]: ("失信企业", "dishonest"),
 }
+KIND_WORDS = {
+    "company": ("公司", "company"),
+    "sole_proprietor": ("个体工商户", "sole proprietor"),
+    "other": ("其他组织", "other organisation"),
+}
+# province and industry_section stay codes (e.g. "33", "C"): their names are in creditloan.reference, and
+# importing anything under creditloan loads Celery and Django, which scoring.ml must not.
 MONEY = {
     "registered_capital",
     "tax_paid_latest_year",
@@ -38,62 +46,112 @@ MONEY = {
 }
 SHARES = {"bank_utilisation", "late_repayment_share_12m", "tax_paid_growth", "export_growth"}
 FLAGS = {"dishonest_debtor", "serious_dishonesty_listed", "abnormal_operation_listed"}
+BANK_UTILISATION_TARGET = 0.5
+
+
+# What each feature's change does to the features computed from the same records, so that a counterfactual firm
+# is one that could exist: a firm's row (a Series) in, the new values of the changed features out. A new value
+# that comes out NaN (a linked feature with no record) leaves that feature as it was.
+Changes = Callable[[pd.Series], dict[str, float]]
+
+
+def _set(feature: str, target: float) -> Changes:
+    return lambda row: {feature: target}
+
+
+def _clear_serious_penalties(row: pd.Series) -> dict[str, float]:
+    # The last 12 months lie within the last 36: none in 36 months means none in 12.
+    return {"penalties_serious_36m": 0.0, "penalties_serious_12m": 0.0}
+
+
+def _clear_ordinary_penalties_12m(row: pd.Series) -> dict[str, float]:
+    # The penalties repaired are also among those of the last 36 months.
+    remaining = float(np.maximum(float(row["penalties_ordinary_36m"]) - float(row["penalties_ordinary_12m"]), 0.0))
+    return {"penalties_ordinary_12m": 0.0, "penalties_ordinary_36m": remaining}
+
+
+def _raise_tax_rating(row: pd.Series) -> dict[str, float]:
+    # The trend is the latest rating minus the one before, so it moves with the latest rating.
+    rise = TAX_RATING_ORDINAL["B"] - float(row["tax_rating"])
+    return {"tax_rating": TAX_RATING_ORDINAL["B"], "tax_rating_trend": float(row["tax_rating_trend"]) + rise}
+
+
+def _lower_bank_utilisation(row: pd.Series) -> dict[str, float]:
+    # Utilisation is outstanding over the credit limits: with the limits unchanged, the outstanding falls with it.
+    factor = BANK_UTILISATION_TARGET / float(row["bank_utilisation"])
+    return {"bank_utilisation": BANK_UTILISATION_TARGET, "bank_outstanding": float(row["bank_outstanding"]) * factor}
 
 
 @dataclass(frozen=True)
 class Improvement:
-    """A change the firm can make: the feature, the value to reach, and the advice in both languages."""
+    """A change the firm can make: the feature it acts on, when it applies (on that feature's value), the
+    advice in both languages, and what it changes: the feature and those linked to it."""
 
     feature: str
-    target: float
     advice_zh: str
     advice_en: str
     applies: Callable[[float], bool]
+    changes: Changes
 
 
 IMPROVEMENTS: tuple[Improvement, ...] = (
     Improvement(
-        "overdue_days_max_12m", 0.0, "按时还款，12个月内不再逾期", "Repay on time for 12 months", lambda v: v > 0
+        "overdue_days_max_12m",
+        "按时还款，12个月内不再逾期",
+        "Repay on time for 12 months",
+        lambda v: v > 0,
+        _set("overdue_days_max_12m", 0.0),
     ),
-    Improvement("late_repayment_share_12m", 0.0, "每期按时还款", "Make every repayment on time", lambda v: v > 0),
-    Improvement("tax_arrears", 0.0, "缴清欠税", "Pay off the tax arrears", lambda v: v > 0),
     Improvement(
-        "tax_rating", 4.0, "提升纳税信用等级至B级及以上", "Reach a tax credit rating of B or better", lambda v: v < 4
+        "late_repayment_share_12m",
+        "每期按时还款",
+        "Make every repayment on time",
+        lambda v: v > 0,
+        _set("late_repayment_share_12m", 0.0),
+    ),
+    Improvement("tax_arrears", "缴清欠税", "Pay off the tax arrears", lambda v: v > 0, _set("tax_arrears", 0.0)),
+    Improvement(
+        "tax_rating",
+        "提升纳税信用等级至B级及以上",
+        "Reach a tax credit rating of B or better",
+        # Only C and D: M is a new firm's rating, which only time changes.
+        lambda v: v < TAX_RATING_ORDINAL["M"],
+        _raise_tax_rating,
     ),
     Improvement(
         "bank_utilisation",
-        0.5,
         "将授信使用率降至50%以下",
         "Bring credit-line use below 50%",
-        lambda v: v > 0.5,
+        lambda v: v > BANK_UTILISATION_TARGET,
+        _lower_bank_utilisation,
     ),
     Improvement(
         "abnormal_operation_listed",
-        0.0,
         "纠正问题并申请移出经营异常名录",
         "Correct the issue and apply to leave the abnormal-operation list",
         lambda v: v > 0,
+        _set("abnormal_operation_listed", 0.0),
     ),
     Improvement(
         "penalties_ordinary_12m",
-        0.0,
-        "对已整改的一般行政处罚申请信用修复",
-        "Apply for credit repair of corrected ordinary penalties",
+        "公示期满后，对已整改的一般行政处罚申请信用修复",
+        "Once the publicity period has passed, apply for credit repair of corrected ordinary penalties",
         lambda v: v > 0,
+        _clear_ordinary_penalties_12m,
     ),
     Improvement(
         "penalties_serious_36m",
-        0.0,
-        "对已整改的严重行政处罚申请信用修复",
-        "Apply for credit repair of corrected serious penalties",
+        "公示期满后，对已整改的严重行政处罚申请信用修复",
+        "Once the publicity period has passed, apply for credit repair of corrected serious penalties",
         lambda v: v > 0,
+        _clear_serious_penalties,
     ),
     Improvement(
         "commitment_breaches_36m",
-        0.0,
         "履行信用承诺并申请信用修复",
         "Keep the credit commitments and apply for credit repair",
         lambda v: v > 0,
+        _set("commitment_breaches_36m", 0.0),
     ),
 )
 
@@ -119,6 +177,9 @@ def describe_value(feature: str, value, *, language: str) -> str:
     if feature == "tax_rating":
         letter = TAX_RATING_BY_ORDINAL.get(float(value), str(value))
         return f"{letter}级" if zh else letter
+    if feature == "kind":
+        words = KIND_WORDS.get(value)
+        return (words[0] if zh else words[1]) if words else str(value)
     if feature == "customs_class":
         words = CUSTOMS_CLASS_WORDS.get(float(value))
         return (words[0] if zh else words[1]) if words else str(value)
@@ -140,11 +201,13 @@ def describe_value(feature: str, value, *, language: str) -> str:
 def reasons(
     features: pd.Series, contributions: pd.Series, *, scale: ScoreScale, top: int = 4
 ) -> tuple[list[Reason], list[Reason]]:
-    """The features that raised the risk most and those that lowered it most, largest first."""
+    """The features that raised the risk most and those that lowered it most, largest first. A feature worth
+    less than one point either way is left out: "raised the risk, 0 points" tells nobody anything."""
     contributions = contributions.drop(labels="bias", errors="ignore")
     told = []
     for name, contribution in contributions.items():
-        if contribution == 0:
+        points = round(scale.points_for_log_odds(float(contribution)))
+        if points == 0:
             continue
         meaning = FEATURES_BY_NAME[name]
         value = features[name]
@@ -154,7 +217,7 @@ def reasons(
                 feature=name,
                 value=describe_value(name, value, language="en"),
                 contribution=float(contribution),
-                points=round(scale.points_for_log_odds(float(contribution))),
+                points=points,
                 text_zh=f"{meaning.meaning_zh}为{describe_value(name, value, language='zh')}，"
                 + ("提高了风险" if raised else "降低了风险"),
                 text_en=f"{meaning.meaning_en.capitalize()}: {describe_value(name, value, language='en')}, "
@@ -178,14 +241,15 @@ def improvements(
     candidates = [
         change
         for change in IMPROVEMENTS
-        if not (isinstance(row[change.feature], float) and math.isnan(row[change.feature]))
-        and change.applies(float(row[change.feature]))
+        if not pd.isna(row[change.feature]) and change.applies(float(row[change.feature]))
     ]
     if not candidates:
         return []
     variants = pd.concat([features] * (len(candidates) + 1), ignore_index=True)
     for position, change in enumerate(candidates, start=1):
-        variants.loc[position, change.feature] = change.target
+        for name, value in change.changes(row).items():
+            if not math.isnan(value):
+                variants.loc[position, name] = value
     pds = predict_pd(variants)
     now = scale.points(pds[0])
     offers = []

@@ -127,14 +127,15 @@ def psi(expected: Iterable[float], actual: Iterable[float], *, bins: int = 10) -
     """Population stability index of a numeric variable: sum over bins of (a - e) * ln(a / e), where e and a are
     the shares of ``expected`` (the reference sample, e.g. training) and ``actual`` in each bin.
 
-    Bin edges are the quantiles of ``expected``; the outer bins are open so values outside its range still land
-    somewhere. Missing values form a bin of their own, and every share is floored at PSI_EPSILON.
+    Bin edges are the quantiles of ``expected``, plus one bin below its minimum and one above its maximum, so a
+    later sample that leaves the reference's range is seen (even when the reference is constant, e.g. all
+    zeros). Missing values form a bin of their own, and every share is floored at PSI_EPSILON.
     """
     if bins < 1:
         raise ValueError(f"bins must be at least 1, got {bins}")
     reference = _floats(expected, "expected")
     current = _floats(actual, "actual")
-    cuts = _quantile_cuts(reference[~np.isnan(reference)], bins)
+    cuts = _psi_cuts(reference[~np.isnan(reference)], bins)
     return _psi_from_shares(_numeric_shares(reference, cuts), _numeric_shares(current, cuts))
 
 
@@ -234,6 +235,15 @@ def _quantile_cuts(values: np.ndarray, bins: int) -> np.ndarray:
         return np.empty(0)
     cuts = np.unique(np.quantile(values, np.arange(1, bins) / bins, method="inverted_cdf"))
     return cuts[cuts < values.max()]
+
+
+def _psi_cuts(reference: np.ndarray, bins: int) -> np.ndarray:
+    """Cuts for right-closed bins: (-inf, just below the minimum], the quantile bins of ``reference`` up to its
+    maximum, then (maximum, inf). The two outer bins hold none of ``reference``; they exist for later samples."""
+    if reference.size == 0:
+        return np.empty(0)
+    below_minimum = np.nextafter(reference.min(), -np.inf)
+    return np.r_[below_minimum, _quantile_cuts(reference, bins), reference.max()]
 
 
 def _numeric_shares(values: np.ndarray, cuts: np.ndarray) -> np.ndarray:

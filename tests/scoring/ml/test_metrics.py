@@ -229,3 +229,26 @@ def test_psi_table_ranks_columns_by_drift_and_flags_the_shifted_ones():
 def test_psi_table_refuses_an_actual_sample_without_a_column():
     with pytest.raises(ValueError, match="income"):
         psi_table(pd.DataFrame({"income": [1.0], "debt": [2.0]}), pd.DataFrame({"debt": [2.0]}))
+
+
+@pytest.mark.parametrize("moved_to", [1.0, -1.0], ids=["above", "below"])
+def test_psi_sees_a_later_sample_leaving_a_constant_reference(moved_to):
+    # Every firm had the same value at training; now half of them have another.
+    value = psi(np.zeros(1_000), np.r_[np.zeros(500), np.full(500, moved_to)])
+
+    # The reference's one bin loses half its share; the bin beyond it gains half from epsilon.
+    assert value == pytest.approx((0.5 - 1.0) * math.log(0.5) + (0.5 - PSI_EPSILON) * math.log(0.5 / PSI_EPSILON))
+    assert value > PSI_ALERT
+
+
+def test_psi_sees_values_above_the_maximum_of_the_reference():
+    expected = np.arange(1_000, dtype=float)
+    actual = np.r_[expected[:900], np.full(100, 2_000.0)]
+
+    # The top decile empties (0.1 to epsilon) and the bin above the maximum fills (epsilon to 0.1).
+    assert psi(expected, actual) == pytest.approx(2 * (0.1 - PSI_EPSILON) * math.log(0.1 / PSI_EPSILON))
+
+
+@pytest.mark.parametrize("constant", [0.0, 3.5])
+def test_psi_of_identical_constant_samples_is_zero(constant):
+    assert psi(np.full(1_000, constant), np.full(1_000, constant)) == 0.0
