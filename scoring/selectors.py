@@ -30,7 +30,7 @@ from matching.models import Loan, LoanOutcome
 from scoring.ml import explain
 from scoring.ml.features import FEATURE_NAMES, RecordFrames, build_features
 from scoring.ml.metrics import psi_table
-from scoring.ml.model import RiskModel
+from scoring.ml.model import ModelIntegrityError, RiskModel
 from scoring.ml.scale import ScoreScale, grade
 from scoring.models import ModelStatus, ModelVersion, PolicyOperator, PolicyRule, Score
 
@@ -240,7 +240,10 @@ def loaded_model(version: ModelVersion) -> RiskModel:
             raise DomainError(ErrorCode.MODEL_INTEGRITY, f"v{stored.number}: manifest and record disagree on the hash")
         if hashlib.sha256(stored.model_text.encode()).hexdigest() != stored.sha256:
             raise DomainError(ErrorCode.MODEL_INTEGRITY, f"v{stored.number}: the stored model text has been altered")
-        model = RiskModel.from_files(stored.model_text, stored.manifest)
+        try:
+            model = RiskModel.from_files(stored.model_text, stored.manifest)
+        except ModelIntegrityError as error:
+            raise DomainError(ErrorCode.MODEL_INTEGRITY, f"v{stored.number}: {error}") from None
         _LOADED[key] = model
         while len(_LOADED) > 4:
             _LOADED.pop(next(iter(_LOADED)))

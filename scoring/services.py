@@ -65,8 +65,10 @@ def model_train(
             f"the out-of-time split leaves {int(target[train].sum())} defaults to train on and "
             f"{int(target[test].sum())} to judge by; need {MIN_DEFAULTS_TO_TRAIN} and {MIN_DEFAULTS_TO_EVALUATE}",
         )
-    step("training LightGBM (rounds chosen by 5-fold cross-validation)")
-    model = RiskModel(monotone=MONOTONE).fit(features.iloc[train], target[train])
+    step("training LightGBM (rounds chosen by 5-fold cross-validation, folds by firm)")
+    # Folds by firm: a firm with several loans would otherwise sit on both sides of a fold and flatter it.
+    firms = sample["enterprise_id"].to_numpy()
+    model = RiskModel(monotone=MONOTONE).fit(features.iloc[train], target[train], groups=firms[train])
     step("fitting the logistic-regression WOE scorecard on the same split")
     baseline = WoeLogisticScorecard().fit(features.iloc[train], target[train])
     step("judging both on the held-out period")

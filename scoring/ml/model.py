@@ -22,7 +22,7 @@ import sklearn
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 MANIFEST_FORMAT = "creditloan.scoring.risk_model/1"
@@ -41,6 +41,8 @@ _MANIFEST_KEYS = (
     "best_iteration",
     "calibration",
     "model_sha256",
+    "sealed_keys",
+    "manifest_sha256",
 )
 
 
@@ -83,13 +85,25 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.cv_folds = cv_folds
 
-    def fit(self, X: pd.DataFrame, y: Any, *, eval_set: tuple[pd.DataFrame, Any] | None = None) -> RiskModel:
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: Any,
+        *,
+        eval_set: tuple[pd.DataFrame, Any] | None = None,
+        groups: Any = None,
+    ) -> RiskModel:
         """Train on (X, y) and calibrate by Platt scaling.
 
         Without ``eval_set``, stratified ``cv_folds``-fold cross-validation stops each fold early on its own
         validation rows; the final trees then train on every row of X for the median of the folds' best
         rounds, and are calibrated on the folds' out-of-fold log-odds. With ``eval_set`` (an out-of-time
         sample, say), the trees train on X, stop early on ``eval_set`` and are calibrated on it.
+
+        ``groups`` labels each row's borrower (the firm id, say). With it the folds keep every group whole
+        (StratifiedGroupKFold), so a firm with several loans is never scored out-of-fold by trees that trained
+        on its other loans, which would flatter the chosen rounds and the calibration. It is checked but has
+        no other use with ``eval_set``, where there are no folds. ``cv_fold_`` records each row's fold.
         """
         _check_frame(X, "X")
         y = _binary_target(y, "y")
@@ -98,6 +112,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         _require_both_classes(y, "y")
         if isinstance(self.cv_folds, bool) or not isinstance(self.cv_folds, numbers.Integral) or self.cv_folds < 2:
             raise ValueError(f"cv_folds must be a whole number of at least 2, not {self.cv_folds!r}")
+        group_codes = None if groups is None else _group_codes(groups, len(X))
 
         features = list(X.columns)
         categorical = [name for name in features if isinstance(X[name].dtype, pd.CategoricalDtype)]
@@ -120,6 +135,16 @@ class RiskModel(ClassifierMixin, BaseEstimator):
                     f"the training rows hold {n_defaults} defaults and {n_non_defaults} non-defaults, but "
                     f"cv_folds={self.cv_folds} needs at least {self.cv_folds} of each (one per fold)"
                 )
+            if group_codes is not None:
+                # A group goes to one fold whole, so each fold needs a group of its own with each outcome.
+                defaulting = len(np.unique(group_codes[y == 1]))
+                non_defaulting = len(np.unique(group_codes[y == 0]))
+                if min(defaulting, non_defaulting) < self.cv_folds:
+                    raise ValueError(
+                        f"the {n_defaults} defaults fall in {defaulting} groups and the {n_non_defaults} "
+                        f"non-defaults in {non_defaulting}, but cv_folds={self.cv_folds} with groups needs each "
+                        f"outcome in at least {self.cv_folds} groups (one per fold)"
+                    )
         else:
             X_eval, y_eval = eval_set
             _check_frame(X_eval, "eval_set X")
@@ -174,13 +199,16 @@ class RiskModel(ClassifierMixin, BaseEstimator):
             # Calibrated on out-of-fold log-odds: every row's comes from a fold model that never trained on it,
             # so the slope is not flattered by trees scoring their own rows. The final trees train on every row,
             # the most recent period included, which is what an out-of-time test (and production) rewards.
-            booster, self.cv_best_iterations_, calibration_margin = self._cross_validated(params, matrix, y)
+            booster, self.cv_best_iterations_, calibration_margin, self.cv_fold_ = self._cross_validated(
+                params, matrix, y, group_codes
+            )
             calibration_y = y
             self.best_iteration_ = int(booster.current_iteration())
         else:
             eval_matrix = self._matrix(X_eval)
             booster, self.best_iteration_ = self._early_stopped(params, matrix, y, eval_matrix, y_eval)
             self.cv_best_iterations_ = []
+            self.cv_fold_ = None
         # Keep only the trees up to the best round, exactly as to_files stores them, so that a fitted model
         # and one loaded from its files are the same model.
         self.booster_ = lgb.Booster(model_str=booster.model_to_string(num_iteration=self.best_iteration_))
@@ -212,13 +240,31 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         self.feature_importance_ = self._gain_by_feature()
         return self
 
-    def _cross_validated(self, params: dict, matrix: np.ndarray, y: np.ndarray) -> tuple[lgb.Booster, list, np.ndarray]:
+    def _cross_validated(
+        self, params: dict, matrix: np.ndarray, y: np.ndarray, groups: np.ndarray | None
+    ) -> tuple[lgb.Booster, list, np.ndarray, np.ndarray]:
         """The final booster, trained on all rows for the median of the folds' best rounds; each fold's best
-        round; and every row's log-odds from the fold model that held it out (at that fold's best round)."""
-        folds = StratifiedKFold(n_splits=self.cv_folds, shuffle=True, random_state=self.random_state)
+        round; every row's log-odds from the fold model that held it out (at that fold's best round); and
+        every row's fold. With ``groups`` no group is split across folds."""
+        if groups is None:
+            folds = StratifiedKFold(n_splits=self.cv_folds, shuffle=True, random_state=self.random_state)
+        else:
+            folds = StratifiedGroupKFold(n_splits=self.cv_folds, shuffle=True, random_state=self.random_state)
+        splits = list(folds.split(matrix, y, groups))
+        fold_of_row = np.full(len(y), -1, dtype=np.int64)
+        for number, (train_rows, valid_rows) in enumerate(splits):
+            fold_of_row[valid_rows] = number
+            for rows, part in ((train_rows, "training"), (valid_rows, "validation")):
+                if len(np.unique(y[rows])) < 2:
+                    # Possible only with groups: StratifiedGroupKFold balances outcomes as best it can.
+                    raise ValueError(
+                        f"cross-validation fold {number + 1} of {self.cv_folds} has {part} rows of one outcome "
+                        "only: the groups cannot be split into folds that each hold defaults and non-defaults; "
+                        "use fewer cv_folds"
+                    )
         best_iterations = []
         out_of_fold = np.empty(len(y), dtype=np.float64)
-        for train_rows, valid_rows in folds.split(matrix, y):
+        for train_rows, valid_rows in splits:
             valid_matrix = matrix[valid_rows]
             fold, best = self._early_stopped(params, matrix[train_rows], y[train_rows], valid_matrix, y[valid_rows])
             best_iterations.append(best)
@@ -227,7 +273,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
             )
         rounds = max(1, round(float(np.median(best_iterations))))
         booster = lgb.train(params, self._dataset(matrix, y), num_boost_round=rounds)
-        return booster, best_iterations, out_of_fold
+        return booster, best_iterations, out_of_fold, fold_of_row
 
     def _early_stopped(
         self, params: dict, matrix: np.ndarray, y: np.ndarray, eval_matrix: np.ndarray, y_eval: np.ndarray
@@ -307,8 +353,13 @@ class RiskModel(ClassifierMixin, BaseEstimator):
             },
             "model_sha256": _sha256(model_text),
         }
-        # Through JSON and back: proves the manifest can be written as JSON and shares nothing with the model.
-        return model_text, json.loads(json.dumps(manifest, default=_json_scalar))
+        # Through JSON and back: proves the manifest can be written as JSON and shares nothing with the model,
+        # and seals exactly the values from_files will read. Keys a caller adds later (the service's "metrics")
+        # are outside the seal, so they neither break loading nor are vouched for by it.
+        manifest = json.loads(json.dumps(manifest, default=_json_scalar))
+        manifest["sealed_keys"] = sorted([*manifest, "sealed_keys"])
+        manifest["manifest_sha256"] = _manifest_sha256(manifest, manifest["sealed_keys"])
+        return model_text, manifest
 
     @classmethod
     def from_files(cls, model_text: str, manifest: dict) -> RiskModel:
@@ -318,6 +369,17 @@ class RiskModel(ClassifierMixin, BaseEstimator):
             raise ModelIntegrityError(f"the manifest lacks {missing}: it was not written by RiskModel.to_files")
         if manifest["format"] != MANIFEST_FORMAT:
             raise ModelIntegrityError(f"manifest format {manifest['format']!r} is not {MANIFEST_FORMAT!r}")
+        sealed = manifest["sealed_keys"]
+        if not isinstance(sealed, list) or not all(isinstance(key, str) for key in sealed):
+            raise ModelIntegrityError("the manifest's sealed_keys is not a list of key names")
+        unsealed = sorted(set(_MANIFEST_KEYS) - {"manifest_sha256"} - set(sealed))
+        absent = sorted(set(sealed) - set(manifest))
+        if unsealed or absent:
+            raise ModelIntegrityError(
+                f"the manifest's seal leaves out {unsealed} or names keys it lacks {absent}: it was altered"
+            )
+        if _manifest_sha256(manifest, sealed) != manifest["manifest_sha256"]:
+            raise ModelIntegrityError("the manifest does not match its sha256: it was altered")
         actual = _sha256(model_text)
         if actual != manifest["model_sha256"]:
             raise ModelIntegrityError(
@@ -329,9 +391,22 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         if unknown:
             raise ModelIntegrityError(f"the manifest has parameters this RiskModel does not know: {unknown}")
 
+        features = list(manifest["features"])
+        categorical = list(manifest["categorical"])
+        categories = manifest["categories"]
+        if not isinstance(categories, dict):
+            raise ModelIntegrityError("the manifest's categories is not a mapping of feature to category list")
+        not_features = [name for name in categorical if name not in features]
+        without_categories = [name for name in categorical if name not in categories]
+        not_categorical = sorted(set(categories) - set(categorical))
+        if not_features or without_categories or not_categorical:
+            raise ModelIntegrityError(
+                f"the manifest's categorical features are inconsistent: not among the features {not_features}, "
+                f"without categories {without_categories}, categories for non-categorical {not_categorical}"
+            )
+
         model = cls(**params)
         booster = lgb.Booster(model_str=model_text)
-        features = list(manifest["features"])
         if booster.num_feature() != len(features) or booster.current_iteration() != manifest["best_iteration"]:
             raise ModelIntegrityError(
                 f"the model has {booster.num_feature()} features and {booster.current_iteration()} rounds but the "
@@ -341,8 +416,9 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         model.best_iteration_ = int(manifest["best_iteration"])
         model.cv_best_iterations_ = [int(rounds) for rounds in manifest.get("cv_best_iterations", [])]
         model.features_ = features
-        model.categorical_ = list(manifest["categorical"])
-        model.categories_ = {name: list(values) for name, values in manifest["categories"].items()}
+        model.categorical_ = categorical
+        model.categories_ = {name: list(values) for name, values in categories.items()}
+        model.cv_fold_ = None  # the folds' rows are not stored
         model.n_features_in_ = len(features)
         model.feature_names_in_ = np.asarray(features, dtype=object)
         model.classes_ = np.array([0, 1])
@@ -531,6 +607,26 @@ def _listed(labels: list) -> str:
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _manifest_sha256(manifest: dict, keys: list[str]) -> str:
+    """The sha256 of the canonical JSON of the manifest's ``keys``: sorted keys, no spaces, UTF-8."""
+    sealed = {key: manifest[key] for key in keys}
+    return _sha256(json.dumps(sealed, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+
+
+def _group_codes(groups: Any, n_rows: int) -> np.ndarray:
+    """Each row's group as an integer code, after checking there is one label per row and none missing."""
+    values = np.asarray(groups, dtype=object)
+    if values.ndim != 1:
+        raise ValueError(f"groups must be one-dimensional, not shaped {values.shape}")
+    if len(values) != n_rows:
+        raise ValueError(f"X has {n_rows} rows but groups has {len(values)} labels: give one group per row")
+    codes, _ = pd.factorize(values)
+    n_missing = int((codes < 0).sum())
+    if n_missing:
+        raise ValueError(f"groups has {n_missing} missing labels: every row needs its group (its firm id)")
+    return codes
 
 
 def _json_scalar(value: Any) -> Any:

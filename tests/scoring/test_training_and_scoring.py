@@ -356,3 +356,21 @@ def test_a_submitted_application_is_scored_once_its_submission_commits(
     score = Score.objects.get(application=application)
     assert score.model_version == world.version
     assert score.as_of == timezone.localtime(application.submitted_at).date()
+
+
+def test_a_model_whose_manifest_was_altered_is_refused(world):
+    stored = ModelVersion.objects.get(pk=world.version.pk)
+    manifest = {**stored.manifest, "calibration": {"slope": 0.1, "intercept": -6.0}}
+    altered = ModelVersion.objects.create(
+        number=stored.number + 1,
+        model_text=stored.model_text,
+        manifest=manifest,
+        sha256=stored.sha256,
+        metrics=stored.metrics,
+        beats_baseline=True,
+        trained_at=stored.trained_at,
+    )
+
+    with pytest.raises(DomainError) as error:
+        loaded_model(altered)
+    assert "the manifest does not match its sha256" in error.value.message

@@ -2,6 +2,7 @@
 promises, explains itself additively, survives a round trip through its files unchanged, and refuses altered
 files. prepare_table turns an operator's table into (X, y) or says exactly what is wrong with it."""
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -46,6 +47,21 @@ def borrowers(n: int, seed: int, base_log_odds: float = -1.5) -> tuple[pd.DataFr
         }
     )
     return X, y
+
+
+def reseal(manifest: dict) -> dict:
+    """The manifest with its seal recomputed as the spec defines it, to reach the checks behind the seal."""
+    sealed = {key: manifest[key] for key in manifest["sealed_keys"]}
+    canonical = json.dumps(sealed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return {**manifest, "manifest_sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest()}
+
+
+def firms_with_several_loans(n_firms: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Borrowers each repeated as one to four identical loans, with the firm id as the group of each row."""
+    X_firms, y_firms = borrowers(n_firms, seed=seed)
+    loans = np.random.default_rng(seed).integers(1, 5, size=n_firms)
+    rows = np.repeat(np.arange(n_firms), loans)
+    return X_firms.iloc[rows].reset_index(drop=True), y_firms[rows], np.array([f"firm-{i}" for i in rows])
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +192,76 @@ def test_manifest_with_unknown_parameter_is_refused(trained):
     manifest["params"]["cv_repeats"] = 3
 
     with pytest.raises(ModelIntegrityError, match=re.escape("does not know: ['cv_repeats']")):
+        RiskModel.from_files(model_text, reseal(manifest))
+
+
+def test_manifest_seal_is_the_sha256_of_the_canonical_json_of_its_sealed_keys(trained):
+    model, _, _ = trained
+
+    _, manifest = model.to_files()
+
+    assert set(manifest["sealed_keys"]) == set(manifest) - {"manifest_sha256"}
+    assert reseal(manifest)["manifest_sha256"] == manifest["manifest_sha256"]
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [
+        lambda manifest: manifest["calibration"].update(slope=manifest["calibration"]["slope"] * 1.5),
+        lambda manifest: manifest["categories"]["region"].reverse(),
+        lambda manifest: manifest["features"].reverse(),
+        lambda manifest: manifest["sealed_keys"].remove("monotone"),
+    ],
+    ids=["calibration-slope", "category-order", "feature-order", "unsealed-key"],
+)
+def test_altered_manifest_is_refused(trained, alter):
+    model, _, _ = trained
+    model_text, manifest = model.to_files()
+    alter(manifest)
+
+    with pytest.raises(ModelIntegrityError, match="the manifest does not match its sha256: it was altered"):
         RiskModel.from_files(model_text, manifest)
+
+
+def test_manifest_whose_seal_leaves_out_the_calibration_is_refused(trained):
+    model, _, _ = trained
+    model_text, manifest = model.to_files()
+    manifest["sealed_keys"].remove("calibration")
+
+    with pytest.raises(ModelIntegrityError, match=re.escape("seal leaves out ['calibration']")):
+        RiskModel.from_files(model_text, reseal(manifest))
+
+
+def test_keys_added_after_to_files_do_not_break_loading(trained):
+    model, _, _ = trained
+    X_new, _ = borrowers(500, seed=21)
+    model_text, manifest = model.to_files()
+    manifest["metrics"] = {"auc": 0.81, "ks": 0.47}
+
+    loaded = RiskModel.from_files(model_text, json.loads(json.dumps(manifest)))
+
+    np.testing.assert_array_equal(loaded.predict_proba(X_new), model.predict_proba(X_new))
+
+
+@pytest.mark.parametrize(
+    ("alter", "message"),
+    [
+        (lambda manifest: manifest["categorical"].append("turnover"), "not among the features ['turnover']"),
+        (lambda manifest: manifest["categories"].pop("region"), "without categories ['region']"),
+        (
+            lambda manifest: manifest["categories"].update(revenue_growth=["low"]),
+            "categories for non-categorical ['revenue_growth']",
+        ),
+    ],
+    ids=["unknown-feature", "no-categories", "stray-categories"],
+)
+def test_manifest_with_inconsistent_categorical_features_is_refused(trained, alter, message):
+    model, _, _ = trained
+    model_text, manifest = model.to_files()
+    alter(manifest)
+
+    with pytest.raises(ModelIntegrityError, match=re.escape(message)):
+        RiskModel.from_files(model_text, reseal(manifest))
 
 
 def test_same_data_and_seed_give_identical_model(trained):
@@ -236,6 +321,54 @@ def test_final_model_learns_from_the_most_recent_rows():
     model = RiskModel(**FAST).fit(X, y)
 
     assert model.feature_importance_["late_arrears_flag"] > 0
+
+
+@pytest.fixture(scope="module")
+def grouped_fits() -> tuple[np.ndarray, RiskModel, RiskModel, RiskModel]:
+    """Firms with several identical loans, fitted twice with the firm as group and once without groups."""
+    X, y, firms = firms_with_several_loans(800, seed=22)
+    grouped = RiskModel(**FAST).fit(X, y, groups=firms)
+    again = RiskModel(**FAST).fit(X, y, groups=firms)
+    ungrouped = RiskModel(**FAST).fit(X, y)
+    return firms, grouped, again, ungrouped
+
+
+def test_folds_keep_each_firms_loans_together_and_repeat_exactly(grouped_fits):
+    firms, grouped, again, ungrouped = grouped_fits
+
+    folds_per_firm = pd.Series(grouped.cv_fold_).groupby(firms).nunique()
+
+    assert (folds_per_firm == 1).all()
+    assert sorted(np.unique(grouped.cv_fold_)) == [0, 1, 2, 3, 4]
+    # Without groups the same rows do split firms: the data would catch folds that ignored the groups.
+    assert (pd.Series(ungrouped.cv_fold_).groupby(firms).nunique() > 1).any()
+    np.testing.assert_array_equal(again.cv_fold_, grouped.cv_fold_)
+    assert again.to_files() == grouped.to_files()
+
+
+def test_grouped_folds_stop_early_where_firms_cannot_be_memorised(grouped_fits):
+    _, grouped, _, ungrouped = grouped_fits
+
+    # Ungrouped folds score a firm's loan with trees that trained on its identical other loans, so validation
+    # loss keeps falling and every fold runs to the 300-round cap; grouped folds stop where generalising does.
+    assert min(ungrouped.cv_best_iterations_) > 250
+    assert grouped.best_iteration_ < 100
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        (np.arange(499), "X has 500 rows but groups has 499 labels"),
+        (np.r_[np.arange(499), np.nan], "groups has 1 missing labels"),
+        (np.arange(500) % 3, "with groups needs each outcome in at least 5 groups"),
+    ],
+    ids=["length", "missing", "too-few-groups"],
+)
+def test_fit_rejects_unusable_groups(groups, message):
+    X, y = borrowers(500, seed=24)
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        RiskModel(**FAST).fit(X, y, groups=groups)
 
 
 @pytest.mark.parametrize(
