@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import json
 import operator
 from collections.abc import Iterable
 
@@ -230,9 +231,10 @@ def training_sample() -> pd.DataFrame:
 
 
 def loaded_model(version: ModelVersion) -> RiskModel:
-    """The version's model, verified against its hash when first loaded, then kept in memory: the record's
-    sha256 is its identity, so the text (hundreds of kilobytes) need not be read again on every score."""
-    key = (version.pk, version.sha256)
+    """The version's model, verified when first loaded, then kept in memory: the record's text hash and the
+    digest of its manifest are its identity, so the text (hundreds of kilobytes) is not read again on every
+    score, and a record whose manifest differs in any way is loaded and verified afresh."""
+    key = (version.pk, version.sha256, _digest(version.manifest))
     model = _LOADED.get(key)
     if model is None:
         stored = ModelVersion.objects.only("number", "sha256", "model_text", "manifest").get(pk=version.pk)
@@ -250,12 +252,16 @@ def loaded_model(version: ModelVersion) -> RiskModel:
     return model
 
 
-_LOADED: dict[tuple[int, str], RiskModel] = {}
+_LOADED: dict[tuple[int, str, str], RiskModel] = {}
+
+
+def _digest(manifest: dict) -> str:
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def champion() -> ModelVersion | None:
     """The champion's record, without its model text (loaded_model reads that once per process)."""
-    return ModelVersion.objects.filter(status=ModelStatus.CHAMPION).defer("model_text", "manifest").first()
+    return ModelVersion.objects.filter(status=ModelStatus.CHAMPION).defer("model_text").first()
 
 
 def recent_applications(*, since: dt.date) -> pd.DataFrame:
