@@ -41,6 +41,10 @@ def application_submit(
             f"{enterprise.uscc} is {enterprise.get_status_display()}; only an active firm can apply",
             field="enterprise",
         )
+    if isinstance(term_months, bool) or not isinstance(term_months, int):
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, f"term: '{term_months}' is not a whole number of months", field="term_months"
+        )
     if not TERM_MIN <= term_months <= TERM_MAX:
         raise DomainError(
             ErrorCode.INVALID_INPUT, f"term: {term_months} months is outside {TERM_MIN}–{TERM_MAX}", field="term_months"
@@ -68,7 +72,8 @@ def application_submit(
         status=ApplicationStatus.SUBMITTED,
         submitted_at=timezone.now(),
     )
-    from scoring.tasks import score_application  # scoring builds on the core, not the other way round
+    # Imported here rather than at the top: scoring's modules import this package's models.
+    from scoring.tasks import score_application
 
     transaction.on_commit(lambda: score_application.delay(application.pk), robust=True)
     return application

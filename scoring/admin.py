@@ -33,7 +33,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
 class ScoreAdmin(admin.ModelAdmin):
     list_display = ("enterprise", "application", "grade", "points", "probability_of_default", "model_version", "as_of")
     list_filter = ("grade", "model_version")
-    list_select_related = ("enterprise", "model_version")
+    list_select_related = ("enterprise", "application", "model_version")
     raw_id_fields = ("enterprise", "application")
     search_fields = ("enterprise__uscc", "enterprise__name")
 

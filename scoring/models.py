@@ -6,7 +6,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from scoring.ml.features import FEATURE_NAMES
+from scoring.ml.features import CATEGORICAL, FEATURE_NAMES
+
+# A rule compares a number with a threshold, so it can only be written on a numeric feature.
+RULE_FEATURES = tuple(name for name in FEATURE_NAMES if name not in CATEGORICAL)
 
 # 过惩相当: a minor penalty never excludes anybody, so no exclusion rule may be written on one.
 NEVER_EXCLUDING_FEATURES = ("penalties_minor_12m", "penalties_minor_36m")
@@ -98,7 +101,7 @@ class PolicyRule(models.Model):
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    feature = models.CharField(_("feature"), max_length=64, choices=[(name, name) for name in FEATURE_NAMES])
+    feature = models.CharField(_("feature"), max_length=64, choices=[(name, name) for name in RULE_FEATURES])
     operator = models.CharField(_("operator"), max_length=3, choices=PolicyOperator.choices)
     threshold = models.FloatField(_("threshold"))
     reason_zh = models.CharField(_("reason (Chinese)"), max_length=300)
@@ -111,6 +114,7 @@ class PolicyRule(models.Model):
             models.CheckConstraint(
                 condition=~Q(feature__in=NEVER_EXCLUDING_FEATURES), name="policyrule_not_on_minor_penalties"
             ),
+            models.CheckConstraint(condition=Q(feature__in=RULE_FEATURES), name="policyrule_on_a_numeric_feature"),
         ]
 
     def __str__(self) -> str:
@@ -121,8 +125,10 @@ class PolicyRule(models.Model):
             raise ValidationError(
                 {"feature": _("a minor penalty never excludes anybody (过惩相当); choose another feature")}
             )
-        if self.feature and self.feature not in FEATURE_NAMES:
-            raise ValidationError({"feature": _("unknown feature %(name)s") % {"name": self.feature}})
+        if self.feature and self.feature not in RULE_FEATURES:
+            raise ValidationError(
+                {"feature": _("%(name)s is not a numeric feature a threshold applies to") % {"name": self.feature}}
+            )
 
 
 class Rating(models.Model):
@@ -142,6 +148,7 @@ class Rating(models.Model):
         verbose_name = _("rating")
         constraints = [
             models.UniqueConstraint(fields=["model_version", "enterprise"], name="rating_one_per_firm_and_model"),
+            models.CheckConstraint(condition=Q(grade__in=["A", "B", "C", "D", "E"]), name="rating_grade_known"),
             models.CheckConstraint(
                 condition=Q(probability_of_default__gte=0) & Q(probability_of_default__lte=1),
                 name="rating_pd_range",

@@ -26,6 +26,7 @@ from creditloan.models import (
     PublicCreditRecord,
     TaxRecord,
 )
+from creditloan.models.applications import ApplicationStatus
 from creditloan.reference.industries import DIVISIONS
 from matching.models import Loan, LoanOutcome
 from scoring.ml import explain
@@ -74,7 +75,7 @@ TEXT_COLUMNS = {"kind", "severity", "rating", "credit_class", "reporting_bank", 
 ID_COLUMNS = {"id", "enterprise_id"}
 # Beyond this many firms one scan of each table beats an IN list.
 WHOLE_TABLE_ABOVE = 20_000
-# Beyond this many firms, rows stream through COPY rather than a plain fetch (see _frame).
+# Beyond this many firms, rows stream through COPY rather than a plain fetch (see _few_firms_frames).
 COPY_ABOVE = 100
 SECTION_OF_DIVISION = {code: division.section for code, division in DIVISIONS.items()}
 
@@ -134,9 +135,11 @@ def _records_by_firm(source: str) -> str:
 
 
 def _fetched(sql_head: str, firm_ids: list[int], columns: Iterable[str], dates: Iterable[str]) -> dict[str, np.ndarray]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql_head + f"({', '.join(['%s'] * len(firm_ids))})", firm_ids)
-        rows = cursor.fetchall()
+    rows = []
+    if firm_ids:  # "IN ()" is a syntax error on PostgreSQL
+        with connection.cursor() as cursor:
+            cursor.execute(sql_head + f"({', '.join(['%s'] * len(firm_ids))})", firm_ids)
+            rows = cursor.fetchall()
     values = list(zip(*rows, strict=True)) if rows else [()] * len(list(columns))
     data = {}
     for name, column in zip(columns, values, strict=True):
@@ -273,6 +276,15 @@ def recent_applications(*, since: dt.date) -> pd.DataFrame:
     return frame
 
 
+def unscored_applications() -> list[int]:
+    """Applications submitted and never scored, oldest first."""
+    return list(
+        Application.objects.filter(status=ApplicationStatus.SUBMITTED, scores__isnull=True)
+        .order_by("submitted_at")
+        .values_list("pk", flat=True)
+    )
+
+
 def latest_submission_day() -> dt.date | None:
     latest = Application.objects.aggregate(latest=Max("submitted_at"))["latest"]
     return timezone.localtime(latest).date() if latest else None
@@ -328,6 +340,8 @@ def enterprise_assess(
     version = version or champion()
     if version is None:
         raise DomainError(ErrorCode.NO_CHAMPION, "no model has been promoted yet: run `manage.py train_model`")
+    if not Enterprise.objects.filter(pk=enterprise_id).exists():
+        raise DomainError(ErrorCode.NOT_FOUND, f"no enterprise with id {enterprise_id}", field="enterprise")
     model = loaded_model(version)
     as_of = as_of or timezone.localdate()
     requests = pd.DataFrame({"enterprise_id": [enterprise_id], "as_of": np.array([as_of], dtype="datetime64[D]")})

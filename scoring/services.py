@@ -139,31 +139,36 @@ def _register(model_text: str, manifest: dict, metrics: dict, beats: bool, train
 @transaction.atomic
 def model_promote(*, number: int) -> ModelVersion:
     """Make version `number` the champion; the current champion retires. Its model must load and verify."""
+    _lock_versions()
     try:
-        version = ModelVersion.objects.select_for_update().get(number=number)
+        version = ModelVersion.objects.get(number=number)
     except ModelVersion.DoesNotExist:
         raise DomainError(ErrorCode.NOT_FOUND, f"there is no model version {number}", field="version") from None
-    selectors.loaded_model(version)  # refuses a model whose text does not match its hash
+    selectors.loaded_model(version)  # refuses a model whose text or manifest does not match its hash
     if version.status == ModelStatus.CHAMPION:
         return version
-    ModelVersion.objects.select_for_update().filter(status=ModelStatus.CHAMPION).update(status=ModelStatus.RETIRED)
+    ModelVersion.objects.filter(status=ModelStatus.CHAMPION).update(status=ModelStatus.RETIRED)
     version.status = ModelStatus.CHAMPION
     version.promoted_at = timezone.now()
     version.save(update_fields=["status", "promoted_at"])
-    _rerate_after_commit()
+    from scoring.tasks import after_new_champion  # the tasks module imports this one
+
+    # robust: a broker that is down is logged, and does not undo or fail a promotion already committed.
+    transaction.on_commit(after_new_champion.delay, robust=True)
     return version
 
 
-def _rerate_after_commit() -> None:
-    """Every firm's rating follows the champion; the work goes to the workers once this change is committed.
-    robust: a failure to enqueue is logged, and does not undo or fail the change already committed."""
-    from scoring.tasks import rerate_population  # the tasks module imports this one
+def _lock_versions() -> None:
+    """One promotion or roll-back at a time: every version row is locked, in id order, before anything is
+    read. Locking only the rows a change touches let two promotions each retire the old champion and then
+    collide on the one-champion constraint."""
+    list(ModelVersion.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
 
-    transaction.on_commit(rerate_population.delay, robust=True)
 
-
+@transaction.atomic
 def model_roll_back() -> ModelVersion:
     """Bring back the champion before the current one (the most recently promoted of the others)."""
+    _lock_versions()
     previous = (
         ModelVersion.objects.exclude(status=ModelStatus.CHAMPION)
         .filter(promoted_at__isnull=False)
@@ -262,7 +267,7 @@ def _ratings_upsert(ratings: pd.DataFrame) -> None:
     columns = ", ".join(_RATING_COLUMNS)
     with connection.cursor() as cursor:
         # Dropped first as well: two chunks rated inside one transaction would otherwise meet the first's table.
-        cursor.execute("DROP TABLE IF EXISTS rating_stage")
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.rating_stage")
         cursor.execute(
             f"CREATE TEMPORARY TABLE rating_stage ON COMMIT DROP AS SELECT {columns} FROM scoring_rating WITH NO DATA"
         )
@@ -275,5 +280,7 @@ def _ratings_upsert(ratings: pd.DataFrame) -> None:
             ON CONFLICT (model_version_id, enterprise_id) DO UPDATE SET
                 as_of = EXCLUDED.as_of, probability_of_default = EXCLUDED.probability_of_default,
                 points = EXCLUDED.points, grade = EXCLUDED.grade, rated_at = EXCLUDED.rated_at
+            -- Two re-ratings that overlap: the one about the later day wins, whichever commits last.
+            WHERE scoring_rating.as_of <= EXCLUDED.as_of
             """
         )

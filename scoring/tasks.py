@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 from celery import group, shared_task
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from scoring import selectors
@@ -32,6 +32,21 @@ def rate_firms(first_id: int, last_id: int, version_number: int, as_of: str) -> 
     """Rate one run of firms (see `rerate_population`); an upsert, so a redelivered chunk does no harm."""
     version = ModelVersion.objects.get(number=version_number)
     return ratings_refresh(first_id=first_id, last_id=last_id, as_of=dt.date.fromisoformat(as_of), version=version)
+
+
+@shared_task(acks_late=True, **RETRY)
+def after_new_champion() -> None:
+    """What a promotion sets going once committed: every firm re-rated, and every application still waiting
+    for a score (sent while there was no champion) scored."""
+    rerate_population.delay()
+    for application_id in selectors.unscored_applications():
+        score_application.delay(application_id)
+
+
+def rerate_population_after_commit() -> None:
+    """For writers outside scoring (an import batch): re-rate once their transaction commits. robust: a broker
+    that is down is logged, and does not fail the write already committed."""
+    transaction.on_commit(rerate_population.delay, robust=True)
 
 
 @shared_task(acks_late=True, **RETRY)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
@@ -83,7 +84,7 @@ def records_import(
             batch.finished_at = timezone.now()
             batch.save(update_fields=["status", "finished_at"])
             _close_interrupted_predecessors(batch)
-            _rerate_after_commit()
+            _rerate_after_commit(batch)
     except BaseException as error:
         _record_failure(batch, error)
         raise
@@ -127,12 +128,15 @@ def _import_file(batch, item: ImportSource, file_format: str, on_progress, chunk
     )
 
 
-def _rerate_after_commit() -> None:
-    """New records change ratings: once the batch is committed, the workers re-rate the firms under the
-    champion. robust: a broker that is down is logged, and does not fail an import already committed."""
-    from scoring.tasks import rerate_population  # scoring builds on the hub, not the other way round
+def _rerate_after_commit(batch: ImportBatch) -> None:
+    """Records that changed change ratings: once the batch is committed, the firms are re-rated under the
+    champion. A batch that changed nothing sets nothing going."""
+    if not batch.files.filter(Q(created__gt=0) | Q(updated__gt=0)).exists():
+        return
+    # Imported here rather than at the top: scoring's modules import this package's models.
+    from scoring.tasks import rerate_population_after_commit
 
-    transaction.on_commit(rerate_population.delay, robust=True)
+    rerate_population_after_commit()
 
 
 def _close_interrupted_predecessors(batch: ImportBatch) -> None:

@@ -286,11 +286,14 @@ def _tax_features(tax: _Paired) -> dict[str, np.ndarray]:
     with_rating = returns.keep(rated)
     latest = with_rating.latest(ordinal[rated], by=year[rated])
     before = with_rating.latest(ordinal[rated], rank=1, by=year[rated])
+    consecutive = (
+        with_rating.latest(year[rated], rank=1, by=year[rated]) == with_rating.latest(year[rated], by=year[rated]) - 1
+    )
     paid = returns.column("tax_paid").astype(float)
     paid_latest = returns.latest(paid, by=year)
     return {
         "tax_rating": latest,
-        "tax_rating_trend": latest - before,
+        "tax_rating_trend": np.where(consecutive, latest - before, np.nan),  # over a gap it is no trend
         "tax_paid_latest_year": paid_latest,
         "tax_paid_growth": _year_on_year(returns, paid, year),
         "declared_revenue_latest_year": returns.latest(returns.column("declared_revenue").astype(float), by=year),

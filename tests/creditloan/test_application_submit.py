@@ -68,6 +68,7 @@ def test_a_submitted_application_is_stored_and_queues_its_scoring_once_committed
         ({"amount": "NaN"}, "amount", "outside"),
         ({"amount": "10000.005"}, "amount", "more than two decimals"),
         ({"term_months": 0}, "term_months", "0 months is outside 1–360"),
+        ({"term_months": "12"}, "term_months", "'12' is not a whole number of months"),
         ({"purpose": "  "}, "purpose", "say what the loan is for"),
         ({"guarantee_mode": "pawn"}, "guarantee_mode", "'pawn' is not one of credit, guarantee, collateral"),
     ],

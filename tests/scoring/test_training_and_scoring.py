@@ -218,6 +218,18 @@ def test_no_policy_rule_may_exclude_on_a_minor_penalty(db):
         rule.save()
 
 
+@pytest.mark.parametrize("feature", ["kind", "province", "industry_section"])
+def test_no_policy_rule_may_compare_a_category_with_a_number(db, feature):
+    rule = PolicyRule(
+        code="text", name="text", feature=feature, operator="eq", threshold=1, reason_zh="x", reason_en="x"
+    )
+
+    with pytest.raises(ValidationError, match="not a numeric feature|not a valid choice"):
+        rule.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rule.save()
+
+
 def test_online_features_equal_the_batch_features_for_the_same_firm_and_time(world, monkeypatch):
     firms = list(Enterprise.objects.order_by("pk").values_list("pk", flat=True)[:300])
     times = np.array([AS_OF - dt.timedelta(days=400 * (i % 3)) for i in range(len(firms))], dtype="datetime64[D]")
@@ -374,3 +386,37 @@ def test_a_model_whose_manifest_was_altered_is_refused(world):
     with pytest.raises(DomainError) as error:
         loaded_model(altered)
     assert "the manifest does not match its sha256" in error.value.message
+
+
+def test_applications_sent_while_there_was_no_champion_are_scored_when_one_is_promoted(
+    world, tasks_run_here, django_capture_on_commit_callbacks
+):
+    ModelVersion.objects.update(status=ModelStatus.RETIRED)
+    waiting = Application.objects.filter(scores__isnull=True).order_by("pk")[:3]
+    ids = [application.pk for application in waiting]
+    Application.objects.filter(pk__in=ids).update(status="submitted")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        model_promote(number=world.version.number)
+
+    assert Score.objects.filter(application_id__in=ids, model_version=world.version).count() == 3
+
+
+def test_scoring_a_firm_that_does_not_exist_says_so(world):
+    champion_ready(world)
+
+    with pytest.raises(DomainError) as error:
+        enterprise_score(enterprise_id=10**9)
+    assert error.value.code == ErrorCode.NOT_FOUND
+
+
+def test_an_import_that_changes_nothing_sets_no_re_rating_going(world, tmp_path, django_capture_on_commit_callbacks):
+    path = tmp_path / "tax.csv"
+    path.write_text(
+        "uscc,record_id,source,tax_year,rating,rated_on,tax_paid,declared_revenue,arrears\n", encoding="utf-8"
+    )
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        records_import(files=[ImportSource("tax", path)], origin="test")
+
+    assert rerate_population.delay not in callbacks

@@ -222,6 +222,12 @@ def test_growth_needs_the_year_just_before_a_gap_is_not_growth():
     assert np.isnan(build_features(frames(tax=with_gap)).iloc[0]["tax_paid_growth"])
 
 
+def test_a_rating_trend_needs_the_year_just_before():
+    with_gap = [(1, 2021, "C", "2022-04-20", 1.0, 1.0, 0.0), (1, 2024, "A", "2025-04-20", 1.0, 1.0, 0.0)]
+
+    assert np.isnan(build_features(frames(tax=with_gap)).iloc[0]["tax_rating_trend"])
+
+
 def test_old_customs_records_leave_zero_violations_in_the_window():
     old = [(1, 2020, "2021-02-15", "registered", 1.0, 1.0, 3)]
 
