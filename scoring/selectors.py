@@ -6,7 +6,6 @@ import datetime as dt
 import functools
 import hashlib
 import io
-import json
 import operator
 from collections.abc import Iterable
 
@@ -234,10 +233,10 @@ def training_sample() -> pd.DataFrame:
 
 
 def loaded_model(version: ModelVersion) -> RiskModel:
-    """The version's model, verified when first loaded, then kept in memory: the record's text hash and the
-    digest of its manifest are its identity, so the text (hundreds of kilobytes) is not read again on every
-    score, and a record whose manifest differs in any way is loaded and verified afresh."""
-    key = (version.pk, version.sha256, _digest(version.manifest))
+    """The version's model, verified (text and manifest against their hashes) when this process first loads
+    it, then kept in memory under the record's id and text hash: the text (hundreds of kilobytes) and the
+    manifest are not read again on every score."""
+    key = (version.pk, version.sha256)
     model = _LOADED.get(key)
     if model is None:
         stored = ModelVersion.objects.only("number", "sha256", "model_text", "manifest").get(pk=version.pk)
@@ -255,16 +254,17 @@ def loaded_model(version: ModelVersion) -> RiskModel:
     return model
 
 
-_LOADED: dict[tuple[int, str, str], RiskModel] = {}
+_LOADED: dict[tuple[int, str], RiskModel] = {}
 
 
-def _digest(manifest: dict) -> str:
-    return hashlib.sha256(json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+def loaded_models_forget() -> None:
+    """Drop the models this process holds, as a restart would: the next score loads and verifies afresh."""
+    _LOADED.clear()
 
 
 def champion() -> ModelVersion | None:
     """The champion's record, without its model text (loaded_model reads that once per process)."""
-    return ModelVersion.objects.filter(status=ModelStatus.CHAMPION).defer("model_text").first()
+    return ModelVersion.objects.filter(status=ModelStatus.CHAMPION).defer("model_text", "manifest").first()
 
 
 def recent_applications(*, since: dt.date) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from creditloan.services import application_submit
 from scoring import selectors
 from scoring.ml.features import FEATURE_NAMES, build_features
 from scoring.models import ModelStatus, ModelVersion, PolicyRule, Rating, Score
-from scoring.selectors import loaded_model
+from scoring.selectors import loaded_model, loaded_models_forget
 from scoring.services import (
     application_score,
     enterprise_score,
@@ -50,6 +50,12 @@ def trained(django_db_setup, django_db_blocker):
 @pytest.fixture
 def world(trained, db):
     return trained
+
+
+@pytest.fixture
+def fresh_process():
+    """A worker that has not loaded any model yet: what a model record altered on disk meets."""
+    loaded_models_forget()
 
 
 def test_training_judges_lightgbm_and_the_scorecard_on_a_later_period(world):
@@ -92,7 +98,7 @@ def test_the_manifest_describes_the_model_and_its_data(world):
     assert set(manifest["features"]) == set(FEATURE_NAMES)
 
 
-def test_a_tampered_model_is_refused(world):
+def test_a_tampered_model_is_refused(world, fresh_process):
     stored = ModelVersion.objects.get(pk=world.version.pk)
     tampered = ModelVersion.objects.create(
         number=stored.number + 1,
@@ -370,7 +376,7 @@ def test_a_submitted_application_is_scored_once_its_submission_commits(
     assert score.as_of == timezone.localtime(application.submitted_at).date()
 
 
-def test_a_model_whose_manifest_was_altered_is_refused(world):
+def test_a_model_whose_manifest_was_altered_is_refused(world, fresh_process):
     stored = ModelVersion.objects.get(pk=world.version.pk)
     manifest = {**stored.manifest, "calibration": {"slope": 0.1, "intercept": -6.0}}
     altered = ModelVersion.objects.create(
