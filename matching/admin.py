@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from matching.models import Bank, Loan, LoanProduct, Offer
+from matching.models import ApprovalModelVersion, Bank, Loan, LoanProduct, MatchingSettings, Offer, Ranking
 
 
 @admin.register(Bank)
@@ -87,3 +87,42 @@ class LoanAdmin(admin.ModelAdmin):
     list_select_related = ("offer",)
     date_hierarchy = "disbursed_on"
     show_full_result_count = False
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(MatchingSettings)
+class MatchingSettingsAdmin(_ReadOnly):
+    """Versions are published, never edited: a ranking must keep meaning what it meant."""
+
+    list_display = (
+        "number",
+        "weight_approval",
+        "weight_price",
+        "weight_fit",
+        "weight_response",
+        "top_k",
+        "created_at",
+        "note",
+    )
+
+
+@admin.register(ApprovalModelVersion)
+class ApprovalModelVersionAdmin(_ReadOnly):
+    list_display = ("number", "trained_at")
+
+
+@admin.register(Ranking)
+class RankingAdmin(_ReadOnly):
+    list_display = ("application", "settings", "approval_model", "created_at")
+    list_select_related = ("settings", "approval_model")
+    raw_id_fields = ("application", "score")

@@ -269,3 +269,69 @@ class Loan(models.Model):
 
     def __str__(self) -> str:
         return f"loan {self.amount} ({self.get_outcome_display()})"
+
+
+class MatchingSettings(models.Model):
+    """The operator's ranking weights and how many products an application is offered to at once, kept as
+    numbered versions: a ranking names the version that produced it, so it can be explained and replayed."""
+
+    number = models.PositiveIntegerField(_("version"), unique=True)
+    weight_approval = models.FloatField(_("weight: chance the bank approves"), default=0.5)
+    weight_price = models.FloatField(_("weight: price to the applicant"), default=0.2)
+    weight_fit = models.FloatField(_("weight: fit of amount and term"), default=0.15)
+    weight_response = models.FloatField(_("weight: the bank's response record"), default=0.15)
+    top_k = models.PositiveSmallIntegerField(_("products offered at once"), default=3)
+    note = models.CharField(_("why this version"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("published at"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("matching settings")
+        verbose_name_plural = _("matching settings")
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight_approval__gte=0, weight_price__gte=0, weight_fit__gte=0, weight_response__gte=0)
+                & (Q(weight_approval__gt=0) | Q(weight_price__gt=0) | Q(weight_fit__gt=0) | Q(weight_response__gt=0)),
+                name="matchingsettings_weights_are_shares",
+            ),
+            models.CheckConstraint(condition=Q(top_k__gte=1), name="matchingsettings_offers_someone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+
+class ApprovalModelVersion(models.Model):
+    """A learned model of which applicants each bank approves (matching.ranking.ApprovalModel), numbered."""
+
+    number = models.PositiveIntegerField(_("version"), unique=True)
+    coefficients = models.JSONField(_("coefficients"))
+    metrics = models.JSONField(_("held-out metrics"), default=dict)
+    trained_at = models.DateTimeField(_("trained at"))
+
+    class Meta:
+        verbose_name = _("approval model")
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+
+class Ranking(models.Model):
+    """An application's eligible products in order, with every term that placed them and the versions of the
+    weights, the approval model and the score that produced them."""
+
+    application = models.ForeignKey("creditloan.Application", on_delete=models.CASCADE, related_name="rankings")
+    score = models.ForeignKey("scoring.Score", on_delete=models.PROTECT, related_name="+")
+    settings = models.ForeignKey(MatchingSettings, on_delete=models.PROTECT, related_name="rankings")
+    approval_model = models.ForeignKey(ApprovalModelVersion, null=True, on_delete=models.PROTECT, related_name="+")
+    entries = models.JSONField(_("products, best first, with their terms"))
+    created_at = models.DateTimeField(_("ranked at"))
+
+    class Meta:
+        verbose_name = _("ranking")
+        indexes = [models.Index(fields=["application", "created_at"], name="ranking_application_time")]
+
+    def __str__(self) -> str:
+        return f"ranking of #{self.application_id}"

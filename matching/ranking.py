@@ -96,6 +96,8 @@ class ApprovalModel:
         return np.array([lookup.get(code, -1) for code in bank_codes], dtype=np.int64)
 
     def probability(self, bank_positions: np.ndarray, probability_of_default: float, amount: float) -> np.ndarray:
+        if not self.banks:  # a model that has seen no bank knows nothing: even odds
+            return np.full(len(bank_positions), 0.5)
         intercept = np.append(np.asarray(self.intercept), np.mean(self.intercept))[bank_positions]
         slope = np.append(np.asarray(self.pd_slope), np.mean(self.pd_slope))[bank_positions]
         risk = logit(np.clip(probability_of_default, 1e-4, 1 - 1e-4))

@@ -6,9 +6,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import pandas as pd
+from django.conf import settings
+from django.db.models import Count, F, Q
+
 from creditloan.models import Application, Enterprise
 from matching.eligibility import Applicant, ProductRules, ProductTable
-from matching.models import LoanProduct
+from matching.models import ApprovalModelVersion, LoanProduct, MatchingSettings, Offer, OfferStatus
 from scoring.ml.features import CUSTOMS_CLASS_ORDINAL, TAX_RATING_BY_ORDINAL
 from scoring.models import Score
 from scoring.selectors import enterprise_assess
@@ -138,3 +142,46 @@ def eligibility_preview(
         enterprise=enterprise, score=score, amount=amount, term_months=term_months, guarantee_mode=guarantee_mode
     )
     return score, eligibility(applicant=applicant)
+
+
+def current_settings() -> MatchingSettings:
+    return MatchingSettings.objects.order_by("-number").first()
+
+
+def latest_approval_model() -> ApprovalModelVersion | None:
+    return ApprovalModelVersion.objects.order_by("-number").first()
+
+
+def bank_response_rates() -> dict[str, float]:
+    """Each bank's share of past offers it answered before their deadline, among those answered or lapsed."""
+    rows = (
+        Offer.objects.exclude(status=OfferStatus.OFFERED)
+        .values("product__bank__code")
+        .annotate(
+            in_time=Count("pk", filter=Q(decided_at__isnull=False, decided_at__lte=F("deadline"))),
+            due=Count("pk", filter=Q(decided_at__isnull=False) | Q(status=OfferStatus.LAPSED)),
+        )
+    )
+    return {row["product__bank__code"]: row["in_time"] / row["due"] for row in rows if row["due"]}
+
+
+def decided_offers() -> pd.DataFrame:
+    """Every offer a bank approved or declined, oldest first: the approval model's lessons."""
+    approved = [OfferStatus.APPROVED, OfferStatus.DISBURSED]
+    rows = (
+        Offer.objects.filter(status__in=[*approved, OfferStatus.DECLINED])
+        .order_by("application__submitted_at", "pk")
+        .values_list(
+            "product__bank__code",
+            "application__enterprise_id",
+            "application__submitted_at",
+            "application__amount",
+            "status",
+        )
+    )
+    frame = pd.DataFrame.from_records(list(rows), columns=["bank", "enterprise_id", "submitted_at", "amount", "status"])
+    local_day = pd.to_datetime(frame["submitted_at"], utc=True).dt.tz_convert(settings.TIME_ZONE).dt.date
+    frame["as_of"] = pd.to_datetime(local_day).to_numpy(dtype="datetime64[D]")
+    frame["amount"] = frame["amount"].astype(float)
+    frame["approved"] = frame["status"].isin(approved).astype(int)
+    return frame.drop(columns="status")

@@ -28,7 +28,7 @@ from creditloan.models import (
     TaxRecord,
     User,
 )
-from matching.models import Bank, Loan, LoanProduct, Offer, OfferStatus
+from matching.models import ApprovalModelVersion, Bank, Loan, LoanProduct, MatchingSettings, Offer, OfferStatus, Ranking
 from scoring.models import ModelVersion, PolicyRule, Rating, Score
 
 RESIDENT_ID = "11010519491231002X"
@@ -114,6 +114,12 @@ def one_of_each(db) -> dict[type, object]:
         decided_at=now,
         decided_by=officer,
     )
+    settings_v1 = MatchingSettings.objects.get(number=1)
+    approval = ApprovalModelVersion.objects.create(
+        number=1,
+        coefficients={"banks": ["ICBC-SZ"], "intercept": [0.1], "pd_slope": [-1.0], "amount_slope": 0.0},
+        trained_at=now,
+    )
     version = ModelVersion.objects.create(
         number=1,
         model_text="tree\n",
@@ -122,6 +128,18 @@ def one_of_each(db) -> dict[type, object]:
         metrics={"lightgbm": {"auc": 0.74}, "baseline": {"auc": 0.71}},
         beats_baseline=True,
         trained_at=now,
+    )
+    score = Score.objects.create(
+        enterprise=enterprise,
+        application=application,
+        model_version=version,
+        as_of=dt.date(2025, 6, 1),
+        probability_of_default=0.02,
+        points=620,
+        grade="B",
+        features={"tax_rating": 5.0},
+        reasons={"raised": [], "lowered": []},
+        created_at=now,
     )
     return {
         User: applicant,
@@ -179,18 +197,7 @@ def one_of_each(db) -> dict[type, object]:
             disbursed_on=dt.date(2025, 6, 1),
         ),
         ModelVersion: version,
-        Score: Score.objects.create(
-            enterprise=enterprise,
-            application=application,
-            model_version=version,
-            as_of=dt.date(2025, 6, 1),
-            probability_of_default=0.02,
-            points=620,
-            grade="B",
-            features={"tax_rating": 5.0},
-            reasons={"raised": [], "lowered": []},
-            created_at=now,
-        ),
+        Score: score,
         Rating: Rating.objects.create(
             enterprise=enterprise,
             model_version=version,
@@ -201,6 +208,16 @@ def one_of_each(db) -> dict[type, object]:
             rated_at=now,
         ),
         PolicyRule: PolicyRule.objects.get(code="dishonest-judgment-debtor"),
+        MatchingSettings: settings_v1,
+        ApprovalModelVersion: approval,
+        Ranking: Ranking.objects.create(
+            application=application,
+            score=score,
+            settings=settings_v1,
+            approval_model=approval,
+            entries=[{"product": product.pk, "utility": 0.7, "bank": "ICBC-SZ"}],
+            created_at=now,
+        ),
     }
 
 
@@ -224,6 +241,9 @@ MODELS = [
     Score,
     Rating,
     PolicyRule,
+    MatchingSettings,
+    ApprovalModelVersion,
+    Ranking,
 ]
 AUDIT_TRAIL = [ImportBatch, ImportFile, ImportRejection]
 # A search field naming a missing relation or field fails only when someone searches.

@@ -1,0 +1,153 @@
+"""Writes for matching: the operator's settings, the approval model, and an application's ranking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from creditloan.errors import DomainError, ErrorCode
+from creditloan.models import Application
+from matching import selectors
+from matching.models import ApprovalModelVersion, MatchingSettings, Ranking
+from matching.ranking import ApprovalModel, Candidates, Weights, rank
+from scoring import selectors as scoring_selectors
+from scoring.ml.features import build_features
+from scoring.ml.metrics import evaluate
+
+TOP_K_MAX = 10
+# The held-out period of the approval model: the latest fifth of the decisions.
+APPROVAL_HOLDOUT_SHARE = 0.2
+
+
+def matching_settings_publish(
+    *, approval: float, price: float, fit: float, response: float, top_k: int, note: str = "", by=None
+) -> MatchingSettings:
+    """A new version of the ranking weights and K; earlier versions stay, so past rankings keep their meaning."""
+    try:
+        Weights(approval=approval, price=price, fit=fit, response=response)
+    except (ValueError, TypeError) as error:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"weights: {error}", field="weights") from None
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= TOP_K_MAX:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, f"top_k: {top_k!r} is not a whole number from 1 to {TOP_K_MAX}", field="top_k"
+        )
+    for _ in range(5):
+        latest = MatchingSettings.objects.aggregate(latest=Max("number"))["latest"] or 0
+        try:
+            with transaction.atomic():
+                return MatchingSettings.objects.create(
+                    number=latest + 1,
+                    weight_approval=approval,
+                    weight_price=price,
+                    weight_fit=fit,
+                    weight_response=response,
+                    top_k=top_k,
+                    note=note,
+                    created_at=timezone.now(),
+                    created_by=by,
+                )
+        except IntegrityError:
+            continue  # another version took the number first
+    raise DomainError(ErrorCode.INVALID_INPUT, "could not number the new settings: too many published at once")
+
+
+def approval_model_train() -> ApprovalModelVersion:
+    """Learn each bank's appetite from its past approvals and declines, judged on the latest fifth first and
+    then refitted on all of them. Each decision is described by the applicant's PD under the champion, as the
+    firm stood the day it applied."""
+    decisions = selectors.decided_offers()
+    if decisions.empty or decisions["approved"].nunique() < 2:
+        raise DomainError(
+            ErrorCode.NOT_ENOUGH_HISTORY, f"{len(decisions)} bank decisions: need both approvals and declines"
+        )
+    version = scoring_selectors.champion()
+    if version is None:
+        raise DomainError(ErrorCode.NO_CHAMPION, "the approval model needs the champion's PDs: train_model first")
+    model = scoring_selectors.loaded_model(version)
+    requests = decisions[["enterprise_id", "as_of"]]
+    features = build_features(scoring_selectors.record_frames(requests=requests))
+    decisions["probability_of_default"] = model.predict_proba(features)[:, 1]
+
+    cut = int(len(decisions) * (1 - APPROVAL_HOLDOUT_SHARE))
+    earlier, later = decisions.iloc[:cut], decisions.iloc[cut:]
+    metrics = {}
+    if later["approved"].nunique() == 2 and earlier["approved"].nunique() == 2:
+        judged = _approval_fit(earlier)
+        predicted = judged.probability(
+            judged.positions(later["bank"]), later["probability_of_default"].to_numpy(), later["amount"].to_numpy()
+        )
+        metrics = evaluate(later["approved"].to_numpy(), predicted).to_dict()
+        metrics.pop("calibration")
+        metrics |= {"held_out_from": str(later["as_of"].iloc[0].date()), "held_out": len(later), "fitted_on": cut}
+    final = _approval_fit(decisions)
+    latest = ApprovalModelVersion.objects.aggregate(latest=Max("number"))["latest"] or 0
+    return ApprovalModelVersion.objects.create(
+        number=latest + 1, coefficients=final.to_dict(), metrics=metrics, trained_at=timezone.now()
+    )
+
+
+def _approval_fit(decisions: pd.DataFrame) -> ApprovalModel:
+    return ApprovalModel.fit(
+        banks=decisions["bank"].to_numpy(),
+        probability_of_default=decisions["probability_of_default"].to_numpy(),
+        amount=decisions["amount"].to_numpy(),
+        approved=decisions["approved"].to_numpy(),
+    )
+
+
+# Until an approval model is trained, every bank is taken as even odds: the term then ranks nobody.
+EVEN_ODDS = ApprovalModel(banks=(), intercept=(), pd_slope=(), amount_slope=0.0)
+
+
+@transaction.atomic
+def application_rank(*, application: Application) -> Ranking:
+    """Rank the products the application is eligible for, and keep the ranking with everything behind it."""
+    score = application.scores.order_by("-created_at").first()
+    if score is None:
+        raise DomainError(ErrorCode.NOT_FOUND, f"application #{application.pk} has no score yet", field="application")
+    settings = selectors.current_settings()
+    approval_version = selectors.latest_approval_model()
+    approval = ApprovalModel.from_dict(approval_version.coefficients) if approval_version else EVEN_ODDS
+    eligible = [
+        verdict.product for verdict in selectors.application_eligibility(application=application) if verdict.eligible
+    ]
+    responses = selectors.bank_response_rates()
+    banks = [product.bank.code for product in eligible]
+    pool = Candidates(
+        product_ids=np.array([product.pk for product in eligible], dtype=np.int64),
+        bank_positions=approval.positions(banks),
+        amount_min=np.array([float(product.amount_min) for product in eligible]),
+        amount_max=np.array([float(product.amount_max) for product in eligible]),
+        term_min=np.array([product.term_min_months for product in eligible], dtype=float),
+        term_max=np.array([product.term_max_months for product in eligible], dtype=float),
+        rate_min=np.array([float(product.rate_min) for product in eligible]),
+        rate_max=np.array([float(product.rate_max) for product in eligible]),
+        response_rate=np.array([responses.get(bank, np.nan) for bank in banks]),
+    )
+    ranking = rank(
+        pool,
+        application_key=application.pk,
+        probability_of_default=score.probability_of_default,
+        amount=float(application.amount),
+        term_months=application.term_months,
+        weights=Weights(
+            approval=settings.weight_approval,
+            price=settings.weight_price,
+            fit=settings.weight_fit,
+            response=settings.weight_response,
+        ),
+        approval=approval,
+    )
+    bank_of = {product.pk: product.bank.code for product in eligible}
+    entries = [row | {"bank": bank_of[row["product"]]} for row in ranking.rows()]
+    return Ranking.objects.create(
+        application=application,
+        score=score,
+        settings=settings,
+        approval_model=approval_version,
+        entries=entries,
+        created_at=timezone.now(),
+    )
