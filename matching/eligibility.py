@@ -50,6 +50,8 @@ TAG_WORDS = {
     "bank_data": ("授权共享银行数据", "authorise sharing of bank data"),
 }
 
+AGE_TOLERANCE_YEARS = 1 / 365.25
+
 RULES = (
     "policy",
     "guarantee",
@@ -178,7 +180,9 @@ class ProductTable:
                 "region": ~region_ok,
                 "industry": ~industry_ok | industry_out,
                 "kind": (self.kinds != 0) & (self.kinds & KIND_BITS.get(applicant.kind, 0) == 0),
-                "firm_age": _below(applicant.firm_age_years, self.min_age),
+                # A day's tolerance: age is counted in days / 365.25, so an anniversary without a leap day
+                # in between would otherwise fall just short of the whole year it completes.
+                "firm_age": _below(applicant.firm_age_years + AGE_TOLERANCE_YEARS, self.min_age),
                 "tax_rating": _below(TAX_RATING_RANK.get(applicant.tax_rating, math.nan), self.min_tax_rank),
                 "customs_class": (self.customs != 0)
                 & (self.customs & CUSTOMS_BITS.get(applicant.customs_class, 0) == 0),
@@ -237,17 +241,40 @@ def _above(value: float, maximum: np.ndarray) -> np.ndarray:
 
 
 def _yuan(value: float) -> tuple[str, str]:
-    return f"{value / 10_000:,.0f}万元" if value >= 10_000 else f"{value:,.0f}元", f"¥{value:,.0f}"
+    """Exact to the yuan in both languages, so a figure just below a limit never reads as reaching it."""
+    wan = f"{value / 10_000:,.4f}".rstrip("0").rstrip(".")
+    return (f"{wan}万元" if value >= 10_000 else f"{value:,.0f}元"), f"¥{value:,.0f}"
 
 
 def _region_name(code: str) -> str:
-    return REGIONS.get(code + "0" * (6 - len(code)), code)
+    """The place with the places it lies in (广东省深圳市南山区): a county's name alone is not unique."""
+    names = [REGIONS.get(code[:length] + "0" * (6 - length)) for length in (2, 4, 6) if length <= len(code)]
+    parts = [name for name in dict.fromkeys(names) if name and name not in ("市辖区", "县")]
+    return "".join(parts) or code
 
 
-def _industry_name(code: str) -> str:
-    if code in SECTIONS:
-        return SECTIONS[code].name_zh
-    return DIVISIONS[code].name_zh if code in DIVISIONS else code
+def _industry_name(code: str, language: str = "zh") -> str:
+    entry = SECTIONS.get(code) or DIVISIONS.get(code)
+    if entry is None:
+        return code
+    return entry.name_zh if language == "zh" else entry.name_en
+
+
+def _trade(name: str) -> str:
+    """制造业 is already a trade; 批发和零售业 too: only other names take 行业."""
+    return name if name.endswith("业") else f"{name}行业"
+
+
+def _years(age: float, language: str) -> str:
+    """Rounded down, so an age just short of a limit never reads as reaching it."""
+    if math.isnan(age):
+        return "无记录" if language == "zh" else "no record"
+    shown = math.floor(age * 100) / 100
+    return f"{shown:g}年" if language == "zh" else f"{shown:g} years"
+
+
+def _article(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 def _policy(applicant: Applicant, product: ProductRules):
@@ -291,14 +318,24 @@ def _region(applicant: Applicant, product: ProductRules):
 
 
 def _industry(applicant: Applicant, product: ProductRules):
-    here = _industry_name(applicant.industry[:2])
-    excluded = [
-        code for code in product.industries_excluded if code in (applicant.industry[:2], _section(applicant.industry))
-    ]
+    mine = (applicant.industry[:2], _section(applicant.industry))
+    excluded = [code for code in product.industries_excluded if code in mine]
     if excluded:
-        return [(f"不支持{here}行业", f"Not offered to firms in {here}")]
-    sectors = "、".join(_industry_name(code) for code in product.industries_included)
-    return [(f"仅限{sectors}行业，当前为{here}", f"Only for firms in {sectors}; yours is in {here}")]
+        # Name what the product excludes (a whole section, perhaps), not just the firm's own division.
+        return [
+            (
+                f"不支持{'、'.join(_trade(_industry_name(code)) for code in excluded)}",
+                f"Not offered to firms in {', '.join(_industry_name(code, 'en') for code in excluded)}",
+            )
+        ]
+    sectors_zh = "、".join(_trade(_industry_name(code)) for code in product.industries_included)
+    sectors_en = ", ".join(_industry_name(code, "en") for code in product.industries_included)
+    return [
+        (
+            f"仅限{sectors_zh}，当前为{_trade(_industry_name(mine[0]))}",
+            f"Only for firms in {sectors_en}; yours is in {_industry_name(mine[0], 'en')}",
+        )
+    ]
 
 
 def _kind(applicant: Applicant, product: ProductRules):
@@ -307,7 +344,7 @@ def _kind(applicant: Applicant, product: ProductRules):
     return [
         (
             f"仅限{'、'.join(k[0] for k in kinds)}，当前为{mine[0]}",
-            f"Only for {' and '.join(k[2] for k in kinds)}; yours is a {mine[1]}",
+            f"Only for {' and '.join(k[2] for k in kinds)}; yours is {_article(mine[1])}",
         )
     ]
 
@@ -316,8 +353,9 @@ def _firm_age(applicant: Applicant, product: ProductRules):
     need = float(product.min_firm_age_years)
     return [
         (
-            f"需成立满{need:g}年，当前{applicant.firm_age_years:.1f}年",
-            f"Needs {need:g} years since registration; yours has {applicant.firm_age_years:.1f}",
+            f"需成立满{need:g}年，当前{_years(applicant.firm_age_years, 'zh')}",
+            f"Needs {need:g} year{'s' if need != 1 else ''} since registration; "
+            f"yours has {_years(applicant.firm_age_years, 'en')}",
         )
     ]
 
@@ -365,9 +403,9 @@ def _probability_of_default(applicant: Applicant, product: ProductRules):
     need = float(product.max_probability_of_default)
     return [
         (
-            f"需预测违约概率不高于{need:.1%}，当前为{applicant.probability_of_default:.1%}",
-            f"Needs a predicted default probability of at most {need:.1%}; yours is "
-            f"{applicant.probability_of_default:.1%}",
+            f"需预测违约概率不高于{need:.2%}，当前为{applicant.probability_of_default:.2%}",
+            f"Needs a predicted default probability of at most {need:.2%}; yours is "
+            f"{applicant.probability_of_default:.2%}",
         )
     ]
 

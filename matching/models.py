@@ -156,11 +156,25 @@ class LoanProduct(models.Model):
             if problem:
                 errors[field] = problem
         if "regions" not in errors:
+            # A code written out in full (440300 for 深圳市) is kept as the prefix it stands for (4403), or it
+            # would match only firms registered at exactly that code.
+            self.regions = [shortest_region_prefix(code) for code in self.regions]
             unknown = [prefix for prefix in self.regions if not region_prefix_exists(prefix)]
             if unknown:
                 errors["regions"] = _(
                     "not GB/T 2260 prefixes: %(codes)s (2, 4 or 6 digits of a region that exists)"
                 ) % {"codes": ", ".join(map(str, unknown))}
+        both = set(self.industries_included or []) & set(self.industries_excluded or [])
+        if both and "industries_excluded" not in errors:
+            errors["industries_excluded"] = _("both included and excluded: %(codes)s") % {
+                "codes": ", ".join(sorted(both))
+            }
+        for field in ("regions", "industries_included", "industries_excluded", "enterprise_kinds", "customs_classes"):
+            values = getattr(self, field)
+            if field not in errors and isinstance(values, list) and len(set(values)) != len(values):
+                errors[field] = _("listed more than once: %(codes)s") % {
+                    "codes": ", ".join(sorted({v for v in values if values.count(v) > 1}))
+                }
         for field in ("industries_included", "industries_excluded"):
             if field not in errors:
                 unknown = [code for code in getattr(self, field) if code not in SECTIONS and code not in DIVISIONS]
@@ -172,9 +186,21 @@ class LoanProduct(models.Model):
             raise ValidationError(errors)
 
 
+def shortest_region_prefix(code):
+    """440300 → 4403, 440000 → 44; anything else unchanged (it is checked next)."""
+    if isinstance(code, str) and len(code) == 6 and code.isdigit():
+        if code.endswith("0000"):
+            return code[:2]
+        if code.endswith("00"):
+            return code[:4]
+    return code
+
+
 def region_prefix_exists(prefix) -> bool:
     """A province (44), a prefecture (4403) or a county-level code (440305) listed in GB/T 2260."""
     if not isinstance(prefix, str) or len(prefix) not in (2, 4, 6) or not prefix.isdigit():
+        return False
+    if len(prefix) == 4 and prefix.endswith("00"):  # 4400 is no prefecture: the province is 44
         return False
     return (prefix + "0" * (6 - len(prefix))) in REGIONS or any(code.startswith(prefix) for code in REGIONS)
 

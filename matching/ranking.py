@@ -7,8 +7,8 @@ utility = (w_approval · approval + w_price · price + w_fit · fit + w_response
   and a shared slope on the amount);
 - price: 1 for the cheapest rate the market offers (MARKET_RATE_RANGE), 0 for the dearest; the rate expected
   for this applicant sits between the product's lowest and highest rate in proportion to its risk;
-- fit: how close the amount and the term are to the middle of the product's ranges (1 in the middle, 0.5
-  at an edge);
+- fit: how close the amount and the term are to the middle of the product's ranges, multiplied (1 with both
+  in the middle, 0.5 with one at an edge, 0.25 with both);
 - response: the bank's share of past offers answered before their deadline (0.5 for a bank with none yet).
 
 Each term is in [0, 1], so the weights read as shares. Equal utilities are ordered by a draw seeded with the
@@ -58,13 +58,19 @@ class Weights:
 
 @dataclass(frozen=True)
 class ApprovalModel:
-    """Per bank: P(approve) = expit(intercept[bank] + pd_slope[bank] · logit(PD) + amount_slope · ln(amount/1e6)).
-    A bank the model has not seen gets the average bank's coefficients."""
+    """Per bank: P(approve) = expit(intercept[bank] + pd_slope[bank] · (logit(PD) − risk_centre)
+    + amount_slope · (ln(amount) − amount_centre)). Both inputs are centred on the training decisions, so an
+    intercept is the bank's log-odds for a typical applicant and the penalty that keeps the fit stable does not
+    pull it towards even odds. A bank the model has not seen gets the average of the banks, each weighted by
+    how many decisions it learned from."""
 
     banks: tuple[str, ...]
     intercept: tuple[float, ...]
     pd_slope: tuple[float, ...]
     amount_slope: float
+    risk_centre: float = 0.0
+    amount_centre: float = 0.0
+    decisions: tuple[int, ...] = ()
 
     @classmethod
     def fit(
@@ -74,20 +80,28 @@ class ApprovalModel:
         approved = np.asarray(approved, dtype=int)
         if len(approved) == 0 or approved.min() == approved.max():
             raise ValueError("need both approvals and declines to learn from")
-        names, bank_index = np.unique(np.asarray(banks, dtype=str), return_inverse=True)
+        names, bank_index, counts = np.unique(np.asarray(banks, dtype=str), return_inverse=True, return_counts=True)
         one_hot = np.eye(len(names))[bank_index]
         risk = logit(np.clip(np.asarray(probability_of_default, dtype=float), 1e-4, 1 - 1e-4))
-        size = np.log(np.asarray(amount, dtype=float) / 1e6)
-        design = np.column_stack([one_hot, one_hot * risk[:, None], size])
+        size = np.log(np.asarray(amount, dtype=float))
+        risk_centre, amount_centre = float(risk.mean()), float(size.mean())
+        columns = [one_hot, one_hot * (risk - risk_centre)[:, None]]
+        # An amount that hardly varies says nothing, and its column would only blur the banks' own.
+        learns_amount = size.std() > 1e-6
+        if learns_amount:
+            columns.append((size - amount_centre)[:, None])
         # No separate intercept: each bank's column is its own.
-        fitted = LogisticRegression(C=1.0, fit_intercept=False, max_iter=2000).fit(design, approved)
+        fitted = LogisticRegression(C=1.0, fit_intercept=False, max_iter=2000).fit(np.column_stack(columns), approved)
         coefficients = fitted.coef_[0]
         n = len(names)
         return cls(
             banks=tuple(names.tolist()),
             intercept=tuple(coefficients[:n].tolist()),
             pd_slope=tuple(coefficients[n : 2 * n].tolist()),
-            amount_slope=float(coefficients[-1]),
+            amount_slope=float(coefficients[-1]) if learns_amount else 0.0,
+            risk_centre=risk_centre,
+            amount_centre=amount_centre,
+            decisions=tuple(int(count) for count in counts),
         )
 
     def positions(self, bank_codes) -> np.ndarray:
@@ -95,13 +109,14 @@ class ApprovalModel:
         lookup = {code: position for position, code in enumerate(self.banks)}
         return np.array([lookup.get(code, -1) for code in bank_codes], dtype=np.int64)
 
-    def probability(self, bank_positions: np.ndarray, probability_of_default: float, amount: float) -> np.ndarray:
+    def probability(self, bank_positions: np.ndarray, probability_of_default, amount: float) -> np.ndarray:
         if not self.banks:  # a model that has seen no bank knows nothing: even odds
             return np.full(len(bank_positions), 0.5)
-        intercept = np.append(np.asarray(self.intercept), np.mean(self.intercept))[bank_positions]
-        slope = np.append(np.asarray(self.pd_slope), np.mean(self.pd_slope))[bank_positions]
-        risk = logit(np.clip(probability_of_default, 1e-4, 1 - 1e-4))
-        return expit(intercept + slope * risk + self.amount_slope * np.log(amount / 1e6))
+        weights = np.asarray(self.decisions, dtype=float) if self.decisions else None
+        intercept = np.append(self.intercept, np.average(self.intercept, weights=weights))[bank_positions]
+        slope = np.append(self.pd_slope, np.average(self.pd_slope, weights=weights))[bank_positions]
+        risk = logit(np.clip(probability_of_default, 1e-4, 1 - 1e-4)) - self.risk_centre
+        return expit(intercept + slope * risk + self.amount_slope * (np.log(amount) - self.amount_centre))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -113,6 +128,9 @@ class ApprovalModel:
             intercept=tuple(data["intercept"]),
             pd_slope=tuple(data["pd_slope"]),
             amount_slope=float(data["amount_slope"]),
+            risk_centre=float(data["risk_centre"]),
+            amount_centre=float(data["amount_centre"]),
+            decisions=tuple(data["decisions"]),
         )
 
 
@@ -177,7 +195,9 @@ def rank(
             np.where(np.isnan(candidates.response_rate), UNKNOWN_RESPONSE, candidates.response_rate),
         ]
     )
-    utility = terms @ weights.as_array() / weights.as_array().sum()
+    # Rounded below any difference that matters, so that products priced alike (3–8% and 4–7% both give 5.5%)
+    # tie, instead of one winning every time on the last bit of a float.
+    utility = np.round(terms @ weights.as_array() / weights.as_array().sum(), 9)
     order = np.lexsort((_tie_order(application_key, candidates.product_ids), -utility))
     return Ranking(
         product_ids=candidates.product_ids[order],

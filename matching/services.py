@@ -83,10 +83,18 @@ def approval_model_train() -> ApprovalModelVersion:
         metrics.pop("calibration")
         metrics |= {"held_out_from": str(later["as_of"].iloc[0].date()), "held_out": len(later), "fitted_on": cut}
     final = _approval_fit(decisions)
-    latest = ApprovalModelVersion.objects.aggregate(latest=Max("number"))["latest"] or 0
-    return ApprovalModelVersion.objects.create(
-        number=latest + 1, coefficients=final.to_dict(), metrics=metrics, trained_at=timezone.now()
-    )
+    # The PDs it learned from are this risk model's: a ranking should feed it PDs of the same model.
+    metrics["pd_model_version"] = version.number
+    for _ in range(5):
+        latest = ApprovalModelVersion.objects.aggregate(latest=Max("number"))["latest"] or 0
+        try:
+            with transaction.atomic():
+                return ApprovalModelVersion.objects.create(
+                    number=latest + 1, coefficients=final.to_dict(), metrics=metrics, trained_at=timezone.now()
+                )
+        except IntegrityError:
+            continue  # another training took the number first
+    raise DomainError(ErrorCode.INVALID_INPUT, "could not number the approval model: too many trainings at once")
 
 
 def _approval_fit(decisions: pd.DataFrame) -> ApprovalModel:
@@ -109,6 +117,8 @@ def application_rank(*, application: Application) -> Ranking:
     if score is None:
         raise DomainError(ErrorCode.NOT_FOUND, f"application #{application.pk} has no score yet", field="application")
     settings = selectors.current_settings()
+    if settings is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "no matching settings have been published")
     approval_version = selectors.latest_approval_model()
     approval = ApprovalModel.from_dict(approval_version.coefficients) if approval_version else EVEN_ODDS
     eligible = [

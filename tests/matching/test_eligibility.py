@@ -76,14 +76,14 @@ def test_a_product_without_rules_is_open_to_a_firm_within_its_terms():
         (
             {"regions": ["11"]},
             "region",
-            "仅限北京市的企业，当前注册地为南山区",
-            "Only for firms registered in 北京市; yours is in 南山区",
+            "仅限北京市的企业，当前注册地为广东省深圳市南山区",
+            "Only for firms registered in 北京市; yours is in 广东省深圳市南山区",
         ),
         (
             {"industries_excluded": ["C"]},
             "industry",
-            "不支持计算机、通信和其他电子设备制造业行业",
-            "Not offered to firms in 计算机、通信和其他电子设备制造业",
+            "不支持制造业",
+            "Not offered to firms in Manufacturing",
         ),
         (
             {"enterprise_kinds": ["sole_proprietor"]},
@@ -95,7 +95,7 @@ def test_a_product_without_rules_is_open_to_a_firm_within_its_terms():
             {"min_firm_age_years": 5},
             "firm_age",
             "需成立满5年，当前4.2年",
-            "Needs 5 years since registration; yours has 4.2",
+            "Needs 5 years since registration; yours has 4.2 years",
         ),
         (
             {"customs_classes": ["advanced_certified"]},
@@ -112,8 +112,8 @@ def test_a_product_without_rules_is_open_to_a_firm_within_its_terms():
         (
             {"max_probability_of_default": 0.03},
             "probability_of_default",
-            "需预测违约概率不高于3.0%，当前为4.0%",
-            "Needs a predicted default probability of at most 3.0%; yours is 4.0%",
+            "需预测违约概率不高于3.00%，当前为4.00%",
+            "Needs a predicted default probability of at most 3.00%; yours is 4.00%",
         ),
         (
             {"min_annual_tax_paid": 100_000},
@@ -199,3 +199,20 @@ def test_all_products_are_judged_at_once_and_each_keeps_its_own_verdict():
     # C meets minimums of C, D; fails A, B, M.
     assert verdicts.eligible.sum() == 4000
     assert np.array_equal(verdicts.eligible, np.array([i % 5 in (3, 4) for i in range(10_000)]))
+
+
+def test_a_figure_just_below_a_limit_never_reads_as_reaching_it():
+    just_short = FIRM.__class__(**{**FIRM.__dict__, "tax_paid": 14_999.0, "firm_age_years": 2.996})
+
+    reasons = verdict(product(min_annual_tax_paid=15_000, min_firm_age_years=3.0), just_short)
+
+    assert [reason["reason_zh"] for reason in reasons] == [
+        "需成立满3年，当前2.99年",
+        "需最近年度纳税额不低于1.5万元，当前为1.4999万元",
+    ]
+
+
+def test_a_firm_meets_a_minimum_age_on_the_anniversary_itself():
+    a_year_old = FIRM.__class__(**{**FIRM.__dict__, "firm_age_years": 365 / 365.25})
+
+    assert verdict(product(min_firm_age_years=1.0), a_year_old) == []

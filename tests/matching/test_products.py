@@ -65,6 +65,13 @@ def test_a_product_with_sound_rules_validates(bank):
         ({"term_max_months": 2}, "term_max_months", "the longest term 2 is shorter than the shortest 3"),
         ({"rate_max": Decimal("0.03")}, "rate_max", "the highest rate 0.03 is below the lowest 0.0385"),
         ({"regions": ["99"]}, "regions", "not GB/T 2260 prefixes: 99"),
+        ({"regions": ["4400"]}, "regions", "not GB/T 2260 prefixes: 4400"),
+        ({"regions": ["44", "4403", "44"]}, "regions", "listed more than once: 44"),
+        (
+            {"industries_included": ["C"], "industries_excluded": ["C"]},
+            "industries_excluded",
+            "both included and excluded: C",
+        ),
         ({"regions": ["4403x"]}, "regions", "not GB/T 2260 prefixes: 4403x"),
         ({"regions": "44"}, "regions", "a list of codes as text"),
         ({"industries_included": ["Z"]}, "industries_included", "not GB/T 4754 sections (A–T) or divisions (01–97): Z"),
@@ -143,7 +150,7 @@ def test_an_applicant_sees_every_offered_product_eligible_first_with_reasons_for
 
     assert [(v.product.code, v.eligible) for v in verdicts] == [("HX-OPEN", True), ("HX-TAX", False)]
     assert [reason["reason_zh"] for reason in verdicts[1].reasons] == [
-        "仅限北京市的企业，当前注册地为南山区",
+        "仅限北京市的企业，当前注册地为广东省深圳市南山区",
         "需纳税信用B级及以上，当前为C级",
     ]
 
@@ -155,3 +162,11 @@ def test_a_paused_bank_offers_nothing(bank, firm_with_a_score):
     applicant = applicant_of(enterprise=firm, score=score, amount=500_000, term_months=12, guarantee_mode="credit")
 
     assert eligibility(applicant=applicant) == []
+
+
+def test_a_region_written_out_in_full_is_kept_as_the_prefix_it_stands_for(bank):
+    item = product(bank, regions=["440300", "110000", "440305"])
+
+    item.full_clean()
+
+    assert item.regions == ["4403", "11", "440305"]

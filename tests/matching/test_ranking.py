@@ -138,3 +138,48 @@ def test_the_approval_model_learns_each_banks_appetite_from_its_decisions():
 def test_weights_must_be_shares_of_something(weights):
     with pytest.raises(ValueError):
         Weights(**weights)
+
+
+def test_an_amount_that_never_varied_teaches_the_approval_model_nothing_about_amounts():
+    rng = np.random.default_rng(1)
+    banks = rng.choice(["A", "B"], 2000)
+    approved = rng.random(2000) < np.where(banks == "A", 0.3, 0.7)
+
+    model = ApprovalModel.fit(
+        banks=banks,
+        probability_of_default=rng.uniform(0.01, 0.1, 2000),
+        amount=np.full(2000, 500_000.0),
+        approved=approved,
+    )
+
+    small, large = model.probability(model.positions(["A", "A"]), 0.03, np.array([10_000.0, 10_000_000.0]))
+    assert model.amount_slope == 0.0 and small == large
+
+
+def test_an_unseen_bank_is_judged_by_the_banks_weighted_by_how_much_they_decided():
+    model = ApprovalModel(
+        banks=("big", "tiny"), intercept=(-1.0, 3.0), pd_slope=(0.0, 0.0), amount_slope=0.0, decisions=(990, 10)
+    )
+
+    unseen = model.probability(model.positions(["new"]), 0.03, 500_000)[0]
+
+    assert unseen == pytest.approx(1 / (1 + np.exp(-(-1.0 * 0.99 + 3.0 * 0.01))))
+
+
+def test_products_priced_alike_tie_even_when_their_floats_differ_in_the_last_bit():
+    pool = candidates(2, rate_min=[0.03, 0.04], rate_max=[0.08, 0.07])
+    only_price = Weights(approval=0, price=1, fit=0, response=0)
+    first = Counter(
+        rank(
+            pool,
+            application_key=key,
+            probability_of_default=0.05,
+            amount=500_000,
+            term_months=12,
+            weights=only_price,
+            approval=NEUTRAL,
+        ).product_ids[0]
+        for key in range(400)
+    )
+
+    assert set(first) == {1, 2}
