@@ -160,7 +160,8 @@ class BankRecordAdmin(CreditRecordAdmin):
 
 
 class AuditTrailMixin:
-    """View only, for superusers too: the import trail records what happened and is not to be rewritten."""
+    """View only, for superusers too: records of what happened (the import trail, scores, model versions,
+    rankings) are not to be rewritten."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from creditloan.admin import AuditTrailMixin
 from matching.models import ApprovalModelVersion, Bank, Loan, LoanProduct, MatchingSettings, Offer, Ranking
 
 
@@ -89,19 +90,8 @@ class LoanAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(MatchingSettings)
-class MatchingSettingsAdmin(_ReadOnly):
+class MatchingSettingsAdmin(AuditTrailMixin, admin.ModelAdmin):
     """Versions are published, never edited: a ranking must keep meaning what it meant."""
 
     list_display = (
@@ -117,12 +107,12 @@ class MatchingSettingsAdmin(_ReadOnly):
 
 
 @admin.register(ApprovalModelVersion)
-class ApprovalModelVersionAdmin(_ReadOnly):
+class ApprovalModelVersionAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ("number", "trained_at")
 
 
 @admin.register(Ranking)
-class RankingAdmin(_ReadOnly):
+class RankingAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ("application", "settings", "approval_model", "created_at")
     list_select_related = ("settings", "approval_model")
     raw_id_fields = ("application", "score")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import transaction
 from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
+from creditloan.numbering import numbered_create
 from matching import selectors
 from matching.models import ApprovalModelVersion, MatchingSettings, Ranking
 from matching.ranking import ApprovalModel, Candidates, Weights, rank
@@ -34,24 +34,18 @@ def matching_settings_publish(
         raise DomainError(
             ErrorCode.INVALID_INPUT, f"top_k: {top_k!r} is not a whole number from 1 to {TOP_K_MAX}", field="top_k"
         )
-    for _ in range(5):
-        latest = MatchingSettings.objects.aggregate(latest=Max("number"))["latest"] or 0
-        try:
-            with transaction.atomic():
-                return MatchingSettings.objects.create(
-                    number=latest + 1,
-                    weight_approval=approval,
-                    weight_price=price,
-                    weight_fit=fit,
-                    weight_response=response,
-                    top_k=top_k,
-                    note=note,
-                    created_at=timezone.now(),
-                    created_by=by,
-                )
-        except IntegrityError:
-            continue  # another version took the number first
-    raise DomainError(ErrorCode.INVALID_INPUT, "could not number the new settings: too many published at once")
+    return numbered_create(
+        MatchingSettings,
+        what="matching settings",
+        weight_approval=approval,
+        weight_price=price,
+        weight_fit=fit,
+        weight_response=response,
+        top_k=top_k,
+        note=note,
+        created_at=timezone.now(),
+        created_by=by,
+    )
 
 
 def approval_model_train() -> ApprovalModelVersion:
@@ -85,16 +79,13 @@ def approval_model_train() -> ApprovalModelVersion:
     final = _approval_fit(decisions)
     # The PDs it learned from are this risk model's: a ranking should feed it PDs of the same model.
     metrics["pd_model_version"] = version.number
-    for _ in range(5):
-        latest = ApprovalModelVersion.objects.aggregate(latest=Max("number"))["latest"] or 0
-        try:
-            with transaction.atomic():
-                return ApprovalModelVersion.objects.create(
-                    number=latest + 1, coefficients=final.to_dict(), metrics=metrics, trained_at=timezone.now()
-                )
-        except IntegrityError:
-            continue  # another training took the number first
-    raise DomainError(ErrorCode.INVALID_INPUT, "could not number the approval model: too many trainings at once")
+    return numbered_create(
+        ApprovalModelVersion,
+        what="approval model",
+        coefficients=final.to_dict(),
+        metrics=metrics,
+        trained_at=timezone.now(),
+    )
 
 
 def _approval_fit(decisions: pd.DataFrame) -> ApprovalModel:

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from creditloan.admin import AuditTrailMixin
 from scoring.models import ModelVersion, PolicyRule, Rating, Score
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(AuditTrailMixin, admin.ModelAdmin):
     """Read-only: versions come from `train_model`, and change status through promote / roll back."""
 
     list_display = ("number", "status", "beats_baseline", "held_out_auc", "baseline_auc", "trained_at", "promoted_at")
@@ -19,29 +20,14 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def baseline_auc(self, version: ModelVersion) -> str:
         return f"{version.metrics.get('baseline', {}).get('auc', float('nan')):.3f}"
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Score)
-class ScoreAdmin(admin.ModelAdmin):
+class ScoreAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ("enterprise", "application", "grade", "points", "probability_of_default", "model_version", "as_of")
     list_filter = ("grade", "model_version")
     list_select_related = ("enterprise", "application", "model_version")
     raw_id_fields = ("enterprise", "application")
     search_fields = ("enterprise__uscc", "enterprise__name")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(PolicyRule)
@@ -51,16 +37,10 @@ class PolicyRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(AuditTrailMixin, admin.ModelAdmin):
     """Read-only: ratings are refreshed in bulk by the re-rating tasks."""
 
     list_display = ("enterprise", "model_version", "grade", "points", "probability_of_default", "as_of", "rated_at")
     list_filter = ("grade", "model_version")
     list_select_related = ("enterprise", "model_version")
     search_fields = ("enterprise__uscc", "enterprise__name")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db import connection, transaction
 from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
+from creditloan.numbering import numbered_create
 from scoring import selectors
 from scoring.ml.features import MONOTONE, build_features
 from scoring.ml.metrics import evaluate
@@ -115,25 +115,17 @@ def promotion_verdict(model_auc: float, baseline_auc: float) -> bool:
 
 
 def _register(model_text: str, manifest: dict, metrics: dict, beats: bool, trained_by) -> ModelVersion:
-    """Store the model under the next version number; two trainings finishing at once both get one (the
-    unique number refuses the second, which takes the next)."""
-    for _ in range(5):
-        latest = ModelVersion.objects.aggregate(latest=Max("number"))["latest"] or 0
-        try:
-            with transaction.atomic():
-                return ModelVersion.objects.create(
-                    number=latest + 1,
-                    model_text=model_text,
-                    manifest=manifest,
-                    sha256=manifest["model_sha256"],
-                    metrics=metrics,
-                    beats_baseline=beats,
-                    trained_at=timezone.now(),
-                    trained_by=trained_by,
-                )
-        except IntegrityError:
-            continue
-    raise DomainError(ErrorCode.INVALID_INPUT, "could not number the new model version: too many trainings at once")
+    return numbered_create(
+        ModelVersion,
+        what="model version",
+        model_text=model_text,
+        manifest=manifest,
+        sha256=manifest["model_sha256"],
+        metrics=metrics,
+        beats_baseline=beats,
+        trained_at=timezone.now(),
+        trained_by=trained_by,
+    )
 
 
 @transaction.atomic
