@@ -13,6 +13,7 @@ class ErrorCode(models.TextChoices):
     NOT_FOUND = "not_found", _("Not found")
     FORBIDDEN = "forbidden", _("Not allowed for this account")
     CONFLICT = "conflict", _("Another change got there first")
+    INVALID_TRANSITION = "invalid_transition", _("Not possible in the current state")
     NOT_ENOUGH_HISTORY = "not_enough_history", _("Not enough loan history to train a model")
     MODEL_INTEGRITY = "model_integrity", _("The stored model does not match its hash")
     NO_CHAMPION = "no_champion", _("No model has been promoted")

@@ -1,0 +1,153 @@
+"""The application's and the offer's state machines: a test per (state, event) pair, and two officers
+deciding one offer at once."""
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from creditloan.errors import DomainError, ErrorCode
+from creditloan.models import Application, Enterprise, User
+from creditloan.models.accounts import Role
+from creditloan.models.applications import ApplicationStatus
+from matching.models import Bank, LoanProduct, Offer, OfferStatus
+from matching.states import (
+    APPLICATION_EVENTS,
+    APPLICATION_TRANSITIONS,
+    OFFER_EVENTS,
+    OFFER_TRANSITIONS,
+    application_transition,
+    offer_transition,
+)
+
+
+@pytest.fixture
+def offer(db) -> Offer:
+    now = timezone.now()
+    firm = Enterprise.objects.create(
+        uscc="914403001922038216",
+        name="深圳市示例科技有限公司",
+        kind="company",
+        region="440305",
+        industry="3911",
+        registered_on=dt.date(2018, 5, 4),
+        status="active",
+        legal_representative_name="张三",
+        source="registry",
+        ingested_at=now,
+        updated_at=now,
+    )
+    application = Application.objects.create(
+        enterprise=firm,
+        amount=Decimal("500000"),
+        term_months=12,
+        purpose="备货",
+        guarantee_mode="credit",
+        submitted_at=now,
+    )
+    bank = Bank.objects.create(code="HX", name="华信银行", contact_email="c@example.com", monthly_capacity=10)
+    product = LoanProduct.objects.create(
+        bank=bank,
+        code="HX-1",
+        name="信易贷",
+        guarantee_mode="credit",
+        amount_min=Decimal("100000"),
+        amount_max=Decimal("3000000"),
+        term_min_months=3,
+        term_max_months=24,
+        rate_min=Decimal("0.04"),
+        rate_max=Decimal("0.08"),
+    )
+    return Offer.objects.create(
+        application=application, product=product, rank=1, offered_at=now, deadline=now + dt.timedelta(days=3)
+    )
+
+
+@pytest.mark.parametrize("state", ApplicationStatus.values)
+@pytest.mark.parametrize("event", APPLICATION_EVENTS)
+def test_an_application_moves_exactly_as_its_table_says(offer, state, event):
+    application = offer.application
+    Application.objects.filter(pk=application.pk).update(status=state)
+    target = APPLICATION_TRANSITIONS.get((state, event))
+
+    if target is None:
+        with pytest.raises(DomainError) as error:
+            application_transition(application_id=application.pk, event=event)
+        assert error.value.code == ErrorCode.INVALID_TRANSITION
+        assert f"is {state}: it cannot {event}" in error.value.message
+        application.refresh_from_db()
+        assert application.status == state
+    else:
+        assert application_transition(application_id=application.pk, event=event).status == target
+        application.refresh_from_db()
+        assert application.status == target
+
+
+@pytest.mark.parametrize("state", OfferStatus.values)
+@pytest.mark.parametrize("event", OFFER_EVENTS)
+def test_an_offer_moves_exactly_as_its_table_says(offer, state, event):
+    Offer.objects.filter(pk=offer.pk).update(status=state)
+    target = OFFER_TRANSITIONS.get((state, event))
+
+    if target is None:
+        with pytest.raises(DomainError) as error:
+            offer_transition(offer_id=offer.pk, event=event)
+        assert error.value.code == ErrorCode.INVALID_TRANSITION
+        offer.refresh_from_db()
+        assert offer.status == state
+    else:
+        assert offer_transition(offer_id=offer.pk, event=event).status == target
+
+
+def test_a_bank_decision_records_who_decided_and_when(offer):
+    officer = User.objects.create_user(username="wang", role=Role.BANK_OFFICER, bank=offer.product.bank)
+
+    accepted = offer_transition(offer_id=offer.pk, event="accept", by=officer)
+
+    assert accepted.decided_by == officer and accepted.decided_at is not None
+
+
+def test_a_final_state_says_it_is_final(offer):
+    Offer.objects.filter(pk=offer.pk).update(status=OfferStatus.DISBURSED)
+
+    with pytest.raises(DomainError, match="disbursed is final"):
+        offer_transition(offer_id=offer.pk, event="decline")
+
+
+def test_an_unknown_event_is_named(offer):
+    with pytest.raises(DomainError, match="unknown offer event 'cancel'"):
+        offer_transition(offer_id=offer.pk, event="cancel")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("event", ["accept", "decline", "lapse"])
+def test_two_hands_on_one_offer_at_once_exactly_one_wins_each_time(offer, event):
+    outcomes = []
+
+    def act(start: threading.Barrier) -> None:
+        try:
+            start.wait()
+            offer_transition(offer_id=offer.pk, event=event)
+            outcomes.append("done")
+        except DomainError as error:
+            outcomes.append(str(error.code))
+        finally:
+            connection.close()
+
+    for _ in range(20):
+        Offer.objects.filter(pk=offer.pk).update(status=OfferStatus.OFFERED)
+        outcomes.clear()
+        start = threading.Barrier(2)
+        threads = [threading.Thread(target=act, args=(start,)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert sorted(outcomes) == ["done", "invalid_transition"]
+        offer.refresh_from_db()
+        assert offer.status == OFFER_TRANSITIONS[(OfferStatus.OFFERED, event)]
