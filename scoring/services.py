@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
+from creditloan.models.applications import ApplicationStatus
 from creditloan.numbering import numbered_create
+from matching.states import application_transition
 from scoring import selectors
 from scoring.ml.features import MONOTONE, build_features
 from scoring.ml.metrics import evaluate
@@ -188,19 +190,22 @@ def enterprise_score(
 
 
 def application_score(*, application_id: int) -> Score:
-    """Score an application once per champion: running it again (a retried task) returns the stored score."""
+    """Score an application once per champion: running it again (a retried task) returns the stored score. A
+    submitted application moves on: to scored, or to not eligible when a policy rule excludes the firm."""
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application_id)
         version = selectors.champion()
-        existing = application.scores.filter(model_version=version).order_by("-created_at").first()
-        if existing is not None:
-            return existing
-        return enterprise_score(
-            enterprise_id=application.enterprise_id,
-            as_of=timezone.localtime(application.submitted_at).date(),
-            application=application,
-            version=version,
-        )
+        score = application.scores.filter(model_version=version).order_by("-created_at").first()
+        if score is None:
+            score = enterprise_score(
+                enterprise_id=application.enterprise_id,
+                as_of=timezone.localtime(application.submitted_at).date(),
+                application=application,
+                version=version,
+            )
+        if application.status == ApplicationStatus.SUBMITTED:
+            application_transition(application_id=application.pk, event="exclude" if score.exclusions else "score")
+        return score
 
 
 RATING_CHUNK = 50_000

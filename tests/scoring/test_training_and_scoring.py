@@ -374,6 +374,8 @@ def test_a_submitted_application_is_scored_once_its_submission_commits(
     score = Score.objects.get(application=application)
     assert score.model_version == world.version
     assert score.as_of == timezone.localtime(application.submitted_at).date()
+    application.refresh_from_db()
+    assert application.status == ("not_eligible" if score.exclusions else "scored")
 
 
 def test_a_model_whose_manifest_was_altered_is_refused(world, fresh_process):
@@ -426,3 +428,34 @@ def test_an_import_that_changes_nothing_sets_no_re_rating_going(world, tmp_path,
         records_import(files=[ImportSource("tax", path)], origin="test")
 
     assert rerate_population.delay not in callbacks
+
+
+def test_an_application_from_an_excluded_firm_is_not_eligible_once_scored(world):
+    champion_ready(world)
+    listed = PublicCreditRecord.objects.filter(
+        kind="dishonest_judgment_debtor", repaired_on__isnull=True, end_date__isnull=True
+    ).first()
+    application = Application.objects.create(
+        enterprise_id=listed.enterprise_id,
+        amount=300_000,
+        term_months=12,
+        purpose="备货",
+        guarantee_mode="credit",
+        submitted_at=timezone.now(),
+    )
+
+    application_score(application_id=application.pk)
+
+    application.refresh_from_db()
+    assert application.status == "not_eligible"
+
+
+def test_scoring_again_does_not_move_an_application_that_has_moved_on(world):
+    champion_ready(world)
+    application = Application.objects.exclude(status="submitted").order_by("pk").first()
+    before = application.status
+
+    application_score(application_id=application.pk)
+
+    application.refresh_from_db()
+    assert application.status == before
