@@ -22,9 +22,14 @@ RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_bac
 
 @shared_task(acks_late=True, **RETRY)
 def score_application(application_id: int) -> int:
-    """Score a submitted application with the champion; returns the score's id. A retry after a crash finds
-    the score already stored and returns it."""
-    return application_score(application_id=application_id).pk
+    """Score a submitted application with the champion, then send it on to routing once committed; returns
+    the score's id. A retry after a crash finds the score already stored and returns it."""
+    from matching.tasks import route_application  # matching builds on scoring: imported when needed
+
+    with transaction.atomic():
+        score = application_score(application_id=application_id)
+        transaction.on_commit(lambda: route_application.delay(application_id), robust=True)
+    return score.pk
 
 
 @shared_task(acks_late=True, **RETRY)

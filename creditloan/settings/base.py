@@ -112,6 +112,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = TIME_ZONE
 # Longer than any countdown the project uses, so Redis never redelivers a task that is merely scheduled.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
+# Offers past their deadline lapse within five minutes, and their applications go to the next bank.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-lapsed-offers": {"task": "matching.tasks.sweep_lapsed_offers", "schedule": 5 * 60},
+}
 
 # generate_demo_data creates accounts with a published password: never on a production database.
 DEMO_DATA_ALLOWED = env.bool("CREDITLOAN_DEMO_DATA", default=DEBUG)

@@ -353,7 +353,7 @@ def test_train_model_if_no_champion_leaves_a_champion_alone(world, capsys):
     assert ModelVersion.objects.count() == 1
 
 
-def test_a_submitted_application_is_scored_once_its_submission_commits(
+def test_a_submitted_application_is_scored_and_routed_once_its_submission_commits(
     world, tasks_run_here, django_capture_on_commit_callbacks
 ):
     champion_ready(world)
@@ -374,8 +374,13 @@ def test_a_submitted_application_is_scored_once_its_submission_commits(
     score = Score.objects.get(application=application)
     assert score.model_version == world.version
     assert score.as_of == timezone.localtime(application.submitted_at).date()
+    # Scored, then sent on to routing once committed: offered to banks, or eligible for nothing.
     application.refresh_from_db()
-    assert application.status == ("not_eligible" if score.exclusions else "scored")
+    if score.exclusions:
+        assert application.status == "not_eligible"
+    else:
+        assert application.status in ("matched", "not_eligible")
+        assert application.rankings.exists()
 
 
 def test_a_model_whose_manifest_was_altered_is_refused(world, fresh_process):
