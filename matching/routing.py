@@ -19,6 +19,7 @@ from django.utils import timezone
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
+from matching import notifications
 from matching.models import Bank, Loan, LoanProduct, Offer, OfferStatus
 from matching.services import application_rank
 from matching.states import OPEN_OFFER_STATES, application_transition, offer_transition
@@ -52,6 +53,9 @@ def application_route(*, application_id: int) -> list[Offer]:
     offers = _offer_next(application, ranking.entries, how_many=ranking.settings.top_k)
     if offers:
         application_transition(application_id=application.pk, event="match")
+        notifications.application_changed(
+            application, f"已推送给{len(offers)}家银行的产品。", f"Offered to {len(offers)} bank products."
+        )
     return offers
 
 
@@ -82,6 +86,7 @@ def _offer_next(application: Application, entries: list[dict], *, how_many: int)
             )
         )
         remaining[bank.code] -= 1
+        notifications.offer_made(made[-1])
         if len(made) == how_many:
             break
     return made
@@ -106,6 +111,9 @@ def _route_on(application: Application) -> None:
     made = _offer_next(application, ranking.entries, how_many=1) if ranking else []
     if not made and not application.offers.filter(status__in=OPEN_OFFER_STATES).exists():
         application_transition(application_id=application.pk, event="exhaust")
+        notifications.application_changed(
+            application, "很遗憾，所有匹配的银行均未批准。", "Every bank it was offered to has declined."
+        )
 
 
 @transaction.atomic
@@ -156,7 +164,12 @@ def offer_approve(*, offer_id: int, by, amount, annual_rate, term_months: int) -
         approved_rate=annual_rate,
         approved_term_months=term_months,
     )
-    application_transition(application_id=offer.application_id, event="grant")
+    granted = application_transition(application_id=offer.application_id, event="grant")
+    notifications.application_changed(
+        granted,
+        f"{offer.product.bank.name}已批准：{amount} 元，年利率 {annual_rate}，{term_months} 个月。",
+        f"{offer.product.bank.name} approved ¥{amount} at {annual_rate} a year for {term_months} months.",
+    )
     for other in Offer.objects.filter(application_id=offer.application_id, status__in=OPEN_OFFER_STATES):
         offer_transition(offer_id=other.pk, event="close")
     return offer

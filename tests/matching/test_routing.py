@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from creditloan.errors import DomainError
-from creditloan.models import Application, Enterprise
+from creditloan.models import Application, Enterprise, User
+from creditloan.models.accounts import Role
 from matching.models import Bank, Loan, LoanProduct, Offer, OfferStatus
 from matching.routing import (
     application_route,
@@ -222,3 +223,30 @@ def test_the_beat_sweep_lapses_what_is_due(application):
     )
 
     assert sweep_lapsed_offers.apply().get() == 1
+
+
+def test_banks_officers_hear_of_a_new_offer_and_the_applicant_of_each_change_once_committed(
+    application, django_capture_on_commit_callbacks, mailoutbox
+):
+    officer = User.objects.create_user(
+        username="wang", email="wang@a.example", role=Role.BANK_OFFICER, bank=Bank.objects.get(code="A")
+    )
+    applicant = User.objects.create_user(username="zhang", email="zhang@firm.example")
+    Application.objects.filter(pk=application.pk).update(applicant=applicant)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        application_route(application_id=application.pk)
+
+    assert [message.to for message in mailoutbox] == [[officer.email], [applicant.email]]
+    assert "New application to review" in mailoutbox[0].subject
+    assert "Offered to 3 bank products." in mailoutbox[1].body
+
+
+def test_nothing_is_sent_for_a_change_that_is_rolled_back(application, mailoutbox):
+    User.objects.create_user(
+        username="wang", email="wang@a.example", role=Role.BANK_OFFICER, bank=Bank.objects.get(code="A")
+    )
+
+    application_route(application_id=application.pk)  # the test's transaction never commits
+
+    assert mailoutbox == []
