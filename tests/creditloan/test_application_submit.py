@@ -1,34 +1,20 @@
 """Submitting an application: who may, what is checked, and that scoring is queued only once it is stored."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application, Enterprise, EnterpriseMembership, User
 from creditloan.models.accounts import MembershipRelation, Role
 from creditloan.services import application_submit
 from matching.models import Bank
+from tests.factories import EnterpriseFactory
 
 
 @pytest.fixture
 def firm(db) -> Enterprise:
-    now = timezone.now()
-    return Enterprise.objects.create(
-        uscc="914403001922038216",
-        name="深圳市示例科技有限公司",
-        kind="company",
-        region="440300",
-        industry="3911",
-        registered_on=dt.date(2010, 5, 4),
-        status="active",
-        legal_representative_name="张三",
-        source="registry",
-        ingested_at=now,
-        updated_at=now,
-    )
+    return EnterpriseFactory()
 
 
 @pytest.fixture

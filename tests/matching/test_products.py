@@ -13,6 +13,7 @@ from creditloan.models import Enterprise
 from matching.models import Bank, LoanProduct
 from matching.selectors import applicant_of, eligibility
 from scoring.models import ModelVersion, Score
+from tests.factories import EnterpriseFactory
 
 
 @pytest.fixture
@@ -107,19 +108,7 @@ def test_the_database_refuses_impossible_limits_whatever_the_code_path(bank, cha
 @pytest.fixture
 def firm_with_a_score(db) -> tuple[Enterprise, Score]:
     now = timezone.now()
-    firm = Enterprise.objects.create(
-        uscc="914403001922038216",
-        name="深圳市示例科技有限公司",
-        kind="company",
-        region="440305",
-        industry="3911",
-        registered_on=dt.date(2018, 5, 4),
-        status="active",
-        legal_representative_name="张三",
-        source="registry",
-        ingested_at=now,
-        updated_at=now,
-    )
+    firm = EnterpriseFactory()
     version = ModelVersion.objects.create(
         number=1, model_text="tree\n", manifest={}, sha256="0" * 64, beats_baseline=True, trained_at=now
     )

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from creditloan.errors import DomainError
-from creditloan.models import Application, Enterprise, User
+from creditloan.models import Application, User
 from creditloan.models.accounts import Role
 from matching.models import Bank, Loan, LoanProduct, Offer, OfferStatus
 from matching.routing import (
@@ -23,6 +23,7 @@ from matching.routing import (
 from matching.states import offer_transition
 from matching.tasks import route_application, sweep_lapsed_offers
 from scoring.models import ModelVersion, Score
+from tests.factories import EnterpriseFactory
 
 BANKS = {"A": 10, "B": 10, "C": 10, "D": 10}
 
@@ -30,19 +31,7 @@ BANKS = {"A": 10, "B": 10, "C": 10, "D": 10}
 @pytest.fixture
 def application(db) -> Application:
     now = timezone.now()
-    firm = Enterprise.objects.create(
-        uscc="914403001922038216",
-        name="深圳市示例科技有限公司",
-        kind="company",
-        region="440305",
-        industry="3911",
-        registered_on=dt.date(2018, 5, 4),
-        status="active",
-        legal_representative_name="张三",
-        source="registry",
-        ingested_at=now,
-        updated_at=now,
-    )
+    firm = EnterpriseFactory()
     for position, (code, capacity) in enumerate(BANKS.items()):
         bank = Bank.objects.create(
             code=code, name=f"银行{code}", contact_email=f"{code}@example.com", monthly_capacity=capacity

@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Application, Enterprise, User
+from creditloan.models import Application, User
 from creditloan.models.accounts import Role
 from creditloan.models.applications import ApplicationStatus
 from matching.models import Bank, LoanProduct, Offer, OfferStatus
@@ -22,24 +22,13 @@ from matching.states import (
     application_transition,
     offer_transition,
 )
+from tests.factories import EnterpriseFactory
 
 
 @pytest.fixture
 def offer(db) -> Offer:
     now = timezone.now()
-    firm = Enterprise.objects.create(
-        uscc="914403001922038216",
-        name="深圳市示例科技有限公司",
-        kind="company",
-        region="440305",
-        industry="3911",
-        registered_on=dt.date(2018, 5, 4),
-        status="active",
-        legal_representative_name="张三",
-        source="registry",
-        ingested_at=now,
-        updated_at=now,
-    )
+    firm = EnterpriseFactory()
     application = Application.objects.create(
         enterprise=firm,
         amount=Decimal("500000"),
