@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from creditloan.models import CustomsCreditClass, EnterpriseKind, GuaranteeMode, TaxCreditRating
 from creditloan.reference.industries import DIVISIONS, SECTIONS
 from creditloan.reference.regions import REGIONS
-
-RISK_GRADES = ("A", "B", "C", "D", "E")
+from scoring.ml.scale import GRADES
 
 
 class Bank(models.Model):
@@ -83,7 +82,7 @@ class LoanProduct(models.Model):
     )
     customs_classes = models.JSONField(_("customs credit classes accepted"), default=list, blank=True)
     max_risk_grade = models.CharField(
-        _("worst risk grade accepted"), max_length=1, choices=[(grade, grade) for grade in RISK_GRADES], blank=True
+        _("worst risk grade accepted"), max_length=1, choices=[(grade, grade) for grade in GRADES], blank=True
     )
     max_probability_of_default = models.FloatField(_("highest probability of default accepted"), null=True, blank=True)
     min_annual_tax_paid = models.DecimalField(

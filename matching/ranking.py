@@ -18,6 +18,7 @@ in particular. Everything is vectorised over the products at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -225,12 +226,14 @@ def _tie_order(application_key: int, product_ids: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def top_within_capacity(ranking: Ranking, bank_of: dict[int, str], remaining: dict[str, int], k: int) -> list[int]:
-    """The first k products of the ranking whose bank can still take an offer this month; each one taken
+def top_within_capacity(
+    products: Iterable[int], bank_of: Mapping[int, str], remaining: Mapping[str, int], k: int
+) -> list[int]:
+    """The first k of `products` (best first) whose bank can still take an offer this month; each one taken
     uses one of its bank's remaining offers."""
     left = dict(remaining)
     chosen = []
-    for product in ranking.product_ids.tolist():
+    for product in products:
         bank = bank_of[product]
         if left.get(bank, 0) > 0:
             chosen.append(product)

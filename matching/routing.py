@@ -21,6 +21,7 @@ from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from matching import notifications
 from matching.models import Bank, Loan, LoanProduct, Offer, OfferStatus
+from matching.ranking import top_within_capacity
 from matching.services import application_rank
 from matching.states import OPEN_OFFER_STATES, application_transition, offer_transition
 
@@ -69,26 +70,24 @@ def _offer_next(application: Application, entries: list[dict], *, how_many: int)
     # Locked in code order, so two routings counting the same banks cannot deadlock or both take the last place.
     banks = {bank.code: bank for bank in Bank.objects.select_for_update().filter(code__in=codes).order_by("code")}
     remaining = _remaining_capacity(banks)
-    products = LoanProduct.objects.in_bulk([entry["product"] for _, entry in waiting])
+    rank_of = {entry["product"]: position for position, entry in waiting}
+    bank_of = {entry["product"]: entry["bank"] for _, entry in waiting}
+    chosen = top_within_capacity([entry["product"] for _, entry in waiting], bank_of, remaining, how_many)
+    products = LoanProduct.objects.in_bulk(chosen)
     now = timezone.now()
     made = []
-    for position, entry in waiting:
-        bank = banks[entry["bank"]]
-        if remaining[bank.code] <= 0:
-            continue
+    for product_id in chosen:
+        bank = banks[bank_of[product_id]]
         made.append(
             Offer.objects.create(
                 application=application,
-                product=products[entry["product"]],
-                rank=position,
+                product=products[product_id],
+                rank=rank_of[product_id],
                 offered_at=now,
                 deadline=working_days_after(now, bank.response_deadline_days),
             )
         )
-        remaining[bank.code] -= 1
         notifications.offer_made(made[-1])
-        if len(made) == how_many:
-            break
     return made
 
 

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from scoring.ml.features import CATEGORICAL, FEATURE_NAMES
+from scoring.ml.scale import GRADES
 
 # A rule compares a number with a threshold, so it can only be written on a numeric feature.
 RULE_FEATURES = tuple(name for name in FEATURE_NAMES if name not in CATEGORICAL)
@@ -76,7 +77,7 @@ class Score(models.Model):
             models.CheckConstraint(
                 condition=Q(probability_of_default__gte=0) & Q(probability_of_default__lte=1), name="score_pd_range"
             ),
-            models.CheckConstraint(condition=Q(grade__in=["A", "B", "C", "D", "E"]), name="score_grade_known"),
+            models.CheckConstraint(condition=Q(grade__in=GRADES), name="score_grade_known"),
         ]
 
     def __str__(self) -> str:
@@ -148,7 +149,7 @@ class Rating(models.Model):
         verbose_name = _("rating")
         constraints = [
             models.UniqueConstraint(fields=["model_version", "enterprise"], name="rating_one_per_firm_and_model"),
-            models.CheckConstraint(condition=Q(grade__in=["A", "B", "C", "D", "E"]), name="rating_grade_known"),
+            models.CheckConstraint(condition=Q(grade__in=GRADES), name="rating_grade_known"),
             models.CheckConstraint(
                 condition=Q(probability_of_default__gte=0) & Q(probability_of_default__lte=1),
                 name="rating_pd_range",

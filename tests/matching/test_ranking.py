@@ -112,8 +112,8 @@ def test_no_bank_is_offered_more_than_it_can_still_take():
     result = ranked(candidates(rate_min=[0.04, 0.041, 0.05]), Weights(approval=0, price=1, fit=0, response=0))
     banks = {1: "A", 2: "A", 3: "B"}
 
-    assert top_within_capacity(result, banks, {"A": 1, "B": 5}, k=3) == [1, 3]
-    assert top_within_capacity(result, banks, {"A": 0, "B": 5}, k=3) == [3]
+    assert top_within_capacity(result.product_ids.tolist(), banks, {"A": 1, "B": 5}, k=3) == [1, 3]
+    assert top_within_capacity(result.product_ids.tolist(), banks, {"A": 0, "B": 5}, k=3) == [3]
 
 
 def test_the_approval_model_learns_each_banks_appetite_from_its_decisions():
