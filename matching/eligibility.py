@@ -11,7 +11,7 @@ reason says there is no rating yet.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -133,7 +133,11 @@ class Verdicts:
 
 
 class ProductTable:
-    """Every product's rules as arrays, indexed like `product_ids`."""
+    """Every product's rules as arrays, indexed like `product_ids`.
+
+    Whatever the rules make of an applicant's categories (a kind, a rating, a grade, the sources it authorised)
+    is worked out here once, as one mask per value; and a minimum or maximum a product leaves open is stored as
+    -inf or +inf. An applicant then costs one lookup per category and one comparison per figure."""
 
     def __init__(self, products: Iterable[ProductRules]) -> None:
         products = list(products)
@@ -143,57 +147,110 @@ class ProductTable:
         self.amount_max = np.array([p.amount_max for p in products], dtype=float)
         self.term_min = np.array([p.term_min_months for p in products], dtype=float)
         self.term_max = np.array([p.term_max_months for p in products], dtype=float)
-        self.guarantee_needed = np.array([GUARANTEE_RANK[p.guarantee_mode] for p in products], dtype=np.int8)
         self.region_open, self.region_index = _prefix_index([p.regions for p in products])
         self.industry_open, self.industry_in_index = _prefix_index([p.industries_included for p in products])
         _, self.industry_out_index = _prefix_index([p.industries_excluded for p in products])
-        self.kinds = _bits([p.enterprise_kinds for p in products], KIND_BITS)
-        self.customs = _bits([p.customs_classes for p in products], CUSTOMS_BITS)
-        self.tags = _bits([p.policy_tags for p in products], TAG_BITS)
-        self.min_age = _floats([p.min_firm_age_years for p in products])
-        self.min_tax_rank = _floats([TAX_RATING_RANK.get(p.min_tax_rating) for p in products])
-        self.max_grade_rank = _floats([RISK_GRADE_RANK.get(p.max_risk_grade) for p in products])
-        self.max_pd = _floats([p.max_probability_of_default for p in products])
-        self.min_tax_paid = _floats([p.min_annual_tax_paid for p in products])
-        self.min_revenue = _floats([p.min_annual_revenue for p in products])
+
+        needed = np.array([GUARANTEE_RANK[p.guarantee_mode] for p in products], dtype=np.int8)
+        self._guarantee_fails = {mode: needed > rank for mode, rank in GUARANTEE_RANK.items()}
+        self._kind_fails = _value_fails([p.enterprise_kinds for p in products], KIND_BITS)
+        self._customs_fails = _value_fails([p.customs_classes for p in products], CUSTOMS_BITS)
+        tags = _bits([p.policy_tags for p in products], TAG_BITS)
+        self._tags_fails = {granted: (tags & ~granted) != 0 for granted in range(sum(TAG_BITS.values()) + 1)}
+        min_tax_rank = _floats([TAX_RATING_RANK.get(p.min_tax_rating) for p in products])
+        self._tax_rating_fails = {
+            rating: _below(TAX_RATING_RANK.get(rating, math.nan), min_tax_rank) for rating in (*TAX_RATING_RANK, "")
+        }
+        max_grade_rank = _floats([RISK_GRADE_RANK.get(p.max_risk_grade) for p in products])
+        self._grade_fails = {
+            grade: _above(RISK_GRADE_RANK.get(grade, math.nan), max_grade_rank) for grade in (*RISK_GRADE_RANK, "")
+        }
+        self._min_age = _Minimum([p.min_firm_age_years for p in products])
+        self._max_pd = _Maximum([p.max_probability_of_default for p in products])
+        self._min_tax_paid = _Minimum([p.min_annual_tax_paid for p in products])
+        self._min_revenue = _Minimum([p.min_annual_revenue for p in products])
+        self._not_excluded = np.zeros(len(products), dtype=bool)
+        self._excluded = ~self._not_excluded
+        self._region_memo: dict[str, np.ndarray] = {}
+        self._industry_memo: dict[str, np.ndarray] = {}
+        # These masks are handed out as they are, to every applicant: none may write to them.
+        self._excluded.flags.writeable = self._not_excluded.flags.writeable = False
+        for masks in (
+            self._guarantee_fails,
+            self._kind_fails,
+            self._customs_fails,
+            self._tags_fails,
+            self._tax_rating_fails,
+            self._grade_fails,
+        ):
+            for mask in masks.values():
+                mask.flags.writeable = False
+        for limit in (self._min_age, self._max_pd, self._min_tax_paid, self._min_revenue):
+            limit.set.flags.writeable = False
 
     def __len__(self) -> int:
         return len(self.products)
 
+    def _region_fails(self, region: str) -> np.ndarray:
+        """The products closed to a firm registered in `region`: one mask per place met, kept for the next
+        firm from there. Registrations crowd into a few thousand counties, so the memo stays small (at most
+        MEMO_LIMIT masks, then it starts again)."""
+        fails = self._region_memo.get(region)
+        if fails is None:
+            region_ok = self.region_open.copy()
+            for prefix in {region[:2], region[:4], region}:
+                region_ok[self.region_index.get(prefix, _NONE)] = True
+            fails = _remember(self._region_memo, region, ~region_ok)
+        return fails
+
+    def _industry_fails(self, division: str) -> np.ndarray:
+        """The products closed to a firm of a GB/T 4754 division: by a list it is not on (as the division or
+        its section), or by one that excludes it."""
+        fails = self._industry_memo.get(division)
+        if fails is None:
+            industry_ok = self.industry_open.copy()
+            industry_out = np.zeros(len(self.products), dtype=bool)
+            for code in {division, _section(division)}:
+                industry_ok[self.industry_in_index.get(code, _NONE)] = True
+                industry_out[self.industry_out_index.get(code, _NONE)] = True
+            fails = _remember(self._industry_memo, division, ~industry_ok | industry_out)
+        return fails
+
     def evaluate(self, applicant: Applicant) -> Verdicts:
-        n = len(self.products)
-        region_ok = self.region_open.copy()
-        for prefix in {applicant.region[:2], applicant.region[:4], applicant.region}:
-            region_ok[self.region_index.get(prefix, _NONE)] = True
-        industry_codes = {applicant.industry[:2], _section(applicant.industry)}
-        industry_ok = self.industry_open.copy()
-        industry_out = np.zeros(n, dtype=bool)
-        for code in industry_codes:
-            industry_ok[self.industry_in_index.get(code, _NONE)] = True
-            industry_out[self.industry_out_index.get(code, _NONE)] = True
-        authorised = sum(bit for tag, bit in TAG_BITS.items() if TAG_SOURCE[tag] in applicant.authorised_sources)
-        with np.errstate(invalid="ignore"):
-            failed = {
-                "policy": np.full(n, bool(applicant.exclusions)),
-                "guarantee": self.guarantee_needed > GUARANTEE_RANK[applicant.guarantee_mode],
-                "amount": (applicant.amount < self.amount_min) | (applicant.amount > self.amount_max),
-                "term": (applicant.term_months < self.term_min) | (applicant.term_months > self.term_max),
-                "region": ~region_ok,
-                "industry": ~industry_ok | industry_out,
-                "kind": (self.kinds != 0) & (self.kinds & KIND_BITS.get(applicant.kind, 0) == 0),
-                # A day's tolerance: age is counted in days / 365.25, so an anniversary without a leap day
-                # in between would otherwise fall just short of the whole year it completes.
-                "firm_age": _below(applicant.firm_age_years + AGE_TOLERANCE_YEARS, self.min_age),
-                "tax_rating": _below(TAX_RATING_RANK.get(applicant.tax_rating, math.nan), self.min_tax_rank),
-                "customs_class": (self.customs != 0)
-                & (self.customs & CUSTOMS_BITS.get(applicant.customs_class, 0) == 0),
-                "risk_grade": _above(RISK_GRADE_RANK.get(applicant.grade, math.nan), self.max_grade_rank),
-                "probability_of_default": _above(applicant.probability_of_default, self.max_pd),
-                "tax_paid": _below(applicant.tax_paid, self.min_tax_paid),
-                "revenue": _below(applicant.revenue, self.min_revenue),
-                "policy_tag": (self.tags & ~authorised) != 0,
-            }
-        return Verdicts(failed)
+        """Each rule's failures, for the reasons an applicant is shown."""
+        return Verdicts(dict(self._failures(applicant)))
+
+    def eligible_positions(self, applicant: Applicant) -> np.ndarray:
+        """The positions of the products the applicant is eligible for: `evaluate` without keeping each rule's
+        failures, which is all that ranking needs."""
+        failures = self._failures(applicant)
+        _, any_failed = next(failures)
+        any_failed = any_failed.copy()
+        for _, failed in failures:
+            any_failed |= failed
+        return np.flatnonzero(~any_failed)
+
+    def _failures(self, applicant: Applicant) -> Iterator[tuple[str, np.ndarray]]:
+        """(rule, the products the applicant fails it for), for every rule in RULES order. A mask may be one the
+        table keeps: read it, never write to it."""
+        yield "policy", self._excluded if applicant.exclusions else self._not_excluded
+        yield "guarantee", self._guarantee_fails[applicant.guarantee_mode]
+        yield "amount", (applicant.amount < self.amount_min) | (applicant.amount > self.amount_max)
+        yield "term", (applicant.term_months < self.term_min) | (applicant.term_months > self.term_max)
+        yield "region", self._region_fails(applicant.region)
+        yield "industry", self._industry_fails(applicant.industry[:2])
+        yield "kind", self._kind_fails.get(applicant.kind, self._kind_fails[""])
+        # A day's tolerance: age is counted in days / 365.25, so an anniversary without a leap day in between
+        # would otherwise fall just short of the whole year it completes.
+        yield "firm_age", self._min_age.fails(applicant.firm_age_years + AGE_TOLERANCE_YEARS)
+        yield "tax_rating", self._tax_rating_fails.get(applicant.tax_rating, self._tax_rating_fails[""])
+        yield "customs_class", self._customs_fails.get(applicant.customs_class, self._customs_fails[""])
+        yield "risk_grade", self._grade_fails.get(applicant.grade, self._grade_fails[""])
+        yield "probability_of_default", self._max_pd.fails(applicant.probability_of_default)
+        yield "tax_paid", self._min_tax_paid.fails(applicant.tax_paid)
+        yield "revenue", self._min_revenue.fails(applicant.revenue)
+        granted = sum(bit for tag, bit in TAG_BITS.items() if TAG_SOURCE[tag] in applicant.authorised_sources)
+        yield "policy_tag", self._tags_fails[granted]
 
     def reasons(self, applicant: Applicant, verdicts: Verdicts, index: int) -> list[dict]:
         """The rules product `index` fails, each with a reason and what would change the verdict."""
@@ -207,6 +264,15 @@ class ProductTable:
 
 
 _NONE = np.array([], dtype=np.int64)
+MEMO_LIMIT = 4096
+
+
+def _remember(memo: dict[str, np.ndarray], key: str, mask: np.ndarray) -> np.ndarray:
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    mask.flags.writeable = False
+    memo[key] = mask
+    return mask
 
 
 def _section(industry: str) -> str:
@@ -228,6 +294,16 @@ def _bits(lists: list[Sequence[str]], bits: dict[str, int]) -> np.ndarray:
     return np.array([sum(bits[value] for value in set(values)) for values in lists], dtype=np.int64)
 
 
+def _value_fails(lists: list[Sequence[str]], bits: dict[str, int]) -> dict[str, np.ndarray]:
+    """For an "only these values" rule: for each value an applicant may have ("" for none or one the rule
+    does not know), the products that value fails. A product listing nothing accepts every value."""
+    accepted = _bits(lists, bits)
+    restricted = accepted != 0
+    fails = {value: restricted & (accepted & bit == 0) for value, bit in bits.items()}
+    fails[""] = restricted
+    return fails
+
+
 def _floats(values: list) -> np.ndarray:
     return np.array([math.nan if value is None else float(value) for value in values], dtype=float)
 
@@ -239,6 +315,29 @@ def _below(value: float, minimum: np.ndarray) -> np.ndarray:
 
 def _above(value: float, maximum: np.ndarray) -> np.ndarray:
     return ~np.isnan(maximum) & ~(value <= maximum)
+
+
+class _Minimum:
+    """A minimum some products set: one comparison against -inf where a product sets none. An unknown figure
+    (NaN) meets no minimum, and fails exactly the products that set one."""
+
+    def __init__(self, values: list) -> None:
+        minimum = _floats(values)
+        self.set = ~np.isnan(minimum)
+        self.filled = np.where(self.set, minimum, -np.inf)
+
+    def fails(self, value: float) -> np.ndarray:
+        return self.set if math.isnan(value) else value < self.filled
+
+
+class _Maximum:
+    def __init__(self, values: list) -> None:
+        maximum = _floats(values)
+        self.set = ~np.isnan(maximum)
+        self.filled = np.where(self.set, maximum, np.inf)
+
+    def fails(self, value: float) -> np.ndarray:
+        return self.set if math.isnan(value) else value > self.filled
 
 
 def _yuan(value: float) -> tuple[str, str]:

@@ -13,13 +13,17 @@ utility = (w_approval · approval + w_price · price + w_fit · fit + w_response
 
 Each term is in [0, 1], so the weights read as shares. Equal utilities are ordered by a draw seeded with the
 application: the same application always ranks the same way, and across applications a tie favours no bank
-in particular. Everything is vectorised over the products at once.
+in particular. Everything is vectorised over the products at once, and whatever does not depend on the
+applicant (the middles and widths of a product's amount and term ranges, its rate span, its draw for ties) is
+worked out once per catalogue, not once per applicant; the approval model is evaluated once per bank.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -55,6 +59,12 @@ class Weights:
 
     def as_array(self) -> np.ndarray:
         return np.array([self.approval, self.price, self.fit, self.response], dtype=float)
+
+    @cached_property
+    def shares(self) -> np.ndarray:
+        """The weights scaled to sum to 1, in TERMS order."""
+        values = self.as_array()
+        return values / values.sum()
 
 
 @dataclass(frozen=True)
@@ -110,14 +120,37 @@ class ApprovalModel:
         lookup = {code: position for position, code in enumerate(self.banks)}
         return np.array([lookup.get(code, -1) for code in bank_codes], dtype=np.int64)
 
-    def probability(self, bank_positions: np.ndarray, probability_of_default, amount: float) -> np.ndarray:
+    def probability(self, bank_positions: np.ndarray, probability_of_default, amount) -> np.ndarray:
         if not self.banks:  # a model that has seen no bank knows nothing: even odds
             return np.full(len(bank_positions), 0.5)
+        intercept, slope = self._per_position
+        return expit(
+            intercept[bank_positions]
+            + slope[bank_positions] * self._risk(probability_of_default)
+            + self.amount_slope * (np.log(amount) - self.amount_centre)
+        )
+
+    def bank_probabilities(self, probability_of_default: float, amount: float) -> np.ndarray:
+        """One applicant's probability of approval at each bank, indexed like `positions` (the last entry is
+        the one for a bank the model has not seen): a few banks to compute, not every product."""
+        if not self.banks:
+            return np.array([0.5])
+        intercept, slope = self._per_position
+        clipped = min(max(probability_of_default, 1e-4), 1 - 1e-4)
+        risk = math.log(clipped) - math.log1p(-clipped) - self.risk_centre
+        return expit(intercept + (slope * risk + self.amount_slope * (math.log(amount) - self.amount_centre)))
+
+    def _risk(self, probability_of_default):
+        return logit(np.clip(probability_of_default, 1e-4, 1 - 1e-4)) - self.risk_centre
+
+    @cached_property
+    def _per_position(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each bank's intercept and slope, with the average of the banks appended for a bank not seen."""
         weights = np.asarray(self.decisions, dtype=float) if self.decisions else None
-        intercept = np.append(self.intercept, np.average(self.intercept, weights=weights))[bank_positions]
-        slope = np.append(self.pd_slope, np.average(self.pd_slope, weights=weights))[bank_positions]
-        risk = logit(np.clip(probability_of_default, 1e-4, 1 - 1e-4)) - self.risk_centre
-        return expit(intercept + slope * risk + self.amount_slope * (np.log(amount) - self.amount_centre))
+        return (
+            np.append(self.intercept, np.average(self.intercept, weights=weights)),
+            np.append(self.pd_slope, np.average(self.pd_slope, weights=weights)),
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -137,7 +170,7 @@ class ApprovalModel:
 
 @dataclass(frozen=True)
 class Candidates:
-    """The eligible products, as arrays in one order."""
+    """The products that may be ranked, as arrays in one order."""
 
     product_ids: np.ndarray
     bank_positions: np.ndarray  # each product's bank as ApprovalModel.positions gives it
@@ -148,6 +181,57 @@ class Candidates:
     rate_min: np.ndarray
     rate_max: np.ndarray
     response_rate: np.ndarray  # NaN for a bank with no history
+
+    def __len__(self) -> int:
+        return len(self.product_ids)
+
+    @cached_property
+    def _prepared(self) -> _Prepared:
+        log_min, log_max = np.log(self.amount_min), np.log(self.amount_max)
+        figures = np.vstack(
+            [
+                self.rate_min,
+                self.rate_max - self.rate_min,
+                (log_min + log_max) / 2,
+                (self.term_min + self.term_max) / 2,
+                _half_reach((log_max - log_min) / 2),
+                _half_reach((self.term_max - self.term_min) / 2),
+                np.where(np.isnan(self.response_rate), UNKNOWN_RESPONSE, self.response_rate),
+            ]
+        )
+        keys = np.vstack(
+            [
+                np.asarray(self.product_ids, dtype=np.int64),
+                np.asarray(self.bank_positions, dtype=np.int64),
+                _mix64(np.asarray(self.product_ids, dtype=np.uint64)).view(np.int64),
+            ]
+        )
+        return _Prepared(keys=keys, figures=figures)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Candidates in the form a utility is computed from: a row per figure and a column per product, so that
+    the eligible products are taken in two steps (whole numbers, then figures) and each row stays contiguous."""
+
+    keys: np.ndarray  # (3, n) int64: the rows below
+    figures: np.ndarray  # (7, n) float: the rows below
+
+    product_ids = property(lambda self: self.keys[0])
+    bank_positions = property(lambda self: self.keys[1])
+    # A draw per product that only ties use: _mix64 of its id, kept as int64 bits beside the other keys.
+    tie_seed = property(lambda self: self.keys[2].view(np.uint64))
+
+    rate_min = property(lambda self: self.figures[0])
+    rate_span = property(lambda self: self.figures[1])
+    # The middles of the log-amount and the term ranges, then 0.5 / half of each range, side by side so that
+    # amount and term are measured in one step.
+    middles = property(lambda self: self.figures[2:4])
+    half_reaches = property(lambda self: self.figures[4:6])
+    response = property(lambda self: self.figures[6])
+
+    def take(self, positions: np.ndarray) -> _Prepared:
+        return _Prepared(keys=self.keys.take(positions, axis=1), figures=self.figures.take(positions, axis=1))
 
 
 @dataclass(frozen=True)
@@ -182,48 +266,81 @@ def rank(
     term_months: int,
     weights: Weights,
     approval: ApprovalModel,
+    positions: np.ndarray | None = None,
 ) -> Ranking:
-    """Every candidate's terms and utility, best first."""
+    """Every candidate's terms and utility, best first; with `positions`, only the candidates at those
+    positions (the eligible ones, say), without first copying every column of the rest."""
+    pool = candidates._prepared if positions is None else candidates._prepared.take(positions)
     risk_position = min(1.0, max(0.0, probability_of_default / PD_AT_HIGHEST_RATE))
-    expected_rate = candidates.rate_min + (candidates.rate_max - candidates.rate_min) * risk_position
+    expected_rate = pool.rate_min + pool.rate_span * risk_position
     low, high = MARKET_RATE_RANGE
-    terms = np.column_stack(
-        [
-            approval.probability(candidates.bank_positions, probability_of_default, amount),
-            np.clip((high - expected_rate) / (high - low), 0.0, 1.0),
-            _closeness(np.log(amount), np.log(candidates.amount_min), np.log(candidates.amount_max))
-            * _closeness(float(term_months), candidates.term_min, candidates.term_max),
-            np.where(np.isnan(candidates.response_rate), UNKNOWN_RESPONSE, candidates.response_rate),
-        ]
-    )
+    terms = np.empty((len(TERMS), len(pool.product_ids)))  # a row per term
+    terms[0] = approval.bank_probabilities(probability_of_default, amount).take(pool.bank_positions)
+    terms[1] = np.minimum(np.maximum((high - expected_rate) * (1 / (high - low)), 0.0), 1.0)
+    # How far the amount (in logs) and the term are from the middles, in half-ranges halved: 0.5 at an edge.
+    distance = np.abs(np.array([[math.log(amount)], [float(term_months)]]) - pool.middles) * pool.half_reaches
+    closeness = 1.0 - np.minimum(distance, 0.5)
+    terms[2] = closeness[0] * closeness[1]
+    terms[3] = pool.response
     # Rounded below any difference that matters, so that products priced alike (3–8% and 4–7% both give 5.5%)
     # tie, instead of one winning every time on the last bit of a float.
-    utility = np.round(terms @ weights.as_array() / weights.as_array().sum(), 9)
-    order = np.lexsort((_tie_order(application_key, candidates.product_ids), -utility))
+    steps = np.rint((weights.shares @ terms) * _UTILITY_STEPS)
+    # Keys are unique but for a clash of 34-bit draws between equal utilities, and even then the sort is the
+    # same for the same input: one application always ranks one way.
+    order = np.argsort(_order_key(steps, _tie_order(application_key, pool.tie_seed)))
     return Ranking(
-        product_ids=candidates.product_ids[order],
-        utility=utility[order],
-        terms=terms[order],
-        expected_rate=expected_rate[order],
+        product_ids=pool.product_ids.take(order),
+        utility=steps.take(order) / _UTILITY_STEPS,
+        terms=terms.take(order, axis=1).T,
+        expected_rate=expected_rate.take(order),
     )
 
 
-def _closeness(value: float, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """1 at the middle of [low, high], 0.5 at either edge (a range of one point is all middle)."""
-    half = (high - low) / 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        distance = np.where(half > 0, np.abs(value - (low + half)) / half, 0.0)
-    return 1.0 - 0.5 * np.clip(distance, 0.0, 1.0)
+def _half_reach(half_range: np.ndarray) -> np.ndarray:
+    """0.5 / half a range; 0 for a range of one point, which is all middle."""
+    with np.errstate(divide="ignore"):
+        return np.where(half_range > 0, 0.5 / half_range, 0.0)
 
 
-def _tie_order(application_key: int, product_ids: np.ndarray) -> np.ndarray:
-    """A reproducible draw per (application, product), used only to order equal utilities: the pair mixed
-    into 64 bits (splitmix64's finaliser), which needs no random generator per application."""
-    x = product_ids.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(application_key & 0xFFFFFFFFFFFFFFFF)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every bit of x moves about half the bits of the result."""
     with np.errstate(over="ignore"):
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return x ^ (x >> np.uint64(31))
+
+
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+
+
+def _mix64_int(x: int) -> int:
+    """_mix64 of one number, in Python's integers (a NumPy call costs more than the arithmetic)."""
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)
+
+
+def _tie_order(application_key: int, tie_seed: np.ndarray) -> np.ndarray:
+    """A reproducible draw per (application, product), used only to order equal utilities. For any two
+    products p and q, key ↦ key ^ seed_p ^ seed_q swaps their draws, so over applications each comes first
+    half the time; the multiplication spreads the bits so that three or more products mix as well."""
+    key = np.uint64(_mix64_int(application_key & _MASK64))
+    with np.errstate(over="ignore"):
+        return (tie_seed ^ key) * _GOLDEN
+
+
+# A utility rounded to 9 decimals in [0, 1] is one of 10⁹ + 1 steps: 30 bits, which leaves 34 bits of the draw
+# in one unsigned 64-bit key that sorts best first and breaks ties by the draw.
+_UTILITY_STEPS = 10**9
+_DRAW_BITS = np.uint64(34)
+
+
+def _order_key(steps: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    worse = (_UTILITY_STEPS - steps).astype(np.uint64)
+    return (worse << _DRAW_BITS) | (draw >> (np.uint64(64) - _DRAW_BITS))
 
 
 def top_within_capacity(

@@ -4,8 +4,22 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from matching.eligibility import Applicant, ProductRules, ProductTable
+from matching.eligibility import (
+    CUSTOMS_BITS,
+    GUARANTEE_RANK,
+    KIND_BITS,
+    RISK_GRADE_RANK,
+    RULES,
+    TAG_SOURCE,
+    TAX_RATING_RANK,
+    Applicant,
+    ProductRules,
+    ProductTable,
+    _section,
+)
 
 FIRM = Applicant(
     region="440305",
@@ -216,3 +230,109 @@ def test_a_firm_meets_a_minimum_age_on_the_anniversary_itself():
     a_year_old = FIRM.__class__(**{**FIRM.__dict__, "firm_age_years": 365 / 365.25})
 
     assert verdict(product(min_firm_age_years=1.0), a_year_old) == []
+
+
+def plainly_failed(applicant: Applicant, rules: ProductRules) -> dict[str, bool]:
+    """Each rule read as its product sheet states it, one product at a time: what the vector pass must agree
+    with."""
+    industry = {applicant.industry[:2], _section(applicant.industry)}
+    tax = TAX_RATING_RANK.get(applicant.tax_rating)
+    grade = RISK_GRADE_RANK.get(applicant.grade)
+
+    def below(value, minimum):
+        return minimum is not None and (math.isnan(value) or value < minimum)
+
+    return {
+        "policy": bool(applicant.exclusions),
+        "guarantee": GUARANTEE_RANK[applicant.guarantee_mode] < GUARANTEE_RANK[rules.guarantee_mode],
+        "amount": not rules.amount_min <= applicant.amount <= rules.amount_max,
+        "term": not rules.term_min_months <= applicant.term_months <= rules.term_max_months,
+        "region": bool(rules.regions) and not any(applicant.region.startswith(code) for code in rules.regions),
+        "industry": bool(rules.industries_included)
+        and not industry & set(rules.industries_included)
+        or bool(industry & set(rules.industries_excluded)),
+        "kind": bool(rules.enterprise_kinds) and applicant.kind not in rules.enterprise_kinds,
+        "firm_age": below(applicant.firm_age_years + 1 / 365.25, rules.min_firm_age_years),
+        "tax_rating": bool(rules.min_tax_rating) and (tax is None or tax < TAX_RATING_RANK[rules.min_tax_rating]),
+        "customs_class": bool(rules.customs_classes) and applicant.customs_class not in rules.customs_classes,
+        "risk_grade": bool(rules.max_risk_grade) and grade > RISK_GRADE_RANK[rules.max_risk_grade],
+        "probability_of_default": rules.max_probability_of_default is not None
+        and applicant.probability_of_default > rules.max_probability_of_default,
+        "tax_paid": below(applicant.tax_paid, rules.min_annual_tax_paid),
+        "revenue": below(applicant.revenue, rules.min_annual_revenue),
+        "policy_tag": not all(TAG_SOURCE[tag] in applicant.authorised_sources for tag in rules.policy_tags),
+    }
+
+
+def some(values):
+    return st.lists(st.sampled_from(values), max_size=2, unique=True)
+
+
+def maybe(strategy):
+    return st.none() | strategy
+
+
+# Limits and figures drawn from one short list, so that a figure often sits exactly on a limit.
+money = st.sampled_from([15_000.0, 80_000.0, 1_000_000.0])
+products = st.builds(
+    ProductRules,
+    product_id=st.integers(1, 10**9),
+    guarantee_mode=st.sampled_from(list(GUARANTEE_RANK)),
+    amount_min=st.sampled_from([10_000.0, 100_000.0, 500_000.0]),
+    amount_max=st.sampled_from([500_000.0, 3_000_000.0]),
+    term_min_months=st.sampled_from([1, 6, 12]),
+    term_max_months=st.sampled_from([12, 36]),
+    regions=some(["44", "4403", "440305", "11", "3101"]),
+    industries_included=some(["C", "39", "F", "51"]),
+    industries_excluded=some(["K", "66", "39"]),
+    enterprise_kinds=some(list(KIND_BITS)),
+    min_firm_age_years=maybe(st.sampled_from([1.0, 2.0, 4.2])),
+    min_tax_rating=st.sampled_from(["", *TAX_RATING_RANK]),
+    customs_classes=some(list(CUSTOMS_BITS)),
+    max_risk_grade=st.sampled_from(["", *RISK_GRADE_RANK]),
+    max_probability_of_default=maybe(st.sampled_from([0.02, 0.04, 0.1])),
+    min_annual_tax_paid=maybe(money),
+    min_annual_revenue=maybe(money),
+    policy_tags=some(list(TAG_SOURCE)),
+)
+applicants = st.builds(
+    Applicant,
+    region=st.sampled_from(["440305", "440105", "110101", "310115"]),
+    industry=st.sampled_from(["3911", "5211", "6611", "4710", "0111"]),
+    kind=st.sampled_from([*KIND_BITS, "unknown"]),
+    firm_age_years=st.just(math.nan) | st.sampled_from([0.5, 1.0 - 1 / 365.25, 4.2, 10.0]),
+    tax_rating=st.sampled_from(["", *TAX_RATING_RANK]),
+    customs_class=st.sampled_from(["", *CUSTOMS_BITS]),
+    tax_paid=st.just(math.nan) | money,
+    revenue=st.just(math.nan) | money,
+    grade=st.sampled_from(list(RISK_GRADE_RANK)),
+    probability_of_default=st.sampled_from([0.01, 0.04, 0.2]),
+    amount=st.sampled_from([10_000.0, 500_000.0, 3_000_000.0, 9_000_000.0]),
+    term_months=st.sampled_from([1, 12, 36, 60]),
+    guarantee_mode=st.sampled_from(list(GUARANTEE_RANK)),
+    authorised_sources=st.frozensets(st.sampled_from(["tax", "customs", "bank"])),
+    exclusions=st.sampled_from([(), ({"rule": "x", "reason_zh": "x", "reason_en": "x"},)]),
+)
+
+
+@given(st.lists(products, min_size=1, max_size=30), st.lists(applicants, min_size=1, max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_the_vector_pass_agrees_with_each_rule_read_plainly(catalogue, applicants):
+    table = ProductTable(catalogue)
+
+    for applicant in applicants:
+        expected = [plainly_failed(applicant, rules) for rules in catalogue]
+        verdicts = table.evaluate(applicant)
+
+        for rule in RULES:
+            assert verdicts.failed[rule].tolist() == [failed[rule] for failed in expected], rule
+        eligible = [not any(failed.values()) for failed in expected]
+        assert table.eligible_positions(applicant).tolist() == np.flatnonzero(eligible).tolist()
+
+
+def test_one_applicant_cannot_change_what_the_table_tells_the_next():
+    table = ProductTable([product(enterprise_kinds=["company"]), product(product_id=2)])
+    verdicts = table.evaluate(FIRM)
+
+    with pytest.raises(ValueError, match="read-only"):
+        verdicts.failed["kind"][0] = True

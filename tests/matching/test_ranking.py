@@ -183,3 +183,39 @@ def test_products_priced_alike_tie_even_when_their_floats_differ_in_the_last_bit
     )
 
     assert set(first) == {1, 2}
+
+
+def test_ranking_some_positions_of_a_catalogue_is_ranking_those_products_alone():
+    rng = np.random.default_rng(5)
+    n = 200
+    columns = {
+        "product_ids": rng.permutation(np.arange(1000, 1000 + n)),
+        "bank_positions": NEUTRAL.positions(rng.choice(["A", "B", "C", "new"], n)),
+        "amount_min": rng.choice([50_000.0, 100_000.0], n),
+        "amount_max": rng.choice([1_000_000.0, 3_000_000.0], n),
+        "term_min": rng.choice([3.0, 12.0], n),
+        "term_max": rng.choice([12.0, 36.0], n),
+        "rate_min": rng.choice([0.03, 0.04], n),
+        "rate_max": rng.choice([0.06, 0.08], n),
+        "response_rate": rng.choice([0.5, 0.9, np.nan], n),
+    }
+    catalogue = Candidates(**columns)
+    positions = np.flatnonzero(rng.random(n) < 0.3)
+    alone = Candidates(**{name: values[positions] for name, values in columns.items()})
+    approval = ApprovalModel(
+        banks=("A", "B", "C"), intercept=(0.5, -0.2, 1.0), pd_slope=(-1.0, -0.5, -2.0), amount_slope=-0.1
+    )
+
+    def ranked_from(pool, **extra):
+        return rank(
+            pool,
+            application_key=99,
+            probability_of_default=0.04,
+            amount=800_000,
+            term_months=12,
+            weights=Weights(),
+            approval=approval,
+            **extra,
+        )
+
+    assert ranked_from(catalogue, positions=positions).rows() == ranked_from(alone).rows()
