@@ -4,8 +4,10 @@ verdict of every active product for an application or a preview."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db.models import Count, F, Q
@@ -13,6 +15,7 @@ from django.db.models import Count, F, Q
 from creditloan.models import Application, Enterprise
 from matching.eligibility import Applicant, ProductRules, ProductTable
 from matching.models import ApprovalModelVersion, LoanProduct, MatchingSettings, Offer, OfferStatus
+from matching.ranking import ApprovalModel, Candidates
 from scoring.ml.features import CUSTOMS_CLASS_ORDINAL, TAX_RATING_BY_ORDINAL
 from scoring.models import Score
 from scoring.selectors import enterprise_assess
@@ -27,12 +30,12 @@ class ProductVerdict:
     reasons: list[dict]
 
 
-def product_rules(product: LoanProduct) -> ProductRules:
+def product_rules(product: LoanProduct, product_id: int | None = None) -> ProductRules:
     def number(value) -> float | None:
         return None if value is None else float(value)
 
     return ProductRules(
-        product_id=product.pk,
+        product_id=product.pk if product_id is None else product_id,
         guarantee_mode=product.guarantee_mode,
         amount_min=float(product.amount_min),
         amount_max=float(product.amount_max),
@@ -58,8 +61,36 @@ def offered_products() -> list[LoanProduct]:
     return list(LoanProduct.objects.filter(active=True, bank__active=True).select_related("bank").order_by("pk"))
 
 
+def product_ids(products: list[LoanProduct]) -> np.ndarray:
+    """Each product's id; a product not saved yet (a what-if) gets -1, -2, … so that every id is distinct."""
+    return np.array(
+        [product.pk if product.pk is not None else -position for position, product in enumerate(products, start=1)],
+        dtype=np.int64,
+    )
+
+
 def product_table(products: list[LoanProduct]) -> ProductTable:
-    return ProductTable(product_rules(product) for product in products)
+    return ProductTable(
+        product_rules(product, int(product_id)) for product, product_id in zip(products, product_ids(products))
+    )
+
+
+def ranking_candidates(
+    products: list[LoanProduct], *, approval: ApprovalModel, responses: dict[str, float]
+) -> Candidates:
+    """The products as the ranking sees them, in the order given (and with the ids product_table gives them)."""
+    banks = [product.bank.code for product in products]
+    return Candidates(
+        product_ids=product_ids(products),
+        bank_positions=approval.positions(banks),
+        amount_min=np.array([float(product.amount_min) for product in products]),
+        amount_max=np.array([float(product.amount_max) for product in products]),
+        term_min=np.array([product.term_min_months for product in products], dtype=float),
+        term_max=np.array([product.term_max_months for product in products], dtype=float),
+        rate_min=np.array([float(product.rate_min) for product in products]),
+        rate_max=np.array([float(product.rate_max) for product in products]),
+        response_rate=np.array([responses.get(bank, np.nan) for bank in banks]),
+    )
 
 
 def applicant_of(
@@ -73,28 +104,57 @@ def applicant_of(
 ) -> Applicant:
     """The firm as the rules see it: its registry entry, its score (features, grade, PD, exclusions), and what
     it asks for."""
-    features = score.features
+    return applicant_from(
+        region=enterprise.region,
+        industry=enterprise.industry,
+        kind=enterprise.kind,
+        features=score.features,
+        grade=score.grade,
+        probability_of_default=score.probability_of_default,
+        exclusions=score.exclusions,
+        amount=amount,
+        term_months=term_months,
+        guarantee_mode=guarantee_mode,
+        authorised_sources=authorised_sources,
+    )
+
+
+def applicant_from(
+    *,
+    region: str,
+    industry: str,
+    kind: str,
+    features: Mapping,
+    grade: str,
+    probability_of_default: float,
+    exclusions: Iterable[dict],
+    amount,
+    term_months: int,
+    guarantee_mode: str,
+    authorised_sources: frozenset[str] = frozenset(),
+) -> Applicant:
+    """An applicant from a firm's features, stored (a Score's JSON) or just computed (a row of a frame)."""
 
     def figure(name: str) -> float:
         value = features.get(name)
         return math.nan if value is None else float(value)
 
     return Applicant(
-        region=enterprise.region,
-        industry=enterprise.industry,
-        kind=enterprise.kind,
+        region=region,
+        industry=industry,
+        kind=kind,
         firm_age_years=figure("firm_age_years"),
         tax_rating=TAX_RATING_BY_ORDINAL.get(features.get("tax_rating"), ""),
         customs_class=CUSTOMS_CLASS_BY_ORDINAL.get(features.get("customs_class"), ""),
         tax_paid=figure("tax_paid_latest_year"),
         revenue=figure("declared_revenue_latest_year"),
-        grade=score.grade,
-        probability_of_default=score.probability_of_default,
+        grade=grade,
+        probability_of_default=probability_of_default,
         amount=float(amount),
         term_months=int(term_months),
         guarantee_mode=guarantee_mode,
         authorised_sources=authorised_sources,
-        exclusions=tuple(score.exclusions),
+        exclusions=tuple(exclusions),
     )
 
 

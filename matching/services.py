@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from django.db import transaction
 from django.utils import timezone
@@ -12,7 +11,7 @@ from creditloan.models import Application
 from creditloan.numbering import numbered_create
 from matching import selectors
 from matching.models import ApprovalModelVersion, MatchingSettings, Ranking
-from matching.ranking import ApprovalModel, Candidates, Weights, rank
+from matching.ranking import ApprovalModel, Weights, rank
 from scoring import selectors as scoring_selectors
 from scoring.ml.features import build_features
 from scoring.ml.metrics import evaluate
@@ -22,18 +21,24 @@ TOP_K_MAX = 10
 APPROVAL_HOLDOUT_SHARE = 0.2
 
 
-def matching_settings_publish(
-    *, approval: float, price: float, fit: float, response: float, top_k: int, note: str = "", by=None
-) -> MatchingSettings:
-    """A new version of the ranking weights and K; earlier versions stay, so past rankings keep their meaning."""
+def checked_settings(*, approval, price, fit, response, top_k) -> tuple[Weights, int]:
+    """Weights and K as a ranking can use them, or an error naming what is wrong."""
     try:
-        Weights(approval=approval, price=price, fit=fit, response=response)
+        weights = Weights(approval=approval, price=price, fit=fit, response=response)
     except (ValueError, TypeError) as error:
         raise DomainError(ErrorCode.INVALID_INPUT, f"weights: {error}", field="weights") from None
     if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= TOP_K_MAX:
         raise DomainError(
             ErrorCode.INVALID_INPUT, f"top_k: {top_k!r} is not a whole number from 1 to {TOP_K_MAX}", field="top_k"
         )
+    return weights, top_k
+
+
+def matching_settings_publish(
+    *, approval: float, price: float, fit: float, response: float, top_k: int, note: str = "", by=None
+) -> MatchingSettings:
+    """A new version of the ranking weights and K; earlier versions stay, so past rankings keep their meaning."""
+    checked_settings(approval=approval, price=price, fit=fit, response=response, top_k=top_k)
     return numbered_create(
         MatchingSettings,
         what="matching settings",
@@ -115,19 +120,7 @@ def application_rank(*, application: Application) -> Ranking:
     eligible = [
         verdict.product for verdict in selectors.application_eligibility(application=application) if verdict.eligible
     ]
-    responses = selectors.bank_response_rates()
-    banks = [product.bank.code for product in eligible]
-    pool = Candidates(
-        product_ids=np.array([product.pk for product in eligible], dtype=np.int64),
-        bank_positions=approval.positions(banks),
-        amount_min=np.array([float(product.amount_min) for product in eligible]),
-        amount_max=np.array([float(product.amount_max) for product in eligible]),
-        term_min=np.array([product.term_min_months for product in eligible], dtype=float),
-        term_max=np.array([product.term_max_months for product in eligible], dtype=float),
-        rate_min=np.array([float(product.rate_min) for product in eligible]),
-        rate_max=np.array([float(product.rate_max) for product in eligible]),
-        response_rate=np.array([responses.get(bank, np.nan) for bank in banks]),
-    )
+    pool = selectors.ranking_candidates(eligible, approval=approval, responses=selectors.bank_response_rates())
     ranking = rank(
         pool,
         application_key=application.pk,
