@@ -6,7 +6,16 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from creditloan.admin import AuditTrailMixin
-from matching.models import ApprovalModelVersion, Bank, Loan, LoanProduct, MatchingSettings, Offer, Ranking
+from matching.models import (
+    ApprovalModelVersion,
+    Bank,
+    BankMonth,
+    Loan,
+    LoanProduct,
+    MatchingSettings,
+    Offer,
+    Ranking,
+)
 
 
 @admin.register(Bank)
@@ -116,3 +125,13 @@ class RankingAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ("application", "settings", "approval_model", "created_at")
     list_select_related = ("settings", "approval_model")
     raw_id_fields = ("application", "score")
+
+
+@admin.register(BankMonth)
+class BankMonthAdmin(AuditTrailMixin, admin.ModelAdmin):
+    """Read-only: routing keeps these counts under the bank's lock; an edit here would let a bank be offered
+    more than its capacity, or less."""
+
+    list_display = ("bank", "month", "offers")
+    list_filter = ("bank",)
+    date_hierarchy = "month"

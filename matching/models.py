@@ -34,6 +34,26 @@ class Bank(models.Model):
         return self.name
 
 
+class BankMonth(models.Model):
+    """How many offers a bank was sent in a calendar month (Beijing time). Routing checks capacity against it
+    and adds to it under the bank's row lock, in the transaction that creates the offers: the month's count
+    stays one row to read however many offers the month holds."""
+
+    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="months")
+    month = models.DateField(_("month (its first day)"))
+    offers = models.PositiveIntegerField(_("offers sent"), default=0)
+
+    class Meta:
+        verbose_name = _("bank month")
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "month"], name="bankmonth_one_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="bankmonth_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_id} {self.month:%Y-%m}: {self.offers}"
+
+
 class RepaymentMethod(models.TextChoices):
     EQUAL_INSTALMENTS = "equal_instalments", _("Equal instalments (等额本息)")
     EQUAL_PRINCIPAL = "equal_principal", _("Equal principal (等额本金)")

@@ -10,17 +10,18 @@ closes the other open offers; a withdrawal closes them all. Every move goes thro
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import F
 from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from matching import notifications
-from matching.models import Bank, Loan, LoanProduct, Offer, OfferStatus
+from matching.models import Bank, BankMonth, Loan, LoanProduct, Offer, OfferStatus
 from matching.ranking import top_within_capacity
 from matching.services import application_rank
 from matching.states import OPEN_OFFER_STATES, application_transition, offer_transition
@@ -88,17 +89,27 @@ def _offer_next(application: Application, entries: list[dict], *, how_many: int)
             )
         )
         notifications.offer_made(made[-1])
+    for code, how_many in Counter(bank_of[product_id] for product_id in chosen).items():
+        _count_offers(banks[code], how_many)
     return made
 
 
+def _this_month() -> dt.date:
+    return timezone.localdate().replace(day=1)
+
+
 def _remaining_capacity(banks: dict[str, Bank]) -> dict[str, int]:
-    month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    """Offers each bank can still take this month; its row must be locked by the caller."""
     taken = dict(
-        Offer.objects.filter(product__bank__code__in=list(banks), offered_at__gte=month_start)
-        .values_list("product__bank__code")
-        .annotate(count=Count("pk"))
+        BankMonth.objects.filter(bank__in=banks.values(), month=_this_month()).values_list("bank__code", "offers")
     )
     return {code: bank.monthly_capacity - taken.get(code, 0) for code, bank in banks.items()}
+
+
+def _count_offers(bank: Bank, how_many: int) -> None:
+    """Add offers to the bank's month; the bank's row is locked, so no other routing counts at once."""
+    month, _ = BankMonth.objects.get_or_create(bank=bank, month=_this_month())
+    BankMonth.objects.filter(pk=month.pk).update(offers=F("offers") + how_many)
 
 
 def _route_on(application: Application) -> None:

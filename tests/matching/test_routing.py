@@ -10,7 +10,7 @@ from django.utils import timezone
 from creditloan.errors import DomainError
 from creditloan.models import Application, User
 from creditloan.models.accounts import Role
-from matching.models import Bank, Loan, LoanProduct, Offer, OfferStatus
+from matching.models import Bank, BankMonth, Loan, LoanProduct, Offer, OfferStatus
 from matching.routing import (
     application_route,
     application_withdraw,
@@ -100,6 +100,47 @@ def test_a_bank_at_capacity_is_passed_over(application):
     application_route(application_id=application.pk)
 
     assert banks_offered(application) == ["B", "C", "D"]
+
+
+def another_application_like(application: Application) -> Application:
+    score = application.scores.get()
+    twin = Application.objects.create(
+        enterprise=application.enterprise,
+        amount=application.amount,
+        term_months=application.term_months,
+        purpose=application.purpose,
+        guarantee_mode=application.guarantee_mode,
+        status="scored",
+        submitted_at=timezone.now(),
+    )
+    score.pk, score.application = None, twin
+    score.save()
+    return twin
+
+
+def test_offers_made_earlier_in_the_month_use_up_a_banks_capacity(application):
+    Bank.objects.filter(code="A").update(monthly_capacity=1)
+    later = another_application_like(application)
+
+    application_route(application_id=application.pk)
+    application_route(application_id=later.pk)
+
+    assert banks_offered(application) == ["A", "B", "C"]
+    assert banks_offered(later) == ["B", "C", "D"]
+    assert BankMonth.objects.get(bank__code="A").offers == 1
+    assert BankMonth.objects.get(bank__code="B").offers == 2
+
+
+def test_a_new_month_starts_with_the_banks_full_capacity(application):
+    bank = Bank.objects.get(code="A")
+    bank.monthly_capacity = 1
+    bank.save()
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    BankMonth.objects.create(bank=bank, month=last_month, offers=1)
+
+    application_route(application_id=application.pk)
+
+    assert banks_offered(application) == ["A", "B", "C"]
 
 
 def test_a_declined_offer_routes_the_application_to_the_next_product(application):
