@@ -252,6 +252,28 @@ class OfferStatus(models.TextChoices):
     DISBURSED = "disbursed", _("Disbursed (放款)")
 
 
+# Why a bank declines, as the applicant is told it: (Chinese, English).
+DECLINE_REASON_WORDS = {
+    "insufficient_credit": ("信用记录不足", "the credit record is not sufficient"),
+    "high_leverage": ("负债水平过高", "debt is too high"),
+    "insufficient_revenue": ("经营收入不足", "revenue is too low"),
+    "industry_policy": ("所属行业不在本行支持范围", "the industry is outside the bank's lending policy"),
+    "collateral": ("担保或抵质押不足", "the guarantee or collateral is not sufficient"),
+    "incomplete_information": ("申请资料不完整", "the application is incomplete"),
+    "other": ("其他原因", "another reason"),
+}
+
+
+class DeclineReason(models.TextChoices):
+    INSUFFICIENT_CREDIT = "insufficient_credit", _("Credit record not sufficient (信用记录不足)")
+    HIGH_LEVERAGE = "high_leverage", _("Debt too high (负债水平过高)")
+    INSUFFICIENT_REVENUE = "insufficient_revenue", _("Revenue too low (经营收入不足)")
+    INDUSTRY_POLICY = "industry_policy", _("Industry outside the bank's policy (行业政策限制)")
+    COLLATERAL = "collateral", _("Guarantee or collateral not sufficient (担保或抵质押不足)")
+    INCOMPLETE_INFORMATION = "incomplete_information", _("Application incomplete (申请资料不完整)")
+    OTHER = "other", _("Other, explained in the note (其他)")
+
+
 class Offer(models.Model):
     """An application routed to one bank product, and the bank's answer."""
 
@@ -263,7 +285,8 @@ class Offer(models.Model):
     deadline = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    decline_reason = models.CharField(max_length=32, blank=True)
+    decline_reason = models.CharField(max_length=32, choices=DeclineReason.choices, blank=True)
+    decline_note = models.CharField(_("the bank's words on a decline"), max_length=500, blank=True)
     approved_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     approved_rate = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
     approved_term_months = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -277,6 +300,15 @@ class Offer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["application", "product"], name="offer_one_per_product"),
             models.CheckConstraint(condition=Q(deadline__gt=F("offered_at")), name="offer_deadline_after_offer"),
+            # A decline says why, from the list; "other" says it in words.
+            models.CheckConstraint(
+                condition=~Q(status=OfferStatus.DECLINED) | Q(decline_reason__in=DeclineReason.values),
+                name="offer_decline_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decline_reason=DeclineReason.OTHER) | ~Q(decline_note=""),
+                name="offer_other_reason_explained",
+            ),
         ]
 
     def __str__(self) -> str:

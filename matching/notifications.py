@@ -13,7 +13,7 @@ from django.db import transaction
 
 from creditloan.models import Application, User
 from creditloan.models.accounts import Role
-from matching.models import Offer
+from matching.models import DECLINE_REASON_WORDS, Loan, Offer
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,64 @@ def application_changed(application: Application, what_zh: str, what_en: str) ->
         return
     subject = f"您的贷款申请 #{application.pk} 有新进展 / Your application #{application.pk} has moved on"
     _after_commit(subject, f"{what_zh}\n{what_en}", [applicant.email])
+
+
+# What happens next, after an offer closed without a loan (matching.routing.NextStep): (Chinese, English).
+NEXT_STEP_WORDS = {
+    "offered": ("已为您推送下一家银行的产品。", "It has gone on to the next bank's product."),
+    "waiting": ("其他银行仍在处理您的申请。", "Other banks are still considering it."),
+    "capacity": (
+        "其余匹配银行本月受理额度已满，有额度时将继续为您推送。",
+        "The other matched banks are full this month; it will go on to them when they have room.",
+    ),
+    "exhausted": ("很遗憾，所有匹配的银行均未批准。", "Every bank it was offered to has declined."),
+    "closed": ("", ""),
+}
+
+
+def offer_accepted(offer: Offer) -> None:
+    bank = offer.product.bank.name
+    application_changed(
+        offer.application,
+        f"{bank}已受理您的申请（接单），正在审核。",
+        f"{bank} has taken up your application for review.",
+    )
+
+
+def offer_declined(offer: Offer, next_step: str) -> None:
+    bank = offer.product.bank.name
+    reason_zh, reason_en = DECLINE_REASON_WORDS[offer.decline_reason]
+    note = f"（{offer.decline_note}）" if offer.decline_note else ""
+    then_zh, then_en = NEXT_STEP_WORDS[next_step]
+    application_changed(
+        offer.application,
+        f"{bank}未批准您的申请：{reason_zh}{note}。{then_zh}",
+        f"{bank} declined: {reason_en}{f' ({offer.decline_note})' if offer.decline_note else ''}. {then_en}".strip(),
+    )
+
+
+def offer_lapsed(offer: Offer, next_step: str) -> None:
+    bank = offer.product.bank.name
+    then_zh, then_en = NEXT_STEP_WORDS[next_step]
+    application_changed(
+        offer.application,
+        f"{bank}未在期限内答复。{then_zh}",
+        f"{bank} did not answer in time. {then_en}".strip(),
+    )
+
+
+def application_moved_on(application: Application, next_step: str) -> None:
+    """A held-back application offered again (or found declined by every bank) by the sweep."""
+    application_changed(application, *NEXT_STEP_WORDS[next_step])
+
+
+def loan_disbursed(loan: Loan) -> None:
+    offer = loan.offer
+    application_changed(
+        offer.application,
+        f"{offer.product.bank.name}已于{loan.disbursed_on:%Y-%m-%d}放款 {loan.amount} 元。",
+        f"{offer.product.bank.name} paid out ¥{loan.amount} on {loan.disbursed_on:%Y-%m-%d}.",
+    )
 
 
 def _after_commit(subject: str, body: str, recipients: list[str]) -> None:

@@ -3,8 +3,10 @@
 The top K products of the application's ranking go to their banks at once, each offer with a deadline in
 working days; no bank gets more offers in a month than its capacity (its row is locked while counting). An
 offer declined or lapsed routes the application to the next ranked product not yet offered; when none is
-left and no offer is open, the application is declined by every bank. An approval grants the application and
-closes the other open offers; a withdrawal closes them all. Every move goes through matching.states.
+left and no offer is open, the application is declined by every bank. Products left whose banks are full this
+month wait: the application stays scored (or matched), and a periodic sweep offers it again when a bank has
+room. An approval grants the application and closes the other open offers; a withdrawal closes them all.
+Every move goes through matching.states, and the applicant hears of each by e-mail once it is committed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 
 from django.db import transaction
 from django.db.models import F
@@ -21,10 +24,12 @@ from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from matching import notifications
-from matching.models import Bank, BankMonth, Loan, LoanProduct, Offer, OfferStatus
+from matching.models import Bank, BankMonth, DeclineReason, Loan, LoanProduct, Offer, OfferStatus, Ranking
 from matching.ranking import top_within_capacity
 from matching.services import application_rank
 from matching.states import OPEN_OFFER_STATES, application_transition, offer_transition
+
+NOTE_MAX = Offer._meta.get_field("decline_note").max_length
 
 
 def working_days_after(start: dt.datetime, days: int) -> dt.datetime:
@@ -48,11 +53,11 @@ def application_route(*, application_id: int) -> list[Offer]:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION, f"application #{application.pk} is {application.status}, not scored"
         )
-    ranking = application_rank(application=application)
+    ranking = _ranking_of_latest_score(application) or application_rank(application=application)
     if not ranking.entries:
         application_transition(application_id=application.pk, event="exclude")
         return []
-    offers = _offer_next(application, ranking.entries, how_many=ranking.settings.top_k)
+    offers, _ = _offer_next(application, ranking.entries, how_many=ranking.settings.top_k)
     if offers:
         application_transition(application_id=application.pk, event="match")
         notifications.application_changed(
@@ -61,12 +66,21 @@ def application_route(*, application_id: int) -> list[Offer]:
     return offers
 
 
-def _offer_next(application: Application, entries: list[dict], *, how_many: int) -> list[Offer]:
-    """Offer the best-ranked products not offered yet, within each bank's remaining capacity this month."""
+def _ranking_of_latest_score(application: Application) -> Ranking | None:
+    """The ranking made from the application's latest score, if any: an application that capacity held back
+    is offered from it again, rather than ranked anew on every try."""
+    ranking = application.rankings.order_by("-created_at").first()
+    latest_score = application.scores.order_by("-created_at").values_list("pk", flat=True).first()
+    return ranking if ranking is not None and ranking.score_id == latest_score else None
+
+
+def _offer_next(application: Application, entries: list[dict], *, how_many: int) -> tuple[list[Offer], bool]:
+    """Offer the best-ranked products not offered yet, within each bank's remaining capacity this month.
+    Returns the offers made, and whether ranked products are left that were not offered (their banks full)."""
     offered = set(application.offers.values_list("product_id", flat=True))
     waiting = [(position, entry) for position, entry in enumerate(entries, start=1) if entry["product"] not in offered]
     if not waiting:
-        return []
+        return [], False
     codes = sorted({entry["bank"] for _, entry in waiting})
     # Locked in code order, so two routings counting the same banks cannot deadlock or both take the last place.
     banks = {bank.code: bank for bank in Bank.objects.select_for_update().filter(code__in=codes).order_by("code")}
@@ -89,9 +103,9 @@ def _offer_next(application: Application, entries: list[dict], *, how_many: int)
             )
         )
         notifications.offer_made(made[-1])
-    for code, how_many in Counter(bank_of[product_id] for product_id in chosen).items():
-        _count_offers(banks[code], how_many)
-    return made
+    for code, count in Counter(bank_of[product_id] for product_id in chosen).items():
+        _count_offers(banks[code], count)
+    return made, len(waiting) > len(made)
 
 
 def _this_month() -> dt.date:
@@ -112,24 +126,61 @@ def _count_offers(bank: Bank, how_many: int) -> None:
     BankMonth.objects.filter(pk=month.pk).update(offers=F("offers") + how_many)
 
 
-def _route_on(application: Application) -> None:
-    """After an offer closed without a loan: the next ranked product, or, with none left and none open, the
+class NextStep(StrEnum):
+    """What became of an application after one of its offers closed without a loan."""
+
+    OFFERED = "offered"  # the next ranked product was offered
+    WAITING = "waiting"  # other offers are still open
+    CAPACITY = "capacity"  # products are left, but their banks are full this month: tried again later
+    EXHAUSTED = "exhausted"  # every ranked product was declined or lapsed
+    CLOSED = "closed"  # the application had already moved on (granted, withdrawn)
+
+
+def _route_on(application: Application) -> NextStep:
+    """After an offer closed without a loan: the next ranked product; with none left and none open, the
     application declined by every bank."""
     if application.status != ApplicationStatus.MATCHED:
-        return
+        return NextStep.CLOSED
     ranking = application.rankings.order_by("-created_at").first()
-    made = _offer_next(application, ranking.entries, how_many=1) if ranking else []
-    if not made and not application.offers.filter(status__in=OPEN_OFFER_STATES).exists():
-        application_transition(application_id=application.pk, event="exhaust")
-        notifications.application_changed(
-            application, "很遗憾，所有匹配的银行均未批准。", "Every bank it was offered to has declined."
-        )
+    made, left = _offer_next(application, ranking.entries, how_many=1) if ranking else ([], False)
+    if made:
+        return NextStep.OFFERED
+    if application.offers.filter(status__in=OPEN_OFFER_STATES).exists():
+        return NextStep.WAITING
+    if left:
+        return NextStep.CAPACITY
+    application_transition(application_id=application.pk, event="exhaust")
+    return NextStep.EXHAUSTED
 
 
 @transaction.atomic
-def offer_decline(*, offer_id: int, by, reason: str) -> Offer:
-    offer = offer_transition(offer_id=offer_id, event="decline", by=by, decline_reason=reason)
-    _route_on(Application.objects.select_for_update().get(pk=offer.application_id))
+def offer_accept(*, offer_id: int, by) -> Offer:
+    """接单: the bank takes the application up for review."""
+    offer = offer_transition(offer_id=offer_id, event="accept", by=by)
+    notifications.offer_accepted(offer)
+    return offer
+
+
+@transaction.atomic
+def offer_decline(*, offer_id: int, by, reason: str, note: str = "") -> Offer:
+    """The bank declines, with a reason from DeclineReason ("other" explained in `note`); the application moves
+    on to the next ranked product."""
+    if reason not in DeclineReason.values:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"reason: {reason!r} is not a decline reason; choose from {', '.join(DeclineReason.values)}",
+            field="reason",
+        )
+    note = (note or "").strip()
+    if reason == DeclineReason.OTHER and not note:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, 'note: a decline for "other" reasons must say what they are', field="note"
+        )
+    if len(note) > NOTE_MAX:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"note: {len(note)} characters, at most {NOTE_MAX}", field="note")
+    offer = offer_transition(offer_id=offer_id, event="decline", by=by, decline_reason=reason, decline_note=note)
+    next_step = _route_on(Application.objects.select_for_update().get(pk=offer.application_id))
+    notifications.offer_declined(offer, next_step)
     return offer
 
 
@@ -145,9 +196,38 @@ def offers_lapse_sweep(*, now: dt.datetime | None = None) -> int:
             if not list(free.values_list("pk", flat=True)):
                 continue
             offer = offer_transition(offer_id=offer_id, event="lapse")
-            _route_on(Application.objects.select_for_update().get(pk=offer.application_id))
+            next_step = _route_on(Application.objects.select_for_update().get(pk=offer.application_id))
+            notifications.offer_lapsed(offer, next_step)
             lapsed += 1
     return lapsed
+
+
+# How long a scored application is left to the routing task before the sweep of waiting ones takes it up.
+ROUTING_GRACE = dt.timedelta(minutes=2)
+
+
+def applications_route_waiting(*, now: dt.datetime | None = None) -> int:
+    """Offer again what capacity held back: applications scored but not offered (every bank they were
+    eligible for was full, or the routing task never ran), and applications matched with nothing open and
+    ranked products left. A bank has room again in a new month, or when its capacity is raised. Each
+    application in its own transaction; safe to run twice. Returns how many were offered something."""
+    now = now or timezone.now()
+    scored = Application.objects.filter(status=ApplicationStatus.SCORED, submitted_at__lt=now - ROUTING_GRACE)
+    offered = 0
+    for application_id in scored.order_by("submitted_at").values_list("pk", flat=True):
+        try:
+            offered += bool(application_route(application_id=application_id))
+        except DomainError:  # moved on meanwhile (withdrawn, or routed by its task)
+            continue
+    stalled = Application.objects.filter(status=ApplicationStatus.MATCHED).exclude(offers__status__in=OPEN_OFFER_STATES)
+    for application_id in stalled.order_by("submitted_at").values_list("pk", flat=True):
+        with transaction.atomic():
+            application = Application.objects.select_for_update().get(pk=application_id)
+            next_step = _route_on(application)
+            if next_step in (NextStep.OFFERED, NextStep.EXHAUSTED):
+                notifications.application_moved_on(application, next_step)
+            offered += next_step == NextStep.OFFERED
+    return offered
 
 
 @transaction.atomic
@@ -197,13 +277,15 @@ def offer_disburse(*, offer_id: int, by, amount, disbursed_on: dt.date) -> Loan:
             field="amount",
         )
     offer = offer_transition(offer_id=offer_id, event="disburse", by=by)
-    return Loan.objects.create(
+    loan = Loan.objects.create(
         offer=offer,
         amount=amount,
         annual_rate=offer.approved_rate,
         term_months=offer.approved_term_months,
         disbursed_on=disbursed_on,
     )
+    notifications.loan_disbursed(loan)
+    return loan
 
 
 @transaction.atomic
@@ -212,6 +294,9 @@ def application_withdraw(*, application_id: int) -> Application:
     application = application_transition(application_id=application_id, event="withdraw")
     for offer in Offer.objects.filter(application_id=application_id, status__in=OPEN_OFFER_STATES):
         offer_transition(offer_id=offer.pk, event="close")
+    notifications.application_changed(
+        application, "您已撤回申请，银行不会再处理。", "You withdrew the application; no bank will act on it."
+    )
     return application
 
 

@@ -7,7 +7,7 @@ from django.db import OperationalError
 
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
-from matching.routing import application_route, offers_lapse_sweep
+from matching.routing import application_route, applications_route_waiting, offers_lapse_sweep
 
 RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_backoff_max": 300, "max_retries": 8}
 
@@ -25,3 +25,9 @@ def route_application(application_id: int) -> int:
 def sweep_lapsed_offers() -> int:
     """Run by beat: lapse offers past their deadline and route their applications on."""
     return offers_lapse_sweep()
+
+
+@shared_task(acks_late=True, **RETRY)
+def route_waiting_applications() -> int:
+    """Run by beat: offer again the applications that bank capacity held back."""
+    return applications_route_waiting()

@@ -115,6 +115,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
 # Offers past their deadline lapse within five minutes, and their applications go to the next bank.
 CELERY_BEAT_SCHEDULE = {
     "sweep-lapsed-offers": {"task": "matching.tasks.sweep_lapsed_offers", "schedule": 5 * 60},
+    "route-waiting-applications": {"task": "matching.tasks.route_waiting_applications", "schedule": 15 * 60},
 }
 
 # generate_demo_data creates accounts with a published password: never on a production database.

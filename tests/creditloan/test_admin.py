@@ -28,7 +28,17 @@ from creditloan.models import (
     TaxRecord,
     User,
 )
-from matching.models import ApprovalModelVersion, Bank, Loan, LoanProduct, MatchingSettings, Offer, OfferStatus, Ranking
+from matching.models import (
+    ApprovalModelVersion,
+    Bank,
+    BankMonth,
+    Loan,
+    LoanProduct,
+    MatchingSettings,
+    Offer,
+    OfferStatus,
+    Ranking,
+)
 from scoring.models import ModelVersion, PolicyRule, Rating, Score
 
 RESIDENT_ID = "11010519491231002X"
@@ -218,6 +228,7 @@ def one_of_each(db) -> dict[type, object]:
             entries=[{"product": product.pk, "utility": 0.7, "bank": "ICBC-SZ"}],
             created_at=now,
         ),
+        BankMonth: BankMonth.objects.create(bank=product.bank, month=dt.date(2025, 6, 1), offers=1),
     }
 
 
@@ -244,8 +255,10 @@ MODELS = [
     MatchingSettings,
     ApprovalModelVersion,
     Ranking,
+    BankMonth,
 ]
-AUDIT_TRAIL = [ImportBatch, ImportFile, ImportRejection]
+# Records the admin shows but never lets anyone rewrite.
+AUDIT_TRAIL = [ImportBatch, ImportFile, ImportRejection, MatchingSettings, ApprovalModelVersion, Ranking, BankMonth]
 # A search field naming a missing relation or field fails only when someone searches.
 SEARCHABLE = [model for model in MODELS if admin.site.get_model_admin(model).search_fields]
 
@@ -312,7 +325,7 @@ def test_user_list_shows_phone_masked(admin_client, one_of_each):
 
 
 @pytest.mark.parametrize("model", AUDIT_TRAIL, ids=lambda model: model.__name__)
-def test_import_trail_cannot_be_added_changed_or_deleted(admin_client, one_of_each, model):
+def test_records_of_what_happened_cannot_be_added_changed_or_deleted(admin_client, one_of_each, model):
     pk = one_of_each[model].pk
 
     assert admin_client.get(admin_url(model, "add")).status_code == 403

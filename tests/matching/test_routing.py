@@ -10,10 +10,12 @@ from django.utils import timezone
 from creditloan.errors import DomainError
 from creditloan.models import Application, User
 from creditloan.models.accounts import Role
-from matching.models import Bank, BankMonth, Loan, LoanProduct, Offer, OfferStatus
+from matching.models import Bank, BankMonth, Loan, LoanProduct, Offer, OfferStatus, Ranking
 from matching.routing import (
     application_route,
     application_withdraw,
+    applications_route_waiting,
+    offer_accept,
     offer_approve,
     offer_decline,
     offer_disburse,
@@ -21,7 +23,7 @@ from matching.routing import (
     working_days_after,
 )
 from matching.states import offer_transition
-from matching.tasks import route_application, sweep_lapsed_offers
+from matching.tasks import route_application, route_waiting_applications, sweep_lapsed_offers
 from scoring.models import ModelVersion, Score
 from tests.factories import EnterpriseFactory
 
@@ -280,3 +282,120 @@ def test_nothing_is_sent_for_a_change_that_is_rolled_back(application, mailoutbo
     application_route(application_id=application.pk)  # the test's transaction never commits
 
     assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    ("reason", "note", "message"),
+    [
+        ("too_risky", "", "reason: 'too_risky' is not a decline reason; choose from insufficient_credit, "),
+        ("other", "  ", 'note: a decline for "other" reasons must say what they are'),
+        ("high_leverage", "长" * 501, "note: 501 characters, at most 500"),
+    ],
+)
+def test_a_decline_gives_a_reason_from_the_list(application, reason, note, message):
+    first, *_ = application_route(application_id=application.pk)
+
+    with pytest.raises(DomainError, match=message) as error:
+        offer_decline(offer_id=first.pk, by=None, reason=reason, note=note)
+
+    assert error.value.field in ("reason", "note")
+    first.refresh_from_db()
+    assert first.status == OfferStatus.OFFERED
+
+
+def test_a_decline_keeps_its_reason_and_the_banks_words(application):
+    first, *_ = application_route(application_id=application.pk)
+
+    offer_decline(offer_id=first.pk, by=None, reason="other", note="本行暂停该行业授信")
+
+    first.refresh_from_db()
+    assert (first.status, first.decline_reason, first.decline_note) == ("declined", "other", "本行暂停该行业授信")
+
+
+def applicant_hears(application: Application) -> User:
+    applicant = User.objects.create_user(username="zhang", email="zhang@firm.example")
+    Application.objects.filter(pk=application.pk).update(applicant=applicant)
+    return applicant
+
+
+def test_the_applicant_hears_of_every_change_to_the_application(
+    application, django_capture_on_commit_callbacks, mailoutbox
+):
+    applicant_hears(application)
+    with django_capture_on_commit_callbacks(execute=True):
+        first, second, third = application_route(application_id=application.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_decline(offer_id=first.pk, by=None, reason="high_leverage")
+    now = timezone.now()
+    Offer.objects.filter(pk=second.pk).update(
+        offered_at=now - dt.timedelta(days=5), deadline=now - dt.timedelta(minutes=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        offers_lapse_sweep()
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_accept(offer_id=third.pk, by=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_approve(offer_id=third.pk, by=None, amount="450000", annual_rate="0.05", term_months=12)
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_disburse(offer_id=third.pk, by=None, amount="450000", disbursed_on=dt.date(2026, 11, 25))
+
+    bodies = [message.body for message in mailoutbox if message.to == ["zhang@firm.example"]]
+    assert bodies == [
+        "已推送给3家银行的产品。\nOffered to 3 bank products.",
+        "银行A未批准您的申请：负债水平过高。已为您推送下一家银行的产品。\n"
+        "银行A declined: debt is too high. It has gone on to the next bank's product.",
+        "银行B未在期限内答复。其他银行仍在处理您的申请。\n"
+        "银行B did not answer in time. Other banks are still considering it.",
+        "银行C已受理您的申请（接单），正在审核。\n银行C has taken up your application for review.",
+        "银行C已批准：450000 元，年利率 0.05，12 个月。\n银行C approved ¥450000 at 0.05 a year for 12 months.",
+        "银行C已于2026-11-25放款 450000 元。\n银行C paid out ¥450000 on 2026-11-25.",
+    ]
+
+
+def test_a_withdrawal_is_confirmed_to_the_applicant(application, django_capture_on_commit_callbacks, mailoutbox):
+    applicant_hears(application)
+    application_route(application_id=application.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        application_withdraw(application_id=application.pk)
+
+    assert "You withdrew the application" in mailoutbox[-1].body
+
+
+def test_an_application_every_bank_is_full_for_waits_and_is_offered_when_one_has_room(application):
+    Bank.objects.update(monthly_capacity=0)
+
+    assert application_route(application_id=application.pk) == []
+    application.refresh_from_db()
+    assert application.status == "scored"
+    assert applications_route_waiting(now=timezone.now() + dt.timedelta(minutes=5)) == 0
+
+    Bank.objects.filter(code="C").update(monthly_capacity=5)
+    assert applications_route_waiting(now=timezone.now() + dt.timedelta(minutes=5)) == 1
+
+    application.refresh_from_db()
+    assert application.status == "matched"
+    assert banks_offered(application) == ["C"]
+    # Offered from the ranking it already had, not ranked again on every try.
+    assert Ranking.objects.filter(application=application).count() == 1
+
+
+def test_a_declined_application_whose_next_banks_are_full_waits_rather_than_being_declined(application):
+    Bank.objects.exclude(code="A").update(monthly_capacity=0)
+    (first,) = application_route(application_id=application.pk)
+
+    offer_decline(offer_id=first.pk, by=None, reason="insufficient_credit")
+
+    application.refresh_from_db()
+    assert application.status == "matched"
+    Bank.objects.filter(code="B").update(monthly_capacity=1)
+    assert route_waiting_applications.apply().get() == 1
+    assert route_waiting_applications.apply().get() == 0
+    assert banks_offered(application, OfferStatus.OFFERED) == ["B"]
+
+
+def test_the_sweep_leaves_a_just_scored_application_to_its_routing_task(application):
+    assert applications_route_waiting() == 0
+
+    application.refresh_from_db()
+    assert application.status == "scored"

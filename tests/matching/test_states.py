@@ -6,7 +6,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
@@ -75,20 +75,25 @@ def test_an_application_moves_exactly_as_its_table_says(offer, state, event):
         assert application.status == target
 
 
+# What an event must record beside the new state (the database refuses a decline without a reason).
+EVENT_FIELDS = {"decline": {"decline_reason": "other", "decline_note": "政策调整"}}
+STATE_FIELDS = {OfferStatus.DECLINED: EVENT_FIELDS["decline"]}
+
+
 @pytest.mark.parametrize("state", OfferStatus.values)
 @pytest.mark.parametrize("event", OFFER_EVENTS)
 def test_an_offer_moves_exactly_as_its_table_says(offer, state, event):
-    Offer.objects.filter(pk=offer.pk).update(status=state)
+    Offer.objects.filter(pk=offer.pk).update(status=state, **STATE_FIELDS.get(state, {}))
     target = OFFER_TRANSITIONS.get((state, event))
 
     if target is None:
         with pytest.raises(DomainError) as error:
-            offer_transition(offer_id=offer.pk, event=event)
+            offer_transition(offer_id=offer.pk, event=event, **EVENT_FIELDS.get(event, {}))
         assert error.value.code == ErrorCode.INVALID_TRANSITION
         offer.refresh_from_db()
         assert offer.status == state
     else:
-        assert offer_transition(offer_id=offer.pk, event=event).status == target
+        assert offer_transition(offer_id=offer.pk, event=event, **EVENT_FIELDS.get(event, {})).status == target
 
 
 def test_a_bank_decision_records_who_decided_and_when(offer):
@@ -103,7 +108,7 @@ def test_a_final_state_says_it_is_final(offer):
     Offer.objects.filter(pk=offer.pk).update(status=OfferStatus.DISBURSED)
 
     with pytest.raises(DomainError, match="disbursed is final"):
-        offer_transition(offer_id=offer.pk, event="decline")
+        offer_transition(offer_id=offer.pk, event="decline", **EVENT_FIELDS["decline"])
 
 
 def test_an_unknown_event_is_named(offer):
@@ -120,7 +125,7 @@ def test_two_hands_on_one_offer_at_once_exactly_one_wins_each_time(offer, event)
     def act(start: threading.Barrier) -> None:
         try:
             start.wait()
-            offer_transition(offer_id=offer.pk, event=event)
+            offer_transition(offer_id=offer.pk, event=event, **EVENT_FIELDS.get(event, {}))
             outcomes.append("done")
         except DomainError as error:
             outcomes.append(str(error.code))
@@ -140,3 +145,12 @@ def test_two_hands_on_one_offer_at_once_exactly_one_wins_each_time(offer, event)
         assert sorted(outcomes) == ["done", "invalid_transition"]
         offer.refresh_from_db()
         assert offer.status == OFFER_TRANSITIONS[(OfferStatus.OFFERED, event)]
+
+
+def test_the_database_refuses_a_decline_without_a_reason_from_the_list(offer):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Offer.objects.filter(pk=offer.pk).update(status=OfferStatus.DECLINED, decline_reason="")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Offer.objects.filter(pk=offer.pk).update(status=OfferStatus.DECLINED, decline_reason="other")
+
+    Offer.objects.filter(pk=offer.pk).update(status=OfferStatus.DECLINED, decline_reason="high_leverage")
