@@ -327,9 +327,8 @@ def _tie_order(application_key: int, tie_seed: np.ndarray) -> np.ndarray:
     """A reproducible draw per (application, product), used only to order equal utilities. For any two
     products p and q, key ↦ key ^ seed_p ^ seed_q swaps their draws, so over applications each comes first
     half the time; the multiplication spreads the bits so that three or more products mix as well."""
-    key = np.uint64(_mix64_int(application_key & _MASK64))
-    with np.errstate(over="ignore"):
-        return (tie_seed ^ key) * _GOLDEN
+    # Array arithmetic on unsigned integers wraps silently, as the mixing wants.
+    return (tie_seed ^ np.uint64(_mix64_int(application_key & _MASK64))) * _GOLDEN
 
 
 # A utility rounded to 9 decimals in [0, 1] is one of 10⁹ + 1 steps: 30 bits, which leaves 34 bits of the draw
