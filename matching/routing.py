@@ -24,7 +24,17 @@ from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from matching import notifications
-from matching.models import Bank, BankMonth, DeclineReason, Loan, LoanProduct, Offer, OfferStatus, Ranking
+from matching.models import (
+    Bank,
+    BankMonth,
+    DeclineReason,
+    Loan,
+    LoanOutcome,
+    LoanProduct,
+    Offer,
+    OfferStatus,
+    Ranking,
+)
 from matching.ranking import top_within_capacity
 from matching.services import application_rank
 from matching.states import OPEN_OFFER_STATES, application_transition, offer_transition
@@ -285,6 +295,33 @@ def offer_disburse(*, offer_id: int, by, amount, disbursed_on: dt.date) -> Loan:
         disbursed_on=disbursed_on,
     )
     notifications.loan_disbursed(loan)
+    return loan
+
+
+@transaction.atomic
+def loan_outcome_record(*, loan_id: int, by, outcome: str, on: dt.date) -> Loan:
+    """The bank's feedback on a loan it paid out: repaid in full, or defaulted (90 days overdue). Recorded
+    once, on a day from the payout to today; it becomes a label the next risk model trains on."""
+    loan = Loan.objects.select_for_update().select_related("offer__product").get(pk=loan_id)
+    if by is not None and by.bank_id != loan.offer.product.bank_id:
+        raise DomainError(ErrorCode.FORBIDDEN, f"loan #{loan.pk} was not paid out by your bank", field="loan")
+    if outcome not in (LoanOutcome.REPAID, LoanOutcome.DEFAULTED):
+        raise DomainError(ErrorCode.INVALID_INPUT, f"outcome: {outcome!r} is not repaid or defaulted", field="outcome")
+    if loan.outcome != LoanOutcome.PERFORMING:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"loan #{loan.pk} is already {loan.outcome} (since {loan.outcome_on}): an outcome is recorded once",
+            field="outcome",
+        )
+    today = timezone.localdate()
+    if not loan.disbursed_on <= on <= today:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"on: {on} is not between the payout {loan.disbursed_on} and today {today}",
+            field="on",
+        )
+    loan.outcome, loan.outcome_on = outcome, on
+    loan.save(update_fields=["outcome", "outcome_on"])
     return loan
 
 

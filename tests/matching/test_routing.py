@@ -15,6 +15,7 @@ from matching.routing import (
     application_route,
     application_withdraw,
     applications_route_waiting,
+    loan_outcome_record,
     offer_accept,
     offer_approve,
     offer_decline,
@@ -25,6 +26,7 @@ from matching.routing import (
 from matching.states import offer_transition
 from matching.tasks import route_application, route_waiting_applications, sweep_lapsed_offers
 from scoring.models import ModelVersion, Score
+from scoring.selectors import training_sample
 from tests.factories import EnterpriseFactory
 
 BANKS = {"A": 10, "B": 10, "C": 10, "D": 10}
@@ -399,3 +401,49 @@ def test_the_sweep_leaves_a_just_scored_application_to_its_routing_task(applicat
 
     application.refresh_from_db()
     assert application.status == "scored"
+
+
+@pytest.fixture
+def loan(application) -> Loan:
+    first, *_ = application_route(application_id=application.pk)
+    offer_accept(offer_id=first.pk, by=None)
+    offer_approve(offer_id=first.pk, by=None, amount="450000", annual_rate="0.05", term_months=12)
+    return offer_disburse(offer_id=first.pk, by=None, amount="450000", disbursed_on=timezone.localdate())
+
+
+def test_a_loans_outcome_becomes_a_label_the_next_model_learns_from(loan):
+    officer = User.objects.create_user(username="wang", role=Role.BANK_OFFICER, bank=loan.offer.product.bank)
+    assert training_sample().empty
+
+    loan_outcome_record(loan_id=loan.pk, by=officer, outcome="defaulted", on=timezone.localdate())
+
+    sample = training_sample()
+    assert sample[["enterprise_id", "defaulted"]].values.tolist() == [[loan.offer.application.enterprise_id, 1]]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"outcome": "late"}, "outcome: 'late' is not repaid or defaulted"),
+        ({"on": dt.date(2020, 1, 1)}, "on: 2020-01-01 is not between the payout"),
+        ({"on": dt.date.today() + dt.timedelta(days=3)}, "is not between the payout"),
+        ({"by": "another bank"}, "was not paid out by your bank"),
+    ],
+)
+def test_an_outcome_that_cannot_be_is_refused(loan, change, message):
+    values = {"by": None, "outcome": "repaid", "on": timezone.localdate()} | change
+    if values["by"] == "another bank":
+        values["by"] = User.objects.create_user(username="li", role=Role.BANK_OFFICER, bank=Bank.objects.get(code="D"))
+
+    with pytest.raises(DomainError, match=message):
+        loan_outcome_record(loan_id=loan.pk, **values)
+
+    loan.refresh_from_db()
+    assert loan.outcome == "performing"
+
+
+def test_an_outcome_is_recorded_once(loan):
+    loan_outcome_record(loan_id=loan.pk, by=None, outcome="repaid", on=timezone.localdate())
+
+    with pytest.raises(DomainError, match="is already repaid"):
+        loan_outcome_record(loan_id=loan.pk, by=None, outcome="defaulted", on=timezone.localdate())
