@@ -150,12 +150,7 @@ def replay(
         raise DomainError(ErrorCode.NOT_FOUND, "no matching settings have been published")
     products_now = selectors.offered_products()
     current = Scenario(
-        weights=Weights(
-            approval=settings_now.weight_approval,
-            price=settings_now.weight_price,
-            fit=settings_now.weight_fit,
-            response=settings_now.weight_response,
-        ),
+        weights=selectors.weights_of(settings_now),
         top_k=settings_now.top_k,
         products=products_now,
     )

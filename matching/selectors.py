@@ -15,7 +15,7 @@ from django.db.models import Count, F, Q
 from creditloan.models import Application, Enterprise
 from matching.eligibility import Applicant, ProductRules, ProductTable
 from matching.models import ApprovalModelVersion, LoanProduct, MatchingSettings, Offer, OfferStatus
-from matching.ranking import ApprovalModel, Candidates
+from matching.ranking import ApprovalModel, Candidates, Weights
 from scoring.ml.features import CUSTOMS_CLASS_ORDINAL, TAX_RATING_BY_ORDINAL
 from scoring.models import Score
 from scoring.selectors import enterprise_assess
@@ -206,6 +206,15 @@ def eligibility_preview(
 
 def current_settings() -> MatchingSettings:
     return MatchingSettings.objects.order_by("-number").first()
+
+
+def weights_of(settings: MatchingSettings) -> Weights:
+    return Weights(
+        approval=settings.weight_approval,
+        price=settings.weight_price,
+        fit=settings.weight_fit,
+        response=settings.weight_response,
+    )
 
 
 def latest_approval_model() -> ApprovalModelVersion | None:

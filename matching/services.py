@@ -127,12 +127,7 @@ def application_rank(*, application: Application) -> Ranking:
         probability_of_default=score.probability_of_default,
         amount=float(application.amount),
         term_months=application.term_months,
-        weights=Weights(
-            approval=settings.weight_approval,
-            price=settings.weight_price,
-            fit=settings.weight_fit,
-            response=settings.weight_response,
-        ),
+        weights=selectors.weights_of(settings),
         approval=approval,
     )
     bank_of = {product.pk: product.bank.code for product in eligible}
