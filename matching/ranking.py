@@ -270,6 +270,9 @@ def rank(
 ) -> Ranking:
     """Every candidate's terms and utility, best first; with `positions`, only the candidates at those
     positions (the eligible ones, say), without first copying every column of the rest."""
+    # Every term is then in [0, 1], which the order key relies on (a NaN would sort anywhere).
+    if not (0.0 <= probability_of_default <= 1.0 and amount > 0 and term_months > 0):
+        raise ValueError(f"no ranking for PD {probability_of_default}, amount {amount}, term {term_months}")
     pool = candidates._prepared if positions is None else candidates._prepared.take(positions)
     risk_position = min(1.0, max(0.0, probability_of_default / PD_AT_HIGHEST_RATE))
     expected_rate = pool.rate_min + pool.rate_span * risk_position

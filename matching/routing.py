@@ -86,27 +86,30 @@ def _ranking_of_latest_score(application: Application) -> Ranking | None:
 
 def _offer_next(application: Application, entries: list[dict], *, how_many: int) -> tuple[list[Offer], bool]:
     """Offer the best-ranked products not offered yet, within each bank's remaining capacity this month.
-    Returns the offers made, and whether ranked products are left that were not offered (their banks full)."""
+    Products paused since the ranking (or of a paused bank) are passed over. Returns the offers made, and
+    whether offerable products are left that were not offered (their banks full)."""
     offered = set(application.offers.values_list("product_id", flat=True))
-    waiting = [(position, entry) for position, entry in enumerate(entries, start=1) if entry["product"] not in offered]
+    ranked = [entry["product"] for entry in entries if entry["product"] not in offered]
+    live = LoanProduct.objects.filter(pk__in=ranked, active=True, bank__active=True).in_bulk()
+    waiting = [product_id for product_id in ranked if product_id in live]
     if not waiting:
         return [], False
-    codes = sorted({entry["bank"] for _, entry in waiting})
+    codes = sorted({live[product_id].bank.code for product_id in waiting})
     # Locked in code order, so two routings counting the same banks cannot deadlock or both take the last place.
     banks = {bank.code: bank for bank in Bank.objects.select_for_update().filter(code__in=codes).order_by("code")}
-    remaining = _remaining_capacity(banks)
-    rank_of = {entry["product"]: position for position, entry in waiting}
-    bank_of = {entry["product"]: entry["bank"] for _, entry in waiting}
-    chosen = top_within_capacity([entry["product"] for _, entry in waiting], bank_of, remaining, how_many)
-    products = LoanProduct.objects.in_bulk(chosen)
     now = timezone.now()
+    month = timezone.localdate(now).replace(day=1)
+    remaining = _remaining_capacity(banks, month)
+    rank_of = {entry["product"]: position for position, entry in enumerate(entries, start=1)}
+    bank_of = {product_id: live[product_id].bank.code for product_id in waiting}
+    chosen = top_within_capacity(waiting, bank_of, remaining, how_many)
     made = []
     for product_id in chosen:
         bank = banks[bank_of[product_id]]
         made.append(
             Offer.objects.create(
                 application=application,
-                product=products[product_id],
+                product=live[product_id],
                 rank=rank_of[product_id],
                 offered_at=now,
                 deadline=working_days_after(now, bank.response_deadline_days),
@@ -114,26 +117,20 @@ def _offer_next(application: Application, entries: list[dict], *, how_many: int)
         )
         notifications.offer_made(made[-1])
     for code, count in Counter(bank_of[product_id] for product_id in chosen).items():
-        _count_offers(banks[code], count)
+        _count_offers(banks[code], month, count)
     return made, len(waiting) > len(made)
 
 
-def _this_month() -> dt.date:
-    return timezone.localdate().replace(day=1)
-
-
-def _remaining_capacity(banks: dict[str, Bank]) -> dict[str, int]:
-    """Offers each bank can still take this month; its row must be locked by the caller."""
-    taken = dict(
-        BankMonth.objects.filter(bank__in=banks.values(), month=_this_month()).values_list("bank__code", "offers")
-    )
+def _remaining_capacity(banks: dict[str, Bank], month: dt.date) -> dict[str, int]:
+    """Offers each bank can still take in the month; its row must be locked by the caller."""
+    taken = dict(BankMonth.objects.filter(bank__in=banks.values(), month=month).values_list("bank__code", "offers"))
     return {code: bank.monthly_capacity - taken.get(code, 0) for code, bank in banks.items()}
 
 
-def _count_offers(bank: Bank, how_many: int) -> None:
+def _count_offers(bank: Bank, month: dt.date, how_many: int) -> None:
     """Add offers to the bank's month; the bank's row is locked, so no other routing counts at once."""
-    month, _ = BankMonth.objects.get_or_create(bank=bank, month=_this_month())
-    BankMonth.objects.filter(pk=month.pk).update(offers=F("offers") + how_many)
+    row, _ = BankMonth.objects.get_or_create(bank=bank, month=month)
+    BankMonth.objects.filter(pk=row.pk).update(offers=F("offers") + how_many)
 
 
 class NextStep(StrEnum):
@@ -163,9 +160,16 @@ def _route_on(application: Application) -> NextStep:
     return NextStep.EXHAUSTED
 
 
+def _check_officer(offer_id: int, by) -> None:
+    """A decision on an offer is its bank's: an officer of another bank is refused (None: the system)."""
+    if by is not None and not Offer.objects.filter(pk=offer_id, product__bank_id=by.bank_id).exists():
+        raise DomainError(ErrorCode.FORBIDDEN, f"offer #{offer_id} is not routed to your bank", field="offer")
+
+
 @transaction.atomic
 def offer_accept(*, offer_id: int, by) -> Offer:
     """接单: the bank takes the application up for review."""
+    _check_officer(offer_id, by)
     offer = offer_transition(offer_id=offer_id, event="accept", by=by)
     notifications.offer_accepted(offer)
     return offer
@@ -175,6 +179,7 @@ def offer_accept(*, offer_id: int, by) -> Offer:
 def offer_decline(*, offer_id: int, by, reason: str, note: str = "") -> Offer:
     """The bank declines, with a reason from DeclineReason ("other" explained in `note`); the application moves
     on to the next ranked product."""
+    _check_officer(offer_id, by)
     if reason not in DeclineReason.values:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
@@ -233,6 +238,12 @@ def applications_route_waiting(*, now: dt.datetime | None = None) -> int:
     for application_id in stalled.order_by("submitted_at").values_list("pk", flat=True):
         with transaction.atomic():
             application = Application.objects.select_for_update().get(pk=application_id)
+            # Read again under the lock: another sweep, or a decline, may have offered it something meanwhile.
+            if (
+                application.status != ApplicationStatus.MATCHED
+                or application.offers.filter(status__in=OPEN_OFFER_STATES).exists()
+            ):
+                continue
             next_step = _route_on(application)
             if next_step in (NextStep.OFFERED, NextStep.EXHAUSTED):
                 notifications.application_moved_on(application, next_step)
@@ -244,6 +255,7 @@ def applications_route_waiting(*, now: dt.datetime | None = None) -> int:
 def offer_approve(*, offer_id: int, by, amount, annual_rate, term_months: int) -> Offer:
     """A bank grants the loan on terms within its product's ranges; the application is granted and every
     other open offer closes."""
+    _check_officer(offer_id, by)
     offer = Offer.objects.select_related("product").get(pk=offer_id)
     product = offer.product
     amount, annual_rate = _decimal(amount, "amount"), _decimal(annual_rate, "annual_rate")
@@ -278,6 +290,7 @@ def offer_approve(*, offer_id: int, by, amount, annual_rate, term_months: int) -
 @transaction.atomic
 def offer_disburse(*, offer_id: int, by, amount, disbursed_on: dt.date) -> Loan:
     """放款反馈: the loan as paid out, at most the approved amount; it is what the next models learn from."""
+    _check_officer(offer_id, by)
     offer = Offer.objects.get(pk=offer_id)
     amount = _decimal(amount, "amount")
     if offer.approved_amount is not None and not Decimal(0) < amount <= offer.approved_amount:
@@ -314,6 +327,8 @@ def loan_outcome_record(*, loan_id: int, by, outcome: str, on: dt.date) -> Loan:
             field="outcome",
         )
     today = timezone.localdate()
+    if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+        raise DomainError(ErrorCode.INVALID_INPUT, f"on: {on!r} is not a date", field="on")
     if not loan.disbursed_on <= on <= today:
         raise DomainError(
             ErrorCode.INVALID_INPUT,

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pandas as pd
+from django.conf import settings as django_settings
 from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.numbering import numbered_create
 from matching import selectors
-from matching.models import ApprovalModelVersion, MatchingSettings, Ranking
+from matching.models import ApprovalModelVersion, Bank, BankMonth, MatchingSettings, Offer, Ranking
 from matching.ranking import ApprovalModel, Weights, rank
 from scoring import selectors as scoring_selectors
 from scoring.ml.features import build_features
@@ -51,6 +56,24 @@ def matching_settings_publish(
         created_at=timezone.now(),
         created_by=by,
     )
+
+
+@transaction.atomic
+def bank_months_recount() -> int:
+    """Rebuild every bank's monthly offer counts from the offers themselves, for offers created outside
+    routing (the demo's history, a bulk load). Locks the banks, as routing does while it counts. Returns how
+    many (bank, month) rows there are."""
+    list(Bank.objects.select_for_update().order_by("code").values_list("pk", flat=True))
+    months = (
+        Offer.objects.annotate(month=TruncMonth("offered_at", tzinfo=ZoneInfo(django_settings.TIME_ZONE)))
+        .values("product__bank_id", "month")
+        .annotate(offers=Count("pk"))
+    )
+    BankMonth.objects.all().delete()
+    rows = BankMonth.objects.bulk_create(
+        BankMonth(bank_id=row["product__bank_id"], month=row["month"].date(), offers=row["offers"]) for row in months
+    )
+    return len(rows)
 
 
 def approval_model_train() -> ApprovalModelVersion:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
+from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from matching.routing import application_route, applications_route_waiting, offers_lapse_sweep
@@ -18,7 +19,12 @@ def route_application(application_id: int) -> int:
     Returns how many offers were made."""
     if not Application.objects.filter(pk=application_id, status=ApplicationStatus.SCORED).exists():
         return 0
-    return len(application_route(application_id=application_id))
+    try:
+        return len(application_route(application_id=application_id))
+    except DomainError as error:
+        if error.code != ErrorCode.INVALID_TRANSITION:
+            raise
+        return 0  # the sweep of waiting applications routed it between the check and the lock
 
 
 @shared_task(acks_late=True, **RETRY)

@@ -31,6 +31,7 @@ from creditloan.models import (
     User,
 )
 from matching.models import Bank, Loan, LoanProduct, Offer
+from matching.services import bank_months_recount
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +232,8 @@ def _history(population: Population, banks: list[Bank], products: list[LoanProdu
         created[0] += len(application_objects)
         created[1] += len(offer_objects)
         created[2] += len(loan_objects)
+    # The history's offers use up the banks' capacity in their months, as routed offers would.
+    bank_months_recount()
     defaults = int((loans["outcome"] == "defaulted").sum())
     return created[0], created[1], created[2], defaults
 

@@ -21,6 +21,8 @@ def keep_free_text_reasons(apps, schema_editor):
         offer.decline_note = offer.decline_reason or "no reason was recorded"
         offer.decline_reason = "other"
         offer.save(update_fields=["decline_reason", "decline_note"])
+    # A free-text reason that happened to read "other" has nothing to explain it yet.
+    Offer.objects.filter(decline_reason="other", decline_note="").update(decline_note="no reason was recorded")
 
 
 

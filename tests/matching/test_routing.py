@@ -2,9 +2,11 @@
 disbursement or a withdrawal closes."""
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from creditloan.errors import DomainError
@@ -23,6 +25,7 @@ from matching.routing import (
     offers_lapse_sweep,
     working_days_after,
 )
+from matching.services import bank_months_recount
 from matching.states import offer_transition
 from matching.tasks import route_application, route_waiting_applications, sweep_lapsed_offers
 from scoring.models import ModelVersion, Score
@@ -447,3 +450,86 @@ def test_an_outcome_is_recorded_once(loan):
 
     with pytest.raises(DomainError, match="is already repaid"):
         loan_outcome_record(loan_id=loan.pk, by=None, outcome="defaulted", on=timezone.localdate())
+
+
+def test_a_held_back_application_is_not_offered_a_product_paused_since_it_was_ranked(application):
+    Bank.objects.update(monthly_capacity=0)
+    application_route(application_id=application.pk)
+    LoanProduct.objects.filter(code="A-1").update(active=False)
+    Bank.objects.filter(code="B").update(active=False)
+    Bank.objects.update(monthly_capacity=5)
+
+    applications_route_waiting(now=timezone.now() + dt.timedelta(minutes=5))
+
+    assert banks_offered(application) == ["C", "D"]
+
+
+@pytest.mark.parametrize("decision", ["accept", "decline", "approve", "disburse"])
+def test_an_officer_cannot_decide_an_offer_routed_to_another_bank(application, decision):
+    first, *_ = application_route(application_id=application.pk)
+    stranger = User.objects.create_user(username="li", role=Role.BANK_OFFICER, bank=Bank.objects.get(code="D"))
+    act = {
+        "accept": lambda: offer_accept(offer_id=first.pk, by=stranger),
+        "decline": lambda: offer_decline(offer_id=first.pk, by=stranger, reason="high_leverage"),
+        "approve": lambda: offer_approve(
+            offer_id=first.pk, by=stranger, amount="450000", annual_rate="0.05", term_months=12
+        ),
+        "disburse": lambda: offer_disburse(
+            offer_id=first.pk, by=stranger, amount="450000", disbursed_on=dt.date(2026, 11, 25)
+        ),
+    }
+
+    with pytest.raises(DomainError, match=f"offer #{first.pk} is not routed to your bank"):
+        act[decision]()
+
+    first.refresh_from_db()
+    assert first.status == OfferStatus.OFFERED
+
+
+def test_offers_loaded_in_bulk_count_against_capacity_once_recounted(application):
+    Bank.objects.filter(code="A").update(monthly_capacity=1)
+    other = another_application_like(application)
+    now = timezone.now()
+    Offer.objects.bulk_create(
+        [
+            Offer(
+                application=other,
+                product=LoanProduct.objects.get(code="A-1"),
+                rank=1,
+                offered_at=now,
+                deadline=now + dt.timedelta(days=3),
+            )
+        ]
+    )
+
+    assert bank_months_recount() == 1
+    application_route(application_id=application.pk)
+
+    assert banks_offered(application) == ["B", "C", "D"]
+
+
+@pytest.mark.postgres
+# serialized_rollback: an earlier test of this kind empties the tables, the matching settings the migrations
+# seed among them; this one needs them back.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_sweeps_at_once_offer_a_stalled_application_one_product(application):
+    Bank.objects.exclude(code="A").update(monthly_capacity=0)
+    (first,) = application_route(application_id=application.pk)
+    offer_decline(offer_id=first.pk, by=None, reason="insufficient_credit")
+    Bank.objects.update(monthly_capacity=10)
+    start = threading.Barrier(2)
+
+    def sweep() -> None:
+        try:
+            start.wait()
+            applications_route_waiting()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert banks_offered(application, OfferStatus.OFFERED) == ["B"]
