@@ -12,7 +12,7 @@ from django.utils import timezone
 from creditloan.errors import DomainError
 from creditloan.models import Application, User
 from creditloan.models.accounts import Role
-from matching.models import Bank, BankMonth, Loan, LoanProduct, Offer, OfferStatus, Ranking
+from matching.models import Bank, BankMonth, Loan, LoanProduct, MatchingSettings, Offer, OfferStatus, Ranking
 from matching.routing import (
     application_route,
     application_withdraw,
@@ -509,10 +509,10 @@ def test_offers_loaded_in_bulk_count_against_capacity_once_recounted(application
 
 
 @pytest.mark.postgres
-# serialized_rollback: an earlier test of this kind empties the tables, the matching settings the migrations
-# seed among them; this one needs them back.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_offer_a_stalled_application_one_product(application):
+    # An earlier test of this kind empties every table, the settings the migrations seed among them.
+    MatchingSettings.objects.get_or_create(number=1, defaults={"created_at": timezone.now()})
     Bank.objects.exclude(code="A").update(monthly_capacity=0)
     (first,) = application_route(application_id=application.pk)
     offer_decline(offer_id=first.pk, by=None, reason="insufficient_credit")
