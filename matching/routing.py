@@ -90,7 +90,7 @@ def _offer_next(application: Application, entries: list[dict], *, how_many: int)
     whether offerable products are left that were not offered (their banks full)."""
     offered = set(application.offers.values_list("product_id", flat=True))
     ranked = [entry["product"] for entry in entries if entry["product"] not in offered]
-    live = LoanProduct.objects.filter(pk__in=ranked, active=True, bank__active=True).in_bulk()
+    live = LoanProduct.objects.filter(pk__in=ranked, active=True, bank__active=True).select_related("bank").in_bulk()
     waiting = [product_id for product_id in ranked if product_id in live]
     if not waiting:
         return [], False
