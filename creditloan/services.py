@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
+from creditloan.identifiers import InvalidIdentifier, validate_uscc
 from creditloan.models import Application, Enterprise, EnterpriseMembership, EnterpriseStatus, User
+from creditloan.models.accounts import MembershipRelation
 from creditloan.models.applications import ApplicationStatus, GuaranteeMode
 
 AMOUNT_MIN, AMOUNT_MAX = Decimal("10000"), Decimal("100000000")
@@ -93,3 +95,31 @@ def _amount(raw) -> Decimal:
     if amount != amount.quantize(Decimal("0.01")):
         raise DomainError(ErrorCode.INVALID_INPUT, f"amount: {raw} has more than two decimals", field="amount")
     return amount
+
+
+@transaction.atomic
+def enterprise_join(*, user: User, uscc: str, relation: str) -> EnterpriseMembership:
+    """An applicant declares that they act for a registered firm, and how (legal representative or agent)."""
+    if not user.is_applicant:
+        raise DomainError(ErrorCode.FORBIDDEN, "only an applicant account can act for a firm")
+    try:
+        code = validate_uscc(uscc or "")
+    except InvalidIdentifier as error:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"uscc: {error.message}", field="uscc") from None
+    if relation not in MembershipRelation.values:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"relation: '{relation}' is not one of {', '.join(MembershipRelation.values)}",
+            field="relation",
+        )
+    enterprise = Enterprise.objects.filter(uscc=code).first()
+    if enterprise is None:
+        raise DomainError(
+            ErrorCode.NOT_FOUND, f"uscc: no firm with the code {code} is registered with the platform", field="uscc"
+        )
+    membership, created = EnterpriseMembership.objects.get_or_create(
+        user=user, enterprise=enterprise, defaults={"relation": relation}
+    )
+    if not created:
+        raise DomainError(ErrorCode.CONFLICT, f"uscc: you already act for {enterprise.name}", field="uscc")
+    return membership

@@ -1,9 +1,33 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from creditloan import views
+from matching import views as matching_views
 
 urlpatterns = [
-    # Until the product's own pages exist, the operators' back office is the front door.
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("signup/", views.signup, name="signup"),
+    path("uscc-check/", views.uscc_check, name="uscc_check"),
+    path("me/", views.applicant_home, name="applicant_home"),
+    path("me/enterprises/add/", views.enterprise_add, name="enterprise_add"),
+    path("me/enterprises/<int:enterprise_id>/apply/", views.apply, name="apply"),
+    path("me/applications/<int:application_id>/", views.application_detail, name="application_detail"),
+    path(
+        "me/applications/<int:application_id>/withdraw/",
+        views.application_withdraw_view,
+        name="application_withdraw",
+    ),
+    path("bank/offers/", matching_views.officer_queue, name="officer_queue"),
+    path("bank/offers/<int:offer_id>/", matching_views.officer_offer, name="officer_offer"),
+    path("operations/products/", matching_views.operator_products, name="operator_products"),
+    path(
+        "operations/products/<int:product_id>/active/",
+        matching_views.operator_product_active,
+        name="operator_product_active",
+    ),
     path("admin/", admin.site.urls),
 ]

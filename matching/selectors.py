@@ -254,3 +254,25 @@ def decided_offers() -> pd.DataFrame:
     frame["amount"] = frame["amount"].astype(float)
     frame["approved"] = frame["status"].isin(approved).astype(int)
     return frame.drop(columns="status")
+
+
+def bank_queue(*, bank, status: str = "open", order: str = "deadline"):
+    """The offers routed to one bank: never another bank's."""
+    offers = Offer.objects.filter(product__bank=bank).select_related("application__enterprise", "product")
+    if status == "open":
+        offers = offers.filter(status__in=[OfferStatus.OFFERED, OfferStatus.ACCEPTED])
+    elif status != "all":
+        offers = offers.filter(status=status)
+    return offers.order_by(order, "pk")
+
+
+def bank_offer(*, bank, offer_id: int) -> Offer | None:
+    return (
+        Offer.objects.filter(product__bank=bank, pk=offer_id)
+        .select_related("application__enterprise", "product__bank")
+        .first()
+    )
+
+
+def products_for_operators():
+    return LoanProduct.objects.select_related("bank").order_by("bank__name", "code")

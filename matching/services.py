@@ -15,7 +15,7 @@ from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.numbering import numbered_create
 from matching import selectors
-from matching.models import ApprovalModelVersion, Bank, BankMonth, MatchingSettings, Offer, Ranking
+from matching.models import ApprovalModelVersion, Bank, BankMonth, LoanProduct, MatchingSettings, Offer, Ranking
 from matching.ranking import ApprovalModel, Weights, rank
 from scoring import selectors as scoring_selectors
 from scoring.ml.features import build_features
@@ -56,6 +56,18 @@ def matching_settings_publish(
         created_at=timezone.now(),
         created_by=by,
     )
+
+
+@transaction.atomic
+def product_set_active(*, product_id: int, active: bool, by=None) -> LoanProduct:
+    """Pause a product (no new application is offered it; offers already made stand) or offer it again."""
+    product = LoanProduct.objects.select_for_update().filter(pk=product_id).first()
+    if product is None:
+        raise DomainError(ErrorCode.NOT_FOUND, f"no loan product #{product_id}", field="product")
+    if product.active != active:
+        product.active = active
+        product.save(update_fields=["active"])
+    return product
 
 
 @transaction.atomic

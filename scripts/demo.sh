@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+.venv/bin/python manage.py compile_translations
 .venv/bin/python manage.py migrate --no-input
 .venv/bin/python manage.py generate_demo_data --enterprises "${DEMO_ENTERPRISES:-20000}" --seed "${DEMO_SEED:-7}" --if-empty
 # A small world (DEMO_ENTERPRISES of a few thousand) may hold too few defaults to train on; the product still

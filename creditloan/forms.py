@@ -1,0 +1,53 @@
+"""Forms of the applicant's pages: the shape of the input only; the services decide what it means."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from creditloan.errors import DomainError
+from creditloan.models import User
+from creditloan.models.accounts import MembershipRelation, Role
+from creditloan.models.applications import GuaranteeMode
+
+
+def show_error(form: forms.Form, error: DomainError) -> None:
+    """A service's refusal, on the field it names (or on the whole form)."""
+    field = error.field if error.field in form.fields else None
+    message = (
+        error.message.split(": ", 1)[1] if field and error.message.startswith(f"{error.field}: ") else error.message
+    )
+    form.add_error(field, message)
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(label=_("E-mail"), help_text=_("We tell you here of every change to your applications."))
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        user.role = Role.APPLICANT
+        if commit:
+            user.save()
+        return user
+
+
+class EnterpriseJoinForm(forms.Form):
+    uscc = forms.CharField(
+        label=_("Unified social credit code (统一社会信用代码)"),
+        max_length=32,
+        help_text=_("18 characters, as on the business licence."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "data-uscc-check": ""}),
+    )
+    relation = forms.ChoiceField(label=_("You act for the firm as"), choices=MembershipRelation.choices)
+
+
+class ApplicationForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount (yuan)"), min_value=1, max_digits=14, decimal_places=2)
+    term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=360)
+    purpose = forms.CharField(label=_("Purpose"), max_length=200)
+    guarantee_mode = forms.ChoiceField(label=_("Guarantee you can offer"), choices=GuaranteeMode.choices)

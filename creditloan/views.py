@@ -1,0 +1,142 @@
+"""Pages of the applicant, and the ones every role shares (home, sign-up). Thin: forms check the shape of the
+input, services decide, and a DomainError is shown on the field it names."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from creditloan import selectors as creditloan_selectors
+from creditloan.access import applicant_required
+from creditloan.errors import DomainError
+from creditloan.forms import ApplicationForm, EnterpriseJoinForm, SignupForm, show_error
+from creditloan.identifiers import InvalidIdentifier, validate_uscc
+from creditloan.models import Role
+from creditloan.services import application_submit, enterprise_join
+from matching.routing import application_withdraw
+from matching.selectors import eligibility_preview
+
+
+def home(request):
+    """Each role's own start page."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("login")
+    return redirect(
+        {Role.APPLICANT: "applicant_home", Role.BANK_OFFICER: "officer_queue"}.get(user.role, "operator_products")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user)
+        messages.success(request, _("Welcome. Add the firm you act for to apply for a loan."))
+        return redirect("enterprise_add")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@require_GET
+def uscc_check(request):
+    """As the code is typed: is it a valid 统一社会信用代码, and if not, what is wrong and where."""
+    try:
+        code = validate_uscc(request.GET.get("code", ""))
+    except InvalidIdentifier as error:
+        return JsonResponse({"valid": False, "message": error.message, "position": error.position})
+    return JsonResponse({"valid": True, "code": code})
+
+
+@applicant_required
+def applicant_home(request):
+    return render(
+        request,
+        "applicant/home.html",
+        {
+            "memberships": creditloan_selectors.memberships_of(request.user),
+            "applications": creditloan_selectors.applications_of(request.user),
+        },
+    )
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def enterprise_add(request):
+    form = EnterpriseJoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = enterprise_join(user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, _("You now act for %(name)s.") % {"name": membership.enterprise.name})
+            return redirect("applicant_home")
+    return render(request, "applicant/enterprise_add.html", {"form": form})
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def apply(request, enterprise_id: int):
+    membership = creditloan_selectors.membership_of(request.user, enterprise_id)
+    if membership is None:
+        raise Http404
+    enterprise = membership.enterprise
+    form = ApplicationForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        terms = form.cleaned_data
+        try:
+            if "submit" in request.POST:
+                application = application_submit(applicant=request.user, enterprise=enterprise, **terms)
+                messages.success(request, _("Application submitted. It is being scored and matched."))
+                return redirect("application_detail", application.pk)
+            score, verdicts = eligibility_preview(
+                enterprise=enterprise,
+                amount=terms["amount"],
+                term_months=terms["term_months"],
+                guarantee_mode=terms["guarantee_mode"],
+            )
+            preview = {
+                "score": score,
+                "eligible": [verdict for verdict in verdicts if verdict.eligible],
+                "not_eligible": [verdict for verdict in verdicts if not verdict.eligible],
+            }
+        except DomainError as error:
+            show_error(form, error)
+    return render(request, "applicant/apply.html", {"enterprise": enterprise, "form": form, "preview": preview})
+
+
+@applicant_required
+def application_detail(request, application_id: int):
+    application = creditloan_selectors.application_of(request.user, application_id)
+    if application is None:
+        raise Http404
+    return render(
+        request,
+        "applicant/application.html",
+        {
+            "application": application,
+            "offers": application.offers.select_related("product__bank").order_by("rank"),
+            "timeline": creditloan_selectors.application_timeline(application),
+        },
+    )
+
+
+@applicant_required
+@require_POST
+def application_withdraw_view(request, application_id: int):
+    application = creditloan_selectors.application_of(request.user, application_id)
+    if application is None:
+        raise Http404
+    try:
+        application_withdraw(application_id=application.pk)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The application is withdrawn."))
+    return redirect("application_detail", application.pk)

@@ -1,0 +1,167 @@
+"""Each role's main flow in a real browser (Debian's Chromium, driven by Playwright) against a live server on a
+demo world: an applicant applies and sees offers; an officer accepts and approves; an operator pauses a
+product and the next application no longer sees it. Every main page is kept as a screenshot in
+screenshots/<test>/, for a person to look at."""
+
+import datetime as dt
+import os
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from creditloan.demo.services import DEMO_PASSWORD, demo_world_generate
+from creditloan.models import EnterpriseMembership, User
+from matching.models import LoanProduct, MatchingSettings, Offer
+from matching.selectors import eligibility_preview
+from matching.services import approval_model_train
+from scoring.services import model_train
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+REQUEST = {"amount": "500000", "term_months": "12", "guarantee_mode": "credit"}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium: apt-get install chromium"),
+]
+# Playwright's sync API runs an event loop in this thread; the test's own database calls are still plain
+# synchronous ones, which Django would otherwise refuse next to a running loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def world(live_server, settings):
+    """The demo world with its accounts, the champion and the approval model, and the demo applicant acting for
+    a firm that some products fit."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    demo_world_generate(enterprises=7000, seed=7, as_of=dt.date(2026, 10, 31))
+    model_train()
+    approval_model_train()
+    # Tests of this kind empty every table after them, the settings the migrations seed among them.
+    MatchingSettings.objects.get_or_create(number=1, defaults={"created_at": dt.datetime.now(dt.UTC)})
+    applicant = User.objects.get(username="applicant")
+    membership = EnterpriseMembership.objects.get(user=applicant)
+    for firm in type(membership.enterprise).objects.filter(status="active", kind="company").order_by("pk")[:300]:
+        _, verdicts = eligibility_preview(
+            enterprise=firm, amount=Decimal(REQUEST["amount"]), term_months=12, guarantee_mode="credit"
+        )
+        if sum(verdict.eligible for verdict in verdicts) >= 2:
+            membership.enterprise = firm
+            membership.save()
+            return {"url": live_server.url, "firm": firm}
+    raise AssertionError("no firm of the demo world fits two products")
+
+
+class Screens:
+    def __init__(self, name: str) -> None:
+        self.folder = SCREENSHOTS / name
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def keep(self, page, name: str) -> None:
+        page.screenshot(path=str(self.folder / f"{name}.png"), full_page=True)
+
+
+def log_in(page, url: str, username: str) -> None:
+    page.goto(f"{url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("form.card button[type=submit]")
+
+
+def fill_request(page) -> None:
+    page.fill("input[name=amount]", REQUEST["amount"])
+    page.fill("input[name=term_months]", REQUEST["term_months"])
+    page.fill("input[name=purpose]", "采购原材料")
+    page.select_option("select[name=guarantee_mode]", REQUEST["guarantee_mode"])
+
+
+def test_an_application_goes_from_the_applicant_to_a_bank_and_back_and_a_paused_product_drops_out(browser, world):
+    url, screens = world["url"], Screens("main_flows_zh")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+
+    # The applicant: sees which products fit, applies, and follows the offers.
+    log_in(page, url, "applicant")
+    assert page.get_by_role("heading", name="我的企业和申请").is_visible()
+    screens.keep(page, "01-applicant-home")
+    page.get_by_role("link", name="申请贷款").first.click()
+    fill_request(page)
+    page.get_by_role("button", name="查看可申请的产品").click()
+    eligible = page.locator("[data-testid=eligible-products] li")
+    assert eligible.count() >= 2
+    assert page.locator("[data-testid=ineligible-products] .reason-list li").count() > 0
+    screens.keep(page, "02-eligibility-preview")
+    page.get_by_role("button", name="提交申请").click()
+    assert page.locator("[data-testid=application-status]").inner_text() == "已推送银行"
+    rows = page.locator("[data-testid=offers] tbody tr")
+    assert rows.count() >= 1
+    screens.keep(page, "03-application-offered")
+    application_id = int(re.search(r"/applications/(\d+)/", page.url).group(1))
+    offer = Offer.objects.filter(application_id=application_id).select_related("product__bank").order_by("rank")[0]
+    page.get_by_role("button", name="退出").click()
+
+    # The officer of the first bank: finds it in the queue, accepts it, approves it.
+    log_in(page, url, f"officer-{offer.product.bank.code.lower()}")
+    screens.keep(page, "04-officer-queue")
+    page.get_by_role("link", name=f"#{offer.pk}").click()
+    page.locator("button[name=action][value=accept]").click()
+    assert page.locator("[data-testid=offer-status]").inner_text() == "已接单，审核中"
+    page.fill("input[name=approve-annual_rate]", str(offer.product.rate_min))
+    screens.keep(page, "05-officer-offer-accepted")
+    page.locator("button[name=action][value=approve]").click()
+    assert page.locator("[data-testid=offer-status]").inner_text() == "已批准"
+    screens.keep(page, "06-officer-offer-approved")
+    page.get_by_role("button", name="退出").click()
+
+    # The operator pauses that product; the next application no longer sees it.
+    log_in(page, url, "operator")
+    screens.keep(page, "07-operator-products")
+    page.get_by_role("button", name=f"暂停 {offer.product.code}").click()
+    assert page.locator(f"tr[data-product='{offer.product.code}'] .badge").inner_text() == "已暂停"
+    page.get_by_role("button", name="退出").click()
+    assert not LoanProduct.objects.get(pk=offer.product.pk).active
+
+    log_in(page, url, "applicant")
+    page.goto(f"{url}/me/enterprises/{world['firm'].pk}/apply/")
+    fill_request(page)
+    page.get_by_role("button", name="查看可申请的产品").click()
+    assert f"({offer.product.code})" not in page.locator("main").inner_text()
+    screens.keep(page, "08-preview-after-pause")
+    context.close()
+
+
+def test_the_applicant_can_read_the_product_in_english_and_switch_back_to_chinese(browser, world):
+    url, screens = world["url"], Screens("applicant_en")
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+
+    log_in(page, url, "applicant")
+    assert page.get_by_role("heading", name="My firms and applications").is_visible()
+    screens.keep(page, "01-home")
+    page.get_by_role("link", name="Apply for a loan").first.click()
+    fill_request(page)
+    page.get_by_role("button", name="See which products fit").click()
+    assert "products fit" in page.locator("main").inner_text()
+    # The reasons come in the page's language too.
+    assert re.search(
+        r"Needs|Only for|The amount|The term", page.locator("[data-testid=ineligible-products]").inner_text()
+    )
+    screens.keep(page, "02-preview")
+    page.get_by_role("button", name="中文").click()
+    assert page.get_by_role("heading", name="申请贷款").is_visible()
+    screens.keep(page, "03-switched-to-chinese")
+    context.close()

@@ -1,0 +1,171 @@
+"""The pages through Django's test client: each role's pages render, each refuses the other roles, and an
+officer never reaches an offer routed to another bank."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from creditloan.models import Application, EnterpriseMembership, User
+from creditloan.models.accounts import Role
+from matching.models import Bank, LoanProduct, Offer
+from tests.factories import EnterpriseFactory
+
+
+@pytest.fixture
+def world(db):
+    firm = EnterpriseFactory()
+    banks = {
+        code: Bank.objects.create(
+            code=code, name=f"银行{code}", contact_email=f"{code}@example.com", monthly_capacity=9
+        )
+        for code in ("A", "B")
+    }
+    products = {
+        code: LoanProduct.objects.create(
+            bank=bank,
+            code=f"{code}-1",
+            name="信易贷",
+            guarantee_mode="credit",
+            amount_min=Decimal("100000"),
+            amount_max=Decimal("3000000"),
+            term_min_months=3,
+            term_max_months=24,
+            rate_min=Decimal("0.04"),
+            rate_max=Decimal("0.08"),
+        )
+        for code, bank in banks.items()
+    }
+    applicant = User.objects.create_user(username="zhang", password="pw-zhang-123", role=Role.APPLICANT)
+    EnterpriseMembership.objects.create(user=applicant, enterprise=firm, relation="legal_representative")
+    now = timezone.now()
+    application = Application.objects.create(
+        enterprise=firm,
+        applicant=applicant,
+        amount=Decimal("500000"),
+        term_months=12,
+        purpose="备货",
+        guarantee_mode="credit",
+        status="matched",
+        submitted_at=now,
+    )
+    offer = Offer.objects.create(
+        application=application, product=products["A"], rank=1, offered_at=now, deadline=now + dt.timedelta(days=3)
+    )
+    return {
+        "firm": firm,
+        "application": application,
+        "offer": offer,
+        "products": products,
+        "applicant": applicant,
+        "officer_a": User.objects.create_user(username="wang", role=Role.BANK_OFFICER, bank=banks["A"]),
+        "officer_b": User.objects.create_user(username="li", role=Role.BANK_OFFICER, bank=banks["B"]),
+        "operator": User.objects.create_user(username="ops", role=Role.OPERATOR),
+    }
+
+
+def pages(world) -> dict[str, tuple[Role, str]]:
+    return {
+        "applicant_home": (Role.APPLICANT, reverse("applicant_home")),
+        "enterprise_add": (Role.APPLICANT, reverse("enterprise_add")),
+        "apply": (Role.APPLICANT, reverse("apply", args=[world["firm"].pk])),
+        "application_detail": (Role.APPLICANT, reverse("application_detail", args=[world["application"].pk])),
+        "officer_queue": (Role.BANK_OFFICER, reverse("officer_queue")),
+        "officer_offer": (Role.BANK_OFFICER, reverse("officer_offer", args=[world["offer"].pk])),
+        "operator_products": (Role.OPERATOR, reverse("operator_products")),
+    }
+
+
+def user_of(world, role: Role) -> User:
+    return {
+        Role.APPLICANT: world["applicant"],
+        Role.BANK_OFFICER: world["officer_a"],
+        Role.OPERATOR: world["operator"],
+    }[role]
+
+
+def test_each_page_renders_for_its_role_and_refuses_the_others(client, world):
+    for name, (role, url) in pages(world).items():
+        for other in Role:
+            client.force_login(user_of(world, other))
+            response = client.get(url)
+            assert response.status_code == (200 if other == role else 403), (name, other)
+
+
+def test_a_visitor_is_sent_to_log_in(client, world):
+    for _, url in pages(world).values():
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_an_officer_of_another_bank_does_not_find_the_offer(client, world):
+    client.force_login(world["officer_b"])
+
+    assert client.get(reverse("officer_offer", args=[world["offer"].pk])).status_code == 404
+    assert client.post(reverse("officer_offer", args=[world["offer"].pk]), {"action": "accept"}).status_code == 404
+    assert world["offer"].pk not in [offer.pk for offer in client.get(reverse("officer_queue")).context["offers"]]
+
+
+def test_an_applicant_does_not_find_another_persons_application(client, world):
+    stranger = User.objects.create_user(username="zhao", role=Role.APPLICANT)
+    client.force_login(stranger)
+
+    assert client.get(reverse("application_detail", args=[world["application"].pk])).status_code == 404
+    assert client.get(reverse("apply", args=[world["firm"].pk])).status_code == 404
+
+
+def test_an_officer_accepts_then_declines_with_a_reason(client, world):
+    client.force_login(world["officer_a"])
+    url = reverse("officer_offer", args=[world["offer"].pk])
+
+    client.post(url, {"action": "accept"})
+    refused = client.post(url, {"action": "decline", "decline-reason": "other", "decline-note": ""})
+    client.post(url, {"action": "decline", "decline-reason": "high_leverage", "decline-note": "负债率 80%"})
+
+    assert "must say what they are" in refused.content.decode()
+    world["offer"].refresh_from_db()
+    assert (world["offer"].status, world["offer"].decline_reason) == ("declined", "high_leverage")
+
+
+def test_an_approval_outside_the_products_ranges_is_shown_on_its_field(client, world):
+    client.force_login(world["officer_a"])
+    url = reverse("officer_offer", args=[world["offer"].pk])
+    client.post(url, {"action": "accept"})
+
+    response = client.post(
+        url,
+        {"action": "approve", "approve-amount": "500000", "approve-annual_rate": "0.2", "approve-term_months": "12"},
+    )
+
+    assert response.context["forms"]["approve"].errors == {
+        "annual_rate": ["0.2 is outside the product's 0.0400–0.0800"]
+    }
+
+
+def test_adding_a_firm_says_what_is_wrong_with_the_code_and_where(client, world):
+    other_firm = EnterpriseFactory(uscc="91110108551385082Q", name="北京某公司")
+    applicant = User.objects.create_user(username="sun", role=Role.APPLICANT)
+    client.force_login(applicant)
+
+    wrong = client.post(reverse("enterprise_add"), {"uscc": "914403001922038217", "relation": "authorised_agent"})
+    typed = client.get(reverse("uscc_check"), {"code": "914403001922038217"}).json()
+    right = client.post(reverse("enterprise_add"), {"uscc": other_firm.uscc.lower(), "relation": "authorised_agent"})
+
+    assert "position 18: check character should be 6, got 7" in wrong.content.decode()
+    assert typed == {"valid": False, "message": "position 18: check character should be 6, got 7", "position": 18}
+    assert right.status_code == 302
+    assert EnterpriseMembership.objects.filter(user=applicant, enterprise=other_firm).exists()
+
+
+def test_the_operator_pauses_a_product_and_offers_it_again(client, world):
+    client.force_login(world["operator"])
+    product = world["products"]["A"]
+
+    client.post(reverse("operator_product_active", args=[product.pk]), {"active": "0"})
+    product.refresh_from_db()
+    assert not product.active
+    client.post(reverse("operator_product_active", args=[product.pk]), {"active": "1"})
+    product.refresh_from_db()
+    assert product.active
