@@ -17,8 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from creditloan.identifiers import mask_phone, mask_resident_id
 from creditloan.models import (
     Application,
+    Authorisation,
     BankRecord,
     CustomsRecord,
+    Dispute,
     Enterprise,
     EnterpriseMembership,
     ImportBatch,
@@ -223,3 +225,22 @@ class ImportRejectionAdmin(AuditTrailMixin, RawRowMixin, admin.ModelAdmin):
     fields = ("file", "row_number", "field", "reason", "errors", "raw_row")
     readonly_fields = ("raw_row",)
     show_full_result_count = False
+
+
+@admin.register(Authorisation)
+class AuthorisationAdmin(AuditTrailMixin, admin.ModelAdmin):
+    """Read-only: a grant and its revocation are the firm's own acts, kept with the words agreed to."""
+
+    list_display = ("enterprise", "purpose", "sources", "granted_at", "expires_on", "revoked_at")
+    list_filter = ("purpose",)
+    search_fields = ("enterprise__uscc", "enterprise__name")
+    date_hierarchy = "granted_at"
+
+
+@admin.register(Dispute)
+class DisputeAdmin(AuditTrailMixin, admin.ModelAdmin):
+    """Read-only: disputes are answered in the operators' queue, which records who answered and when."""
+
+    list_display = ("pk", "enterprise", "source", "status", "raised_at", "due_on", "resolved_at")
+    list_filter = ("status", "source")
+    search_fields = ("enterprise__uscc", "enterprise__name")

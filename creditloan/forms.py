@@ -7,7 +7,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from creditloan.errors import DomainError
-from creditloan.models import User
+from creditloan.models import CONSENT_SOURCES, AuthorisationPurpose, User
 from creditloan.models.accounts import MembershipRelation, Role
 from creditloan.models.applications import GuaranteeMode
 
@@ -51,3 +51,24 @@ class ApplicationForm(forms.Form):
     term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=360)
     purpose = forms.CharField(label=_("Purpose"), max_length=200)
     guarantee_mode = forms.ChoiceField(label=_("Guarantee you can offer"), choices=GuaranteeMode.choices)
+
+
+class AuthorisationForm(forms.Form):
+    enterprise = forms.ModelChoiceField(label=_("Firm"), queryset=None)
+    sources = forms.MultipleChoiceField(
+        label=_("Data the platform may use"), choices=CONSENT_SOURCES, widget=forms.CheckboxSelectMultiple
+    )
+    purpose = forms.ChoiceField(label=_("For"), choices=AuthorisationPurpose.choices)
+    banks = forms.ModelMultipleChoiceField(
+        label=_("Banks that may receive your application"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    expires_on = forms.DateField(
+        label=_("Valid until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("At most a year from today; you can revoke it at any time."),
+    )
+
+    def __init__(self, *args, enterprises, banks, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = enterprises
+        self.fields["banks"].queryset = banks

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from creditloan.models import Application, EnterpriseMembership, User
+from creditloan.models import Application, Authorisation, Dispute, EnterpriseMembership, User
 
 
 def memberships_of(user: User) -> QuerySet[EnterpriseMembership]:
@@ -39,3 +40,69 @@ def application_timeline(application: Application) -> list[tuple]:
         if offer.decided_at is not None:
             events.append((offer.decided_at, offer.status, offer))
     return sorted(events, key=lambda event: event[0])
+
+
+def authorisations_of(user: User) -> QuerySet[Authorisation]:
+    """Every grant of the firms the person acts for, newest first, revoked and expired ones included."""
+    return (
+        Authorisation.objects.filter(enterprise__memberships__user=user)
+        .select_related("enterprise")
+        .prefetch_related("banks")
+        .order_by("-granted_at")
+    )
+
+
+def authorised_sources(enterprise_id: int, *, purpose: str = "financing", at=None) -> frozenset[str]:
+    """The sources some active authorisation of the firm covers for the purpose: expired or revoked ones
+    count as none."""
+    at = at or timezone.now()
+    grants = Authorisation.objects.filter(
+        enterprise_id=enterprise_id,
+        purpose=purpose,
+        revoked_at__isnull=True,
+        granted_at__lte=at,
+        expires_on__gte=timezone.localdate(at),
+    ).values_list("sources", flat=True)
+    return frozenset(source for sources in grants for source in sources)
+
+
+RECORDS_SHOWN = 20
+
+
+def credit_records(enterprise_id: int) -> list[dict]:
+    """The firm's records behind its score, newest first per source, each with its open or last dispute."""
+    from creditloan.models import BankRecord, CustomsRecord, PublicCreditRecord, TaxRecord
+
+    tables = [
+        ("public_credit", PublicCreditRecord, "-decision_date"),
+        ("tax", TaxRecord, "-rated_on"),
+        ("customs", CustomsRecord, "-reported_on"),
+        ("bank", BankRecord, "-as_of"),
+    ]
+    disputes = {}
+    for dispute in Dispute.objects.filter(enterprise_id=enterprise_id).order_by("raised_at"):
+        disputes[(dispute.source, dispute.record_id)] = dispute  # the latest wins
+    return [
+        {
+            "source": source,
+            "records": [
+                (record, disputes.get((source, record.pk)))
+                for record in model.objects.filter(enterprise_id=enterprise_id).order_by(order, "-pk")[:RECORDS_SHOWN]
+            ],
+        }
+        for source, model, order in tables
+    ]
+
+
+def disputes_of(user: User) -> QuerySet[Dispute]:
+    return (
+        Dispute.objects.filter(enterprise__memberships__user=user).select_related("enterprise").order_by("-raised_at")
+    )
+
+
+def dispute_queue(*, status: str = "open") -> QuerySet[Dispute]:
+    """For operators: open disputes by deadline, the overdue first."""
+    disputes = Dispute.objects.select_related("enterprise")
+    if status != "all":
+        disputes = disputes.filter(status=status)
+    return disputes.order_by("due_on", "raised_at")

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.identifiers import InvalidIdentifier, validate_uscc
-from creditloan.models import Application, Enterprise, EnterpriseMembership, EnterpriseStatus, User
+from creditloan.models import (
+    CONSENT_SOURCES,
+    DISPUTABLE_SOURCES,
+    Application,
+    Authorisation,
+    AuthorisationPurpose,
+    Dispute,
+    DisputeStatus,
+    Enterprise,
+    EnterpriseMembership,
+    EnterpriseStatus,
+    User,
+)
 from creditloan.models.accounts import MembershipRelation
 from creditloan.models.applications import ApplicationStatus, GuaranteeMode
 
@@ -123,3 +137,142 @@ def enterprise_join(*, user: User, uscc: str, relation: str) -> EnterpriseMember
     if not created:
         raise DomainError(ErrorCode.CONFLICT, f"uscc: you already act for {enterprise.name}", field="uscc")
     return membership
+
+
+# The longest a grant may run: consent is asked again at least once a year.
+AUTHORISATION_LONGEST = dt.timedelta(days=366)
+
+
+@transaction.atomic
+def authorisation_grant(
+    *, user: User, enterprise: Enterprise, sources: list[str], purpose: str, bank_ids: list[int], expires_on: dt.date
+) -> Authorisation:
+    """A firm's consent, given by a person who acts for it: which sources, for what, to which banks, until
+    when. The words agreed to are kept with it, in both languages."""
+    from matching.models import Bank  # matching's models import this package's
+
+    if not EnterpriseMembership.objects.filter(user=user, enterprise=enterprise).exists():
+        raise DomainError(ErrorCode.FORBIDDEN, f"you do not act for {enterprise.uscc}", field="enterprise")
+    known = [value for value, _ in CONSENT_SOURCES]
+    sources = sorted(set(sources or []))
+    if not sources or any(source not in known for source in sources):
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, f"sources: choose one or more of {', '.join(known)}", field="sources"
+        )
+    if purpose not in AuthorisationPurpose.values:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"purpose: '{purpose}' is not one of {', '.join(AuthorisationPurpose.values)}",
+            field="purpose",
+        )
+    banks = list(Bank.objects.filter(pk__in=bank_ids or [], active=True).order_by("name"))
+    if not banks or len(banks) != len(set(bank_ids)):
+        raise DomainError(ErrorCode.INVALID_INPUT, "banks: choose one or more participating banks", field="banks")
+    today = timezone.localdate()
+    if not today < expires_on <= today + AUTHORISATION_LONGEST:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"expires_on: {expires_on} is not after today and within a year ({today + AUTHORISATION_LONGEST})",
+            field="expires_on",
+        )
+    source_names = dict(CONSENT_SOURCES)
+    text = (
+        f"本人代表{enterprise.name}（{enterprise.uscc}）授权信易贷平台使用本企业的"
+        f"{'、'.join(str(source_names[source]) for source in sources)}数据，"
+        f"用于{AuthorisationPurpose(purpose).label}，并向{'、'.join(bank.name for bank in banks)}提供，"
+        f"有效期至{expires_on:%Y年%m月%d日}。\n"
+        f"On behalf of {enterprise.name} ({enterprise.uscc}) I authorise the platform to use the firm's "
+        f"{', '.join(sources)} data for {purpose} and to share it with {', '.join(bank.code for bank in banks)}, "
+        f"until {expires_on:%Y-%m-%d}."
+    )
+    authorisation = Authorisation.objects.create(
+        enterprise=enterprise,
+        granted_by=user,
+        sources=sources,
+        purpose=purpose,
+        text=text,
+        granted_at=timezone.now(),
+        expires_on=expires_on,
+    )
+    authorisation.banks.set(banks)
+    return authorisation
+
+
+@transaction.atomic
+def authorisation_revoke(*, user: User, authorisation_id: int) -> Authorisation:
+    """Stops new use at once; the grant stays on record with when and by whom it was revoked."""
+    authorisation = (
+        Authorisation.objects.select_for_update()
+        .filter(pk=authorisation_id, enterprise__memberships__user=user)
+        .first()
+    )
+    if authorisation is None:
+        raise DomainError(ErrorCode.NOT_FOUND, f"no authorisation #{authorisation_id} of yours", field="authorisation")
+    if authorisation.revoked_at is not None:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"authorisation #{authorisation.pk} was revoked on {authorisation.revoked_at:%Y-%m-%d}",
+        )
+    authorisation.revoked_at, authorisation.revoked_by = timezone.now(), user
+    authorisation.save(update_fields=["revoked_at", "revoked_by"])
+    return authorisation
+
+
+# 异议处理: the operator answers a dispute within this many days of it being raised.
+DISPUTE_DAYS = 20
+DISPUTE_REASON_MAX = 2000
+
+
+@transaction.atomic
+def dispute_raise(*, user: User, enterprise: Enterprise, source: str, record_id: int, reason: str) -> Dispute:
+    """A person acting for the firm contests one of its records; the operator must answer by the deadline."""
+    if not EnterpriseMembership.objects.filter(user=user, enterprise=enterprise).exists():
+        raise DomainError(ErrorCode.FORBIDDEN, f"you do not act for {enterprise.uscc}", field="enterprise")
+    if source not in DISPUTABLE_SOURCES:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, f"source: '{source}' is not one of {', '.join(DISPUTABLE_SOURCES)}", field="source"
+        )
+    record = apps.get_model(DISPUTABLE_SOURCES[source]).objects.filter(pk=record_id, enterprise=enterprise).first()
+    if record is None:
+        raise DomainError(ErrorCode.NOT_FOUND, f"no {source} record #{record_id} of this firm", field="record")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > DISPUTE_REASON_MAX:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"reason: say what is wrong with the record, in at most {DISPUTE_REASON_MAX} characters",
+            field="reason",
+        )
+    if Dispute.objects.filter(source=source, record_id=record_id, status=DisputeStatus.OPEN).exists():
+        raise DomainError(ErrorCode.CONFLICT, "record: a dispute of this record is already open", field="record")
+    now = timezone.now()
+    return Dispute.objects.create(
+        enterprise=enterprise,
+        source=source,
+        record_id=record_id,
+        record_summary=str(record)[:300],
+        reason=reason,
+        raised_by=user,
+        raised_at=now,
+        due_on=timezone.localdate(now) + dt.timedelta(days=DISPUTE_DAYS),
+    )
+
+
+@transaction.atomic
+def dispute_resolve(*, by: User, dispute_id: int, outcome: str, resolution: str) -> Dispute:
+    """The operator's answer: the record was wrong (corrected) or it stands (upheld), with the reasons."""
+    if not by.is_operator:
+        raise DomainError(ErrorCode.FORBIDDEN, "only an operator answers disputes")
+    dispute = Dispute.objects.select_for_update().filter(pk=dispute_id).first()
+    if dispute is None:
+        raise DomainError(ErrorCode.NOT_FOUND, f"no dispute #{dispute_id}", field="dispute")
+    if dispute.status != DisputeStatus.OPEN:
+        raise DomainError(ErrorCode.INVALID_TRANSITION, f"dispute #{dispute.pk} is already {dispute.status}")
+    if outcome not in (DisputeStatus.CORRECTED, DisputeStatus.UPHELD):
+        raise DomainError(ErrorCode.INVALID_INPUT, f"outcome: '{outcome}' is not corrected or upheld", field="outcome")
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise DomainError(ErrorCode.INVALID_INPUT, "resolution: say what was found", field="resolution")
+    dispute.status, dispute.resolution = outcome, resolution
+    dispute.resolved_at, dispute.resolved_by = timezone.now(), by
+    dispute.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
+    return dispute

@@ -14,6 +14,13 @@ urlpatterns = [
     path("uscc-check/", views.uscc_check, name="uscc_check"),
     path("me/", views.applicant_home, name="applicant_home"),
     path("me/enterprises/add/", views.enterprise_add, name="enterprise_add"),
+    path("me/authorisations/", views.authorisations, name="authorisations"),
+    path("me/enterprises/<int:enterprise_id>/report/", views.credit_report, name="credit_report"),
+    path(
+        "me/authorisations/<int:authorisation_id>/revoke/",
+        views.authorisation_revoke_view,
+        name="authorisation_revoke",
+    ),
     path("me/enterprises/<int:enterprise_id>/apply/", views.apply, name="apply"),
     path("me/applications/<int:application_id>/", views.application_detail, name="application_detail"),
     path(
@@ -29,5 +36,6 @@ urlpatterns = [
         matching_views.operator_product_active,
         name="operator_product_active",
     ),
+    path("operations/disputes/", matching_views.operator_disputes, name="operator_disputes"),
     path("admin/", admin.site.urls),
 ]

@@ -3,22 +3,33 @@ input, services decide, and a DomainError is shown on the field it names."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.access import applicant_required
-from creditloan.errors import DomainError
-from creditloan.forms import ApplicationForm, EnterpriseJoinForm, SignupForm, show_error
+from creditloan.errors import DomainError, ErrorCode
+from creditloan.forms import ApplicationForm, AuthorisationForm, EnterpriseJoinForm, SignupForm, show_error
 from creditloan.identifiers import InvalidIdentifier, validate_uscc
-from creditloan.models import Role
-from creditloan.services import application_submit, enterprise_join
+from creditloan.models import Enterprise, Role
+from creditloan.services import (
+    DISPUTE_DAYS,
+    application_submit,
+    authorisation_grant,
+    authorisation_revoke,
+    dispute_raise,
+    enterprise_join,
+)
 from matching.routing import application_withdraw
 from matching.selectors import eligibility_preview
+from scoring.selectors import enterprise_assess
 
 
 def home(request):
@@ -140,3 +151,100 @@ def application_withdraw_view(request, application_id: int):
     else:
         messages.success(request, _("The application is withdrawn."))
     return redirect("application_detail", application.pk)
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def authorisations(request):
+    """The firm's consents: grant one, see them all (active, expired, revoked) with their words, revoke."""
+    from matching.models import Bank  # matching's models import this package's
+
+    firms = Enterprise.objects.filter(memberships__user=request.user).order_by("name")
+    form = AuthorisationForm(
+        request.POST or None,
+        enterprises=firms,
+        banks=Bank.objects.filter(active=True).order_by("name"),
+        initial={
+            "enterprise": firms.first() if firms.count() == 1 else None,
+            "purpose": "financing",
+            "expires_on": timezone.localdate() + dt.timedelta(days=180),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            authorisation_grant(
+                user=request.user,
+                enterprise=data["enterprise"],
+                sources=data["sources"],
+                purpose=data["purpose"],
+                bank_ids=[bank.pk for bank in data["banks"]],
+                expires_on=data["expires_on"],
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, _("Authorisation granted."))
+            return redirect("authorisations")
+    return render(
+        request,
+        "applicant/authorisations.html",
+        {"form": form, "grants": creditloan_selectors.authorisations_of(request.user), "now": timezone.now()},
+    )
+
+
+@applicant_required
+@require_POST
+def authorisation_revoke_view(request, authorisation_id: int):
+    try:
+        authorisation_revoke(user=request.user, authorisation_id=authorisation_id)
+    except DomainError as error:
+        if error.code == ErrorCode.NOT_FOUND:
+            raise Http404 from None
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Authorisation revoked: from now on the data it covered is not used."))
+    return redirect("authorisations")
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def credit_report(request, enterprise_id: int):
+    """The firm as the model sees it today: score, grade, the reasons in plain words, what would improve it,
+    and the records behind it, each of which can be disputed."""
+    membership = creditloan_selectors.membership_of(request.user, enterprise_id)
+    if membership is None:
+        raise Http404
+    enterprise = membership.enterprise
+    if request.method == "POST":
+        try:
+            dispute_raise(
+                user=request.user,
+                enterprise=enterprise,
+                source=request.POST.get("source", ""),
+                record_id=int(request.POST.get("record_id") or 0),
+                reason=request.POST.get("reason", ""),
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Your dispute is registered; the platform answers within %(days)d days.") % {"days": DISPUTE_DAYS},
+            )
+        return redirect("credit_report", enterprise.pk)
+    try:
+        score = enterprise_assess(enterprise_id=enterprise.pk)
+    except DomainError as error:
+        score = None
+        messages.info(request, error.message)
+    return render(
+        request,
+        "applicant/credit_report.html",
+        {
+            "enterprise": enterprise,
+            "score": score,
+            "sources": creditloan_selectors.credit_records(enterprise.pk),
+            "disputes": creditloan_selectors.disputes_of(request.user).filter(enterprise=enterprise),
+        },
+    )

@@ -12,6 +12,7 @@ import pandas as pd
 from django.conf import settings
 from django.db.models import Count, F, Q
 
+from creditloan import selectors as creditloan_selectors
 from creditloan.models import Application, Enterprise
 from matching.eligibility import Applicant, ProductRules, ProductTable
 from matching.models import ApprovalModelVersion, LoanProduct, MatchingSettings, Offer, OfferStatus
@@ -181,14 +182,14 @@ def application_eligibility(*, application: Application) -> list[ProductVerdict]
     score = application.scores.order_by("-created_at").first()
     if score is None:
         return []
-    # No consent to share any source is recorded yet, so products that need one are not open: the
-    # authorisations the applicant grants will be passed here.
+    # A product that needs a source (税易贷: tax data) is open only while an authorisation covers it.
     applicant = applicant_of(
         enterprise=application.enterprise,
         score=score,
         amount=application.amount,
         term_months=application.term_months,
         guarantee_mode=application.guarantee_mode,
+        authorised_sources=creditloan_selectors.authorised_sources(application.enterprise_id),
     )
     return eligibility(applicant=applicant)
 
@@ -199,7 +200,12 @@ def eligibility_preview(
     """Before applying: the firm assessed today (not stored) and every offered product's verdict."""
     score = enterprise_assess(enterprise_id=enterprise.pk)
     applicant = applicant_of(
-        enterprise=enterprise, score=score, amount=amount, term_months=term_months, guarantee_mode=guarantee_mode
+        enterprise=enterprise,
+        score=score,
+        amount=amount,
+        term_months=term_months,
+        guarantee_mode=guarantee_mode,
+        authorised_sources=creditloan_selectors.authorised_sources(enterprise.pk),
     )
     return score, eligibility(applicant=applicant)
 

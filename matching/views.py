@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from creditloan import selectors as creditloan_selectors
 from creditloan.access import officer_required, operator_required
 from creditloan.errors import DomainError
 from creditloan.forms import show_error
+from creditloan.services import dispute_resolve
 from matching import selectors
 from matching.forms import ApproveForm, DeclineForm, DisburseForm, QueueFilter
 from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
@@ -109,3 +111,32 @@ def operator_product_active(request, product_id: int):
                 request, _("%(product)s is paused: no new application is offered it.") % {"product": product.name}
             )
     return redirect("operator_products")
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def operator_disputes(request):
+    """The dispute queue: open ones by deadline, the overdue flagged; each answered corrected or upheld."""
+    if request.method == "POST":
+        try:
+            dispute_resolve(
+                by=request.user,
+                dispute_id=int(request.POST.get("dispute") or 0),
+                outcome=request.POST.get("outcome", ""),
+                resolution=request.POST.get("resolution", ""),
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The dispute is answered; the applicant sees the answer."))
+        return redirect("operator_disputes")
+    status = request.GET.get("status", "open")
+    return render(
+        request,
+        "operator/disputes.html",
+        {
+            "disputes": creditloan_selectors.dispute_queue(status=status),
+            "status": status,
+            "today": timezone.localdate(),
+        },
+    )

@@ -1,5 +1,7 @@
 from creditloan.models.accounts import EnterpriseMembership, MembershipRelation, Role, User
 from creditloan.models.applications import Application, ApplicationStatus, GuaranteeMode
+from creditloan.models.consent import CONSENT_SOURCES, Authorisation, AuthorisationPurpose
+from creditloan.models.disputes import DISPUTABLE_SOURCES, Dispute, DisputeStatus
 from creditloan.models.enterprises import Enterprise, EnterpriseKind, EnterpriseStatus
 from creditloan.models.imports import ImportBatch, ImportBatchStatus, ImportFile, ImportRejection, RecordSource
 from creditloan.models.records import (
@@ -17,6 +19,12 @@ from creditloan.models.records import (
 __all__ = [
     "Application",
     "ApplicationStatus",
+    "Authorisation",
+    "AuthorisationPurpose",
+    "CONSENT_SOURCES",
+    "DISPUTABLE_SOURCES",
+    "Dispute",
+    "DisputeStatus",
     "BankRecord",
     "CreditRecord",
     "CustomsCreditClass",

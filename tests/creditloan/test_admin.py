@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from creditloan.models import (
     Application,
+    Authorisation,
     BankRecord,
     CustomsRecord,
+    Dispute,
     Enterprise,
     EnterpriseMembership,
     ImportBatch,
@@ -229,6 +231,25 @@ def one_of_each(db) -> dict[type, object]:
             created_at=now,
         ),
         BankMonth: BankMonth.objects.create(bank=product.bank, month=dt.date(2025, 6, 1), offers=1),
+        Authorisation: Authorisation.objects.create(
+            enterprise=enterprise,
+            granted_by=officer,
+            sources=["tax"],
+            purpose="financing",
+            text="授权 / authorised",
+            granted_at=now,
+            expires_on=dt.date(2026, 12, 31),
+        ),
+        Dispute: Dispute.objects.create(
+            enterprise=enterprise,
+            source="tax",
+            record_id=1,
+            record_summary="tax 2024",
+            reason="税额有误",
+            raised_by=officer,
+            raised_at=now,
+            due_on=dt.date(2026, 12, 31),
+        ),
     }
 
 
@@ -256,9 +277,21 @@ MODELS = [
     ApprovalModelVersion,
     Ranking,
     BankMonth,
+    Authorisation,
+    Dispute,
 ]
 # Records the admin shows but never lets anyone rewrite.
-AUDIT_TRAIL = [ImportBatch, ImportFile, ImportRejection, MatchingSettings, ApprovalModelVersion, Ranking, BankMonth]
+AUDIT_TRAIL = [
+    ImportBatch,
+    ImportFile,
+    ImportRejection,
+    MatchingSettings,
+    ApprovalModelVersion,
+    Ranking,
+    BankMonth,
+    Authorisation,
+    Dispute,
+]
 # A search field naming a missing relation or field fails only when someone searches.
 SEARCHABLE = [model for model in MODELS if admin.site.get_model_admin(model).search_fields]
 

@@ -165,3 +165,46 @@ def test_the_applicant_can_read_the_product_in_english_and_switch_back_to_chines
     assert page.get_by_role("heading", name="申请贷款").is_visible()
     screens.keep(page, "03-switched-to-chinese")
     context.close()
+
+
+def test_the_applicant_grants_consent_reads_the_credit_report_and_disputes_a_record(browser, world):
+    url, screens = world["url"], Screens("consent_and_disputes_en")
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, url, "applicant")
+
+    page.get_by_role("link", name="Authorisations").click()
+    page.get_by_label("Tax").check()
+    page.get_by_label("Bank-shared").check()
+    page.locator("input[name=banks]").first.check()
+    page.get_by_role("button", name="I agree and grant it").click()
+    grant = page.locator("[data-testid=authorisation]").first
+    assert "Active" in grant.inner_text()
+    screens.keep(page, "01-authorisation-granted")
+
+    page.goto(f"{url}/me/enterprises/{world['firm'].pk}/report/")
+    assert page.locator("[data-testid=grade]").inner_text() in "ABCDE"
+    screens.keep(page, "02-credit-report")
+    record = page.locator("[data-testid=record]").first
+    record.get_by_text("Dispute this record").click()
+    record.locator("textarea").fill("This record belongs to another firm.")
+    record.get_by_role("button", name="Send the dispute").click()
+    assert "answer due" in page.locator("[data-testid=record]").first.inner_text()
+    screens.keep(page, "03-record-disputed")
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, url, "operator")
+    page.get_by_role("link", name="Disputes").click()
+    screens.keep(page, "04-dispute-queue")
+    page.locator("[data-testid=disputes] input[name=resolution]").first.fill("Checked with the source: corrected.")
+    page.locator("[data-testid=disputes] button[value=corrected]").first.click()
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, url, "applicant")
+    page.goto(f"{url}/me/enterprises/{world['firm'].pk}/report/")
+    assert "Checked with the source: corrected." in page.locator("main").inner_text()
+    screens.keep(page, "05-dispute-answered")
+    page.get_by_role("link", name="Authorisations").click()
+    page.get_by_role("button", name="Revoke").first.click()
+    assert "Revoked" in page.locator("[data-testid=authorisation]").first.inner_text()
+    context.close()

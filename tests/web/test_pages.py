@@ -74,7 +74,10 @@ def pages(world) -> dict[str, tuple[Role, str]]:
         "application_detail": (Role.APPLICANT, reverse("application_detail", args=[world["application"].pk])),
         "officer_queue": (Role.BANK_OFFICER, reverse("officer_queue")),
         "officer_offer": (Role.BANK_OFFICER, reverse("officer_offer", args=[world["offer"].pk])),
+        "authorisations": (Role.APPLICANT, reverse("authorisations")),
+        "credit_report": (Role.APPLICANT, reverse("credit_report", args=[world["firm"].pk])),
         "operator_products": (Role.OPERATOR, reverse("operator_products")),
+        "operator_disputes": (Role.OPERATOR, reverse("operator_disputes")),
     }
 
 
@@ -114,6 +117,7 @@ def test_an_applicant_does_not_find_another_persons_application(client, world):
 
     assert client.get(reverse("application_detail", args=[world["application"].pk])).status_code == 404
     assert client.get(reverse("apply", args=[world["firm"].pk])).status_code == 404
+    assert client.get(reverse("credit_report", args=[world["firm"].pk])).status_code == 404
 
 
 def test_an_officer_accepts_then_declines_with_a_reason(client, world):

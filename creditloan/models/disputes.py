@@ -1,0 +1,61 @@
+"""Disputes (异议): a firm contests one of its records; the operator must answer within the deadline."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+# The record tables a dispute can name, by the source they hold.
+DISPUTABLE_SOURCES = {
+    "public_credit": "creditloan.PublicCreditRecord",
+    "tax": "creditloan.TaxRecord",
+    "customs": "creditloan.CustomsRecord",
+    "bank": "creditloan.BankRecord",
+}
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", _("Open, being checked")
+    CORRECTED = "corrected", _("Corrected: the record was wrong")
+    UPHELD = "upheld", _("Upheld: the record stands")
+
+
+class Dispute(models.Model):
+    enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.PROTECT, related_name="disputes")
+    source = models.CharField(_("source"), max_length=16, choices=[(key, key) for key in DISPUTABLE_SOURCES])
+    record_id = models.BigIntegerField(_("record"))
+    record_summary = models.CharField(_("the record as it stood"), max_length=300)
+    reason = models.TextField(_("why it is wrong"))
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(_("raised at"))
+    due_on = models.DateField(_("answer due"))
+    status = models.CharField(max_length=12, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    resolution = models.TextField(_("the answer"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("dispute")
+        indexes = [models.Index(fields=["status", "due_on"], name="dispute_queue")]
+        constraints = [
+            # One open dispute a record: a second would only split the answer.
+            models.UniqueConstraint(
+                fields=["source", "record_id"], condition=Q(status="open"), name="dispute_one_open_per_record"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", resolved_at__isnull=True, resolved_by__isnull=True)
+                | (
+                    ~Q(status="open")
+                    & Q(resolved_at__gte=F("raised_at"), resolved_by__isnull=False)
+                    & ~Q(resolution="")
+                ),
+                name="dispute_resolved_with_an_answer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"dispute #{self.pk} ({self.get_status_display()})"

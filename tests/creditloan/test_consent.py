@@ -1,0 +1,164 @@
+"""Authorisations (授权): granted by a person acting for the firm, kept with their words, revoked at once; an
+expired or revoked one counts as none, and a product that needs a source opens only while one covers it."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from creditloan.errors import DomainError
+from creditloan.models import Application, Authorisation, EnterpriseMembership, User
+from creditloan.models.accounts import Role
+from creditloan.selectors import authorised_sources
+from creditloan.services import authorisation_grant, authorisation_revoke
+from matching.models import Bank, LoanProduct
+from matching.selectors import application_eligibility
+from scoring.models import ModelVersion, Score
+from tests.factories import EnterpriseFactory
+
+IN_90_DAYS = dt.date.today() + dt.timedelta(days=90)
+
+
+@pytest.fixture
+def firm(db):
+    return EnterpriseFactory()
+
+
+@pytest.fixture
+def applicant(firm):
+    user = User.objects.create_user(username="zhang", role=Role.APPLICANT)
+    EnterpriseMembership.objects.create(user=user, enterprise=firm, relation="legal_representative")
+    return user
+
+
+@pytest.fixture
+def bank(db):
+    return Bank.objects.create(code="A", name="银行A", contact_email="a@example.com", monthly_capacity=9)
+
+
+def grant(applicant, firm, bank, **changes):
+    values = {"sources": ["tax"], "purpose": "financing", "bank_ids": [bank.pk], "expires_on": IN_90_DAYS} | changes
+    return authorisation_grant(user=applicant, enterprise=firm, **values)
+
+
+def test_a_grant_keeps_the_words_agreed_to(applicant, firm, bank):
+    authorisation = grant(applicant, firm, bank, sources=["tax", "bank"])
+
+    assert authorisation.sources == ["bank", "tax"]
+    assert list(authorisation.banks.all()) == [bank]
+    assert firm.name in authorisation.text and "银行A" in authorisation.text and "until" in authorisation.text
+    assert authorised_sources(firm.pk) == {"bank", "tax"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"sources": []}, "sources: choose one or more of public_credit, tax, customs, bank"),
+        ({"sources": ["enterprises"]}, "sources: choose one or more"),
+        ({"purpose": "marketing"}, "purpose: 'marketing' is not one of financing, post_loan"),
+        ({"bank_ids": []}, "banks: choose one or more participating banks"),
+        ({"bank_ids": [999_999]}, "banks: choose one or more participating banks"),
+        ({"expires_on": dt.date(2020, 1, 1)}, "expires_on: 2020-01-01 is not after today and within a year"),
+        ({"expires_on": dt.date.today() + dt.timedelta(days=800)}, "is not after today and within a year"),
+    ],
+)
+def test_a_grant_that_makes_no_sense_is_refused_naming_the_field(applicant, firm, bank, changes, message):
+    with pytest.raises(DomainError, match=message):
+        grant(applicant, firm, bank, **changes)
+
+    assert not Authorisation.objects.exists()
+
+
+def test_only_a_person_acting_for_the_firm_can_grant_or_revoke(applicant, firm, bank):
+    stranger = User.objects.create_user(username="zhao", role=Role.APPLICANT)
+    authorisation = grant(applicant, firm, bank)
+
+    with pytest.raises(DomainError, match="you do not act for"):
+        grant(stranger, firm, bank)
+    with pytest.raises(DomainError, match=f"no authorisation #{authorisation.pk} of yours"):
+        authorisation_revoke(user=stranger, authorisation_id=authorisation.pk)
+
+
+def test_revoked_or_expired_authorisations_count_as_none(applicant, firm, bank):
+    revoked = grant(applicant, firm, bank, sources=["tax"])
+    expired = grant(applicant, firm, bank, sources=["customs"])
+    Authorisation.objects.filter(pk=expired.pk).update(expires_on=timezone.localdate() - dt.timedelta(days=1))
+
+    authorisation_revoke(user=applicant, authorisation_id=revoked.pk)
+
+    assert authorised_sources(firm.pk) == frozenset()
+    with pytest.raises(DomainError, match="was revoked on"):
+        authorisation_revoke(user=applicant, authorisation_id=revoked.pk)
+
+
+def test_a_product_that_needs_tax_data_opens_only_while_tax_data_is_authorised(applicant, firm, bank):
+    LoanProduct.objects.create(
+        bank=bank,
+        code="A-TAX",
+        name="税易贷",
+        guarantee_mode="credit",
+        amount_min=Decimal("100000"),
+        amount_max=Decimal("3000000"),
+        term_min_months=3,
+        term_max_months=24,
+        rate_min=Decimal("0.04"),
+        rate_max=Decimal("0.08"),
+        policy_tags=["tax_data"],
+    )
+    now = timezone.now()
+    application = Application.objects.create(
+        enterprise=firm,
+        amount=Decimal("500000"),
+        term_months=12,
+        purpose="备货",
+        guarantee_mode="credit",
+        status="scored",
+        submitted_at=now,
+    )
+    version = ModelVersion.objects.create(
+        number=1, model_text="tree\n", manifest={}, sha256="0" * 64, beats_baseline=True, trained_at=now
+    )
+    Score.objects.create(
+        enterprise=firm,
+        application=application,
+        model_version=version,
+        as_of=now.date(),
+        probability_of_default=0.02,
+        points=640,
+        grade="B",
+        features={"firm_age_years": 8.0},
+        reasons={"raised": [], "lowered": []},
+        created_at=now,
+    )
+
+    def eligible() -> bool:
+        return application_eligibility(application=application)[0].eligible
+
+    assert not eligible()
+    authorisation = grant(applicant, firm, bank, sources=["tax"])
+    assert eligible()
+    authorisation_revoke(user=applicant, authorisation_id=authorisation.pk)
+    assert not eligible()
+
+
+def test_the_page_grants_and_revokes(client, applicant, firm, bank):
+    client.force_login(applicant)
+
+    client.post(
+        reverse("authorisations"),
+        {
+            "enterprise": firm.pk,
+            "sources": ["tax", "customs"],
+            "purpose": "financing",
+            "banks": [bank.pk],
+            "expires_on": IN_90_DAYS.isoformat(),
+        },
+    )
+    authorisation = Authorisation.objects.get()
+    client.post(reverse("authorisation_revoke", args=[authorisation.pk]))
+
+    authorisation.refresh_from_db()
+    assert authorisation.sources == ["customs", "tax"] and authorisation.revoked_by == applicant
+    assert "Revoked" in client.get(reverse("authorisations")).content.decode()

@@ -1,0 +1,114 @@
+"""Disputes (异议): a firm contests one of its records, the operator answers within 20 days, the applicant
+sees the answer."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from creditloan.errors import DomainError
+from creditloan.models import Dispute, EnterpriseMembership, TaxRecord, User
+from creditloan.models.accounts import Role
+from creditloan.services import dispute_raise, dispute_resolve
+from tests.factories import EnterpriseFactory
+
+
+@pytest.fixture
+def firm(db):
+    return EnterpriseFactory()
+
+
+@pytest.fixture
+def applicant(firm):
+    user = User.objects.create_user(username="zhang", role=Role.APPLICANT)
+    EnterpriseMembership.objects.create(user=user, enterprise=firm, relation="legal_representative")
+    return user
+
+
+@pytest.fixture
+def operator(db):
+    return User.objects.create_user(username="ops", role=Role.OPERATOR)
+
+
+@pytest.fixture
+def record(firm):
+    now = timezone.now()
+    return TaxRecord.objects.create(
+        enterprise=firm,
+        source="tax-sz",
+        source_record_id="T-2025",
+        tax_year=2025,
+        rating="C",
+        rated_on=dt.date(2026, 4, 1),
+        tax_paid=Decimal("80000"),
+        declared_revenue=Decimal("2000000"),
+        ingested_at=now,
+        updated_at=now,
+    )
+
+
+def test_a_dispute_is_due_twenty_days_after_it_is_raised(applicant, firm, record):
+    dispute = dispute_raise(user=applicant, enterprise=firm, source="tax", record_id=record.pk, reason="评级应为B")
+
+    assert dispute.status == "open"
+    assert dispute.due_on == timezone.localdate() + dt.timedelta(days=20)
+    assert dispute.record_summary == str(record)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"source": "weather"}, "source: 'weather' is not one of public_credit, tax, customs, bank"),
+        ({"record_id": 999_999}, "no tax record #999999 of this firm"),
+        ({"reason": "   "}, "reason: say what is wrong with the record"),
+    ],
+)
+def test_a_dispute_that_makes_no_sense_is_refused(applicant, firm, record, changes, message):
+    values = {"source": "tax", "record_id": record.pk, "reason": "评级应为B"} | changes
+
+    with pytest.raises(DomainError, match=message):
+        dispute_raise(user=applicant, enterprise=firm, **values)
+
+    assert not Dispute.objects.exists()
+
+
+def test_a_record_has_one_open_dispute_and_only_its_firm_can_raise_one(applicant, firm, record):
+    stranger = User.objects.create_user(username="zhao", role=Role.APPLICANT)
+    dispute_raise(user=applicant, enterprise=firm, source="tax", record_id=record.pk, reason="评级应为B")
+
+    with pytest.raises(DomainError, match="already open"):
+        dispute_raise(user=applicant, enterprise=firm, source="tax", record_id=record.pk, reason="again")
+    with pytest.raises(DomainError, match="you do not act for"):
+        dispute_raise(user=stranger, enterprise=firm, source="tax", record_id=record.pk, reason="not mine")
+
+
+def test_only_an_operator_answers_once_with_a_finding(applicant, operator, firm, record):
+    dispute = dispute_raise(user=applicant, enterprise=firm, source="tax", record_id=record.pk, reason="评级应为B")
+
+    with pytest.raises(DomainError, match="only an operator"):
+        dispute_resolve(by=applicant, dispute_id=dispute.pk, outcome="corrected", resolution="x")
+    with pytest.raises(DomainError, match="resolution: say what was found"):
+        dispute_resolve(by=operator, dispute_id=dispute.pk, outcome="corrected", resolution="")
+    dispute_resolve(by=operator, dispute_id=dispute.pk, outcome="upheld", resolution="税务机关确认评级为C")
+    with pytest.raises(DomainError, match="already upheld"):
+        dispute_resolve(by=operator, dispute_id=dispute.pk, outcome="corrected", resolution="x")
+
+
+def test_the_applicant_disputes_on_the_report_and_reads_the_operators_answer(client, applicant, operator, firm, record):
+    client.force_login(applicant)
+    report = reverse("credit_report", args=[firm.pk])
+
+    client.post(report, {"source": "tax", "record_id": record.pk, "reason": "评级应为B"})
+    client.force_login(operator)
+    queue = client.get(reverse("operator_disputes")).content.decode()
+    dispute = Dispute.objects.get()
+    client.post(
+        reverse("operator_disputes"), {"dispute": dispute.pk, "outcome": "corrected", "resolution": "已更正为B"}
+    )
+    client.force_login(applicant)
+    page = client.get(report).content.decode()
+
+    assert "评级应为B" in queue
+    assert "已更正为B" in page
