@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from creditloan.identifiers import mask_phone, mask_resident_id
 from creditloan.models import (
+    AccessLog,
     Application,
     Authorisation,
     BankRecord,
@@ -244,3 +245,13 @@ class DisputeAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ("pk", "enterprise", "source", "status", "raised_at", "due_on", "resolved_at")
     list_filter = ("status", "source")
     search_fields = ("enterprise__uscc", "enterprise__name")
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(AuditTrailMixin, admin.ModelAdmin):
+    """Read-only: the access log is only ever added to."""
+
+    list_display = ("viewed_at", "enterprise", "viewer", "bank", "what", "purpose", "reference")
+    list_filter = ("purpose",)
+    search_fields = ("enterprise__uscc", "viewer__username", "reference")
+    date_hierarchy = "viewed_at"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from creditloan.models import Application, Authorisation, Dispute, EnterpriseMembership, User
+from creditloan.models import AccessLog, Application, Authorisation, Dispute, EnterpriseMembership, User
 
 
 def memberships_of(user: User) -> QuerySet[EnterpriseMembership]:
@@ -106,3 +106,7 @@ def dispute_queue(*, status: str = "open") -> QuerySet[Dispute]:
     if status != "all":
         disputes = disputes.filter(status=status)
     return disputes.order_by("due_on", "raised_at")
+
+
+def access_log_of(enterprise_id: int) -> QuerySet[AccessLog]:
+    return AccessLog.objects.filter(enterprise_id=enterprise_id).select_related("viewer", "bank").order_by("-viewed_at")

@@ -14,6 +14,8 @@ from creditloan.identifiers import InvalidIdentifier, validate_uscc
 from creditloan.models import (
     CONSENT_SOURCES,
     DISPUTABLE_SOURCES,
+    AccessLog,
+    AccessPurpose,
     Application,
     Authorisation,
     AuthorisationPurpose,
@@ -276,3 +278,17 @@ def dispute_resolve(*, by: User, dispute_id: int, outcome: str, resolution: str)
     dispute.resolved_at, dispute.resolved_by = timezone.now(), by
     dispute.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
     return dispute
+
+
+def access_record(*, viewer: User, enterprise_id: int, what: str, purpose: str, reference: str) -> AccessLog:
+    """One look at a firm's credit data, by a bank officer or an operator: written before the data is shown."""
+    if purpose not in AccessPurpose.values:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"purpose: '{purpose}' is not an access purpose", field="purpose")
+    return AccessLog.objects.create(
+        enterprise_id=enterprise_id,
+        viewer=viewer,
+        bank_id=viewer.bank_id,
+        what=what[:200],
+        purpose=purpose,
+        reference=reference[:64],
+    )

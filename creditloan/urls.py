@@ -16,6 +16,7 @@ urlpatterns = [
     path("me/enterprises/add/", views.enterprise_add, name="enterprise_add"),
     path("me/authorisations/", views.authorisations, name="authorisations"),
     path("me/enterprises/<int:enterprise_id>/report/", views.credit_report, name="credit_report"),
+    path("me/enterprises/<int:enterprise_id>/access/", views.access_log, name="access_log"),
     path(
         "me/authorisations/<int:authorisation_id>/revoke/",
         views.authorisation_revoke_view,

@@ -248,3 +248,16 @@ def credit_report(request, enterprise_id: int):
             "disputes": creditloan_selectors.disputes_of(request.user).filter(enterprise=enterprise),
         },
     )
+
+
+@applicant_required
+def access_log(request, enterprise_id: int):
+    """Who has looked at the firm's data: which bank or the platform, what, when and why."""
+    membership = creditloan_selectors.membership_of(request.user, enterprise_id)
+    if membership is None:
+        raise Http404
+    return render(
+        request,
+        "applicant/access_log.html",
+        {"enterprise": membership.enterprise, "entries": creditloan_selectors.access_log_of(enterprise_id)[:500]},
+    )

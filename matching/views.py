@@ -14,7 +14,8 @@ from creditloan import selectors as creditloan_selectors
 from creditloan.access import officer_required, operator_required
 from creditloan.errors import DomainError
 from creditloan.forms import show_error
-from creditloan.services import dispute_resolve
+from creditloan.models import AccessPurpose
+from creditloan.services import access_record, dispute_resolve
 from matching import selectors
 from matching.forms import ApproveForm, DeclineForm, DisburseForm, QueueFilter
 from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
@@ -51,6 +52,14 @@ def officer_offer(request, offer_id: int):
         if done:
             return redirect("officer_offer", offer.pk)
     score = offer.application.scores.order_by("-created_at").first()
+    # Logged before the firm's data is shown, every time the page is opened.
+    access_record(
+        viewer=request.user,
+        enterprise_id=offer.application.enterprise_id,
+        what="application, score and reasons",
+        purpose=AccessPurpose.OFFER_REVIEW,
+        reference=f"offer #{offer.pk}",
+    )
     return render(request, "officer/offer.html", {"offer": offer, "score": score, "forms": forms, "action": action})
 
 

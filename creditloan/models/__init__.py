@@ -1,3 +1,4 @@
+from creditloan.models.access import AccessLog, AccessPurpose
 from creditloan.models.accounts import EnterpriseMembership, MembershipRelation, Role, User
 from creditloan.models.applications import Application, ApplicationStatus, GuaranteeMode
 from creditloan.models.consent import CONSENT_SOURCES, Authorisation, AuthorisationPurpose
@@ -17,6 +18,8 @@ from creditloan.models.records import (
 )
 
 __all__ = [
+    "AccessLog",
+    "AccessPurpose",
     "Application",
     "ApplicationStatus",
     "Authorisation",

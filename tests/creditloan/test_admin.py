@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from creditloan.models import (
+    AccessLog,
     Application,
     Authorisation,
     BankRecord,
@@ -250,6 +251,14 @@ def one_of_each(db) -> dict[type, object]:
             raised_at=now,
             due_on=dt.date(2026, 12, 31),
         ),
+        AccessLog: AccessLog.objects.create(
+            enterprise=enterprise,
+            viewer=officer,
+            bank=officer.bank,
+            what="application, score and reasons",
+            purpose="offer_review",
+            reference="offer #1",
+        ),
     }
 
 
@@ -279,6 +288,7 @@ MODELS = [
     BankMonth,
     Authorisation,
     Dispute,
+    AccessLog,
 ]
 # Records the admin shows but never lets anyone rewrite.
 AUDIT_TRAIL = [
@@ -291,6 +301,7 @@ AUDIT_TRAIL = [
     BankMonth,
     Authorisation,
     Dispute,
+    AccessLog,
 ]
 # A search field naming a missing relation or field fails only when someone searches.
 SEARCHABLE = [model for model in MODELS if admin.site.get_model_admin(model).search_fields]

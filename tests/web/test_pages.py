@@ -76,6 +76,7 @@ def pages(world) -> dict[str, tuple[Role, str]]:
         "officer_offer": (Role.BANK_OFFICER, reverse("officer_offer", args=[world["offer"].pk])),
         "authorisations": (Role.APPLICANT, reverse("authorisations")),
         "credit_report": (Role.APPLICANT, reverse("credit_report", args=[world["firm"].pk])),
+        "access_log": (Role.APPLICANT, reverse("access_log", args=[world["firm"].pk])),
         "operator_products": (Role.OPERATOR, reverse("operator_products")),
         "operator_disputes": (Role.OPERATOR, reverse("operator_disputes")),
     }
@@ -173,3 +174,18 @@ def test_the_operator_pauses_a_product_and_offers_it_again(client, world):
     client.post(reverse("operator_product_active", args=[product.pk]), {"active": "1"})
     product.refresh_from_db()
     assert product.active
+
+
+def test_every_look_at_an_offer_is_logged_and_the_applicant_sees_who_looked(client, world):
+    client.force_login(world["officer_a"])
+    client.get(reverse("officer_offer", args=[world["offer"].pk]))
+    client.get(reverse("officer_offer", args=[world["offer"].pk]))
+
+    client.force_login(world["applicant"])
+    page = client.get(reverse("access_log", args=[world["firm"].pk]))
+
+    entries = list(page.context["entries"])
+    assert [(entry.viewer, entry.bank.code, entry.reference) for entry in entries] == [
+        (world["officer_a"], "A", f"offer #{world['offer'].pk}")
+    ] * 2
+    assert "银行A" in page.content.decode()

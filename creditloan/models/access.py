@@ -1,0 +1,32 @@
+"""The access log (查询记录): every look at a firm's credit data by a bank officer or an operator. Rows are only
+ever added; the applicant sees who looked, at what, when and why."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessPurpose(models.TextChoices):
+    OFFER_REVIEW = "offer_review", _("Reviewing an offer routed to the bank")
+    DISPUTE = "dispute", _("Answering a dispute")
+
+
+class AccessLog(models.Model):
+    enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.PROTECT, related_name="access_log")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The viewer's bank at the time, kept in case the officer moves on.
+    bank = models.ForeignKey("matching.Bank", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    what = models.CharField(_("what was seen"), max_length=200)
+    purpose = models.CharField(_("why"), max_length=16, choices=AccessPurpose.choices)
+    reference = models.CharField(_("the offer or dispute it served"), max_length=64)
+    viewed_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [models.Index(fields=["enterprise", "viewed_at"], name="access_firm_time")]
+
+    def __str__(self) -> str:
+        return f"{self.viewer_id} saw {self.what} of {self.enterprise_id}"
