@@ -38,5 +38,7 @@ urlpatterns = [
         name="operator_product_active",
     ),
     path("operations/disputes/", matching_views.operator_disputes, name="operator_disputes"),
+    path("operations/dashboard/", matching_views.operator_dashboard, name="operator_dashboard"),
+    path("bank/figures/", matching_views.officer_figures, name="officer_figures"),
     path("admin/", admin.site.urls),
 ]

@@ -3,6 +3,8 @@ Thin: a form checks the input's shape, a routing service decides, and its refusa
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,7 +18,7 @@ from creditloan.errors import DomainError
 from creditloan.forms import show_error
 from creditloan.models import AccessPurpose
 from creditloan.services import access_record, dispute_resolve
-from matching import selectors
+from matching import dashboard, selectors
 from matching.forms import ApproveForm, DeclineForm, DisburseForm, QueueFilter
 from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
 from matching.services import product_set_active
@@ -149,3 +151,74 @@ def operator_disputes(request):
             "today": timezone.localdate(),
         },
     )
+
+
+DASHBOARD_MONTHS = 12
+
+
+def _since(request) -> dt.date:
+    """The first day the figures cover: ?since=YYYY-MM-DD, or twelve months back."""
+    try:
+        return dt.date.fromisoformat(request.GET["since"])
+    except (KeyError, ValueError):
+        return timezone.localdate() - dt.timedelta(days=DASHBOARD_MONTHS * 30)
+
+
+def _chart(kind: str, labels, series: dict[str, list], **options) -> dict:
+    return {
+        "type": kind,
+        "labels": list(labels),
+        "series": [{"label": label, "values": values} for label, values in series.items()],
+        **options,
+    }
+
+
+@operator_required
+def operator_dashboard(request):
+    since = _since(request)
+    steps = dashboard.funnel(since=since)
+    banks = dashboard.bank_figures(since=since)
+    months = dashboard.disbursed_by_month(since=since)
+    grades = dashboard.grade_distribution()
+    step_names = {
+        "applied": _("Applied"),
+        "matched": _("Matched"),
+        "offered": _("Offered"),
+        "accepted": _("Accepted"),
+        "approved": _("Approved"),
+        "disbursed": _("Disbursed"),
+    }
+    charts = {
+        "funnel": _chart("bar", [step_names[step] for step in steps], {_("Applications"): list(steps.values())}),
+        "approval": _chart(
+            "bar",
+            [bank.name for bank in banks],
+            {_("Approval rate"): [round(100 * (bank.approval_rate or 0), 1) for bank in banks]},
+            percent=True,
+            horizontal=True,
+        ),
+        "response": _chart(
+            "bar",
+            [bank.name for bank in banks],
+            {_("Median hours to answer"): [round(bank.median_response_hours or 0, 1) for bank in banks]},
+            horizontal=True,
+        ),
+        "disbursed": _chart(
+            "line",
+            [month for month, *_rest in months],
+            {_("Paid out (10,000 yuan)"): [round(amount / 1e4, 1) for _month, amount, _loans in months]},
+        ),
+        "grades": _chart("bar", list(grades), {_("Firms"): list(grades.values())}),
+    }
+    return render(
+        request,
+        "operator/dashboard.html",
+        {"since": since, "steps": steps, "step_names": step_names, "banks": banks, "charts": charts},
+    )
+
+
+@officer_required
+def officer_figures(request):
+    since = _since(request)
+    (figures,) = dashboard.bank_figures(since=since, bank=request.user.bank)
+    return render(request, "officer/figures.html", {"since": since, "figures": figures})

@@ -5,15 +5,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BOOTSTRAP=5.3.9
+CHARTJS=4.6.1
 out=creditloan/static/vendor
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-(cd "$scratch" && npm pack --silent "bootstrap@$BOOTSTRAP" >/dev/null && tar xzf "bootstrap-$BOOTSTRAP.tgz")
-mkdir -p "$out/bootstrap"
-cp "$scratch/package/dist/css/bootstrap.min.css" "$scratch/package/dist/js/bootstrap.bundle.min.js" \
-    "$scratch/package/LICENSE" "$out/bootstrap/"
+fetch() {  # name version: the package's tarball, unpacked into $scratch/name
+    (cd "$scratch" && npm pack --silent "$1@$2" >/dev/null && mkdir "$1" && tar xzf "$1-$2.tgz" -C "$1")
+}
+fetch bootstrap "$BOOTSTRAP"
+fetch chart.js "$CHARTJS"
+mkdir -p "$out/bootstrap" "$out/chartjs"
+cp "$scratch/bootstrap/package/dist/css/bootstrap.min.css" "$scratch/bootstrap/package/dist/js/bootstrap.bundle.min.js" \
+    "$scratch/bootstrap/package/LICENSE" "$out/bootstrap/"
+cp "$scratch/chart.js/package/dist/chart.umd.min.js" "$scratch/chart.js/package/LICENSE.md" "$out/chartjs/"
 {
     echo "bootstrap $BOOTSTRAP from the npm registry (npm pack bootstrap@$BOOTSTRAP), MIT licence"
-    (cd "$out" && sha256sum bootstrap/*)
+    echo "chart.js $CHARTJS from the npm registry (npm pack chart.js@$CHARTJS), MIT licence"
+    (cd "$out" && sha256sum bootstrap/* chartjs/*)
 } > "$out/SOURCES"
 echo "vendored into $out"

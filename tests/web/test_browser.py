@@ -125,10 +125,18 @@ def test_an_application_goes_from_the_applicant_to_a_bank_and_back_and_a_paused_
     page.locator("button[name=action][value=approve]").click()
     assert page.locator("[data-testid=offer-status]").inner_text() == "已批准"
     screens.keep(page, "06-officer-offer-approved")
+    page.get_by_role("link", name="本行数据").click()
+    assert page.locator("[data-testid=figures]").is_visible()
+    screens.keep(page, "06b-officer-figures")
     page.get_by_role("button", name="退出").click()
 
     # The operator pauses that product; the next application no longer sees it.
     log_in(page, url, "operator")
+    page.get_by_role("link", name="数据看板").click()
+    page.wait_for_function("document.querySelectorAll('canvas[data-chart]').length === 5")
+    assert int(page.locator("[data-testid=funnel] td").first.inner_text()) > 0
+    screens.keep(page, "07a-operator-dashboard")
+    page.get_by_role("link", name="贷款产品").click()
     screens.keep(page, "07-operator-products")
     page.get_by_role("button", name=f"暂停 {offer.product.code}").click()
     assert page.locator(f"tr[data-product='{offer.product.code}'] .badge").inner_text() == "已暂停"

@@ -79,6 +79,8 @@ def pages(world) -> dict[str, tuple[Role, str]]:
         "access_log": (Role.APPLICANT, reverse("access_log", args=[world["firm"].pk])),
         "operator_products": (Role.OPERATOR, reverse("operator_products")),
         "operator_disputes": (Role.OPERATOR, reverse("operator_disputes")),
+        "operator_dashboard": (Role.OPERATOR, reverse("operator_dashboard")),
+        "officer_figures": (Role.BANK_OFFICER, reverse("officer_figures")),
     }
 
 
@@ -189,3 +191,33 @@ def test_every_look_at_an_offer_is_logged_and_the_applicant_sees_who_looked(clie
         (world["officer_a"], "A", f"offer #{world['offer'].pk}")
     ] * 2
     assert "银行A" in page.content.decode()
+
+
+def test_the_dashboard_counts_the_funnel_and_each_banks_answers(client, world):
+    offer = world["offer"]
+    offer.status, offer.decided_at = "declined", offer.offered_at + dt.timedelta(hours=5)
+    offer.decline_reason = "high_leverage"
+    offer.save()
+    client.force_login(world["operator"])
+
+    page = client.get(reverse("operator_dashboard"))
+
+    assert page.context["steps"] == {
+        "applied": 1,
+        "matched": 1,
+        "offered": 1,
+        "accepted": 0,
+        "approved": 0,
+        "disbursed": 0,
+    }
+    bank_a = next(bank for bank in page.context["banks"] if bank.code == "A")
+    assert (bank_a.offers, bank_a.declined, bank_a.approval_rate, bank_a.median_response_hours) == (1, 1, 0.0, 5.0)
+    assert "chart-funnel" in page.content.decode()
+
+
+def test_an_officer_sees_only_their_own_banks_figures(client, world):
+    client.force_login(world["officer_b"])
+
+    figures = client.get(reverse("officer_figures")).context["figures"]
+
+    assert (figures.code, figures.offers) == ("B", 0)
