@@ -5,7 +5,16 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from creditloan.models import AccessLog, Application, Authorisation, Dispute, EnterpriseMembership, User
+from creditloan.models import (
+    AccessLog,
+    Application,
+    Authorisation,
+    Dispute,
+    EnterpriseMembership,
+    ImportBatch,
+    ImportRejection,
+    User,
+)
 
 
 def memberships_of(user: User) -> QuerySet[EnterpriseMembership]:
@@ -110,3 +119,15 @@ def dispute_queue(*, status: str = "open") -> QuerySet[Dispute]:
 
 def access_log_of(enterprise_id: int) -> QuerySet[AccessLog]:
     return AccessLog.objects.filter(enterprise_id=enterprise_id).select_related("viewer", "bank").order_by("-viewed_at")
+
+
+def import_batches() -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.prefetch_related("files").order_by("-started_at")
+
+
+def import_batch(batch_id: int) -> ImportBatch | None:
+    return import_batches().filter(pk=batch_id).first()
+
+
+def rejections_of(batch: ImportBatch) -> QuerySet[ImportRejection]:
+    return ImportRejection.objects.filter(file__batch=batch).select_related("file").order_by("file_id", "row_number")

@@ -32,3 +32,15 @@ class ApproveForm(forms.Form):
 class DisburseForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount paid out (yuan)"), min_value=1, max_digits=14, decimal_places=2)
     disbursed_on = forms.DateField(label=_("Paid out on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class WeightsForm(forms.Form):
+    approval = forms.FloatField(label=_("Chance the bank approves"), min_value=0)
+    price = forms.FloatField(label=_("Price to the applicant"), min_value=0)
+    fit = forms.FloatField(label=_("Fit of amount and term"), min_value=0)
+    response = forms.FloatField(label=_("The bank's response record"), min_value=0)
+    top_k = forms.IntegerField(label=_("Products offered at once"), min_value=1, max_value=10)
+    note = forms.CharField(label=_("Why this version"), max_length=300, required=False)
+    since = forms.DateField(
+        label=_("Preview on applications since"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )

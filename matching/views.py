@@ -19,9 +19,11 @@ from creditloan.forms import show_error
 from creditloan.models import AccessPurpose
 from creditloan.services import access_record, dispute_resolve
 from matching import dashboard, selectors
-from matching.forms import ApproveForm, DeclineForm, DisburseForm, QueueFilter
+from matching.forms import ApproveForm, DeclineForm, DisburseForm, QueueFilter, WeightsForm
+from matching.models import MatchingSettings
+from matching.replay import replay
 from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
-from matching.services import product_set_active
+from matching.services import matching_settings_publish, product_set_active
 
 
 @officer_required
@@ -222,3 +224,60 @@ def officer_figures(request):
     since = _since(request)
     (figures,) = dashboard.bank_figures(since=since, bank=request.user.bank)
     return render(request, "officer/figures.html", {"since": since, "figures": figures})
+
+
+@operator_required
+def operator_imports(request):
+    return render(request, "operator/imports.html", {"batches": creditloan_selectors.import_batches()[:200]})
+
+
+REJECTIONS_SHOWN = 500
+
+
+@operator_required
+def operator_import(request, batch_id: int):
+    batch = creditloan_selectors.import_batch(batch_id)
+    if batch is None:
+        raise Http404
+    rejections = creditloan_selectors.rejections_of(batch)
+    return render(
+        request,
+        "operator/import.html",
+        {"batch": batch, "rejections": rejections[:REJECTIONS_SHOWN], "rejected": rejections.count()},
+    )
+
+
+PREVIEW_DAYS = 90
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def operator_weights(request):
+    """The ranking weights: every version, a new one previewed on past applications, then published."""
+    current = selectors.current_settings()
+    initial = {
+        "approval": current.weight_approval,
+        "price": current.weight_price,
+        "fit": current.weight_fit,
+        "response": current.weight_response,
+        "top_k": current.top_k,
+        "since": timezone.localdate() - dt.timedelta(days=PREVIEW_DAYS),
+    }
+    form = WeightsForm(request.POST or None, initial=initial)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        weights = {name: data[name] for name in ("approval", "price", "fit", "response", "top_k")}
+        try:
+            if "publish" in request.POST:
+                version = matching_settings_publish(**weights, note=data["note"], by=request.user)
+                messages.success(request, _("Version %(number)s published.") % {"number": version.number})
+                return redirect("operator_weights")
+            preview = replay(since=data["since"] or initial["since"], weight_changes=weights).to_dict()
+        except DomainError as error:
+            show_error(form, error)
+    return render(
+        request,
+        "operator/weights.html",
+        {"form": form, "preview": preview, "versions": MatchingSettings.objects.order_by("-number")[:50]},
+    )

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from creditloan.models import Application, EnterpriseMembership, User
+from creditloan.models import Application, EnterpriseMembership, ImportBatch, ImportFile, ImportRejection, User
 from creditloan.models.accounts import Role
-from matching.models import Bank, LoanProduct, Offer
+from matching.models import Bank, LoanProduct, MatchingSettings, Offer
 from tests.factories import EnterpriseFactory
 
 
@@ -80,6 +80,8 @@ def pages(world) -> dict[str, tuple[Role, str]]:
         "operator_products": (Role.OPERATOR, reverse("operator_products")),
         "operator_disputes": (Role.OPERATOR, reverse("operator_disputes")),
         "operator_dashboard": (Role.OPERATOR, reverse("operator_dashboard")),
+        "operator_imports": (Role.OPERATOR, reverse("operator_imports")),
+        "operator_weights": (Role.OPERATOR, reverse("operator_weights")),
         "officer_figures": (Role.BANK_OFFICER, reverse("officer_figures")),
     }
 
@@ -221,3 +223,38 @@ def test_an_officer_sees_only_their_own_banks_figures(client, world):
     figures = client.get(reverse("officer_figures")).context["figures"]
 
     assert (figures.code, figures.offers) == ("B", 0)
+
+
+def test_the_operator_reads_an_import_batch_and_why_each_row_was_rejected(client, world):
+    batch = ImportBatch.objects.create(status="completed", origin="cli", finished_at=timezone.now(), manifest=[])
+    import_file = ImportFile.objects.create(
+        batch=batch, source="tax", name="tax.csv", file_format="csv", rows=2, created=1, rejected=1
+    )
+    ImportRejection.objects.create(
+        file=import_file, row_number=3, field="uscc", reason="position 18: check character should be 6, got 7"
+    )
+    client.force_login(world["operator"])
+
+    listing = client.get(reverse("operator_imports")).content.decode()
+    page = client.get(reverse("operator_import", args=[batch.pk])).content.decode()
+
+    assert "tax.csv" in listing
+    assert "position 18: check character should be 6, got 7" in page and "1 rejected row" in page
+    assert client.get(reverse("operator_import", args=[batch.pk + 1])).status_code == 404
+
+
+def test_the_operator_previews_weights_then_publishes_a_version(client, world):
+    client.force_login(world["operator"])
+    weights = {"approval": "0.4", "price": "0.4", "fit": "0.1", "response": "0.1", "top_k": "2", "note": "价格优先"}
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+
+    preview = client.post(reverse("operator_weights"), weights | {"since": tomorrow, "preview": "1"})
+    client.post(reverse("operator_weights"), weights | {"publish": "1"})
+    refused = client.post(
+        reverse("operator_weights"),
+        weights | {"approval": "0", "price": "0", "fit": "0", "response": "0", "publish": "1"},
+    )
+
+    assert preview.context["preview"]["applications"] == 0
+    assert MatchingSettings.objects.order_by("-number").values_list("number", "top_k", "note")[0] == (2, 2, "价格优先")
+    assert "at least one weight must be above zero" in refused.content.decode()
