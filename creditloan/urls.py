@@ -41,6 +41,8 @@ urlpatterns = [
     path("operations/dashboard/", matching_views.operator_dashboard, name="operator_dashboard"),
     path("operations/imports/", matching_views.operator_imports, name="operator_imports"),
     path("operations/weights/", matching_views.operator_weights, name="operator_weights"),
+    path("operations/models/", matching_views.operator_models, name="operator_models"),
+    path("operations/models/runs/<int:run_id>/", matching_views.operator_training_run, name="operator_training_run"),
     path("operations/imports/<int:batch_id>/", matching_views.operator_import, name="operator_import"),
     path("bank/figures/", matching_views.officer_figures, name="officer_figures"),
     path("admin/", admin.site.urls),

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +25,8 @@ from matching.models import MatchingSettings
 from matching.replay import replay
 from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
 from matching.services import matching_settings_publish, product_set_active
+from scoring.models import ModelVersion, TrainingRun
+from scoring.services import TRAINING_STEPS, model_promote, model_roll_back, training_run_start
 
 
 @officer_required
@@ -280,4 +283,53 @@ def operator_weights(request):
         request,
         "operator/weights.html",
         {"form": form, "preview": preview, "versions": MatchingSettings.objects.order_by("-number")[:50]},
+    )
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def operator_models(request):
+    """Model versions side by side (LightGBM against the scorecard, out of time), promote, roll back, and train
+    a new one with its progress shown as it runs."""
+    action = request.POST.get("action")
+    if request.method == "POST":
+        try:
+            if action == "train":
+                run = training_run_start(by=request.user)
+                return redirect(f"{reverse('operator_models')}?run={run.pk}")
+            if action == "promote":
+                version = model_promote(number=int(request.POST.get("number") or 0))
+                messages.success(request, _("v%(number)s is the champion.") % {"number": version.number})
+            elif action == "roll_back":
+                version = model_roll_back()
+                messages.success(
+                    request, _("Rolled back: v%(number)s is the champion again.") % {"number": version.number}
+                )
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect("operator_models")
+    run = (
+        TrainingRun.objects.filter(pk=request.GET.get("run") or 0).first()
+        or TrainingRun.objects.order_by("-pk").first()
+    )
+    return render(
+        request,
+        "operator/models.html",
+        {"versions": ModelVersion.objects.order_by("-number")[:30], "run": run, "steps": TRAINING_STEPS},
+    )
+
+
+@operator_required
+def operator_training_run(request, run_id: int):
+    run = TrainingRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise Http404
+    return JsonResponse(
+        {
+            "status": run.status,
+            "step": run.step,
+            "steps": TRAINING_STEPS,
+            "text": run.step_text,
+            "message": run.message,
+        }
     )

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from creditloan.admin import AuditTrailMixin
-from scoring.models import ModelVersion, PolicyRule, Rating, Score
+from scoring.models import ModelVersion, PolicyRule, Rating, Score, TrainingRun
 
 
 @admin.register(ModelVersion)
@@ -44,3 +44,9 @@ class RatingAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_filter = ("grade", "model_version")
     list_select_related = ("enterprise", "model_version")
     search_fields = ("enterprise__uscc", "enterprise__name")
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(AuditTrailMixin, admin.ModelAdmin):
+    list_display = ("pk", "status", "step", "queued_at", "finished_at", "version", "started_by")
+    list_filter = ("status",)

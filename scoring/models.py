@@ -158,3 +158,30 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.grade} {self.points} (v{self.model_version_id})"
+
+
+class TrainingRunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class TrainingRun(models.Model):
+    """A training started from the operators' page, run by a worker: its steps as they happen, and what came
+    of it, so that the page can show progress."""
+
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=8, choices=TrainingRunStatus.choices, default=TrainingRunStatus.QUEUED)
+    step = models.PositiveSmallIntegerField(_("steps done"), default=0)
+    step_text = models.CharField(_("the step under way"), max_length=200, blank=True)
+    message = models.TextField(_("the outcome"), blank=True)
+    version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    queued_at = models.DateTimeField(_("queued at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("training run")
+
+    def __str__(self) -> str:
+        return f"training run #{self.pk} ({self.status})"

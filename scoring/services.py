@@ -23,7 +23,7 @@ from scoring.ml.metrics import evaluate
 from scoring.ml.model import RiskModel
 from scoring.ml.scale import grades
 from scoring.ml.scorecard import WoeLogisticScorecard
-from scoring.models import ModelStatus, ModelVersion, Rating, Score
+from scoring.models import ModelStatus, ModelVersion, Rating, Score, TrainingRun, TrainingRunStatus
 
 logger = logging.getLogger(__name__)
 
@@ -281,3 +281,52 @@ def _ratings_upsert(ratings: pd.DataFrame) -> None:
             WHERE scoring_rating.as_of <= EXCLUDED.as_of
             """
         )
+
+
+# model_train's steps (see its on_step calls), then registering: what a progress bar counts to.
+TRAINING_STEPS = 6
+
+
+@transaction.atomic
+def training_run_start(*, by=None) -> TrainingRun:
+    """Queue a training for a worker; refused while another is queued or running."""
+    if (
+        TrainingRun.objects.select_for_update()
+        .filter(status__in=[TrainingRunStatus.QUEUED, TrainingRunStatus.RUNNING])
+        .exists()
+    ):
+        raise DomainError(ErrorCode.CONFLICT, "a training is already under way: wait for it to finish")
+    run = TrainingRun.objects.create(started_by=by, queued_at=timezone.now())
+    from scoring.tasks import train_model_run
+
+    transaction.on_commit(lambda: train_model_run.delay(run.pk), robust=True)
+    return run
+
+
+def training_run_execute(*, run_id: int) -> TrainingRun:
+    """Carry out a queued run, recording each step as it starts; a run already taken up is left alone."""
+    if not TrainingRun.objects.filter(pk=run_id, status=TrainingRunStatus.QUEUED).update(
+        status=TrainingRunStatus.RUNNING
+    ):
+        return TrainingRun.objects.get(pk=run_id)
+    steps = iter(range(1, TRAINING_STEPS + 1))
+
+    def on_step(text: str) -> None:
+        TrainingRun.objects.filter(pk=run_id).update(step=next(steps), step_text=text[:200])
+
+    try:
+        outcome = model_train(trained_by=TrainingRun.objects.get(pk=run_id).started_by, on_step=on_step)
+    except DomainError as error:
+        TrainingRun.objects.filter(pk=run_id).update(
+            status=TrainingRunStatus.FAILED, message=error.message, finished_at=timezone.now()
+        )
+    else:
+        TrainingRun.objects.filter(pk=run_id).update(
+            status=TrainingRunStatus.DONE,
+            step=TRAINING_STEPS,
+            step_text="",
+            message=outcome.message,
+            version=outcome.version,
+            finished_at=timezone.now(),
+        )
+    return TrainingRun.objects.get(pk=run_id)

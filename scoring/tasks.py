@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from scoring import selectors
 from scoring.models import ModelVersion
-from scoring.services import RATING_CHUNK, application_score, ratings_refresh
+from scoring.services import RATING_CHUNK, application_score, ratings_refresh, training_run_execute
 
 logger = logging.getLogger(__name__)
 
@@ -66,3 +66,9 @@ def rerate_population(as_of: str | None = None) -> int:
     chunks = selectors.firm_id_chunks(RATING_CHUNK)
     group(rate_firms.si(first, last, version.number, as_of) for first, last in chunks).apply_async()
     return len(chunks)
+
+
+@shared_task(acks_late=True)
+def train_model_run(run_id: int) -> str:
+    """A training queued from the operators' page; a second delivery finds it taken up and does nothing."""
+    return training_run_execute(run_id=run_id).status

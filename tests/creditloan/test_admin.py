@@ -42,7 +42,7 @@ from matching.models import (
     OfferStatus,
     Ranking,
 )
-from scoring.models import ModelVersion, PolicyRule, Rating, Score
+from scoring.models import ModelVersion, PolicyRule, Rating, Score, TrainingRun
 
 RESIDENT_ID = "11010519491231002X"
 MASKED_RESIDENT_ID = "110***********002X"
@@ -259,6 +259,7 @@ def one_of_each(db) -> dict[type, object]:
             purpose="offer_review",
             reference="offer #1",
         ),
+        TrainingRun: TrainingRun.objects.create(started_by=officer, queued_at=now, status="done", step=6),
     }
 
 
@@ -289,6 +290,7 @@ MODELS = [
     Authorisation,
     Dispute,
     AccessLog,
+    TrainingRun,
 ]
 # Records the admin shows but never lets anyone rewrite.
 AUDIT_TRAIL = [
@@ -302,6 +304,7 @@ AUDIT_TRAIL = [
     Authorisation,
     Dispute,
     AccessLog,
+    TrainingRun,
 ]
 # A search field naming a missing relation or field fails only when someone searches.
 SEARCHABLE = [model for model in MODELS if admin.site.get_model_admin(model).search_fields]

@@ -11,6 +11,8 @@ from django.utils import timezone
 from creditloan.models import Application, EnterpriseMembership, ImportBatch, ImportFile, ImportRejection, User
 from creditloan.models.accounts import Role
 from matching.models import Bank, LoanProduct, MatchingSettings, Offer
+from scoring.models import TrainingRun
+from scoring.services import training_run_execute
 from tests.factories import EnterpriseFactory
 
 
@@ -82,6 +84,7 @@ def pages(world) -> dict[str, tuple[Role, str]]:
         "operator_dashboard": (Role.OPERATOR, reverse("operator_dashboard")),
         "operator_imports": (Role.OPERATOR, reverse("operator_imports")),
         "operator_weights": (Role.OPERATOR, reverse("operator_weights")),
+        "operator_models": (Role.OPERATOR, reverse("operator_models")),
         "officer_figures": (Role.BANK_OFFICER, reverse("officer_figures")),
     }
 
@@ -258,3 +261,36 @@ def test_the_operator_previews_weights_then_publishes_a_version(client, world):
     assert preview.context["preview"]["applications"] == 0
     assert MatchingSettings.objects.order_by("-number").values_list("number", "top_k", "note")[0] == (2, 2, "价格优先")
     assert "at least one weight must be above zero" in refused.content.decode()
+
+
+def test_a_training_without_enough_history_fails_and_says_why_and_the_page_follows_it(
+    client, world, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    client.force_login(world["operator"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("operator_models"), {"action": "train"})
+    run = TrainingRun.objects.get()
+    progress = client.get(reverse("operator_training_run", args=[run.pk])).json()
+    again = client.post(reverse("operator_models"), {"action": "roll_back"}, follow=True)
+
+    assert progress["status"] == "failed" and "not enough history to train" in progress["message"]
+    assert progress["steps"] == 6
+    assert "no earlier champion to roll back to" in again.content.decode()
+
+
+def test_a_second_training_waits_for_the_first(client, world):
+    TrainingRun.objects.create(status="running", queued_at=timezone.now())
+    client.force_login(world["operator"])
+
+    page = client.post(reverse("operator_models"), {"action": "train"}, follow=True)
+
+    assert "a training is already under way" in page.content.decode()
+    assert TrainingRun.objects.count() == 1
+
+
+def test_a_run_taken_up_once_is_not_run_again(world):
+    run = TrainingRun.objects.create(status="done", queued_at=timezone.now(), message="v3 promoted")
+
+    assert training_run_execute(run_id=run.pk).message == "v3 promoted"
