@@ -61,9 +61,9 @@ def authorisations_of(user: User) -> QuerySet[Authorisation]:
     )
 
 
-def authorised_sources(enterprise_id: int, *, purpose: str = "financing", at=None) -> frozenset[str]:
-    """The sources some active authorisation of the firm covers for the purpose: expired or revoked ones
-    count as none."""
+def authorised_sources(enterprise_id: int, *, purpose: str = "financing", bank=None, at=None) -> frozenset[str]:
+    """The sources some active authorisation of the firm covers for the purpose (and, given a bank, names that
+    bank as a recipient): expired or revoked ones count as none."""
     at = at or timezone.now()
     grants = Authorisation.objects.filter(
         enterprise_id=enterprise_id,
@@ -71,8 +71,10 @@ def authorised_sources(enterprise_id: int, *, purpose: str = "financing", at=Non
         revoked_at__isnull=True,
         granted_at__lte=at,
         expires_on__gte=timezone.localdate(at),
-    ).values_list("sources", flat=True)
-    return frozenset(source for sources in grants for source in sources)
+    )
+    if bank is not None:
+        grants = grants.filter(banks=bank)
+    return frozenset(source for sources in grants.values_list("sources", flat=True) for source in sources)
 
 
 RECORDS_SHOWN = 20

@@ -32,6 +32,8 @@ urlpatterns = [
     path("bank/offers/", matching_views.officer_queue, name="officer_queue"),
     path("bank/offers/<int:offer_id>/", matching_views.officer_offer, name="officer_offer"),
     path("operations/products/", matching_views.operator_products, name="operator_products"),
+    path("operations/products/new/", matching_views.operator_product_edit, name="operator_product_new"),
+    path("operations/products/<int:product_id>/", matching_views.operator_product_edit, name="operator_product_edit"),
     path(
         "operations/products/<int:product_id>/active/",
         matching_views.operator_product_active,

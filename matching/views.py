@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +21,8 @@ from creditloan.forms import show_error
 from creditloan.models import AccessPurpose
 from creditloan.services import access_record, dispute_resolve
 from matching import dashboard, selectors
-from matching.forms import ApproveForm, DeclineForm, DisburseForm, QueueFilter, WeightsForm
-from matching.models import MatchingSettings
+from matching.forms import ApproveForm, DeclineForm, DisburseForm, ProductForm, QueueFilter, WeightsForm
+from matching.models import LoanProduct, MatchingSettings
 from matching.replay import replay
 from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
 from matching.services import matching_settings_publish, product_set_active
@@ -59,15 +60,23 @@ def officer_offer(request, offer_id: int):
         if done:
             return redirect("officer_offer", offer.pk)
     score = offer.application.scores.order_by("-created_at").first()
+    enterprise_id = offer.application.enterprise_id
+    # The firm's records only from the sources it authorised this bank to see.
+    shared = creditloan_selectors.authorised_sources(enterprise_id, bank=request.user.bank)
+    records = [group for group in creditloan_selectors.credit_records(enterprise_id) if group["source"] in shared]
     # Logged before the firm's data is shown, every time the page is opened.
     access_record(
         viewer=request.user,
-        enterprise_id=offer.application.enterprise_id,
-        what="application, score and reasons",
+        enterprise_id=enterprise_id,
+        what="application, score and reasons" + (f"; records: {', '.join(sorted(shared))}" if shared else ""),
         purpose=AccessPurpose.OFFER_REVIEW,
         reference=f"offer #{offer.pk}",
     )
-    return render(request, "officer/offer.html", {"offer": offer, "score": score, "forms": forms, "action": action})
+    return render(
+        request,
+        "officer/offer.html",
+        {"offer": offer, "score": score, "records": records, "forms": forms, "action": action},
+    )
 
 
 def _decide(request, offer, action: str, forms: dict) -> bool:
@@ -333,3 +342,21 @@ def operator_training_run(request, run_id: int):
             "message": run.message,
         }
     )
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def operator_product_edit(request, product_id: int | None = None):
+    """Create a product or change one; the model's own checks say what is wrong, field by field."""
+    product = None
+    if product_id is not None:
+        product = LoanProduct.objects.filter(pk=product_id).first()
+        if product is None:
+            raise Http404
+    form = ProductForm(request.POST or None, instance=product)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = form.save()
+        messages.success(request, _("%(product)s is saved.") % {"product": saved.name})
+        return redirect("operator_products")
+    return render(request, "operator/product_form.html", {"form": form, "product": product})

@@ -14,7 +14,9 @@ register = template.Library()
 def control(bound_field):
     """A field's widget with Bootstrap's classes, marked invalid and pointing at its help and errors."""
     widget = bound_field.field.widget
-    kind = "form-select" if getattr(widget, "input_type", "") == "select" else "form-control"
+    kind = {"select": "form-select", "checkbox": "me-1"}.get(
+        getattr(widget, "input_type", ""), "form-control"
+    )
     attrs = {"class": kind + (" is-invalid" if bound_field.errors else "")}
     described = []
     if bound_field.help_text:

@@ -8,8 +8,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from creditloan.models import Application, EnterpriseMembership, ImportBatch, ImportFile, ImportRejection, User
+from creditloan.models import (
+    AccessLog,
+    Application,
+    EnterpriseMembership,
+    ImportBatch,
+    ImportFile,
+    ImportRejection,
+    TaxRecord,
+    User,
+)
 from creditloan.models.accounts import Role
+from creditloan.services import authorisation_grant
 from matching.models import Bank, LoanProduct, MatchingSettings, Offer
 from scoring.models import TrainingRun
 from scoring.services import training_run_execute
@@ -85,6 +95,7 @@ def pages(world) -> dict[str, tuple[Role, str]]:
         "operator_imports": (Role.OPERATOR, reverse("operator_imports")),
         "operator_weights": (Role.OPERATOR, reverse("operator_weights")),
         "operator_models": (Role.OPERATOR, reverse("operator_models")),
+        "operator_product_new": (Role.OPERATOR, reverse("operator_product_new")),
         "officer_figures": (Role.BANK_OFFICER, reverse("officer_figures")),
     }
 
@@ -294,3 +305,89 @@ def test_a_run_taken_up_once_is_not_run_again(world):
     run = TrainingRun.objects.create(status="done", queued_at=timezone.now(), message="v3 promoted")
 
     assert training_run_execute(run_id=run.pk).message == "v3 promoted"
+
+
+PRODUCT = {
+    "code": "A-2",
+    "name": "科创贷",
+    "active": "on",
+    "guarantee_mode": "credit",
+    "repayment_methods": ["equal_instalments"],
+    "amount_min": "100000",
+    "amount_max": "2000000",
+    "term_min_months": "6",
+    "term_max_months": "36",
+    "rate_min": "0.04",
+    "rate_max": "0.07",
+    "regions": "440300, 11",
+    "industries_included": "C",
+    "min_tax_rating": "B",
+}
+
+
+def test_the_operator_creates_a_product_and_is_told_what_is_wrong_field_by_field(client, world):
+    client.force_login(world["operator"])
+    bank = world["products"]["A"].bank
+
+    wrong = client.post(
+        reverse("operator_product_new"), PRODUCT | {"bank": bank.pk, "regions": "99", "rate_max": "0.01"}
+    )
+    right = client.post(reverse("operator_product_new"), PRODUCT | {"bank": bank.pk})
+
+    errors = wrong.context["form"].errors
+    assert "regions" in errors and "not GB/T 2260 prefixes: 99" in errors["regions"][0]
+    assert "rate_max" in errors
+    assert right.status_code == 302
+    product = LoanProduct.objects.get(code="A-2")
+    # 440300 is kept as the prefix it stands for.
+    assert (product.regions, product.industries_included, product.min_tax_rating) == (["4403", "11"], ["C"], "B")
+
+
+def test_the_operator_changes_a_products_rule(client, world):
+    client.force_login(world["operator"])
+    product = world["products"]["B"]
+
+    page = client.get(reverse("operator_product_edit", args=[product.pk])).content.decode()
+    client.post(
+        reverse("operator_product_edit", args=[product.pk]),
+        PRODUCT | {"bank": product.bank.pk, "code": product.code, "min_tax_rating": "A"},
+    )
+
+    product.refresh_from_db()
+    assert product.code in page
+    assert product.min_tax_rating == "A"
+
+
+def test_an_officer_sees_only_the_records_the_firm_authorised_for_that_bank(client, world):
+    now = timezone.now()
+    TaxRecord.objects.create(
+        enterprise=world["firm"],
+        source="tax-sz",
+        source_record_id="T-2025",
+        tax_year=2025,
+        rating="B",
+        rated_on=dt.date(2026, 4, 1),
+        tax_paid=Decimal("80000"),
+        declared_revenue=Decimal("2000000"),
+        ingested_at=now,
+        updated_at=now,
+    )
+    url = reverse("officer_offer", args=[world["offer"].pk])
+    client.force_login(world["officer_a"])
+    before = client.get(url)
+
+    grant = authorisation_grant(
+        user=world["applicant"],
+        enterprise=world["firm"],
+        sources=["tax"],
+        purpose="financing",
+        bank_ids=[world["products"]["B"].bank.pk],
+        expires_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    only_b = client.get(url)
+    grant.banks.add(world["products"]["A"].bank)
+    shared = client.get(url)
+
+    assert before.context["records"] == [] and only_b.context["records"] == []
+    assert [group["source"] for group in shared.context["records"]] == ["tax"]
+    assert AccessLog.objects.order_by("-pk").first().what == "application, score and reasons; records: tax"
