@@ -41,6 +41,7 @@ urlpatterns = [
     ),
     path("operations/disputes/", matching_views.operator_disputes, name="operator_disputes"),
     path("operations/dashboard/", matching_views.operator_dashboard, name="operator_dashboard"),
+    path("operations/drift/", matching_views.operator_drift, name="operator_drift"),
     path("operations/imports/", matching_views.operator_imports, name="operator_imports"),
     path("operations/weights/", matching_views.operator_weights, name="operator_weights"),
     path("operations/models/", matching_views.operator_models, name="operator_models"),

@@ -26,7 +26,9 @@ from matching.models import LoanProduct, MatchingSettings
 from matching.replay import replay
 from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
 from matching.services import matching_settings_publish, product_set_active
+from scoring.ml.metrics import PSI_ALERT
 from scoring.models import ModelVersion, TrainingRun
+from scoring.selectors import champion, model_drift
 from scoring.services import TRAINING_STEPS, model_promote, model_roll_back, training_run_start
 
 
@@ -360,3 +362,43 @@ def operator_product_edit(request, product_id: int | None = None):
         messages.success(request, _("%(product)s is saved.") % {"product": saved.name})
         return redirect("operator_products")
     return render(request, "operator/product_form.html", {"form": form, "product": product})
+
+
+DRIFT_DAYS = 90
+
+
+@operator_required
+def operator_drift(request):
+    """PSI of the score and of every feature: the champion's training loans against the applications since a
+    date (computed when asked: it rebuilds both samples' features)."""
+    version = champion()
+    since = _since(request) if "since" in request.GET else timezone.localdate() - dt.timedelta(days=DRIFT_DAYS)
+    table, error, sizes = None, None, None
+    if version is not None:
+        try:
+            frame, expected, actual = model_drift(version=version, since=since)
+        except DomainError as refusal:
+            error = refusal.message
+        else:
+            table = frame.to_dict("records")
+            sizes = {"training": expected, "recent": actual}
+    chart = (
+        _chart(
+            "bar", [row["feature"] for row in table], {"PSI": [round(row["psi"], 4) for row in table]}, horizontal=True
+        )
+        if table
+        else None
+    )
+    return render(
+        request,
+        "operator/drift.html",
+        {
+            "version": version,
+            "since": since,
+            "table": table,
+            "error": error,
+            "sizes": sizes,
+            "chart": chart,
+            "alert": PSI_ALERT,
+        },
+    )

@@ -14,9 +14,7 @@ register = template.Library()
 def control(bound_field):
     """A field's widget with Bootstrap's classes, marked invalid and pointing at its help and errors."""
     widget = bound_field.field.widget
-    kind = {"select": "form-select", "checkbox": "me-1"}.get(
-        getattr(widget, "input_type", ""), "form-control"
-    )
+    kind = {"select": "form-select", "checkbox": "me-1"}.get(getattr(widget, "input_type", ""), "form-control")
     attrs = {"class": kind + (" is-invalid" if bound_field.errors else "")}
     described = []
     if bound_field.help_text:

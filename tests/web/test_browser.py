@@ -136,6 +136,9 @@ def test_an_application_goes_from_the_applicant_to_a_bank_and_back_and_a_paused_
     page.wait_for_function("document.querySelectorAll('canvas[data-chart]').length === 5")
     assert int(page.locator("[data-testid=funnel] td").first.inner_text()) > 0
     screens.keep(page, "07a-operator-dashboard")
+    page.get_by_role("link", name="特征漂移（PSI）").click()
+    assert page.locator("[data-testid=drift] tbody tr").count() > 10
+    screens.keep(page, "07c-operator-drift")
     page.get_by_role("link", name="风险模型").click()
     page.get_by_role("button", name="训练新版本").click()
     page.wait_for_function("document.querySelector('[data-testid=versions] tbody').rows.length === 2", timeout=120_000)

@@ -92,6 +92,7 @@ def pages(world) -> dict[str, tuple[Role, str]]:
         "operator_products": (Role.OPERATOR, reverse("operator_products")),
         "operator_disputes": (Role.OPERATOR, reverse("operator_disputes")),
         "operator_dashboard": (Role.OPERATOR, reverse("operator_dashboard")),
+        "operator_drift": (Role.OPERATOR, reverse("operator_drift")),
         "operator_imports": (Role.OPERATOR, reverse("operator_imports")),
         "operator_weights": (Role.OPERATOR, reverse("operator_weights")),
         "operator_models": (Role.OPERATOR, reverse("operator_models")),
