@@ -1,11 +1,13 @@
 """Factories for the rows tests need, valid by construction: each test states only what matters to it."""
 
 import datetime as dt
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
 
-from creditloan.models import Enterprise
+from creditloan.models import Application, Enterprise
+from scoring.models import ModelVersion, Score
 
 
 class EnterpriseFactory(factory.django.DjangoModelFactory):
@@ -25,3 +27,98 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     source = "registry"
     ingested_at = factory.LazyFunction(timezone.now)
     updated_at = factory.LazyFunction(timezone.now)
+
+
+class BankFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "matching.Bank"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"B{n}")
+    name = factory.LazyAttribute(lambda bank: f"银行{bank.code}")
+    contact_email = factory.LazyAttribute(lambda bank: f"{bank.code.lower()}@bank.example")
+    monthly_capacity = 10
+
+
+class LoanProductFactory(factory.django.DjangoModelFactory):
+    """A credit loan of 100,000 to 3,000,000 yuan for 3 to 24 months at 4–8%, with no eligibility rule."""
+
+    class Meta:
+        model = "matching.LoanProduct"
+
+    bank = factory.SubFactory(BankFactory)
+    code = factory.LazyAttribute(lambda product: f"{product.bank.code}-1")
+    name = "信易贷"
+    guarantee_mode = "credit"
+    amount_min = Decimal("100000")
+    amount_max = Decimal("3000000")
+    term_min_months = 3
+    term_max_months = 24
+    rate_min = Decimal("0.04")
+    rate_max = Decimal("0.08")
+
+
+def scored_application(enterprise: Enterprise, **fields) -> Application:
+    """A credit application of 500,000 yuan for 12 months, scored grade B (PD 2%) by a stand-in version row."""
+    now = timezone.now()
+    application = Application.objects.create(
+        enterprise=enterprise,
+        **{
+            "amount": Decimal("500000"),
+            "term_months": 12,
+            "purpose": "备货",
+            "guarantee_mode": "credit",
+            "status": "scored",
+            "submitted_at": now,
+        }
+        | fields,
+    )
+    version, _ = ModelVersion.objects.get_or_create(
+        number=1,
+        defaults={
+            "model_text": "tree\n",
+            "manifest": {},
+            "sha256": "0" * 64,
+            "beats_baseline": True,
+            "trained_at": now,
+        },
+    )
+    Score.objects.create(
+        enterprise=enterprise,
+        application=application,
+        model_version=version,
+        as_of=now.date(),
+        probability_of_default=0.02,
+        points=640,
+        grade="B",
+        features={"firm_age_years": 8.0, "tax_rating": 4.0},
+        reasons={"raised": [], "lowered": []},
+        created_at=now,
+    )
+    return application
+
+
+class TaxRecordFactory(factory.django.DjangoModelFactory):
+    """The 2025 tax year: rated C, 80,000 yuan paid on 2,000,000 declared."""
+
+    class Meta:
+        model = "creditloan.TaxRecord"
+
+    source = "tax-sz"
+    source_record_id = factory.Sequence(lambda n: f"T-{n}")
+    tax_year = 2025
+    rating = "C"
+    rated_on = dt.date(2026, 4, 1)
+    tax_paid = Decimal("80000")
+    declared_revenue = Decimal("2000000")
+    ingested_at = factory.LazyFunction(timezone.now)
+    updated_at = factory.LazyFunction(timezone.now)
+
+
+def acting_for(enterprise: Enterprise, username: str = "zhang"):
+    """An applicant account acting for the firm as its legal representative."""
+    from creditloan.models import EnterpriseMembership, User
+
+    user = User.objects.create_user(username=username, role="applicant")
+    EnterpriseMembership.objects.create(user=user, enterprise=enterprise, relation="legal_representative")
+    return user

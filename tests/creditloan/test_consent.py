@@ -2,21 +2,18 @@
 expired or revoked one counts as none, and a product that needs a source opens only while one covers it."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from creditloan.errors import DomainError
-from creditloan.models import Application, Authorisation, EnterpriseMembership, User
+from creditloan.models import Authorisation, User
 from creditloan.models.accounts import Role
 from creditloan.selectors import authorised_sources
 from creditloan.services import authorisation_grant, authorisation_revoke
-from matching.models import Bank, LoanProduct
 from matching.selectors import application_eligibility
-from scoring.models import ModelVersion, Score
-from tests.factories import EnterpriseFactory
+from tests.factories import BankFactory, EnterpriseFactory, LoanProductFactory, acting_for, scored_application
 
 IN_90_DAYS = dt.date.today() + dt.timedelta(days=90)
 
@@ -28,14 +25,12 @@ def firm(db):
 
 @pytest.fixture
 def applicant(firm):
-    user = User.objects.create_user(username="zhang", role=Role.APPLICANT)
-    EnterpriseMembership.objects.create(user=user, enterprise=firm, relation="legal_representative")
-    return user
+    return acting_for(firm)
 
 
 @pytest.fixture
 def bank(db):
-    return Bank.objects.create(code="A", name="银行A", contact_email="a@example.com", monthly_capacity=9)
+    return BankFactory(code="A")
 
 
 def grant(applicant, firm, bank, **changes):
@@ -94,44 +89,8 @@ def test_revoked_or_expired_authorisations_count_as_none(applicant, firm, bank):
 
 
 def test_a_product_that_needs_tax_data_opens_only_while_tax_data_is_authorised(applicant, firm, bank):
-    LoanProduct.objects.create(
-        bank=bank,
-        code="A-TAX",
-        name="税易贷",
-        guarantee_mode="credit",
-        amount_min=Decimal("100000"),
-        amount_max=Decimal("3000000"),
-        term_min_months=3,
-        term_max_months=24,
-        rate_min=Decimal("0.04"),
-        rate_max=Decimal("0.08"),
-        policy_tags=["tax_data"],
-    )
-    now = timezone.now()
-    application = Application.objects.create(
-        enterprise=firm,
-        amount=Decimal("500000"),
-        term_months=12,
-        purpose="备货",
-        guarantee_mode="credit",
-        status="scored",
-        submitted_at=now,
-    )
-    version = ModelVersion.objects.create(
-        number=1, model_text="tree\n", manifest={}, sha256="0" * 64, beats_baseline=True, trained_at=now
-    )
-    Score.objects.create(
-        enterprise=firm,
-        application=application,
-        model_version=version,
-        as_of=now.date(),
-        probability_of_default=0.02,
-        points=640,
-        grade="B",
-        features={"firm_age_years": 8.0},
-        reasons={"raised": [], "lowered": []},
-        created_at=now,
-    )
+    LoanProductFactory(bank=bank, code="A-TAX", name="税易贷", policy_tags=["tax_data"])
+    application = scored_application(firm)
 
     def eligible() -> bool:
         return application_eligibility(application=application)[0].eligible

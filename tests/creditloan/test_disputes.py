@@ -2,17 +2,16 @@
 sees the answer."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from creditloan.errors import DomainError
-from creditloan.models import Dispute, EnterpriseMembership, TaxRecord, User
+from creditloan.models import Dispute, User
 from creditloan.models.accounts import Role
 from creditloan.services import dispute_raise, dispute_resolve
-from tests.factories import EnterpriseFactory
+from tests.factories import EnterpriseFactory, TaxRecordFactory, acting_for
 
 
 @pytest.fixture
@@ -22,9 +21,7 @@ def firm(db):
 
 @pytest.fixture
 def applicant(firm):
-    user = User.objects.create_user(username="zhang", role=Role.APPLICANT)
-    EnterpriseMembership.objects.create(user=user, enterprise=firm, relation="legal_representative")
-    return user
+    return acting_for(firm)
 
 
 @pytest.fixture
@@ -34,19 +31,7 @@ def operator(db):
 
 @pytest.fixture
 def record(firm):
-    now = timezone.now()
-    return TaxRecord.objects.create(
-        enterprise=firm,
-        source="tax-sz",
-        source_record_id="T-2025",
-        tax_year=2025,
-        rating="C",
-        rated_on=dt.date(2026, 4, 1),
-        tax_paid=Decimal("80000"),
-        declared_revenue=Decimal("2000000"),
-        ingested_at=now,
-        updated_at=now,
-    )
+    return TaxRecordFactory(enterprise=firm)
 
 
 def test_a_dispute_is_due_twenty_days_after_it_is_raised(applicant, firm, record):

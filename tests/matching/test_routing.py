@@ -28,59 +28,22 @@ from matching.routing import (
 from matching.services import bank_months_recount
 from matching.states import offer_transition
 from matching.tasks import route_application, route_waiting_applications, sweep_lapsed_offers
-from scoring.models import ModelVersion, Score
 from scoring.selectors import training_sample
-from tests.factories import EnterpriseFactory
+from tests.factories import BankFactory, EnterpriseFactory, LoanProductFactory, scored_application
 
 BANKS = {"A": 10, "B": 10, "C": 10, "D": 10}
 
 
 @pytest.fixture
 def application(db) -> Application:
-    now = timezone.now()
-    firm = EnterpriseFactory()
     for position, (code, capacity) in enumerate(BANKS.items()):
-        bank = Bank.objects.create(
-            code=code, name=f"银行{code}", contact_email=f"{code}@example.com", monthly_capacity=capacity
-        )
-        LoanProduct.objects.create(
-            bank=bank,
-            code=f"{code}-1",
-            name="信易贷",
-            guarantee_mode="credit",
-            amount_min=Decimal("100000"),
-            amount_max=Decimal("3000000"),
-            term_min_months=3,
-            term_max_months=24,
-            # Cheaper products first, so the ranking is A, B, C, D.
+        # Cheaper products first, so the ranking is A, B, C, D.
+        LoanProductFactory(
+            bank=BankFactory(code=code, monthly_capacity=capacity),
             rate_min=Decimal("0.040") + Decimal("0.005") * position,
             rate_max=Decimal("0.080") + Decimal("0.005") * position,
         )
-    application = Application.objects.create(
-        enterprise=firm,
-        amount=Decimal("500000"),
-        term_months=12,
-        purpose="备货",
-        guarantee_mode="credit",
-        status="scored",
-        submitted_at=now,
-    )
-    version = ModelVersion.objects.create(
-        number=1, model_text="tree\n", manifest={}, sha256="0" * 64, beats_baseline=True, trained_at=now
-    )
-    Score.objects.create(
-        enterprise=firm,
-        application=application,
-        model_version=version,
-        as_of=now.date(),
-        probability_of_default=0.02,
-        points=640,
-        grade="B",
-        features={"firm_age_years": 8.0, "tax_rating": 4.0},
-        reasons={"raised": [], "lowered": []},
-        created_at=now,
-    )
-    return application
+    return scored_application(EnterpriseFactory())
 
 
 def banks_offered(application: Application, *statuses) -> list[str]:

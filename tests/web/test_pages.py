@@ -15,41 +15,21 @@ from creditloan.models import (
     ImportBatch,
     ImportFile,
     ImportRejection,
-    TaxRecord,
     User,
 )
 from creditloan.models.accounts import Role
 from creditloan.services import authorisation_grant
-from matching.models import Bank, LoanProduct, MatchingSettings, Offer
+from matching.models import LoanProduct, MatchingSettings, Offer
 from scoring.models import TrainingRun
 from scoring.services import training_run_execute
-from tests.factories import EnterpriseFactory
+from tests.factories import BankFactory, EnterpriseFactory, LoanProductFactory, TaxRecordFactory
 
 
 @pytest.fixture
 def world(db):
     firm = EnterpriseFactory()
-    banks = {
-        code: Bank.objects.create(
-            code=code, name=f"银行{code}", contact_email=f"{code}@example.com", monthly_capacity=9
-        )
-        for code in ("A", "B")
-    }
-    products = {
-        code: LoanProduct.objects.create(
-            bank=bank,
-            code=f"{code}-1",
-            name="信易贷",
-            guarantee_mode="credit",
-            amount_min=Decimal("100000"),
-            amount_max=Decimal("3000000"),
-            term_min_months=3,
-            term_max_months=24,
-            rate_min=Decimal("0.04"),
-            rate_max=Decimal("0.08"),
-        )
-        for code, bank in banks.items()
-    }
+    products = {code: LoanProductFactory(bank=BankFactory(code=code, monthly_capacity=9)) for code in ("A", "B")}
+    banks = {code: product.bank for code, product in products.items()}
     applicant = User.objects.create_user(username="zhang", password="pw-zhang-123", role=Role.APPLICANT)
     EnterpriseMembership.objects.create(user=applicant, enterprise=firm, relation="legal_representative")
     now = timezone.now()
@@ -360,19 +340,7 @@ def test_the_operator_changes_a_products_rule(client, world):
 
 
 def test_an_officer_sees_only_the_records_the_firm_authorised_for_that_bank(client, world):
-    now = timezone.now()
-    TaxRecord.objects.create(
-        enterprise=world["firm"],
-        source="tax-sz",
-        source_record_id="T-2025",
-        tax_year=2025,
-        rating="B",
-        rated_on=dt.date(2026, 4, 1),
-        tax_paid=Decimal("80000"),
-        declared_revenue=Decimal("2000000"),
-        ingested_at=now,
-        updated_at=now,
-    )
+    TaxRecordFactory(enterprise=world["firm"], rating="B")
     url = reverse("officer_offer", args=[world["offer"].pk])
     client.force_login(world["officer_a"])
     before = client.get(url)
