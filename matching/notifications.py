@@ -35,11 +35,18 @@ def offer_made(offer: Offer) -> None:
 
 
 def application_changed(application: Application, what_zh: str, what_en: str) -> None:
-    applicant = application.applicant
-    if applicant is None or not applicant.email:
-        return
-    subject = f"您的贷款申请 #{application.pk} 有新进展 / Your application #{application.pk} has moved on"
-    _after_commit(subject, f"{what_zh}\n{what_en}", [applicant.email])
+    email = _applicant_email(application)
+    if email:
+        subject = f"您的贷款申请 #{application.pk} 有新进展 / Your application #{application.pk} has moved on"
+        _after_commit(subject, f"{what_zh}\n{what_en}", [email])
+
+
+def _applicant_email(application: Application) -> str | None:
+    """Where the applicant hears of changes; None (before any other query) for an application with nobody to
+    tell, such as one loaded in bulk."""
+    if application.applicant_id is None:
+        return None
+    return application.applicant.email or None
 
 
 # What happens next, after an offer closed without a loan (matching.routing.NextStep): (Chinese, English).
@@ -64,23 +71,27 @@ def offer_accepted(offer: Offer) -> None:
     )
 
 
-def offer_declined(offer: Offer, next_step: str) -> None:
+def offer_declined(offer: Offer, next_step: str, application: Application) -> None:
+    if not _applicant_email(application):
+        return
     bank = offer.product.bank.name
     reason_zh, reason_en = DECLINE_REASON_WORDS[offer.decline_reason]
     note = f"（{offer.decline_note}）" if offer.decline_note else ""
     then_zh, then_en = NEXT_STEP_WORDS[next_step]
     application_changed(
-        offer.application,
+        application,
         f"{bank}未批准您的申请：{reason_zh}{note}。{then_zh}",
         f"{bank} declined: {reason_en}{f' ({offer.decline_note})' if offer.decline_note else ''}. {then_en}".strip(),
     )
 
 
-def offer_lapsed(offer: Offer, next_step: str) -> None:
+def offer_lapsed(offer: Offer, next_step: str, application: Application) -> None:
+    if not _applicant_email(application):
+        return
     bank = offer.product.bank.name
     then_zh, then_en = NEXT_STEP_WORDS[next_step]
     application_changed(
-        offer.application,
+        application,
         f"{bank}未在期限内答复。{then_zh}",
         f"{bank} did not answer in time. {then_en}".strip(),
     )

@@ -194,8 +194,8 @@ def offer_decline(*, offer_id: int, by, reason: str, note: str = "") -> Offer:
     if len(note) > NOTE_MAX:
         raise DomainError(ErrorCode.INVALID_INPUT, f"note: {len(note)} characters, at most {NOTE_MAX}", field="note")
     offer = offer_transition(offer_id=offer_id, event="decline", by=by, decline_reason=reason, decline_note=note)
-    next_step = _route_on(Application.objects.select_for_update().get(pk=offer.application_id))
-    notifications.offer_declined(offer, next_step)
+    application = Application.objects.select_for_update().get(pk=offer.application_id)
+    notifications.offer_declined(offer, _route_on(application), application)
     return offer
 
 
@@ -211,8 +211,8 @@ def offers_lapse_sweep(*, now: dt.datetime | None = None) -> int:
             if not list(free.values_list("pk", flat=True)):
                 continue
             offer = offer_transition(offer_id=offer_id, event="lapse")
-            next_step = _route_on(Application.objects.select_for_update().get(pk=offer.application_id))
-            notifications.offer_lapsed(offer, next_step)
+            application = Application.objects.select_for_update().get(pk=offer.application_id)
+            notifications.offer_lapsed(offer, _route_on(application), application)
             lapsed += 1
     return lapsed
 
