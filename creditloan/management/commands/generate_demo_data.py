@@ -64,6 +64,6 @@ class Command(BaseCommand):
 
         if logins is None:
             logins = [(user.username, DEMO_PASSWORD, user.get_role_display()) for user in User.objects.order_by("pk")]
-        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}), at http://127.0.0.1:8000/admin/:")
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}), at http://127.0.0.1:8000/:")
         for username, _, role in logins:
             self.stdout.write(f"  {username:<16} {role}")
