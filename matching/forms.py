@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from creditloan.models import CustomsCreditClass, EnterpriseKind
-from matching.models import DeclineReason, LoanProduct, OfferStatus, PolicyTag, RepaymentMethod
+from matching.models import Bank, DeclineReason, LoanProduct, OfferStatus, PolicyTag, RepaymentMethod
 
 QUEUE_STATES = [("open", _("Open (offered or accepted)")), *OfferStatus.choices, ("all", _("All"))]
 QUEUE_ORDER = [("deadline", _("Deadline, soonest first")), ("-offered_at", _("Newest first"))]
@@ -114,4 +114,18 @@ class ProductForm(forms.ModelForm):
             "min_annual_tax_paid",
             "min_annual_revenue",
             "policy_tags",
+        ]
+
+
+class BankForm(forms.ModelForm):
+    class Meta:
+        model = Bank
+        fields = [
+            "code",
+            "name",
+            "contact_email",
+            "contact_phone",
+            "response_deadline_days",
+            "monthly_capacity",
+            "active",
         ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +20,9 @@ class Bank(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     contact_email = models.EmailField(_("contact e-mail"))
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
-    response_deadline_days = models.PositiveSmallIntegerField(_("response deadline (working days)"), default=3)
+    response_deadline_days = models.PositiveSmallIntegerField(
+        _("response deadline (working days)"), default=3, validators=[MinValueValidator(1)]
+    )
     monthly_capacity = models.PositiveIntegerField(_("offers it can take a month"))
     active = models.BooleanField(_("active"), default=True)
 

@@ -21,8 +21,8 @@ from creditloan.forms import show_error
 from creditloan.models import AccessPurpose
 from creditloan.services import access_record, dispute_resolve
 from matching import dashboard, selectors
-from matching.forms import ApproveForm, DeclineForm, DisburseForm, ProductForm, QueueFilter, WeightsForm
-from matching.models import LoanProduct, MatchingSettings
+from matching.forms import ApproveForm, BankForm, DeclineForm, DisburseForm, ProductForm, QueueFilter, WeightsForm
+from matching.models import Bank, LoanProduct, MatchingSettings
 from matching.replay import replay
 from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
 from matching.services import matching_settings_publish, product_set_active
@@ -402,3 +402,26 @@ def operator_drift(request):
             "alert": PSI_ALERT,
         },
     )
+
+
+@operator_required
+def operator_banks(request):
+    return render(request, "operator/banks.html", {"banks": Bank.objects.order_by("name")})
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def operator_bank_edit(request, bank_id: int | None = None):
+    """Add a participating bank or change one (its deadline, its monthly capacity, whether it takes offers)."""
+    bank = None
+    if bank_id is not None:
+        bank = Bank.objects.filter(pk=bank_id).first()
+        if bank is None:
+            raise Http404
+    form = BankForm(request.POST or None, instance=bank)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = form.save()
+        messages.success(request, _("%(bank)s is saved.") % {"bank": saved.name})
+        return redirect("operator_banks")
+    return render(request, "operator/bank_form.html", {"form": form, "bank": bank})

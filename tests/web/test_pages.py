@@ -19,7 +19,7 @@ from creditloan.models import (
 )
 from creditloan.models.accounts import Role
 from creditloan.services import authorisation_grant
-from matching.models import LoanProduct, MatchingSettings, Offer
+from matching.models import Bank, LoanProduct, MatchingSettings, Offer
 from scoring.models import TrainingRun
 from scoring.services import training_run_execute
 from tests.factories import BankFactory, EnterpriseFactory, LoanProductFactory, TaxRecordFactory
@@ -77,6 +77,8 @@ def pages(world) -> dict[str, tuple[Role, str]]:
         "operator_weights": (Role.OPERATOR, reverse("operator_weights")),
         "operator_models": (Role.OPERATOR, reverse("operator_models")),
         "operator_product_new": (Role.OPERATOR, reverse("operator_product_new")),
+        "operator_banks": (Role.OPERATOR, reverse("operator_banks")),
+        "operator_bank_new": (Role.OPERATOR, reverse("operator_bank_new")),
         "officer_figures": (Role.BANK_OFFICER, reverse("officer_figures")),
     }
 
@@ -360,3 +362,24 @@ def test_an_officer_sees_only_the_records_the_firm_authorised_for_that_bank(clie
     assert before.context["records"] == [] and only_b.context["records"] == []
     assert [group["source"] for group in shared.context["records"]] == ["tax"]
     assert AccessLog.objects.order_by("-pk").first().what == "application, score and reasons; records: tax"
+
+
+def test_the_operator_adds_a_bank_and_changes_its_capacity(client, world):
+    client.force_login(world["operator"])
+    bank = {
+        "code": "JS",
+        "name": "江苏某银行",
+        "contact_email": "ops@js.example",
+        "response_deadline_days": "3",
+        "monthly_capacity": "500",
+        "active": "on",
+    }
+
+    refused = client.post(reverse("operator_bank_new"), bank | {"response_deadline_days": "0"})
+    client.post(reverse("operator_bank_new"), bank)
+    added = Bank.objects.get(code="JS")
+    client.post(reverse("operator_bank_edit", args=[added.pk]), bank | {"monthly_capacity": "800"})
+
+    assert "response_deadline_days" in refused.context["form"].errors
+    added.refresh_from_db()
+    assert added.monthly_capacity == 800
