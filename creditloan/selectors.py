@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -80,8 +82,9 @@ def authorised_sources(enterprise_id: int, *, purpose: str = "financing", bank=N
 RECORDS_SHOWN = 20
 
 
-def credit_records(enterprise_id: int) -> list[dict]:
-    """The firm's records behind its score, newest first per source, each with its open or last dispute."""
+def credit_records(enterprise_id: int, sources: Iterable[str] | None = None) -> list[dict]:
+    """The firm's records behind its score, newest first per source, each with its open or last dispute; with
+    `sources`, only those sources are read."""
     from creditloan.models import BankRecord, CustomsRecord, PublicCreditRecord, TaxRecord
 
     tables = [
@@ -102,6 +105,7 @@ def credit_records(enterprise_id: int) -> list[dict]:
             ],
         }
         for source, model, order in tables
+        if sources is None or source in sources
     ]
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,7 +65,7 @@ def officer_offer(request, offer_id: int):
     enterprise_id = offer.application.enterprise_id
     # The firm's records only from the sources it authorised this bank to see.
     shared = creditloan_selectors.authorised_sources(enterprise_id, bank=request.user.bank)
-    records = [group for group in creditloan_selectors.credit_records(enterprise_id) if group["source"] in shared]
+    records = creditloan_selectors.credit_records(enterprise_id, sources=shared)
     # Logged before the firm's data is shown, every time the page is opened.
     access_record(
         viewer=request.user,
@@ -350,18 +350,22 @@ def operator_training_run(request, run_id: int):
 @require_http_methods(["GET", "POST"])
 def operator_product_edit(request, product_id: int | None = None):
     """Create a product or change one; the model's own checks say what is wrong, field by field."""
-    product = None
-    if product_id is not None:
-        product = LoanProduct.objects.filter(pk=product_id).first()
-        if product is None:
-            raise Http404
-    form = ProductForm(request.POST or None, instance=product)
+    product = get_object_or_404(LoanProduct, pk=product_id) if product_id is not None else None
+    return _model_form_page(
+        request, ProductForm, product, template="operator/product_form.html", back="operator_products", name="product"
+    )
+
+
+def _model_form_page(request, form_class, instance, *, template: str, back: str, name: str):
+    """An operator's form for one row, new or existing: saved in a transaction when valid, shown again with the
+    model's own errors when not."""
+    form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             saved = form.save()
-        messages.success(request, _("%(product)s is saved.") % {"product": saved.name})
-        return redirect("operator_products")
-    return render(request, "operator/product_form.html", {"form": form, "product": product})
+        messages.success(request, _("%(name)s is saved.") % {"name": saved.name})
+        return redirect(back)
+    return render(request, template, {"form": form, name: instance})
 
 
 DRIFT_DAYS = 90
@@ -413,15 +417,7 @@ def operator_banks(request):
 @require_http_methods(["GET", "POST"])
 def operator_bank_edit(request, bank_id: int | None = None):
     """Add a participating bank or change one (its deadline, its monthly capacity, whether it takes offers)."""
-    bank = None
-    if bank_id is not None:
-        bank = Bank.objects.filter(pk=bank_id).first()
-        if bank is None:
-            raise Http404
-    form = BankForm(request.POST or None, instance=bank)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-        messages.success(request, _("%(bank)s is saved.") % {"bank": saved.name})
-        return redirect("operator_banks")
-    return render(request, "operator/bank_form.html", {"form": form, "bank": bank})
+    bank = get_object_or_404(Bank, pk=bank_id) if bank_id is not None else None
+    return _model_form_page(
+        request, BankForm, bank, template="operator/bank_form.html", back="operator_banks", name="bank"
+    )
