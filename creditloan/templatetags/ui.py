@@ -4,8 +4,10 @@ readers, and deadlines said as time left."""
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 register = template.Library()
 
@@ -25,6 +27,36 @@ def control(bound_field):
     if described:
         attrs["aria-describedby"] = " ".join(described)
     return bound_field.as_widget(attrs=attrs)
+
+
+MAIN_NAV = {
+    "applicant": [
+        ("applicant_home", _lazy("My firms and applications")),
+        ("authorisations", _lazy("Authorisations")),
+    ],
+    "bank_officer": [("officer_queue", _lazy("Offers to review")), ("officer_figures", _lazy("Our figures"))],
+    "operator": [
+        ("operator_dashboard", _lazy("Dashboard")),
+        ("operator_banks", _lazy("Banks")),
+        ("operator_products", _lazy("Loan products")),
+        ("operator_weights", _lazy("Ranking weights")),
+        ("operator_models", _lazy("Risk models")),
+        ("operator_disputes", _lazy("Disputes")),
+        ("operator_imports", _lazy("Imports")),
+        ("admin:index", _lazy("Back office")),
+    ],
+}
+
+
+@register.inclusion_tag("_nav.html", takes_context=True)
+def main_nav(context):
+    """The role's menu, with the item the page shown falls under marked as the current one (for screen readers
+    as well as by its look): the longest link the page's address starts with."""
+    user, path = context["request"].user, context["request"].path
+    role = user.role if user.is_authenticated else None
+    items = [(reverse(name), label) for name, label in MAIN_NAV.get(role, [])]
+    current = max((url for url, _label in items if path.startswith(url)), key=len, default=None)
+    return {"items": [{"url": url, "label": label, "current": url == current} for url, label in items]}
 
 
 @register.filter
