@@ -5,12 +5,14 @@
 - 公民身份号码 (resident identity number), GB 11643-1999.
 
 Errors name the 1-based position a person would count to in the code and say what was expected there, so
-whoever typed or exported the code can fix it.
+whoever typed or exported the code can fix it; they are in the language of the request or task that asks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+
+from django.utils.translation import gettext as _
 
 from creditloan.reference.regions import PROVINCES
 
@@ -70,45 +72,49 @@ def validate_uscc(raw: str) -> str:
     """Return the canonical code (stripped, upper-case) or raise InvalidIdentifier saying what and where."""
     code = raw.strip().upper()
     if len(code) != USCC_LENGTH:
-        raise InvalidIdentifier(f"should be {USCC_LENGTH} characters, got {len(code)}")
+        raise InvalidIdentifier(_length_error(USCC_LENGTH, len(code)))
     for index, char in enumerate(code):
         if char not in USCC_VALUES:
             raise InvalidIdentifier(
-                f"position {index + 1}: '{char}' is not allowed (only 0-9 and A-H J-N P Q R T U W X Y)",
+                _("position %(position)d: '%(char)s' is not allowed (only 0-9 and A-H J-N P Q R T U W X Y)")
+                % {"position": index + 1, "char": char},
                 position=index + 1,
             )
     authority, entity_type = code[0], code[1]
     if authority not in USCC_ENTITY_TYPES:
         raise InvalidIdentifier(
-            f"position 1: '{authority}' is not a registration authority code (one of {' '.join(USCC_ENTITY_TYPES)})",
+            _("position 1: '%(char)s' is not a registration authority code (one of %(allowed)s)")
+            % {"char": authority, "allowed": " ".join(USCC_ENTITY_TYPES)},
             position=1,
         )
     if entity_type not in USCC_ENTITY_TYPES[authority]:
         raise InvalidIdentifier(
-            f"position 2: '{entity_type}' is not an entity type of registration authority {authority} "
-            f"(one of {' '.join(USCC_ENTITY_TYPES[authority])})",
+            _("position 2: '%(char)s' is not an entity type of authority %(authority)s (one of %(allowed)s)")
+            % {"char": entity_type, "authority": authority, "allowed": " ".join(USCC_ENTITY_TYPES[authority])},
             position=2,
         )
     region = code[2:8]
     if not region.isdigit():
         bad = next(i for i, char in enumerate(region) if not char.isdigit())
         raise InvalidIdentifier(
-            f"position {3 + bad}: the administrative division code (positions 3-8) must be digits, got '{region[bad]}'",
+            _("position %(position)d: the administrative division code (positions 3-8) must be digits, got '%(char)s'")
+            % {"position": 3 + bad, "char": region[bad]},
             position=3 + bad,
         )
     # Codes of divisions since merged or renamed stay valid for the firms registered under them, so only
     # the province is checked against today's GB/T 2260 table.
     if region[:2] not in PROVINCES:
-        raise InvalidIdentifier(f"position 3: '{region[:2]}' does not start a GB/T 2260 province code", position=3)
+        raise InvalidIdentifier(_not_a_province(3, region[:2]), position=3)
     expected_org_check = organisation_code_check_character(code[8:16])
     if code[16] != expected_org_check:
         raise InvalidIdentifier(
-            f"position 17: organisation code check character should be {expected_org_check}, got {code[16]}",
+            _("position 17: organisation code check character should be %(expected)s, got %(got)s")
+            % {"expected": expected_org_check, "got": code[16]},
             position=17,
         )
     expected_check = uscc_check_character(code[:17])
     if code[17] != expected_check:
-        raise InvalidIdentifier(f"position 18: check character should be {expected_check}, got {code[17]}", position=18)
+        raise InvalidIdentifier(_check_character_error(expected_check, code[17]), position=18)
     return code
 
 
@@ -116,25 +122,45 @@ def validate_resident_id(raw: str, *, today: dt.date | None = None) -> str:
     """Return the canonical resident ID number or raise InvalidIdentifier saying what and where."""
     number = raw.strip().upper()
     if len(number) != RESIDENT_ID_LENGTH:
-        raise InvalidIdentifier(f"should be {RESIDENT_ID_LENGTH} characters, got {len(number)}")
+        raise InvalidIdentifier(_length_error(RESIDENT_ID_LENGTH, len(number)))
     for index, char in enumerate(number[:17]):
         # Not str.isdigit(): it accepts full-width and other Unicode digits, which int() then reads or rejects.
         if char not in "0123456789":
-            raise InvalidIdentifier(f"position {index + 1}: must be a digit, got '{char}'", position=index + 1)
+            raise InvalidIdentifier(
+                _("position %(position)d: must be a digit, got '%(char)s'") % {"position": index + 1, "char": char},
+                position=index + 1,
+            )
     if number[:2] not in PROVINCES:
-        raise InvalidIdentifier(f"position 1: '{number[:2]}' does not start a GB/T 2260 province code", position=1)
+        raise InvalidIdentifier(_not_a_province(1, number[:2]), position=1)
     try:
         birth_date = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise InvalidIdentifier(f"position 7: '{number[6:14]}' is not a date of birth (YYYYMMDD)", position=7) from None
+        raise InvalidIdentifier(
+            _("position 7: '%(digits)s' is not a date of birth (YYYYMMDD)") % {"digits": number[6:14]}, position=7
+        ) from None
     if birth_date > (today or dt.date.today()) or birth_date.year < 1900:
-        raise InvalidIdentifier(f"position 7: date of birth {birth_date} is not plausible", position=7)
+        raise InvalidIdentifier(
+            _("position 7: date of birth %(date)s is not plausible") % {"date": birth_date.isoformat()}, position=7
+        )
     expected_check = resident_id_check_character(number[:17])
     if number[17] != expected_check:
-        raise InvalidIdentifier(
-            f"position 18: check character should be {expected_check}, got {number[17]}", position=18
-        )
+        raise InvalidIdentifier(_check_character_error(expected_check, number[17]), position=18)
     return number
+
+
+def _length_error(expected: int, got: int) -> str:
+    return _("should be %(expected)d characters, got %(got)d") % {"expected": expected, "got": got}
+
+
+def _not_a_province(position: int, digits: str) -> str:
+    return _("position %(position)d: '%(digits)s' does not start a GB/T 2260 province code") % {
+        "position": position,
+        "digits": digits,
+    }
+
+
+def _check_character_error(expected: str, got: str) -> str:
+    return _("position 18: check character should be %(expected)s, got %(got)s") % {"expected": expected, "got": got}
 
 
 def resident_id_check_character(first_17: str) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.identifiers import InvalidIdentifier, validate_uscc
@@ -48,36 +49,45 @@ def application_submit(
     queued: a rolled-back submission queues nothing, and a queued task always finds its application."""
     amount = _amount(amount)
     if not applicant.is_applicant:
-        raise DomainError(ErrorCode.FORBIDDEN, "only an applicant account can apply for a loan")
+        raise DomainError(ErrorCode.FORBIDDEN, _("only an applicant account can apply for a loan"))
     if not EnterpriseMembership.objects.filter(user=applicant, enterprise=enterprise).exists():
         raise DomainError(
-            ErrorCode.FORBIDDEN, f"you do not act for {enterprise.uscc}: add the firm first", field="enterprise"
+            ErrorCode.FORBIDDEN,
+            _("you do not act for %(uscc)s: add the firm first") % {"uscc": enterprise.uscc},
+            field="enterprise",
         )
     if enterprise.status != EnterpriseStatus.ACTIVE:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            f"{enterprise.uscc} is {enterprise.get_status_display()}; only an active firm can apply",
+            _("%(uscc)s is %(status)s; only an active firm can apply")
+            % {"uscc": enterprise.uscc, "status": enterprise.get_status_display()},
             field="enterprise",
         )
     if isinstance(term_months, bool) or not isinstance(term_months, int):
         raise DomainError(
-            ErrorCode.INVALID_INPUT, f"term: '{term_months}' is not a whole number of months", field="term_months"
+            ErrorCode.INVALID_INPUT,
+            _("term: '%(term)s' is not a whole number of months") % {"term": term_months},
+            field="term_months",
         )
     if not TERM_MIN <= term_months <= TERM_MAX:
         raise DomainError(
-            ErrorCode.INVALID_INPUT, f"term: {term_months} months is outside {TERM_MIN}–{TERM_MAX}", field="term_months"
+            ErrorCode.INVALID_INPUT,
+            _("term: %(term)d months is outside %(low)d–%(high)d")
+            % {"term": term_months, "low": TERM_MIN, "high": TERM_MAX},
+            field="term_months",
         )
     purpose = (purpose or "").strip()
     if not purpose or len(purpose) > PURPOSE_MAX:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            f"purpose: say what the loan is for, in at most {PURPOSE_MAX} characters",
+            _("purpose: say what the loan is for, in at most %(most)d characters") % {"most": PURPOSE_MAX},
             field="purpose",
         )
     if guarantee_mode not in GuaranteeMode.values:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            f"guarantee: '{guarantee_mode}' is not one of {', '.join(GuaranteeMode.values)}",
+            _("guarantee: '%(value)s' is not one of %(allowed)s")
+            % {"value": guarantee_mode, "allowed": ", ".join(GuaranteeMode.values)},
             field="guarantee_mode",
         )
     application = Application.objects.create(
@@ -101,15 +111,20 @@ def _amount(raw) -> Decimal:
     try:
         amount = Decimal(str(raw))
     except (InvalidOperation, ValueError):
-        raise DomainError(ErrorCode.INVALID_INPUT, f"amount: '{raw}' is not a number of yuan", field="amount") from None
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, _("amount: '%(raw)s' is not a number of yuan") % {"raw": raw}, field="amount"
+        ) from None
     if not amount.is_finite() or not AMOUNT_MIN <= amount <= AMOUNT_MAX:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            f"amount: {raw} yuan is outside {AMOUNT_MIN:,}–{AMOUNT_MAX:,}",
+            _("amount: %(raw)s yuan is outside %(low)s–%(high)s")
+            % {"raw": raw, "low": f"{AMOUNT_MIN:,}", "high": f"{AMOUNT_MAX:,}"},
             field="amount",
         )
     if amount != amount.quantize(Decimal("0.01")):
-        raise DomainError(ErrorCode.INVALID_INPUT, f"amount: {raw} has more than two decimals", field="amount")
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, _("amount: %(raw)s has more than two decimals") % {"raw": raw}, field="amount"
+        )
     return amount
 
 
@@ -117,27 +132,34 @@ def _amount(raw) -> Decimal:
 def enterprise_join(*, user: User, uscc: str, relation: str) -> EnterpriseMembership:
     """An applicant declares that they act for a registered firm, and how (legal representative or agent)."""
     if not user.is_applicant:
-        raise DomainError(ErrorCode.FORBIDDEN, "only an applicant account can act for a firm")
+        raise DomainError(ErrorCode.FORBIDDEN, _("only an applicant account can act for a firm"))
     try:
         code = validate_uscc(uscc or "")
     except InvalidIdentifier as error:
-        raise DomainError(ErrorCode.INVALID_INPUT, f"uscc: {error.message}", field="uscc") from None
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, _("uscc: %(problem)s") % {"problem": error.message}, field="uscc"
+        ) from None
     if relation not in MembershipRelation.values:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            f"relation: '{relation}' is not one of {', '.join(MembershipRelation.values)}",
+            _("relation: '%(value)s' is not one of %(allowed)s")
+            % {"value": relation, "allowed": ", ".join(MembershipRelation.values)},
             field="relation",
         )
     enterprise = Enterprise.objects.filter(uscc=code).first()
     if enterprise is None:
         raise DomainError(
-            ErrorCode.NOT_FOUND, f"uscc: no firm with the code {code} is registered with the platform", field="uscc"
+            ErrorCode.NOT_FOUND,
+            _("uscc: no firm with the code %(uscc)s is registered with the platform") % {"uscc": code},
+            field="uscc",
         )
     membership, created = EnterpriseMembership.objects.get_or_create(
         user=user, enterprise=enterprise, defaults={"relation": relation}
     )
     if not created:
-        raise DomainError(ErrorCode.CONFLICT, f"uscc: you already act for {enterprise.name}", field="uscc")
+        raise DomainError(
+            ErrorCode.CONFLICT, _("uscc: you already act for %(name)s") % {"name": enterprise.name}, field="uscc"
+        )
     return membership
 
 
@@ -154,27 +176,33 @@ def authorisation_grant(
     from matching.models import Bank  # matching's models import this package's
 
     if not EnterpriseMembership.objects.filter(user=user, enterprise=enterprise).exists():
-        raise DomainError(ErrorCode.FORBIDDEN, f"you do not act for {enterprise.uscc}", field="enterprise")
-    known = [value for value, _ in CONSENT_SOURCES]
+        raise DomainError(
+            ErrorCode.FORBIDDEN, _("you do not act for %(uscc)s") % {"uscc": enterprise.uscc}, field="enterprise"
+        )
+    known = [value for value, _label in CONSENT_SOURCES]
     sources = sorted(set(sources or []))
     if not sources or any(source not in known for source in sources):
         raise DomainError(
-            ErrorCode.INVALID_INPUT, f"sources: choose one or more of {', '.join(known)}", field="sources"
+            ErrorCode.INVALID_INPUT,
+            _("sources: choose one or more of %(allowed)s") % {"allowed": ", ".join(known)},
+            field="sources",
         )
     if purpose not in AuthorisationPurpose.values:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            f"purpose: '{purpose}' is not one of {', '.join(AuthorisationPurpose.values)}",
+            _("purpose: '%(value)s' is not one of %(allowed)s")
+            % {"value": purpose, "allowed": ", ".join(AuthorisationPurpose.values)},
             field="purpose",
         )
     banks = list(Bank.objects.filter(pk__in=bank_ids or [], active=True).order_by("name"))
     if not banks or len(banks) != len(set(bank_ids)):
-        raise DomainError(ErrorCode.INVALID_INPUT, "banks: choose one or more participating banks", field="banks")
+        raise DomainError(ErrorCode.INVALID_INPUT, _("banks: choose one or more participating banks"), field="banks")
     today = timezone.localdate()
     if not today < expires_on <= today + AUTHORISATION_LONGEST:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            f"expires_on: {expires_on} is not after today and within a year ({today + AUTHORISATION_LONGEST})",
+            _("expires_on: %(date)s is not after today and within a year (%(last)s)")
+            % {"date": expires_on, "last": today + AUTHORISATION_LONGEST},
             field="expires_on",
         )
     source_names = dict(CONSENT_SOURCES)
@@ -209,11 +237,16 @@ def authorisation_revoke(*, user: User, authorisation_id: int) -> Authorisation:
         .first()
     )
     if authorisation is None:
-        raise DomainError(ErrorCode.NOT_FOUND, f"no authorisation #{authorisation_id} of yours", field="authorisation")
+        raise DomainError(
+            ErrorCode.NOT_FOUND,
+            _("no authorisation #%(number)s of yours") % {"number": authorisation_id},
+            field="authorisation",
+        )
     if authorisation.revoked_at is not None:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
-            f"authorisation #{authorisation.pk} was revoked on {authorisation.revoked_at:%Y-%m-%d}",
+            _("authorisation #%(number)d was revoked on %(date)s")
+            % {"number": authorisation.pk, "date": f"{authorisation.revoked_at:%Y-%m-%d}"},
         )
     authorisation.revoked_at, authorisation.revoked_by = timezone.now(), user
     authorisation.save(update_fields=["revoked_at", "revoked_by"])
@@ -229,23 +262,33 @@ DISPUTE_REASON_MAX = 2000
 def dispute_raise(*, user: User, enterprise: Enterprise, source: str, record_id: int, reason: str) -> Dispute:
     """A person acting for the firm contests one of its records; the operator must answer by the deadline."""
     if not EnterpriseMembership.objects.filter(user=user, enterprise=enterprise).exists():
-        raise DomainError(ErrorCode.FORBIDDEN, f"you do not act for {enterprise.uscc}", field="enterprise")
+        raise DomainError(
+            ErrorCode.FORBIDDEN, _("you do not act for %(uscc)s") % {"uscc": enterprise.uscc}, field="enterprise"
+        )
     if source not in DISPUTABLE_SOURCES:
         raise DomainError(
-            ErrorCode.INVALID_INPUT, f"source: '{source}' is not one of {', '.join(DISPUTABLE_SOURCES)}", field="source"
+            ErrorCode.INVALID_INPUT,
+            _("source: '%(value)s' is not one of %(allowed)s")
+            % {"value": source, "allowed": ", ".join(DISPUTABLE_SOURCES)},
+            field="source",
         )
     record = apps.get_model(DISPUTABLE_SOURCES[source]).objects.filter(pk=record_id, enterprise=enterprise).first()
     if record is None:
-        raise DomainError(ErrorCode.NOT_FOUND, f"no {source} record #{record_id} of this firm", field="record")
+        raise DomainError(
+            ErrorCode.NOT_FOUND,
+            _("no %(source)s record #%(number)s of this firm") % {"source": source, "number": record_id},
+            field="record",
+        )
     reason = (reason or "").strip()
     if not reason or len(reason) > DISPUTE_REASON_MAX:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            f"reason: say what is wrong with the record, in at most {DISPUTE_REASON_MAX} characters",
+            _("reason: say what is wrong with the record, in at most %(most)d characters")
+            % {"most": DISPUTE_REASON_MAX},
             field="reason",
         )
     if Dispute.objects.filter(source=source, record_id=record_id, status=DisputeStatus.OPEN).exists():
-        raise DomainError(ErrorCode.CONFLICT, "record: a dispute of this record is already open", field="record")
+        raise DomainError(ErrorCode.CONFLICT, _("record: a dispute of this record is already open"), field="record")
     now = timezone.now()
     return Dispute.objects.create(
         enterprise=enterprise,
@@ -263,17 +306,25 @@ def dispute_raise(*, user: User, enterprise: Enterprise, source: str, record_id:
 def dispute_resolve(*, by: User, dispute_id: int, outcome: str, resolution: str) -> Dispute:
     """The operator's answer: the record was wrong (corrected) or it stands (upheld), with the reasons."""
     if not by.is_operator:
-        raise DomainError(ErrorCode.FORBIDDEN, "only an operator answers disputes")
+        raise DomainError(ErrorCode.FORBIDDEN, _("only an operator answers disputes"))
     dispute = Dispute.objects.select_for_update().filter(pk=dispute_id).first()
     if dispute is None:
-        raise DomainError(ErrorCode.NOT_FOUND, f"no dispute #{dispute_id}", field="dispute")
+        raise DomainError(ErrorCode.NOT_FOUND, _("no dispute #%(number)s") % {"number": dispute_id}, field="dispute")
     if dispute.status != DisputeStatus.OPEN:
-        raise DomainError(ErrorCode.INVALID_TRANSITION, f"dispute #{dispute.pk} is already {dispute.status}")
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            _("dispute #%(number)d has already been answered: %(status)s")
+            % {"number": dispute.pk, "status": dispute.get_status_display()},
+        )
     if outcome not in (DisputeStatus.CORRECTED, DisputeStatus.UPHELD):
-        raise DomainError(ErrorCode.INVALID_INPUT, f"outcome: '{outcome}' is not corrected or upheld", field="outcome")
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("outcome: '%(value)s' is not corrected or upheld") % {"value": outcome},
+            field="outcome",
+        )
     resolution = (resolution or "").strip()
     if not resolution:
-        raise DomainError(ErrorCode.INVALID_INPUT, "resolution: say what was found", field="resolution")
+        raise DomainError(ErrorCode.INVALID_INPUT, _("resolution: say what was found"), field="resolution")
     dispute.status, dispute.resolution = outcome, resolution
     dispute.resolved_at, dispute.resolved_by = timezone.now(), by
     dispute.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
@@ -283,7 +334,11 @@ def dispute_resolve(*, by: User, dispute_id: int, outcome: str, resolution: str)
 def access_record(*, viewer: User, enterprise_id: int, what: str, purpose: str, reference: str) -> AccessLog:
     """One look at a firm's credit data, by a bank officer or an operator: written before the data is shown."""
     if purpose not in AccessPurpose.values:
-        raise DomainError(ErrorCode.INVALID_INPUT, f"purpose: '{purpose}' is not an access purpose", field="purpose")
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("purpose: '%(value)s' is not an access purpose") % {"value": purpose},
+            field="purpose",
+        )
     return AccessLog.objects.create(
         enterprise_id=enterprise_id,
         viewer=viewer,

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
@@ -31,10 +32,14 @@ def checked_settings(*, approval, price, fit, response, top_k) -> tuple[Weights,
     try:
         weights = Weights(approval=approval, price=price, fit=fit, response=response)
     except (ValueError, TypeError) as error:
-        raise DomainError(ErrorCode.INVALID_INPUT, f"weights: {error}", field="weights") from None
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, _("weights: %(problem)s") % {"problem": error}, field="weights"
+        ) from None
     if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= TOP_K_MAX:
         raise DomainError(
-            ErrorCode.INVALID_INPUT, f"top_k: {top_k!r} is not a whole number from 1 to {TOP_K_MAX}", field="top_k"
+            ErrorCode.INVALID_INPUT,
+            _("top_k: %(value)r is not a whole number from 1 to %(most)d") % {"value": top_k, "most": TOP_K_MAX},
+            field="top_k",
         )
     return weights, top_k
 
@@ -63,7 +68,9 @@ def product_set_active(*, product_id: int, active: bool, by=None) -> LoanProduct
     """Pause a product (no new application is offered it; offers already made stand) or offer it again."""
     product = LoanProduct.objects.select_for_update().filter(pk=product_id).first()
     if product is None:
-        raise DomainError(ErrorCode.NOT_FOUND, f"no loan product #{product_id}", field="product")
+        raise DomainError(
+            ErrorCode.NOT_FOUND, _("no loan product #%(number)s") % {"number": product_id}, field="product"
+        )
     if product.active != active:
         product.active = active
         product.save(update_fields=["active"])
@@ -95,11 +102,12 @@ def approval_model_train() -> ApprovalModelVersion:
     decisions = selectors.decided_offers()
     if decisions.empty or decisions["approved"].nunique() < 2:
         raise DomainError(
-            ErrorCode.NOT_ENOUGH_HISTORY, f"{len(decisions)} bank decisions: need both approvals and declines"
+            ErrorCode.NOT_ENOUGH_HISTORY,
+            _("%(count)d bank decisions: need both approvals and declines") % {"count": len(decisions)},
         )
     version = scoring_selectors.champion()
     if version is None:
-        raise DomainError(ErrorCode.NO_CHAMPION, "the approval model needs the champion's PDs: train_model first")
+        raise DomainError(ErrorCode.NO_CHAMPION, _("the approval model needs the champion's PDs: train_model first"))
     model = scoring_selectors.loaded_model(version)
     requests = decisions[["enterprise_id", "as_of"]]
     features = build_features(scoring_selectors.record_frames(requests=requests))
@@ -146,10 +154,14 @@ def application_rank(*, application: Application) -> Ranking:
     """Rank the products the application is eligible for, and keep the ranking with everything behind it."""
     score = application.scores.order_by("-created_at").first()
     if score is None:
-        raise DomainError(ErrorCode.NOT_FOUND, f"application #{application.pk} has no score yet", field="application")
+        raise DomainError(
+            ErrorCode.NOT_FOUND,
+            _("application #%(number)d has no score yet") % {"number": application.pk},
+            field="application",
+        )
     settings = selectors.current_settings()
     if settings is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "no matching settings have been published")
+        raise DomainError(ErrorCode.NOT_FOUND, _("no matching settings have been published"))
     approval_version = selectors.latest_approval_model()
     approval = ApprovalModel.from_dict(approval_version.coefficients) if approval_version else EVEN_ODDS
     eligible = [

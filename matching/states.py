@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
@@ -46,12 +47,15 @@ OFFER_EVENTS = sorted({event for _, event in OFFER_TRANSITIONS})
 OPEN_OFFER_STATES = (OfferStatus.OFFERED, OfferStatus.ACCEPTED)
 
 
-def _refusal(kind: str, pk: int, current: str, event: str, table: dict) -> DomainError:
+def _refusal(thing: str, current: str, event: str, table: dict) -> DomainError:
+    """Says what the thing is now and what can still happen to it; `thing` names it in the reader's language."""
     allowed = sorted(event_ for (state, event_) in table if state == current)
+    said = {"thing": thing, "status": current.label, "event": event, "allowed": ", ".join(allowed)}
     return DomainError(
         ErrorCode.INVALID_TRANSITION,
-        f"{kind} #{pk} is {current}: it cannot {event}"
-        + (f" (from {current} it can: {', '.join(allowed)})" if allowed else f" ({current} is final)"),
+        _("%(thing)s is “%(status)s”: it cannot %(event)s (from here it can: %(allowed)s)") % said
+        if allowed
+        else _("%(thing)s is “%(status)s”: it cannot %(event)s (that state is final)") % said,
         field="status",
     )
 
@@ -60,11 +64,18 @@ def _refusal(kind: str, pk: int, current: str, event: str, table: dict) -> Domai
 def application_transition(*, application_id: int, event: str, **fields) -> Application:
     """Move an application by `event` under a row lock; `fields` are saved with the new state."""
     if event not in APPLICATION_EVENTS:
-        raise DomainError(ErrorCode.INVALID_INPUT, f"unknown application event '{event}'", field="event")
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, _("unknown application event '%(event)s'") % {"event": event}, field="event"
+        )
     application = Application.objects.select_for_update().get(pk=application_id)
     target = APPLICATION_TRANSITIONS.get((application.status, event))
     if target is None:
-        raise _refusal("application", application.pk, application.status, event, APPLICATION_TRANSITIONS)
+        raise _refusal(
+            _("application #%(number)d") % {"number": application.pk},
+            ApplicationStatus(application.status),
+            event,
+            APPLICATION_TRANSITIONS,
+        )
     application.status = target
     for name, value in fields.items():
         setattr(application, name, value)
@@ -76,11 +87,15 @@ def application_transition(*, application_id: int, event: str, **fields) -> Appl
 def offer_transition(*, offer_id: int, event: str, by=None, **fields) -> Offer:
     """Move an offer by `event` under a row lock, stamping when and (for a bank's decision) by whom."""
     if event not in OFFER_EVENTS:
-        raise DomainError(ErrorCode.INVALID_INPUT, f"unknown offer event '{event}'", field="event")
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, _("unknown offer event '%(event)s'") % {"event": event}, field="event"
+        )
     offer = Offer.objects.select_for_update().get(pk=offer_id)
     target = OFFER_TRANSITIONS.get((offer.status, event))
     if target is None:
-        raise _refusal("offer", offer.pk, offer.status, event, OFFER_TRANSITIONS)
+        raise _refusal(
+            _("offer #%(number)d") % {"number": offer.pk}, OfferStatus(offer.status), event, OFFER_TRANSITIONS
+        )
     offer.status = target
     changed = ["status", *fields]
     for name, value in fields.items():

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
@@ -45,15 +46,18 @@ def model_train(
 ) -> TrainingOutcome:
     """Train on past loans with known outcomes, judge out of time against the WOE scorecard, register the
     model, and promote it only if it beats the scorecard on the held-out period."""
-    step = on_step or (lambda _: None)
+    step = on_step or (lambda _step: None)
     step("loading the loans with known outcomes")
     sample = selectors.training_sample()
     defaults = int(sample["defaulted"].sum()) if len(sample) else 0
     if defaults < MIN_DEFAULTS_TO_TRAIN + MIN_DEFAULTS_TO_EVALUATE:
         raise DomainError(
             ErrorCode.NOT_ENOUGH_HISTORY,
-            f"not enough history to train: {len(sample)} loans with a known outcome, {defaults} defaulted; "
-            f"at least {MIN_DEFAULTS_TO_TRAIN + MIN_DEFAULTS_TO_EVALUATE} defaults are needed",
+            _(
+                "not enough history to train: %(loans)d loans with a known outcome, %(defaults)d defaulted; "
+                "at least %(needed)d defaults are needed"
+            )
+            % {"loans": len(sample), "defaults": defaults, "needed": MIN_DEFAULTS_TO_TRAIN + MIN_DEFAULTS_TO_EVALUATE},
         )
     step(f"building features for {len(sample):,} loans as each firm stood when it applied")
     features = build_features(selectors.record_frames(requests=sample[["enterprise_id", "as_of"]]))
@@ -64,8 +68,16 @@ def model_train(
     if target[test].sum() < MIN_DEFAULTS_TO_EVALUATE or target[train].sum() < MIN_DEFAULTS_TO_TRAIN:
         raise DomainError(
             ErrorCode.NOT_ENOUGH_HISTORY,
-            f"the out-of-time split leaves {int(target[train].sum())} defaults to train on and "
-            f"{int(target[test].sum())} to judge by; need {MIN_DEFAULTS_TO_TRAIN} and {MIN_DEFAULTS_TO_EVALUATE}",
+            _(
+                "the out-of-time split leaves %(train)d defaults to train on and %(test)d to judge by; "
+                "need %(train_needed)d and %(test_needed)d"
+            )
+            % {
+                "train": int(target[train].sum()),
+                "test": int(target[test].sum()),
+                "train_needed": MIN_DEFAULTS_TO_TRAIN,
+                "test_needed": MIN_DEFAULTS_TO_EVALUATE,
+            },
         )
     step("training LightGBM (rounds chosen by 5-fold cross-validation, folds by firm)")
     # Folds by firm: a firm with several loans would otherwise sit on both sides of a fold and flatter it.
@@ -137,7 +149,9 @@ def model_promote(*, number: int) -> ModelVersion:
     try:
         version = ModelVersion.objects.get(number=number)
     except ModelVersion.DoesNotExist:
-        raise DomainError(ErrorCode.NOT_FOUND, f"there is no model version {number}", field="version") from None
+        raise DomainError(
+            ErrorCode.NOT_FOUND, _("there is no model version %(number)s") % {"number": number}, field="version"
+        ) from None
     selectors.loaded_model(version)  # refuses a model whose text or manifest does not match its hash
     if version.status == ModelStatus.CHAMPION:
         return version
@@ -170,7 +184,7 @@ def model_roll_back() -> ModelVersion:
         .first()
     )
     if previous is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "no earlier champion to roll back to")
+        raise DomainError(ErrorCode.NOT_FOUND, _("no earlier champion to roll back to"))
     return model_promote(number=previous.number)
 
 
@@ -295,7 +309,7 @@ def training_run_start(*, by=None) -> TrainingRun:
         .filter(status__in=[TrainingRunStatus.QUEUED, TrainingRunStatus.RUNNING])
         .exists()
     ):
-        raise DomainError(ErrorCode.CONFLICT, "a training is already under way: wait for it to finish")
+        raise DomainError(ErrorCode.CONFLICT, _("a training is already under way: wait for it to finish"))
     run = TrainingRun.objects.create(started_by=by, queued_at=timezone.now())
     from scoring.tasks import train_model_run
 

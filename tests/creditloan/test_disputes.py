@@ -77,7 +77,7 @@ def test_only_an_operator_answers_once_with_a_finding(applicant, operator, firm,
     with pytest.raises(DomainError, match="resolution: say what was found"):
         dispute_resolve(by=operator, dispute_id=dispute.pk, outcome="corrected", resolution="")
     dispute_resolve(by=operator, dispute_id=dispute.pk, outcome="upheld", resolution="税务机关确认评级为C")
-    with pytest.raises(DomainError, match="already upheld"):
+    with pytest.raises(DomainError, match="has already been answered: Upheld"):
         dispute_resolve(by=operator, dispute_id=dispute.pk, outcome="corrected", resolution="x")
 
 

@@ -122,7 +122,7 @@ def test_every_single_character_typo_in_a_valid_uscc_is_rejected(code):
         ),
         (
             "944403001922038216",
-            "position 2: '4' is not an entity type of registration authority 9 (one of 1 2 3)",
+            "position 2: '4' is not an entity type of authority 9 (one of 1 2 3)",
             2,
         ),
         (

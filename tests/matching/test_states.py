@@ -66,7 +66,7 @@ def test_an_application_moves_exactly_as_its_table_says(offer, state, event):
         with pytest.raises(DomainError) as error:
             application_transition(application_id=application.pk, event=event)
         assert error.value.code == ErrorCode.INVALID_TRANSITION
-        assert f"is {state}: it cannot {event}" in error.value.message
+        assert f"is “{ApplicationStatus(state).label}”: it cannot {event}" in error.value.message
         application.refresh_from_db()
         assert application.status == state
     else:
@@ -107,7 +107,7 @@ def test_a_bank_decision_records_who_decided_and_when(offer):
 def test_a_final_state_says_it_is_final(offer):
     Offer.objects.filter(pk=offer.pk).update(status=OfferStatus.DISBURSED)
 
-    with pytest.raises(DomainError, match="disbursed is final"):
+    with pytest.raises(DomainError, match="is “Disbursed \\(放款\\)”: it cannot decline \\(that state is final\\)"):
         offer_transition(offer_id=offer.pk, event="decline", **EVENT_FIELDS["decline"])
 
 
