@@ -11,6 +11,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,6 +27,7 @@ from matching.models import Bank, LoanProduct, MatchingSettings
 from matching.replay import replay
 from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
 from matching.services import matching_settings_publish, product_set_active
+from scoring.ml.features import FEATURES_BY_NAME
 from scoring.ml.metrics import PSI_ALERT
 from scoring.models import ModelVersion, TrainingRun
 from scoring.selectors import champion, model_drift
@@ -371,6 +373,14 @@ def _model_form_page(request, form_class, instance, *, template: str, back: str,
 DRIFT_DAYS = 90
 
 
+def _feature_label(name: str) -> str:
+    """A feature as the operator reads it, in the page's language; the score's own row is not a feature."""
+    feature = FEATURES_BY_NAME.get(name)
+    if feature is None:
+        return _("Score (probability of default)")
+    return feature.meaning_zh if get_language().startswith("zh") else feature.meaning_en.capitalize()
+
+
 @operator_required
 def operator_drift(request):
     """PSI of the score and of every feature: the champion's training loans against the applications since a
@@ -384,11 +394,11 @@ def operator_drift(request):
         except DomainError as refusal:
             error = refusal.message
         else:
-            table = frame.to_dict("records")
+            table = [{**row, "label": _feature_label(row["feature"])} for row in frame.to_dict("records")]
             sizes = {"training": expected, "recent": actual}
     chart = (
         _chart(
-            "bar", [row["feature"] for row in table], {"PSI": [round(row["psi"], 4) for row in table]}, horizontal=True
+            "bar", [row["label"] for row in table], {"PSI": [round(row["psi"], 4) for row in table]}, horizontal=True
         )
         if table
         else None

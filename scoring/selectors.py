@@ -26,7 +26,8 @@ from creditloan.models import (
     TaxRecord,
 )
 from creditloan.models.applications import ApplicationStatus
-from creditloan.reference.industries import DIVISIONS
+from creditloan.reference.industries import DIVISIONS, SECTIONS
+from creditloan.reference.regions import PROVINCES
 from matching.models import Loan, LoanOutcome
 from scoring.ml import explain
 from scoring.ml.features import FEATURE_NAMES, RecordFrames, build_features
@@ -333,6 +334,16 @@ def policy_exclusions(features: pd.Series, rules: list[PolicyRule] | None = None
     return broken
 
 
+@functools.cache
+def _reference_names() -> explain.ValueNames:
+    """What the categorical features' codes stand for, for the reasons: provinces have only Chinese names in
+    GB/T 2260, so the English reason gives the name with its code."""
+    return {
+        "province": {code: (name, f"{name} ({code})") for code, name in PROVINCES.items()},
+        "industry_section": {code: (section.name_zh, section.name_en) for code, section in SECTIONS.items()},
+    }
+
+
 def enterprise_assess(
     *, enterprise_id: int, as_of: dt.date | None = None, version: ModelVersion | None = None
 ) -> Score:
@@ -350,7 +361,7 @@ def enterprise_assess(
     probability = float(model.predict_proba(features)[0, 1])
     contributions = model.contributions(features).iloc[0]
     row = features.iloc[0]
-    raising, lowering = explain.reasons(row, contributions, scale=scale)
+    raising, lowering = explain.reasons(row, contributions, scale=scale, value_names=_reference_names())
     return Score(
         enterprise_id=enterprise_id,
         model_version=version,

@@ -32,8 +32,10 @@ KIND_WORDS = {
     "sole_proprietor": ("个体工商户", "sole proprietor"),
     "other": ("其他组织", "other organisation"),
 }
-# province and industry_section stay codes (e.g. "33", "C"): their names are in creditloan.reference, and
-# importing anything under creditloan loads Celery and Django, which scoring.ml must not.
+# The names of province and industry_section codes (e.g. "33", "C") live in creditloan.reference, and importing
+# anything under creditloan loads Celery and Django, which scoring.ml must not: the caller passes them in as
+# `value_names`, {feature: {code: (Chinese, English)}}; without them a code is told as it is.
+ValueNames = dict[str, dict[str, tuple[str, str]]]
 MONEY = {
     "registered_capital",
     "tax_paid_latest_year",
@@ -169,11 +171,14 @@ class Reason:
         return asdict(self)
 
 
-def describe_value(feature: str, value, *, language: str) -> str:
+def describe_value(feature: str, value, *, language: str, value_names: ValueNames | None = None) -> str:
     """A feature's value as a person reads it; missing values say so."""
     zh = language == "zh"
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "无记录" if zh else "no record"
+    names = (value_names or {}).get(feature, {}).get(str(value))
+    if names:
+        return names[0] if zh else names[1]
     if feature == "tax_rating":
         letter = TAX_RATING_BY_ORDINAL.get(float(value), str(value))
         return f"{letter}级" if zh else letter
@@ -199,7 +204,12 @@ def describe_value(feature: str, value, *, language: str) -> str:
 
 
 def reasons(
-    features: pd.Series, contributions: pd.Series, *, scale: ScoreScale, top: int = 4
+    features: pd.Series,
+    contributions: pd.Series,
+    *,
+    scale: ScoreScale,
+    top: int = 4,
+    value_names: ValueNames | None = None,
 ) -> tuple[list[Reason], list[Reason]]:
     """The features that raised the risk most and those that lowered it most, largest first. A feature worth
     less than one point either way is left out: "raised the risk, 0 points" tells nobody anything."""
@@ -218,9 +228,10 @@ def reasons(
                 value=describe_value(name, value, language="en"),
                 contribution=float(contribution),
                 points=points,
-                text_zh=f"{meaning.meaning_zh}为{describe_value(name, value, language='zh')}，"
+                text_zh=f"{meaning.meaning_zh}为{describe_value(name, value, language='zh', value_names=value_names)}，"
                 + ("提高了风险" if raised else "降低了风险"),
-                text_en=f"{meaning.meaning_en.capitalize()}: {describe_value(name, value, language='en')}, "
+                text_en=f"{meaning.meaning_en.capitalize()}: "
+                f"{describe_value(name, value, language='en', value_names=value_names)}, "
                 + ("raised the risk" if raised else "lowered the risk"),
             )
         )

@@ -61,6 +61,22 @@ def test_reasons_name_categories_in_words():
     assert raised[0].text_en == "Kind of firm: sole proprietor, raised the risk"
 
 
+def test_reasons_name_a_province_or_industry_by_the_names_the_caller_gives_and_a_code_without_them():
+    features = firm(province="44", industry_section="C").iloc[0]
+    contributions = pd.Series(0.0, index=FEATURE_NAMES)
+    contributions[["province", "industry_section"]] = [0.5, -0.4]
+    names = {"province": {"44": ("广东省", "广东省 (44)")}, "industry_section": {"C": ("制造业", "Manufacturing")}}
+
+    raised, lowered = reasons(features, contributions, scale=SCALE, value_names=names)
+    (bare_raised,), _ = reasons(features, contributions, scale=SCALE)
+
+    assert raised[0].text_zh == "注册省份为广东省，提高了风险"
+    assert raised[0].text_en == "Province of registration: 广东省 (44), raised the risk"
+    assert lowered[0].text_en.startswith("Industry section") and "Manufacturing, lowered" in lowered[0].text_en
+    assert raised[0].value == "44"  # the value stays the code the model read
+    assert bare_raised.text_zh == "注册省份为44，提高了风险"
+
+
 @pytest.mark.parametrize(
     ("kind", "zh", "en"),
     [
