@@ -7,7 +7,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -31,19 +31,22 @@ def control(bound_field):
 
 MAIN_NAV = {
     "applicant": [
-        ("applicant_home", _lazy("My firms and applications")),
-        ("authorisations", _lazy("Authorisations")),
+        ("applicant_home", gettext_lazy("My firms and applications")),
+        ("authorisations", gettext_lazy("Authorisations")),
     ],
-    "bank_officer": [("officer_queue", _lazy("Offers to review")), ("officer_figures", _lazy("Our figures"))],
+    "bank_officer": [
+        ("officer_queue", gettext_lazy("Offers to review")),
+        ("officer_figures", gettext_lazy("Our figures")),
+    ],
     "operator": [
-        ("operator_dashboard", _lazy("Dashboard")),
-        ("operator_banks", _lazy("Banks")),
-        ("operator_products", _lazy("Loan products")),
-        ("operator_weights", _lazy("Ranking weights")),
-        ("operator_models", _lazy("Risk models")),
-        ("operator_disputes", _lazy("Disputes")),
-        ("operator_imports", _lazy("Imports")),
-        ("admin:index", _lazy("Back office")),
+        ("operator_dashboard", gettext_lazy("Dashboard")),
+        ("operator_banks", gettext_lazy("Banks")),
+        ("operator_products", gettext_lazy("Loan products")),
+        ("operator_weights", gettext_lazy("Ranking weights")),
+        ("operator_models", gettext_lazy("Risk models")),
+        ("operator_disputes", gettext_lazy("Disputes")),
+        ("operator_imports", gettext_lazy("Imports")),
+        ("admin:index", gettext_lazy("Back office")),
     ],
 }
 

@@ -331,6 +331,7 @@ def test_every_main_page_in_chinese_is_kept_and_meets_wcag_aa(browser, world):
     page.get_by_role("button", name="退出").click()
 
     log_in(page, url, "operator")
+    assert page.get_by_role("link", name="后台管理").is_visible()
     batch = ImportBatch.objects.order_by("pk").first()
     for path, name in [
         ("/operations/banks/", "20-banks"),

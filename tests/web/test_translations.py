@@ -2,6 +2,7 @@
 same placeholders, so that no page, form error or service message falls back to English. .ci/run re-extracts
 the catalogue from the code before this runs, so a new string without its translation fails there."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -31,3 +32,20 @@ def test_each_translation_keeps_the_placeholders_of_its_english():
     ]
 
     assert mismatched == []
+
+
+def test_translated_strings_are_marked_with_names_the_extractor_knows():
+    # xgettext finds _("..."), gettext("...") and their kin, not an alias such as `gettext_lazy as _lazy`: a
+    # string marked through an alias never reaches the catalogue and shows in English.
+    root = Path(__file__).resolve().parents[2]
+    aliased = [
+        f"{path.relative_to(root)}: {alias.name} as {alias.asname}"
+        for package in ("creditloan", "matching", "scoring")
+        for path in (root / package).rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+        for alias in node.names
+        if alias.asname not in (None, "_")
+    ]
+
+    assert aliased == []
