@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from creditloan.identifiers import mask_phone, mask_resident_id
 from creditloan.models import (
     AccessLog,
+    ApiToken,
     Application,
     Authorisation,
     BankRecord,
@@ -24,6 +25,7 @@ from creditloan.models import (
     Dispute,
     Enterprise,
     EnterpriseMembership,
+    IdempotencyRecord,
     ImportBatch,
     ImportFile,
     ImportRejection,
@@ -255,3 +257,21 @@ class AccessLogAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_filter = ("purpose",)
     search_fields = ("enterprise__uscc", "viewer__username", "reference")
     date_hierarchy = "viewed_at"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditTrailMixin, admin.ModelAdmin):
+    """Tokens by their first characters only (the platform holds no more than their hashes). Issued through
+    the API; revoked there or by its owner."""
+
+    list_display = ("prefix", "name", "user", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("user__username", "prefix", "name")
+    exclude = ("digest",)
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(AuditTrailMixin, admin.ModelAdmin):
+    list_display = ("key", "user", "operation", "status_code", "created_at")
+    search_fields = ("key", "user__username", "operation")
+    date_hierarchy = "created_at"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -28,3 +30,12 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+# A service's message about one field starts with the field's name: "amount: ..." in English, "金额：..." in
+# Chinese (a short label and a full-width colon). Shown next to the field itself, the name is dropped.
+FIELD_PREFIX = re.compile(r"^(?:[a-z_]+: |[^：:\s]{1,8}：)")
+
+
+def without_field_name(message: str) -> str:
+    return FIELD_PREFIX.sub("", message, count=1)

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from creditloan.errors import DomainError
+from creditloan.errors import DomainError, without_field_name
 from creditloan.models import CONSENT_SOURCES, AuthorisationPurpose, User
 from creditloan.models.accounts import MembershipRelation, Role
 from creditloan.models.applications import GuaranteeMode
-
-# A service's message about one field starts with the field's name: "amount: ..." in English, "金额：..." in
-# Chinese (a short label and a full-width colon). Next to the field itself the name is dropped.
-FIELD_PREFIX = re.compile(r"^(?:[a-z_]+: |[^：:\s]{1,8}：)")
 
 
 def show_error(form: forms.Form, error: DomainError) -> None:
     """A service's refusal, on the field it names (or on the whole form)."""
     field = error.field if error.field in form.fields else None
-    form.add_error(field, FIELD_PREFIX.sub("", error.message, count=1) if field else error.message)
+    form.add_error(field, without_field_name(error.message) if field else error.message)
 
 
 class SignupForm(UserCreationForm):

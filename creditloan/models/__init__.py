@@ -1,5 +1,6 @@
 from creditloan.models.access import AccessLog, AccessPurpose
 from creditloan.models.accounts import EnterpriseMembership, MembershipRelation, Role, User
+from creditloan.models.api import ApiToken, IdempotencyRecord, token_digest
 from creditloan.models.applications import Application, ApplicationStatus, GuaranteeMode
 from creditloan.models.consent import CONSENT_SOURCES, Authorisation, AuthorisationPurpose
 from creditloan.models.disputes import DISPUTABLE_SOURCES, Dispute, DisputeStatus
@@ -19,6 +20,9 @@ from creditloan.models.records import (
 
 __all__ = [
     "AccessLog",
+    "ApiToken",
+    "IdempotencyRecord",
+    "token_digest",
     "AccessPurpose",
     "Application",
     "ApplicationStatus",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from creditloan.models import (
     AccessLog,
+    ApiToken,
     Application,
     Authorisation,
     BankRecord,
@@ -18,6 +19,7 @@ from creditloan.models import (
     Dispute,
     Enterprise,
     EnterpriseMembership,
+    IdempotencyRecord,
     ImportBatch,
     ImportBatchStatus,
     ImportFile,
@@ -260,6 +262,23 @@ def one_of_each(db) -> dict[type, object]:
             reference="offer #1",
         ),
         TrainingRun: TrainingRun.objects.create(started_by=officer, queued_at=now, status="done", step=6),
+        ApiToken: ApiToken.objects.create(
+            user=officer,
+            name="core banking",
+            prefix="abcd1234",
+            digest="f" * 64,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=90),
+        ),
+        IdempotencyRecord: IdempotencyRecord.objects.create(
+            user=officer,
+            key="k-1",
+            operation="POST /api/v1/offers/1/accept/",
+            fingerprint="0" * 64,
+            status_code=200,
+            body={"id": 1},
+            created_at=now,
+        ),
     }
 
 
@@ -291,6 +310,8 @@ MODELS = [
     Dispute,
     AccessLog,
     TrainingRun,
+    ApiToken,
+    IdempotencyRecord,
 ]
 # Records the admin shows but never lets anyone rewrite.
 AUDIT_TRAIL = [
@@ -305,6 +326,8 @@ AUDIT_TRAIL = [
     Dispute,
     AccessLog,
     TrainingRun,
+    ApiToken,
+    IdempotencyRecord,
 ]
 # A search field naming a missing relation or field fails only when someone searches.
 SEARCHABLE = [model for model in MODELS if admin.site.get_model_admin(model).search_fields]

@@ -1,0 +1,91 @@
+"""One shape for every error the API returns: {"code", "message", "fields"}. `code` is for programs, `message`
+for people (in the request's language), `fields` names each field at fault with what is wrong with it."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from creditloan.errors import DomainError, ErrorCode, without_field_name
+
+logger = logging.getLogger(__name__)
+
+STATUS_OF_CODE = {
+    ErrorCode.INVALID_INPUT: status.HTTP_400_BAD_REQUEST,
+    ErrorCode.IMPORT_FORMAT: status.HTTP_400_BAD_REQUEST,
+    ErrorCode.IMPORT_SOURCE: status.HTTP_400_BAD_REQUEST,
+    ErrorCode.FORBIDDEN: status.HTTP_403_FORBIDDEN,
+    ErrorCode.NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    ErrorCode.CONFLICT: status.HTTP_409_CONFLICT,
+    ErrorCode.INVALID_TRANSITION: status.HTTP_409_CONFLICT,
+    ErrorCode.NOT_ENOUGH_HISTORY: status.HTTP_409_CONFLICT,
+    ErrorCode.NO_CHAMPION: status.HTTP_409_CONFLICT,
+    ErrorCode.MODEL_INTEGRITY: status.HTTP_500_INTERNAL_SERVER_ERROR,
+}
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_detail = "The request body is too large."
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+    default_detail = "This Idempotency-Key was already used for a different request."
+
+
+def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
+    return {"code": code, "message": message, "fields": fields or {}}
+
+
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested validation errors as {"field" or "field.0.sub": [messages]}."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for name, inner in detail.items():
+            key = f"{prefix}.{name}" if prefix else str(name)
+            flat.update(_flatten(inner, key if name != api_settings.NON_FIELD_ERRORS_KEY else prefix))
+        return flat
+    if isinstance(detail, list) and detail and all(isinstance(item, str) for item in detail):
+        return {prefix or "non_field_errors": [str(item) for item in detail]}
+    if isinstance(detail, list):
+        flat = {}
+        for index, inner in enumerate(detail):
+            flat.update(_flatten(inner, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    return {prefix or "non_field_errors": [str(detail)]}
+
+
+def api_exception_handler(exc, context) -> Response:
+    headers = {}
+    if isinstance(exc, DomainError):
+        fields = {exc.field: [without_field_name(exc.message)]} if exc.field else {}
+        body, code = error_body(exc.code, exc.message, fields), STATUS_OF_CODE.get(exc.code, 400)
+        if code >= 500:
+            logger.error("domain error %s in %s", exc.code, context["view"].__class__.__name__)
+        return Response(body, status=code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        summary = "; ".join(f"{name}: {messages[0]}" for name, messages in fields.items())
+        return Response(error_body("invalid_input", summary or _("Invalid input"), fields), status=400)
+    if isinstance(exc, exceptions.APIException):
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        return Response(error_body(code, str(exc.detail)), status=exc.status_code, headers=headers)
+    logger.exception("unhandled error in %s", context["view"].__class__.__name__)
+    return Response(error_body("server_error", _("Something went wrong on our side.")), status=500)
