@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from creditloan import views
 from matching import views as matching_views
@@ -52,4 +53,12 @@ urlpatterns = [
     path("operations/imports/<int:batch_id>/", matching_views.operator_import, name="operator_import"),
     path("bank/figures/", matching_views.officer_figures, name="officer_figures"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("creditloan.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="api_schema", template_name="drf_spectacular/redoc_local.html"),
+        name="api_redoc",
+    ),
 ]

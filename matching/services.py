@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -12,15 +13,18 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from creditloan import selectors as creditloan_selectors
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Application
+from creditloan.models import AccessPurpose, Application
 from creditloan.numbering import numbered_create
+from creditloan.services import access_record
 from matching import selectors
 from matching.models import ApprovalModelVersion, Bank, BankMonth, LoanProduct, MatchingSettings, Offer, Ranking
 from matching.ranking import ApprovalModel, Weights, rank
 from scoring import selectors as scoring_selectors
 from scoring.ml.features import build_features
 from scoring.ml.metrics import evaluate
+from scoring.models import Score
 
 TOP_K_MAX = 10
 # The held-out period of the approval model: the latest fifth of the decisions.
@@ -186,4 +190,33 @@ def application_rank(*, application: Application) -> Ranking:
         approval_model=approval_version,
         entries=entries,
         created_at=timezone.now(),
+    )
+
+
+@dataclass(frozen=True)
+class OfferProfile:
+    """What an officer sees of the firm behind an offer: its latest score and its records, only from the
+    sources the firm has authorised this bank to see."""
+
+    score: Score | None
+    shared_sources: frozenset[str]
+    records: list[dict]
+
+
+def offer_profile_open(*, offer: Offer, viewer) -> OfferProfile:
+    """The officer's view of an offer's firm. The access log row is written first, every time: the applicant
+    sees who looked, at what and for which offer."""
+    enterprise_id = offer.application.enterprise_id
+    shared = creditloan_selectors.authorised_sources(enterprise_id, bank=viewer.bank)
+    access_record(
+        viewer=viewer,
+        enterprise_id=enterprise_id,
+        what="application, score and reasons" + (f"; records: {', '.join(sorted(shared))}" if shared else ""),
+        purpose=AccessPurpose.OFFER_REVIEW,
+        reference=f"offer #{offer.pk}",
+    )
+    return OfferProfile(
+        score=offer.application.scores.order_by("-created_at").first(),
+        shared_sources=shared,
+        records=creditloan_selectors.credit_records(enterprise_id, sources=shared),
     )

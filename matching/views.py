@@ -19,14 +19,13 @@ from creditloan import selectors as creditloan_selectors
 from creditloan.access import officer_required, operator_required
 from creditloan.errors import DomainError
 from creditloan.forms import show_error
-from creditloan.models import AccessPurpose
-from creditloan.services import access_record, dispute_resolve
+from creditloan.services import dispute_resolve
 from matching import dashboard, selectors
 from matching.forms import ApproveForm, BankForm, DeclineForm, DisburseForm, ProductForm, QueueFilter, WeightsForm
 from matching.models import Bank, LoanProduct, MatchingSettings
 from matching.replay import replay
 from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
-from matching.services import matching_settings_publish, product_set_active
+from matching.services import matching_settings_publish, offer_profile_open, product_set_active
 from scoring.ml.features import FEATURES_BY_NAME
 from scoring.ml.metrics import PSI_ALERT
 from scoring.models import ModelVersion, TrainingRun
@@ -63,23 +62,11 @@ def officer_offer(request, offer_id: int):
         done = _decide(request, offer, action, forms)
         if done:
             return redirect("officer_offer", offer.pk)
-    score = offer.application.scores.order_by("-created_at").first()
-    enterprise_id = offer.application.enterprise_id
-    # The firm's records only from the sources it authorised this bank to see.
-    shared = creditloan_selectors.authorised_sources(enterprise_id, bank=request.user.bank)
-    records = creditloan_selectors.credit_records(enterprise_id, sources=shared)
-    # Logged before the firm's data is shown, every time the page is opened.
-    access_record(
-        viewer=request.user,
-        enterprise_id=enterprise_id,
-        what="application, score and reasons" + (f"; records: {', '.join(sorted(shared))}" if shared else ""),
-        purpose=AccessPurpose.OFFER_REVIEW,
-        reference=f"offer #{offer.pk}",
-    )
+    profile = offer_profile_open(offer=offer, viewer=request.user)
     return render(
         request,
         "officer/offer.html",
-        {"offer": offer, "score": score, "records": records, "forms": forms, "action": action},
+        {"offer": offer, "score": profile.score, "records": profile.records, "forms": forms, "action": action},
     )
 
 

@@ -1,0 +1,238 @@
+"""The applicant's endpoints: their firms, consents, applications with the banks' offers, the credit report
+with its records and disputes, and who has looked at their data. Every list starts from the caller's own
+firms; anything else is not found."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.forms.models import model_to_dict
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from creditloan import selectors
+from creditloan.api import serializers as s
+from creditloan.api.base import CallerScoped, IsApplicant
+from creditloan.api.idempotency import idempotent
+from creditloan.errors import DomainError
+from creditloan.models import AccessLog, Application, Authorisation, Dispute, EnterpriseMembership
+from creditloan.services import (
+    application_submit,
+    authorisation_grant,
+    authorisation_revoke,
+    dispute_raise,
+    enterprise_join,
+)
+from matching.routing import application_withdraw
+from matching.selectors import eligibility_preview
+from scoring.selectors import enterprise_assess
+
+
+def _membership(request, enterprise_id: int):
+    membership = selectors.membership_of(request.user, enterprise_id)
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def _application(request, application_id: int):
+    application = selectors.application_of(request.user, application_id)
+    if application is None:
+        raise Http404
+    return application
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def records_out(groups: list[dict]) -> list[dict]:
+    """The records behind a score, each with its fields and its open or last dispute."""
+    return [
+        {
+            "id": record.pk,
+            "source": group["source"],
+            "summary": str(record),
+            "data": {
+                name: _plain(value) for name, value in model_to_dict(record).items() if name not in ("id", "enterprise")
+            },
+            "dispute": dispute.pk if dispute else None,
+            "dispute_status": dispute.status if dispute else None,
+        }
+        for group in groups
+        for record, dispute in group["records"]
+    ]
+
+
+class Enterprises(CallerScoped, generics.ListCreateAPIView):
+    """The firms you act for; add one by its code and your relation to it."""
+
+    model = EnterpriseMembership
+    permission_classes = [IsApplicant]
+    serializer_class = s.Membership
+
+    def visible(self):
+        return selectors.memberships_of(self.request.user).order_by("enterprise__pk")
+
+    @extend_schema(request=s.EnterpriseJoin, responses={201: s.Membership})
+    def post(self, request):
+        given = s.EnterpriseJoin(data=request.data)
+        given.is_valid(raise_exception=True)
+        membership = enterprise_join(user=request.user, **given.validated_data)
+        return Response(s.Membership(membership).data, status=status.HTTP_201_CREATED)
+
+
+class EnterpriseDetail(generics.RetrieveAPIView):
+    permission_classes = [IsApplicant]
+    serializer_class = s.Membership
+
+    def get_object(self):
+        return _membership(self.request, self.kwargs["enterprise_id"])
+
+
+class Eligibility(APIView):
+    """Before applying: the firm assessed today and each product's verdict, with the reasons it does not fit."""
+
+    permission_classes = [IsApplicant]
+
+    @extend_schema(request=s.Terms, responses={200: s.EligibilityOut})
+    def post(self, request, enterprise_id: int):
+        enterprise = _membership(request, enterprise_id).enterprise
+        terms = s.Terms(data=request.data)
+        terms.is_valid(raise_exception=True)
+        score, verdicts = eligibility_preview(enterprise=enterprise, **terms.validated_data)
+        return Response(s.EligibilityOut({"score": score, "products": verdicts}).data)
+
+
+class CreditReport(APIView):
+    permission_classes = [IsApplicant]
+
+    @extend_schema(responses={200: s.CreditReport})
+    def get(self, request, enterprise_id: int):
+        enterprise = _membership(request, enterprise_id).enterprise
+        try:
+            score = enterprise_assess(enterprise_id=enterprise.pk)
+        except DomainError:
+            score = None  # no champion model yet: the records are still the firm's to see
+        report = {
+            "enterprise": enterprise.pk,
+            "score": score,
+            "records": records_out(selectors.credit_records(enterprise.pk)),
+        }
+        return Response(s.CreditReport(report).data)
+
+
+class AccessLogList(CallerScoped, generics.ListAPIView):
+    """Who has looked at the firm's data: which bank or the platform, what, when and why."""
+
+    model = AccessLog
+    permission_classes = [IsApplicant]
+    serializer_class = s.AccessOut
+
+    def visible(self):
+        enterprise = _membership(self.request, self.kwargs["enterprise_id"]).enterprise
+        return selectors.access_log_of(enterprise.pk).select_related("viewer", "bank")
+
+
+class Authorisations(CallerScoped, generics.ListCreateAPIView):
+    model = Authorisation
+    permission_classes = [IsApplicant]
+    serializer_class = s.AuthorisationOut
+
+    def visible(self):
+        return selectors.authorisations_of(self.request.user).prefetch_related("banks")
+
+    @extend_schema(request=s.AuthorisationCreate, responses={201: s.AuthorisationOut})
+    def post(self, request):
+        given = s.AuthorisationCreate(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        enterprise = _membership(request, data.pop("enterprise")).enterprise
+        authorisation = authorisation_grant(
+            user=request.user, enterprise=enterprise, bank_ids=data.pop("banks"), **data
+        )
+        return Response(s.AuthorisationOut(authorisation).data, status=status.HTTP_201_CREATED)
+
+
+class AuthorisationRevoke(APIView):
+    permission_classes = [IsApplicant]
+
+    @extend_schema(request=None, responses={200: s.AuthorisationOut})
+    def post(self, request, authorisation_id: int):
+        if not selectors.authorisations_of(request.user).filter(pk=authorisation_id).exists():
+            raise Http404
+        authorisation = authorisation_revoke(user=request.user, authorisation_id=authorisation_id)
+        return Response(s.AuthorisationOut(authorisation).data)
+
+
+class Applications(CallerScoped, generics.ListCreateAPIView):
+    """Your firms' applications, newest first, each with the banks' offers. Submitting one takes an
+    `Idempotency-Key`: sent again with the same key, it returns the first answer and applies once."""
+
+    model = Application
+    permission_classes = [IsApplicant]
+    serializer_class = s.ApplicationOut
+    filterset_fields = ["status", "enterprise"]
+    ordering_fields = ["submitted_at", "amount"]
+
+    def visible(self):
+        return selectors.applications_of(self.request.user).prefetch_related("offers__product__bank")
+
+    @extend_schema(request=s.ApplicationCreate, responses={201: s.ApplicationOut})
+    def post(self, request):
+        def submit() -> Response:
+            given = s.ApplicationCreate(data=request.data)
+            given.is_valid(raise_exception=True)
+            data = dict(given.validated_data)
+            enterprise = _membership(request, data.pop("enterprise")).enterprise
+            application = application_submit(applicant=request.user, enterprise=enterprise, **data)
+            return Response(s.ApplicationOut(application).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, "POST /api/v1/applications/", submit)
+
+
+class ApplicationDetail(generics.RetrieveAPIView):
+    permission_classes = [IsApplicant]
+    serializer_class = s.ApplicationOut
+
+    def get_object(self):
+        return _application(self.request, self.kwargs["application_id"])
+
+
+class ApplicationWithdraw(APIView):
+    permission_classes = [IsApplicant]
+
+    @extend_schema(request=None, responses={200: s.ApplicationOut, 409: OpenApiResponse(description="Not open.")})
+    def post(self, request, application_id: int):
+        application = _application(request, application_id)
+        application_withdraw(application_id=application.pk)
+        application.refresh_from_db()
+        return Response(s.ApplicationOut(application).data)
+
+
+class Disputes(CallerScoped, generics.ListCreateAPIView):
+    """Your disputes of your firms' records (异议), each with its deadline and, once answered, the outcome."""
+
+    model = Dispute
+    permission_classes = [IsApplicant]
+    serializer_class = s.DisputeOut
+
+    def visible(self):
+        return selectors.disputes_of(self.request.user)
+
+    @extend_schema(request=s.DisputeCreate, responses={201: s.DisputeOut})
+    def post(self, request):
+        given = s.DisputeCreate(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        enterprise = _membership(request, data.pop("enterprise")).enterprise
+        dispute = dispute_raise(user=request.user, enterprise=enterprise, **data)
+        return Response(s.DisputeOut(dispute).data, status=status.HTTP_201_CREATED)

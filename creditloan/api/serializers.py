@@ -1,0 +1,234 @@
+"""The shapes the API reads and writes. Input serializers check the shape only (and refuse unknown fields);
+what the input means is the services' to decide, exactly as for the pages."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from creditloan.api.base import StrictSerializer
+from creditloan.models import (
+    CONSENT_SOURCES,
+    DISPUTABLE_SOURCES,
+    AccessLog,
+    Application,
+    Authorisation,
+    AuthorisationPurpose,
+    Dispute,
+    EnterpriseMembership,
+)
+from creditloan.models.accounts import MembershipRelation
+from creditloan.models.applications import GuaranteeMode
+
+AMOUNT = {"max_digits": 14, "decimal_places": 2}
+
+
+class TokenRequest(StrictSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    name = serializers.CharField(max_length=100, required=False, default="API client")
+
+
+class TokenIssued(serializers.Serializer):
+    token = serializers.CharField(help_text="Shown only now: keep it; the platform stores only its hash.")
+    prefix = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class EnterpriseJoin(StrictSerializer):
+    uscc = serializers.CharField(max_length=32)
+    relation = serializers.ChoiceField(choices=MembershipRelation.choices)
+
+
+class Membership(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="enterprise.pk")
+    uscc = serializers.CharField(source="enterprise.uscc")
+    name = serializers.CharField(source="enterprise.name")
+    kind = serializers.CharField(source="enterprise.kind")
+    status = serializers.CharField(source="enterprise.status")
+    region = serializers.CharField(source="enterprise.region")
+    industry = serializers.CharField(source="enterprise.industry")
+
+    class Meta:
+        model = EnterpriseMembership
+        fields = ["id", "uscc", "name", "kind", "status", "region", "industry", "relation"]
+
+
+class Terms(StrictSerializer):
+    amount = serializers.DecimalField(**AMOUNT, help_text="yuan")
+    term_months = serializers.IntegerField(min_value=1, max_value=360)
+    guarantee_mode = serializers.ChoiceField(choices=GuaranteeMode.choices)
+
+
+class ApplicationCreate(Terms):
+    enterprise = serializers.IntegerField(help_text="The id of a firm you act for.")
+    purpose = serializers.CharField(max_length=200)
+
+
+class RuleReason(serializers.Serializer):
+    rule = serializers.CharField()
+    reason_zh = serializers.CharField()
+    reason_en = serializers.CharField()
+
+
+class Verdict(serializers.Serializer):
+    product = serializers.CharField(source="product.code")
+    product_name = serializers.CharField(source="product.name")
+    bank = serializers.CharField(source="product.bank.code")
+    eligible = serializers.BooleanField()
+    reasons = RuleReason(many=True)
+
+
+class ScoreReason(serializers.Serializer):
+    feature = serializers.CharField()
+    value = serializers.CharField()
+    points = serializers.IntegerField()
+    text_zh = serializers.CharField()
+    text_en = serializers.CharField()
+
+
+class Reasons(serializers.Serializer):
+    raised = ScoreReason(many=True)
+    lowered = ScoreReason(many=True)
+
+
+class Improvement(serializers.Serializer):
+    feature = serializers.CharField()
+    advice_zh = serializers.CharField()
+    advice_en = serializers.CharField()
+    points_gained = serializers.IntegerField()
+
+
+class ScoreOut(serializers.Serializer):
+    as_of = serializers.DateField()
+    grade = serializers.CharField()
+    points = serializers.IntegerField()
+    probability_of_default = serializers.FloatField()
+    model_version = serializers.IntegerField(source="model_version.number")
+    reasons = Reasons()
+    improvements = Improvement(many=True)
+    exclusions = RuleReason(many=True)
+
+
+class EligibilityOut(serializers.Serializer):
+    score = ScoreOut()
+    products = Verdict(many=True)
+
+
+class Record(serializers.Serializer):
+    id = serializers.IntegerField()
+    source = serializers.CharField()
+    summary = serializers.CharField()
+    data = serializers.DictField(help_text="The record's fields as the source reported them.")
+    dispute = serializers.IntegerField(allow_null=True, help_text="The open or last dispute of this record.")
+    dispute_status = serializers.CharField(allow_null=True)
+
+
+class CreditReport(serializers.Serializer):
+    enterprise = serializers.IntegerField()
+    score = ScoreOut(allow_null=True)
+    records = Record(many=True)
+
+
+class OfferOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    bank = serializers.CharField(source="product.bank.code")
+    bank_name = serializers.CharField(source="product.bank.name")
+    product = serializers.CharField(source="product.code")
+    product_name = serializers.CharField(source="product.name")
+    rank = serializers.IntegerField()
+    status = serializers.CharField()
+    offered_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decline_reason = serializers.CharField()
+    decline_note = serializers.CharField()
+    approved_amount = serializers.DecimalField(**AMOUNT, allow_null=True)
+    approved_rate = serializers.DecimalField(max_digits=6, decimal_places=4, allow_null=True)
+    approved_term_months = serializers.IntegerField(allow_null=True)
+
+
+class ApplicationOut(serializers.ModelSerializer):
+    enterprise = serializers.IntegerField(source="enterprise_id")
+    offers = OfferOut(many=True, read_only=True)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "enterprise",
+            "amount",
+            "term_months",
+            "purpose",
+            "guarantee_mode",
+            "status",
+            "submitted_at",
+            "offers",
+        ]
+
+
+class AuthorisationCreate(StrictSerializer):
+    enterprise = serializers.IntegerField()
+    sources = serializers.ListField(child=serializers.ChoiceField(choices=CONSENT_SOURCES), min_length=1)
+    purpose = serializers.ChoiceField(choices=AuthorisationPurpose.choices)
+    banks = serializers.ListField(child=serializers.IntegerField(), min_length=1, help_text="Bank ids.")
+    expires_on = serializers.DateField()
+
+
+class AuthorisationOut(serializers.ModelSerializer):
+    enterprise = serializers.IntegerField(source="enterprise_id")
+    banks = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Authorisation
+        fields = [
+            "id",
+            "enterprise",
+            "sources",
+            "purpose",
+            "banks",
+            "text",
+            "granted_at",
+            "expires_on",
+            "revoked_at",
+            "active",
+        ]
+
+    def get_active(self, authorisation: Authorisation) -> bool:
+        return authorisation.is_active()
+
+
+class DisputeCreate(StrictSerializer):
+    enterprise = serializers.IntegerField()
+    source = serializers.ChoiceField(choices=sorted(DISPUTABLE_SOURCES))
+    record_id = serializers.IntegerField()
+    reason = serializers.CharField(max_length=2000)
+
+
+class DisputeOut(serializers.ModelSerializer):
+    enterprise = serializers.IntegerField(source="enterprise_id")
+
+    class Meta:
+        model = Dispute
+        fields = [
+            "id",
+            "enterprise",
+            "source",
+            "record_id",
+            "record_summary",
+            "reason",
+            "raised_at",
+            "due_on",
+            "status",
+            "resolution",
+            "resolved_at",
+        ]
+
+
+class AccessOut(serializers.ModelSerializer):
+    viewer = serializers.CharField(source="viewer.username")
+    bank = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
+
+    class Meta:
+        model = AccessLog
+        fields = ["id", "viewed_at", "viewer", "bank", "what", "purpose", "reference"]

@@ -1,0 +1,38 @@
+"""/api/v1/: one route table for the API, by role."""
+
+from django.urls import path
+
+from creditloan.api import applicant, tokens
+from matching import api as officer
+
+urlpatterns = [
+    path("tokens/", tokens.Tokens.as_view(), name="api_tokens"),
+    path("tokens/<int:token_id>/revoke/", tokens.TokenRevoke.as_view(), name="api_token_revoke"),
+    # Applicants
+    path("enterprises/", applicant.Enterprises.as_view(), name="api_enterprises"),
+    path("enterprises/<int:enterprise_id>/", applicant.EnterpriseDetail.as_view(), name="api_enterprise"),
+    path("enterprises/<int:enterprise_id>/eligibility/", applicant.Eligibility.as_view(), name="api_eligibility"),
+    path("enterprises/<int:enterprise_id>/credit-report/", applicant.CreditReport.as_view(), name="api_credit_report"),
+    path("enterprises/<int:enterprise_id>/access-log/", applicant.AccessLogList.as_view(), name="api_access_log"),
+    path("authorisations/", applicant.Authorisations.as_view(), name="api_authorisations"),
+    path(
+        "authorisations/<int:authorisation_id>/revoke/",
+        applicant.AuthorisationRevoke.as_view(),
+        name="api_authorisation_revoke",
+    ),
+    path("applications/", applicant.Applications.as_view(), name="api_applications"),
+    path("applications/<int:application_id>/", applicant.ApplicationDetail.as_view(), name="api_application"),
+    path(
+        "applications/<int:application_id>/withdraw/",
+        applicant.ApplicationWithdraw.as_view(),
+        name="api_application_withdraw",
+    ),
+    path("disputes/", applicant.Disputes.as_view(), name="api_disputes"),
+    # Bank officers
+    path("offers/", officer.OfferQueue.as_view(), name="api_offers"),
+    path("offers/<int:offer_id>/", officer.OfferView.as_view(), name="api_offer"),
+    path("offers/<int:offer_id>/accept/", officer.Accept.as_view(), name="api_offer_accept"),
+    path("offers/<int:offer_id>/decline/", officer.DeclineOffer.as_view(), name="api_offer_decline"),
+    path("offers/<int:offer_id>/approve/", officer.ApproveOffer.as_view(), name="api_offer_approve"),
+    path("offers/<int:offer_id>/disburse/", officer.DisburseOffer.as_view(), name="api_offer_disburse"),
+]

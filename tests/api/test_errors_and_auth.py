@@ -1,0 +1,136 @@
+"""The API's contract at its edges: tokens, one error shape, JSON only, no unknown fields, bounded bodies."""
+
+import datetime as dt
+import json
+
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from creditloan.models import ApiToken
+
+ENTERPRISES = "/api/v1/enterprises/"
+
+
+def assert_error_shape(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"code", "message", "fields"}
+    assert body["code"] == code
+    assert body["message"]
+    return body
+
+
+def test_a_password_buys_a_token_shown_once_and_stored_only_as_its_hash(world):
+    client = APIClient()
+
+    issued = client.post(
+        "/api/v1/tokens/", {"username": "zhang", "password": "pw-zhang-123", "name": "erp"}, format="json"
+    )
+
+    assert issued.status_code == 201
+    raw = issued.json()["token"]
+    assert not ApiToken.objects.filter(digest=raw).exists()
+    assert ApiToken.objects.get(prefix=raw[:8]).name == "erp"
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert client.get(ENTERPRISES).status_code == 200
+
+
+def test_a_wrong_password_gets_no_token(world):
+    response = APIClient().post("/api/v1/tokens/", {"username": "zhang", "password": "nope"}, format="json")
+
+    assert_error_shape(response, 400, "invalid_credentials")
+    assert not ApiToken.objects.filter(name="API client").exists()
+
+
+def test_a_revoked_or_expired_or_unknown_token_is_refused_with_the_reason(world):
+    client = world["as_applicant"]
+    token = ApiToken.objects.get(user=world["applicant"])
+
+    client.post(f"/api/v1/tokens/{token.pk}/revoke/")
+    revoked = client.get(ENTERPRISES)
+    an_hour_ago = timezone.now() - dt.timedelta(hours=1)
+    ApiToken.objects.filter(pk=token.pk).update(
+        revoked_at=None, created_at=an_hour_ago - dt.timedelta(days=90), expires_at=an_hour_ago
+    )
+    expired = client.get(ENTERPRISES)
+    client.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    unknown = client.get(ENTERPRISES)
+
+    assert "revoked" in assert_error_shape(revoked, 401, "authentication_failed")["message"]
+    assert "expired" in assert_error_shape(expired, 401, "authentication_failed")["message"]
+    assert "Unknown" in assert_error_shape(unknown, 401, "authentication_failed")["message"]
+    assert revoked["WWW-Authenticate"] == "Bearer"
+
+
+def test_without_credentials_the_api_asks_for_them(world):
+    assert_error_shape(APIClient().get(ENTERPRISES), 401, "not_authenticated")
+
+
+def test_another_roles_endpoint_is_forbidden_and_says_whose_it_is(world):
+    body = assert_error_shape(world["as_officer_a"].get(ENTERPRISES), 403, "permission_denied")
+
+    assert "applicants" in body["message"]
+
+
+def test_a_body_that_is_not_json_gets_415(world):
+    response = world["as_applicant"].post(
+        ENTERPRISES, "uscc=1&relation=authorised_agent", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert_error_shape(response, 415, "unsupported_media_type")
+
+
+def test_malformed_json_gets_400_saying_so(world):
+    response = world["as_applicant"].post(ENTERPRISES, '{"uscc": ', content_type="application/json")
+
+    assert "not valid JSON" in assert_error_shape(response, 400, "parse_error")["message"]
+
+
+def test_an_unknown_field_is_refused_by_name(world):
+    response = world["as_applicant"].post(
+        ENTERPRISES, {"uscc": world["other_firm"].uscc, "relation": "authorised_agent", "relatoin": "x"}, format="json"
+    )
+
+    body = assert_error_shape(response, 400, "invalid_input")
+    assert body["fields"] == {"relatoin": ["Unknown field."]}
+
+
+@override_settings(API_MAX_BODY_BYTES=1024)
+def test_a_body_over_the_limit_gets_413(world):
+    big = json.dumps({"uscc": "x" * 2000, "relation": "authorised_agent"})
+
+    response = world["as_applicant"].post(ENTERPRISES, big, content_type="application/json")
+
+    assert_error_shape(response, 413, "too_large")
+
+
+def test_a_refusal_of_the_service_names_the_field_and_what_is_wrong(world):
+    response = world["as_applicant"].post(
+        ENTERPRISES, {"uscc": "91440300MA5FXXXXX1", "relation": "authorised_agent"}, format="json"
+    )
+
+    body = assert_error_shape(response, 400, "invalid_input")
+    assert body["fields"]["uscc"][0].startswith("position ")
+    assert body["message"].startswith("uscc: position ")
+
+
+def test_a_missing_object_is_a_404_in_the_same_shape(world):
+    assert_error_shape(world["as_applicant"].get("/api/v1/applications/999999/"), 404, "not_found")
+
+
+def test_the_schema_and_its_documentation_are_served_without_a_cdn(world):
+    client = APIClient()
+
+    schema = client.get(reverse("api_schema"), HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    docs = client.get(reverse("api_docs"))
+    redoc = client.get(reverse("api_redoc"))
+
+    assert schema.status_code == 200
+    assert "/api/v1/applications/" in json.loads(schema.content)["paths"]
+    for page in (docs, redoc):
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "/static/drf_spectacular_sidecar/" in html
+        assert "cdn" not in html.lower() and "https://" not in html

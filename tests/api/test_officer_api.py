@@ -1,0 +1,87 @@
+"""A bank officer's API: their own bank's queue only, an offer opened with its access logged, and each
+decision taken once however often it is sent."""
+
+from django.utils import timezone
+
+from creditloan.models import AccessLog
+from matching.models import Loan, Offer
+
+
+def test_the_queue_holds_only_the_officers_own_bank(world):
+    mine = world["as_officer_a"].get("/api/v1/offers/").json()
+    theirs = world["as_officer_b"].get("/api/v1/offers/").json()
+
+    assert [row["id"] for row in mine["results"]] == [world["offer"].pk]
+    assert theirs["count"] == 0
+
+
+def test_the_queue_filters_by_state_and_refuses_an_unknown_one(world):
+    client = world["as_officer_a"]
+
+    assert client.get("/api/v1/offers/?status=approved").json()["count"] == 0
+    assert client.get("/api/v1/offers/?status=all&ordering=-offered_at").json()["count"] == 1
+    refused = client.get("/api/v1/offers/?status=everything")
+    assert refused.status_code == 400 and "status" in refused.json()["fields"]
+
+
+def test_another_banks_offer_is_not_found_and_its_firm_not_logged(world):
+    path = f"/api/v1/offers/{world['offer'].pk}"
+
+    assert world["as_officer_b"].get(f"{path}/").status_code == 404
+    assert world["as_officer_b"].post(f"{path}/accept/").status_code == 404
+    assert AccessLog.objects.count() == 0
+    assert Offer.objects.get().status == "offered"
+
+
+def test_opening_an_offer_logs_the_look_and_shows_only_what_the_firm_shared(world):
+    opened = world["as_officer_a"].get(f"/api/v1/offers/{world['offer'].pk}/").json()
+
+    assert opened["offer"]["uscc"] == world["firm"].uscc
+    assert opened["shared_sources"] == [] and opened["records"] == []
+    entry = AccessLog.objects.get()
+    assert (entry.viewer, entry.bank.code) == (world["officer_a"], "A")
+
+
+def test_an_officer_accepts_approves_and_records_the_payout(world):
+    client, path = world["as_officer_a"], f"/api/v1/offers/{world['offer'].pk}"
+
+    accepted = client.post(f"{path}/accept/", HTTP_IDEMPOTENCY_KEY="accept-1")
+    approved = client.post(
+        f"{path}/approve/", {"amount": "500000", "annual_rate": "0.0500", "term_months": 12}, format="json"
+    )
+    paid = client.post(
+        f"{path}/disburse/", {"amount": "500000", "disbursed_on": timezone.localdate().isoformat()}, format="json"
+    )
+
+    assert accepted.json()["status"] == "accepted"
+    assert approved.json()["status"] == "approved" and approved.json()["approved_rate"] == "0.0500"
+    assert paid.json()["status"] == "disbursed"
+    assert Loan.objects.get().amount == 500000
+
+
+def test_a_decision_sent_twice_with_one_key_is_taken_once_and_answered_the_same(world):
+    client, path = world["as_officer_a"], f"/api/v1/offers/{world['offer'].pk}"
+    decline = {"reason": "insufficient_credit", "note": "经营不足两年"}
+
+    first = client.post(f"{path}/decline/", decline, format="json", HTTP_IDEMPOTENCY_KEY="d-1")
+    decided_at = Offer.objects.get().decided_at
+    again = client.post(f"{path}/decline/", decline, format="json", HTTP_IDEMPOTENCY_KEY="d-1")
+    without_key = client.post(f"{path}/decline/", decline, format="json")
+
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Offer.objects.get().decided_at == decided_at
+    assert without_key.status_code == 409 and without_key.json()["code"] == "invalid_transition"
+
+
+def test_a_decision_outside_the_products_terms_is_refused_by_field(world):
+    client, path = world["as_officer_a"], f"/api/v1/offers/{world['offer'].pk}"
+    client.post(f"{path}/accept/")
+
+    refused = client.post(
+        f"{path}/approve/", {"amount": "500000", "annual_rate": "0.5000", "term_months": 12}, format="json"
+    )
+
+    assert refused.status_code == 400
+    assert "annual_rate" in refused.json()["fields"]
+    assert Offer.objects.get().status == "accepted"
