@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
@@ -17,6 +18,7 @@ from creditloan.models import (
     DISPUTABLE_SOURCES,
     AccessLog,
     AccessPurpose,
+    ApiToken,
     Application,
     Authorisation,
     AuthorisationPurpose,
@@ -26,6 +28,7 @@ from creditloan.models import (
     EnterpriseMembership,
     EnterpriseStatus,
     User,
+    token_digest,
 )
 from creditloan.models.accounts import MembershipRelation
 from creditloan.models.applications import ApplicationStatus, GuaranteeMode
@@ -347,3 +350,34 @@ def access_record(*, viewer: User, enterprise_id: int, what: str, purpose: str, 
         purpose=purpose,
         reference=reference[:64],
     )
+
+
+API_TOKEN_DAYS = 90
+
+
+def api_token_issue(*, user: User, name: str, days: int = API_TOKEN_DAYS) -> tuple[ApiToken, str]:
+    """A new API token for the account: the token itself is returned once, here, and only its hash is kept."""
+    if not user.is_active:
+        raise DomainError(ErrorCode.FORBIDDEN, _("this account is not active"))
+    if not 1 <= days <= 366:
+        raise DomainError(ErrorCode.INVALID_INPUT, _("days: give 1 to 366"), field="days")
+    raw = secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        name=(name or "").strip()[:100] or "API client",
+        prefix=raw[:8],
+        digest=token_digest(raw),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=days),
+    )
+    return token, raw
+
+
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+    token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
+    if token is None:
+        raise DomainError(ErrorCode.NOT_FOUND, _("no active API token #%(number)s of yours") % {"number": token_id})
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return token
