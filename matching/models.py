@@ -76,7 +76,7 @@ class LoanProduct(models.Model):
     """A bank's loan product: its terms, and the rules a firm must meet to be offered it. An empty rule
     (an empty list, a blank or null minimum) does not restrict."""
 
-    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="products")
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="products", verbose_name=_("bank"))
     code = models.CharField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
     guarantee_mode = models.CharField(_("guarantee"), max_length=12, choices=GuaranteeMode.choices)

@@ -211,7 +211,7 @@ def offer_profile_open(*, offer: Offer, viewer) -> OfferProfile:
     access_record(
         viewer=viewer,
         enterprise_id=enterprise_id,
-        what="application, score and reasons" + (f"; records: {', '.join(sorted(shared))}" if shared else ""),
+        what="application,score" + (f",records:{'+'.join(sorted(shared))}" if shared else ""),
         purpose=AccessPurpose.OFFER_REVIEW,
         reference=f"offer #{offer.pk}",
     )

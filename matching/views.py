@@ -11,7 +11,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -188,7 +188,7 @@ def operator_dashboard(request):
     step_names = {
         "applied": _("Applied"),
         "matched": _("Matched"),
-        "offered": _("Offered"),
+        "offered": pgettext("funnel stage", "Offered"),
         "accepted": _("Accepted"),
         "approved": _("Approved"),
         "disbursed": _("Disbursed"),

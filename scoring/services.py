@@ -47,7 +47,7 @@ def model_train(
     """Train on past loans with known outcomes, judge out of time against the WOE scorecard, register the
     model, and promote it only if it beats the scorecard on the held-out period."""
     step = on_step or (lambda _step: None)
-    step("loading the loans with known outcomes")
+    step(_("loading the loans with known outcomes"))
     sample = selectors.training_sample()
     defaults = int(sample["defaulted"].sum()) if len(sample) else 0
     if defaults < MIN_DEFAULTS_TO_TRAIN + MIN_DEFAULTS_TO_EVALUATE:
@@ -59,7 +59,7 @@ def model_train(
             )
             % {"loans": len(sample), "defaults": defaults, "needed": MIN_DEFAULTS_TO_TRAIN + MIN_DEFAULTS_TO_EVALUATE},
         )
-    step(f"building features for {len(sample):,} loans as each firm stood when it applied")
+    step(_("building features for %(loans)s loans as each firm stood when it applied") % {"loans": f"{len(sample):,}"})
     features = build_features(selectors.record_frames(requests=sample[["enterprise_id", "as_of"]]))
     target = sample["defaulted"].to_numpy()
 
@@ -79,13 +79,13 @@ def model_train(
                 "test_needed": MIN_DEFAULTS_TO_EVALUATE,
             },
         )
-    step("training LightGBM (rounds chosen by 5-fold cross-validation, folds by firm)")
+    step(_("training LightGBM (rounds chosen by 5-fold cross-validation, folds by firm)"))
     # Folds by firm: a firm with several loans would otherwise sit on both sides of a fold and flatter it.
     firms = sample["enterprise_id"].to_numpy()
     model = RiskModel(monotone=MONOTONE).fit(features.iloc[train], target[train], groups=firms[train])
-    step("fitting the logistic-regression WOE scorecard on the same split")
+    step(_("fitting the logistic-regression WOE scorecard on the same split"))
     baseline = WoeLogisticScorecard().fit(features.iloc[train], target[train])
-    step("judging both on the held-out period")
+    step(_("judging both on the held-out period"))
     model_metrics = evaluate(target[test], model.predict_proba(features.iloc[test])[:, 1])
     baseline_metrics = evaluate(target[test], baseline.predict_proba(features.iloc[test])[:, 1])
     submitted = sample["submitted_at"]
@@ -108,16 +108,19 @@ def model_train(
     manifest["metrics"] = metrics
     version = _register(model_text, manifest, metrics, beats, trained_by)
     held_out = f"{metrics['split']['test_from']}..{metrics['split']['test_to']}"
+    said = {"auc": model_metrics.auc, "baseline": baseline_metrics.auc, "period": held_out}
     if beats:
         version = model_promote(number=version.number)
-        message = (
-            f"v{version.number} promoted: AUC {model_metrics.auc:.3f} against the scorecard's "
-            f"{baseline_metrics.auc:.3f} on {held_out}"
-        )
+        said["number"] = version.number
+        message = _("v%(number)d promoted: AUC %(auc).3f against the scorecard's %(baseline).3f on %(period)s") % said
     else:
+        said["number"] = version.number
         message = (
-            f"v{version.number} NOT promoted: LightGBM's AUC {model_metrics.auc:.3f} does not beat the "
-            f"scorecard's {baseline_metrics.auc:.3f} on {held_out}; the champion stays"
+            _(
+                "v%(number)d NOT promoted: LightGBM's AUC %(auc).3f does not beat the scorecard's %(baseline).3f on "
+                "%(period)s; the champion stays"
+            )
+            % said
         )
     logger.info("model training: %s", message)
     return TrainingOutcome(version=version, promoted=beats, message=message)

@@ -227,8 +227,9 @@ class DisputeOut(serializers.ModelSerializer):
 
 class AccessOut(serializers.ModelSerializer):
     viewer = serializers.CharField(source="viewer.username")
+    what_display = serializers.CharField(help_text="What was seen, in the request's language.")
     bank = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
 
     class Meta:
         model = AccessLog
-        fields = ["id", "viewed_at", "viewer", "bank", "what", "purpose", "reference"]
+        fields = ["id", "viewed_at", "viewer", "bank", "what", "what_display", "purpose", "reference"]

@@ -3,9 +3,15 @@ ever added; the applicant sees who looked, at what, when and why."""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+# What a look covered, stored as codes ("application,score,records:bank+tax") and said in the reader's language.
+ACCESS_ITEMS = {"application": _("the application"), "score": _("the score and its reasons")}
 
 
 class AccessPurpose(models.TextChoices):
@@ -30,3 +36,25 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_id} saw {self.what} of {self.enterprise_id}"
+
+    def what_display(self) -> str:
+        from creditloan.models.consent import CONSENT_SOURCES
+
+        source_names = dict(CONSENT_SOURCES)
+        said = []
+        for item in self.what.split(","):
+            name, _sep, sources = item.partition(":")
+            if name == "records" and sources:
+                names = "、".join(str(source_names.get(source, source)) for source in sources.split("+"))
+                said.append(gettext("the records: %(sources)s") % {"sources": names})
+            else:
+                # Rows written before the codes were introduced hold English words; they are shown as written.
+                said.append(str(ACCESS_ITEMS.get(name, item)))
+        return gettext("; ").join(said)
+
+    def reference_display(self) -> str:
+        match = re.fullmatch(r"(offer|dispute) #(\d+)", self.reference)
+        if match is None:
+            return self.reference
+        label = gettext("offer #%(number)s") if match[1] == "offer" else gettext("dispute #%(number)s")
+        return label % {"number": match[2]}

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from creditloan.models.imports import RecordSource
+
 # The record tables a dispute can name, by the source they hold.
 DISPUTABLE_SOURCES = {
     "public_credit": "creditloan.PublicCreditRecord",
@@ -24,7 +26,9 @@ class DisputeStatus(models.TextChoices):
 
 class Dispute(models.Model):
     enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.PROTECT, related_name="disputes")
-    source = models.CharField(_("source"), max_length=16, choices=[(key, key) for key in DISPUTABLE_SOURCES])
+    source = models.CharField(
+        _("source"), max_length=16, choices=[(key, RecordSource(key).label) for key in DISPUTABLE_SOURCES]
+    )
     record_id = models.BigIntegerField(_("record"))
     record_summary = models.CharField(_("the record as it stood"), max_length=300)
     reason = models.TextField(_("why it is wrong"))

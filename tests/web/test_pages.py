@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from creditloan.models import (
     AccessLog,
@@ -361,7 +361,12 @@ def test_an_officer_sees_only_the_records_the_firm_authorised_for_that_bank(clie
 
     assert before.context["records"] == [] and only_b.context["records"] == []
     assert [group["source"] for group in shared.context["records"]] == ["tax"]
-    assert AccessLog.objects.order_by("-pk").first().what == "application, score and reasons; records: tax"
+    last_look = AccessLog.objects.order_by("-pk").first()
+    assert last_look.what == "application,score,records:tax"
+    assert last_look.what_display() == "the application; the score and its reasons; the records: Tax"
+    with translation.override("zh-hans"):
+        assert last_look.what_display() == "申请信息；评分及原因；信用记录：纳税"
+        assert last_look.reference_display() == f"推送 #{world['offer'].pk}"
 
 
 def test_the_operator_adds_a_bank_and_changes_its_capacity(client, world):

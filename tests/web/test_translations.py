@@ -9,7 +9,7 @@ from pathlib import Path
 import polib
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]|\{(\w+)\}")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdrf]|\{(\w+)\}")
 
 
 def test_every_string_is_translated_into_chinese():

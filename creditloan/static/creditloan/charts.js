@@ -4,6 +4,7 @@
 document.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
   const spec = JSON.parse(document.getElementById(canvas.dataset.chart).textContent);
   const palette = ["#0b5394", "#6aa84f", "#e69138", "#a61c00", "#674ea7", "#45818e"];
+  if (spec.horizontal) canvas.parentElement.style.height = 22 * spec.labels.length + 60 + "px";
   new Chart(canvas, {
     type: spec.type,
     data: {
@@ -19,8 +20,14 @@ document.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
       animation: false,
       responsive: true,
       indexAxis: spec.horizontal ? "y" : "x",
+      // A horizontal chart (one bar per feature) gets the height its bars need and keeps every label: a drift
+      // chart with every other feature unnamed cannot be read.
+      maintainAspectRatio: !spec.horizontal,
       plugins: { legend: { display: spec.series.length > 1 } },
-      scales: spec.percent ? { [spec.horizontal ? "x" : "y"]: { ticks: { callback: (value) => value + "%" } } } : {},
+      scales: {
+        [spec.horizontal ? "y" : "x"]: { ticks: { autoSkip: !spec.horizontal } },
+        ...(spec.percent ? { [spec.horizontal ? "x" : "y"]: { ticks: { callback: (value) => value + "%" } } } : {}),
+      },
     },
   });
 });
