@@ -50,6 +50,7 @@ class LoanProductFactory(factory.django.DjangoModelFactory):
     code = factory.LazyAttribute(lambda product: f"{product.bank.code}-1")
     name = "信易贷"
     guarantee_mode = "credit"
+    repayment_methods = factory.LazyFunction(lambda: ["flexible"])
     amount_min = Decimal("100000")
     amount_max = Decimal("3000000")
     term_min_months = 3

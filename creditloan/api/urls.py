@@ -4,6 +4,7 @@ from django.urls import path
 
 from creditloan.api import applicant, tokens
 from matching import api as officer
+from matching import operator_api as operator
 
 urlpatterns = [
     path("tokens/", tokens.Tokens.as_view(), name="api_tokens"),
@@ -35,4 +36,30 @@ urlpatterns = [
     path("offers/<int:offer_id>/decline/", officer.DeclineOffer.as_view(), name="api_offer_decline"),
     path("offers/<int:offer_id>/approve/", officer.ApproveOffer.as_view(), name="api_offer_approve"),
     path("offers/<int:offer_id>/disburse/", officer.DisburseOffer.as_view(), name="api_offer_disburse"),
+]
+
+urlpatterns += [
+    path("operations/banks/", operator.Banks.as_view(), name="api_banks"),
+    path("operations/banks/<int:bank_id>/", operator.BankDetail.as_view(), name="api_bank"),
+    path("operations/products/", operator.Products.as_view(), name="api_products"),
+    path("operations/products/<int:product_id>/", operator.ProductDetail.as_view(), name="api_product"),
+    path("operations/weights/", operator.Weights.as_view(), name="api_weights"),
+    path("operations/weights/preview/", operator.WeightsPreview.as_view(), name="api_weights_preview"),
+    path("operations/models/", operator.ModelVersions.as_view(), name="api_models"),
+    path("operations/models/train/", operator.TrainModel.as_view(), name="api_model_train"),
+    path("operations/models/runs/<int:run_id>/", operator.TrainingRunDetail.as_view(), name="api_training_run"),
+    path("operations/models/<int:number>/promote/", operator.Promote.as_view(), name="api_model_promote"),
+    path("operations/models/roll-back/", operator.RollBack.as_view(), name="api_model_roll_back"),
+    path("operations/imports/", operator.ImportBatches.as_view(), name="api_imports"),
+    path("operations/imports/<int:batch_id>/", operator.ImportBatchDetail.as_view(), name="api_import"),
+    path(
+        "operations/imports/<int:batch_id>/rejections/",
+        operator.ImportRejections.as_view(),
+        name="api_import_rejections",
+    ),
+    path("operations/disputes/", operator.DisputeQueue.as_view(), name="api_dispute_queue"),
+    path(
+        "operations/disputes/<int:dispute_id>/resolve/", operator.DisputeResolve.as_view(), name="api_dispute_resolve"
+    ),
+    path("operations/dashboard/", operator.Dashboard.as_view(), name="api_dashboard"),
 ]

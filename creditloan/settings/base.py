@@ -133,6 +133,8 @@ SPECTACULAR_SETTINGS = {
         "OfferStatusEnum": "matching.models.OfferStatus",
         "DisputeStatusEnum": "creditloan.models.disputes.DisputeStatus",
         "DeclineReasonEnum": "matching.models.DeclineReason",
+        "RecordSourceEnum": "creditloan.models.imports.RecordSource",
+        "CreditSourceEnum": "creditloan.models.consent.CONSENT_SOURCES",
     },
 }
 

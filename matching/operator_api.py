@@ -1,0 +1,416 @@
+"""The platform operator's endpoints: banks and products (with the models' own validation), ranking weights
+(versions, a what-if replay, publishing), risk models (train, follow, promote, roll back), import batches
+with their rejected rows, the dispute queue, and the dashboard's figures."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from django.core.exceptions import ValidationError as ModelValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from creditloan import selectors as creditloan_selectors
+from creditloan.api.base import CallerScoped, IsOperator, StrictSerializer
+from creditloan.api.serializers import DisputeOut
+from creditloan.models import Dispute, ImportBatch, ImportRejection
+from creditloan.models.disputes import DisputeStatus
+from creditloan.services import dispute_resolve
+from matching import dashboard
+from matching.models import Bank, LoanProduct, MatchingSettings
+from matching.replay import replay
+from matching.services import matching_settings_publish
+from scoring.models import ModelVersion, TrainingRun
+from scoring.services import TRAINING_STEPS, model_promote, model_roll_back, training_run_start
+
+PREVIEW_DAYS = 90
+
+
+class ModelValidated(serializers.ModelSerializer):
+    """Writes checked by the model's own full_clean (ranges, codes that exist, uniqueness), exactly as the
+    operator's pages check them; unknown fields are refused by name."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - {name for name, field in self.fields.items() if not field.read_only})
+            if unknown:
+                raise serializers.ValidationError(dict.fromkeys(unknown, ["Unknown field."]))
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        values = self._current()
+        for name, value in attrs.items():
+            field = self.Meta.model._meta.get_field(name)
+            values[field.attname] = value.pk if field.is_relation and value is not None else value
+        candidate = self.Meta.model(**values)
+        if self.instance is not None:
+            # The row being changed: its own values do not clash with themselves on unique fields.
+            candidate.pk, candidate._state.adding = self.instance.pk, False
+        try:
+            candidate.full_clean()
+        except ModelValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return attrs
+
+    def _current(self) -> dict:
+        if self.instance is None:
+            return {}
+        return {
+            field.attname: getattr(self.instance, field.attname)
+            for field in self.Meta.model._meta.concrete_fields
+            if not field.primary_key
+        }
+
+    def save(self, **kwargs):
+        with transaction.atomic():
+            return super().save(**kwargs)
+
+
+class BankOut(ModelValidated):
+    class Meta:
+        model = Bank
+        fields = [
+            "id",
+            "code",
+            "name",
+            "contact_email",
+            "contact_phone",
+            "response_deadline_days",
+            "monthly_capacity",
+            "active",
+        ]
+        read_only_fields = ["id"]
+
+
+class ProductOut(ModelValidated):
+    bank = serializers.SlugRelatedField(slug_field="code", queryset=Bank.objects.all())
+
+    class Meta:
+        model = LoanProduct
+        fields = "__all__"
+        read_only_fields = ["id"]
+
+
+class Banks(CallerScoped, generics.ListCreateAPIView):
+    model = Bank
+    permission_classes = [IsOperator]
+    serializer_class = BankOut
+    filterset_fields = ["active"]
+    ordering_fields = ["code", "name", "monthly_capacity"]
+
+    def visible(self):
+        return Bank.objects.order_by("code")
+
+
+class BankDetail(generics.RetrieveUpdateAPIView):
+    permission_classes = [IsOperator]
+    serializer_class = BankOut
+    queryset = Bank.objects.all()
+    lookup_url_kwarg = "bank_id"
+    http_method_names = ["get", "patch", "options", "head"]
+
+
+class Products(CallerScoped, generics.ListCreateAPIView):
+    model = LoanProduct
+    permission_classes = [IsOperator]
+    serializer_class = ProductOut
+    filterset_fields = ["active", "bank__code", "guarantee_mode"]
+    ordering_fields = ["code", "amount_max", "rate_min"]
+
+    def visible(self):
+        return LoanProduct.objects.select_related("bank").order_by("bank__code", "code")
+
+
+class ProductDetail(generics.RetrieveUpdateAPIView):
+    """A product's terms and rules; PATCH {"active": false} pauses it (the next applications no longer see it)."""
+
+    permission_classes = [IsOperator]
+    serializer_class = ProductOut
+    queryset = LoanProduct.objects.select_related("bank")
+    lookup_url_kwarg = "product_id"
+    http_method_names = ["get", "patch", "options", "head"]
+
+
+class SettingsOut(serializers.ModelSerializer):
+    class Meta:
+        model = MatchingSettings
+        fields = [
+            "number",
+            "weight_approval",
+            "weight_price",
+            "weight_fit",
+            "weight_response",
+            "top_k",
+            "note",
+            "created_at",
+        ]
+
+
+class WeightsIn(StrictSerializer):
+    approval = serializers.FloatField(min_value=0)
+    price = serializers.FloatField(min_value=0)
+    fit = serializers.FloatField(min_value=0)
+    response = serializers.FloatField(min_value=0)
+    top_k = serializers.IntegerField(min_value=1)
+    note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class WeightsPreviewIn(WeightsIn):
+    since = serializers.DateField(required=False, help_text=f"Default: {PREVIEW_DAYS} days ago.")
+
+
+class Weights(CallerScoped, generics.ListAPIView):
+    """Every version of the ranking weights, newest first; POST publishes a new one."""
+
+    model = MatchingSettings
+    permission_classes = [IsOperator]
+    serializer_class = SettingsOut
+
+    def visible(self):
+        return MatchingSettings.objects.order_by("-number")
+
+    @extend_schema(request=WeightsIn, responses={201: SettingsOut})
+    def post(self, request):
+        given = WeightsIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        version = matching_settings_publish(**given.validated_data, by=request.user)
+        return Response(SettingsOut(version).data, status=status.HTTP_201_CREATED)
+
+
+class WeightsPreview(APIView):
+    """What the weights would have done: past applications matched now and with the weights given. Writes
+    nothing."""
+
+    permission_classes = [IsOperator]
+
+    @extend_schema(request=WeightsPreviewIn, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request):
+        given = WeightsPreviewIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        data.pop("note", None)
+        since = data.pop("since", None) or timezone.localdate() - dt.timedelta(days=PREVIEW_DAYS)
+        return Response(replay(since=since, weight_changes=data).to_dict())
+
+
+class VersionOut(serializers.ModelSerializer):
+    class Meta:
+        model = ModelVersion
+        fields = ["number", "status", "sha256", "metrics", "beats_baseline", "trained_at", "promoted_at"]
+
+
+class TrainingRunOut(serializers.ModelSerializer):
+    steps = serializers.SerializerMethodField()
+    version = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+
+    class Meta:
+        model = TrainingRun
+        fields = ["id", "status", "step", "steps", "step_text", "message", "version", "queued_at", "finished_at"]
+
+    def get_steps(self, run) -> int:
+        return TRAINING_STEPS
+
+
+class ModelVersions(CallerScoped, generics.ListAPIView):
+    """Risk model versions with their held-out metrics beside the scorecard's, newest first."""
+
+    model = ModelVersion
+    permission_classes = [IsOperator]
+    serializer_class = VersionOut
+
+    def visible(self):
+        return ModelVersion.objects.order_by("-number")
+
+
+class TrainModel(APIView):
+    """Queue a training; follow it at the run's address."""
+
+    permission_classes = [IsOperator]
+
+    @extend_schema(request=None, responses={202: TrainingRunOut})
+    def post(self, request):
+        run = training_run_start(by=request.user)
+        run.refresh_from_db()
+        return Response(TrainingRunOut(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class TrainingRunDetail(generics.RetrieveAPIView):
+    permission_classes = [IsOperator]
+    serializer_class = TrainingRunOut
+    queryset = TrainingRun.objects.select_related("version")
+    lookup_url_kwarg = "run_id"
+
+
+class Promote(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(request=None, responses={200: VersionOut})
+    def post(self, request, number: int):
+        return Response(VersionOut(model_promote(number=number)).data)
+
+
+class RollBack(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(request=None, responses={200: VersionOut})
+    def post(self, request):
+        return Response(VersionOut(model_roll_back()).data)
+
+
+class BatchOut(serializers.ModelSerializer):
+    files = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportBatch
+        fields = ["id", "status", "origin", "started_at", "finished_at", "error", "manifest", "files"]
+
+    def get_files(self, batch) -> list[dict]:
+        return [
+            {
+                "source": f.source,
+                "name": f.name,
+                "rows": f.rows,
+                "created": f.created,
+                "updated": f.updated,
+                "unchanged": f.unchanged,
+                "rejected": f.rejected,
+            }
+            for f in batch.files.order_by("pk")
+        ]
+
+
+class RejectionOut(serializers.ModelSerializer):
+    file = serializers.CharField(source="file.name")
+    source = serializers.CharField(source="file.source")
+
+    class Meta:
+        model = ImportRejection
+        fields = ["id", "file", "source", "row_number", "field", "reason", "errors"]
+
+
+class ImportBatches(CallerScoped, generics.ListAPIView):
+    model = ImportBatch
+    permission_classes = [IsOperator]
+    serializer_class = BatchOut
+    filterset_fields = ["status", "origin"]
+
+    def visible(self):
+        return creditloan_selectors.import_batches().prefetch_related("files")
+
+
+class ImportBatchDetail(generics.RetrieveAPIView):
+    permission_classes = [IsOperator]
+    serializer_class = BatchOut
+    queryset = ImportBatch.objects.prefetch_related("files")
+    lookup_url_kwarg = "batch_id"
+
+
+class ImportRejections(CallerScoped, generics.ListAPIView):
+    """The rows a batch rejected, each with every problem found in it, field by field."""
+
+    model = ImportRejection
+    permission_classes = [IsOperator]
+    serializer_class = RejectionOut
+
+    def visible(self):
+        batch = creditloan_selectors.import_batch(self.kwargs["batch_id"])
+        if batch is None:
+            raise Http404
+        return creditloan_selectors.rejections_of(batch).select_related("file")
+
+
+class DisputeResolveIn(StrictSerializer):
+    outcome = serializers.ChoiceField(choices=[DisputeStatus.CORRECTED, DisputeStatus.UPHELD])
+    resolution = serializers.CharField(max_length=2000)
+
+
+@extend_schema(parameters=[OpenApiParameter("status", enum=DisputeStatus.values, description="Default: open.")])
+class DisputeQueue(CallerScoped, generics.ListAPIView):
+    """Disputes by their deadline, the overdue first."""
+
+    model = Dispute
+    permission_classes = [IsOperator]
+    serializer_class = DisputeOut
+
+    def visible(self):
+        state = self.request.query_params.get("status", DisputeStatus.OPEN)
+        if state not in DisputeStatus.values:
+            raise serializers.ValidationError({"status": [f"one of {', '.join(DisputeStatus.values)}"]})
+        return creditloan_selectors.dispute_queue(status=state)
+
+
+class DisputeResolve(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(request=DisputeResolveIn, responses={200: DisputeOut})
+    def post(self, request, dispute_id: int):
+        given = DisputeResolveIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        return Response(
+            DisputeOut(dispute_resolve(by=request.user, dispute_id=dispute_id, **given.validated_data)).data
+        )
+
+
+class BankFiguresOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    offers = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    approved = serializers.IntegerField()
+    declined = serializers.IntegerField()
+    lapsed = serializers.IntegerField()
+    approval_rate = serializers.FloatField(allow_null=True)
+    median_response_hours = serializers.FloatField(allow_null=True)
+    disbursed_amount = serializers.FloatField()
+
+
+class MonthOut(serializers.Serializer):
+    month = serializers.CharField()
+    amount = serializers.FloatField()
+    loans = serializers.IntegerField()
+
+
+class DashboardOut(serializers.Serializer):
+    since = serializers.DateField()
+    funnel = serializers.DictField(child=serializers.IntegerField())
+    banks = BankFiguresOut(many=True)
+    disbursed_by_month = MonthOut(many=True)
+    grades = serializers.DictField(child=serializers.IntegerField())
+
+
+class DashboardSince(StrictSerializer):
+    since = serializers.DateField(required=False)
+
+
+@extend_schema(parameters=[DashboardSince])
+class Dashboard(APIView):
+    """The dashboards' figures: the funnel, each bank's answers and payouts, payouts by month, firms by grade."""
+
+    permission_classes = [IsOperator]
+
+    @extend_schema(responses={200: DashboardOut})
+    def get(self, request):
+        given = DashboardSince(data=request.query_params.dict())
+        given.is_valid(raise_exception=True)
+        since = given.validated_data.get("since") or timezone.localdate() - dt.timedelta(days=365)
+        body = {
+            "since": since,
+            "funnel": dashboard.funnel(since=since),
+            "banks": [
+                dataclasses.asdict(bank) | {"approval_rate": bank.approval_rate}
+                for bank in dashboard.bank_figures(since=since)
+            ],
+            "disbursed_by_month": [
+                {"month": month, "amount": amount, "loans": loans}
+                for month, amount, loans in dashboard.disbursed_by_month(since=since)
+            ],
+            "grades": dashboard.grade_distribution(),
+        }
+        return Response(DashboardOut(body).data)
