@@ -30,6 +30,7 @@ from creditloan.models import (
     ImportFile,
     ImportRejection,
     PublicCreditRecord,
+    SourceKey,
     TaxRecord,
     User,
 )
@@ -275,3 +276,13 @@ class IdempotencyRecordAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ("key", "user", "operation", "status_code", "created_at")
     search_fields = ("key", "user__username", "operation")
     date_hierarchy = "created_at"
+
+
+@admin.register(SourceKey)
+class SourceKeyAdmin(AuditTrailMixin, admin.ModelAdmin):
+    """Source systems' keys by their first characters; issued with `manage.py issue_source_key`."""
+
+    list_display = ("prefix", "source", "name", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("source", "revoked_at")
+    search_fields = ("prefix", "name")
+    exclude = ("digest",)

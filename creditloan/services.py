@@ -27,6 +27,7 @@ from creditloan.models import (
     Enterprise,
     EnterpriseMembership,
     EnterpriseStatus,
+    SourceKey,
     User,
     token_digest,
 )
@@ -381,3 +382,25 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     return token
+
+
+def source_key_issue(*, source: str, name: str) -> tuple[SourceKey, str]:
+    """A key for one source system to push its records; returned once, its hash kept."""
+    from creditloan.models import RecordSource
+
+    if source not in RecordSource.values:
+        raise DomainError(
+            ErrorCode.IMPORT_SOURCE,
+            _("source: '%(value)s' is not one of %(allowed)s")
+            % {"value": source, "allowed": ", ".join(RecordSource.values)},
+            field="source",
+        )
+    raw = "src_" + secrets.token_urlsafe(32)
+    key = SourceKey.objects.create(
+        source=source,
+        name=(name or "").strip()[:100] or source,
+        prefix=raw[4:12],
+        digest=token_digest(raw),
+        created_at=timezone.now(),
+    )
+    return key, raw

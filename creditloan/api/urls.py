@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from creditloan.api import applicant, tokens
+from creditloan.api import applicant, sources, tokens
 from matching import api as officer
 from matching import operator_api as operator
 
@@ -62,4 +62,8 @@ urlpatterns += [
         "operations/disputes/<int:dispute_id>/resolve/", operator.DisputeResolve.as_view(), name="api_dispute_resolve"
     ),
     path("operations/dashboard/", operator.Dashboard.as_view(), name="api_dashboard"),
+]
+
+urlpatterns += [
+    path("sources/<str:source>/records/", sources.PushRecords.as_view(), name="api_push_records"),
 ]

@@ -1,6 +1,6 @@
 from creditloan.models.access import AccessLog, AccessPurpose
 from creditloan.models.accounts import EnterpriseMembership, MembershipRelation, Role, User
-from creditloan.models.api import ApiToken, IdempotencyRecord, token_digest
+from creditloan.models.api import ApiToken, IdempotencyRecord, SourceKey, token_digest
 from creditloan.models.applications import Application, ApplicationStatus, GuaranteeMode
 from creditloan.models.consent import CONSENT_SOURCES, Authorisation, AuthorisationPurpose
 from creditloan.models.disputes import DISPUTABLE_SOURCES, Dispute, DisputeStatus
@@ -22,6 +22,7 @@ __all__ = [
     "AccessLog",
     "ApiToken",
     "IdempotencyRecord",
+    "SourceKey",
     "token_digest",
     "AccessPurpose",
     "Application",

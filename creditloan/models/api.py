@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from creditloan.models.imports import RecordSource
+
 
 def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -61,3 +63,22 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.status_code}"
+
+
+class SourceKey(models.Model):
+    """A source system's key: it may push records of its one source and call nothing else. Kept as a hash,
+    like a person's token."""
+
+    source = models.CharField(_("source"), max_length=16, choices=RecordSource.choices)
+    name = models.CharField(_("what it is for"), max_length=100)
+    prefix = models.CharField(max_length=8)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("issued at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("source system key")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.source}: {self.name})"

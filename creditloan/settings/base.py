@@ -114,6 +114,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
+# A source system's pushed file: spooled to disk as it arrives, never held in memory.
+SOURCE_MAX_BODY_BYTES = env.int("SOURCE_MAX_BODY_BYTES", default=200 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "信易贷 matching service API",
     "DESCRIPTION": "Applicants, bank credit officers, operators and source systems. Errors always read "

@@ -30,6 +30,7 @@ from creditloan.models import (
     PublicCreditRecord,
     RecordSource,
     Role,
+    SourceKey,
     TaxRecord,
     User,
 )
@@ -279,6 +280,9 @@ def one_of_each(db) -> dict[type, object]:
             body={"id": 1},
             created_at=now,
         ),
+        SourceKey: SourceKey.objects.create(
+            source="tax", name="tax bureau", prefix="src12345", digest="e" * 64, created_at=now
+        ),
     }
 
 
@@ -312,6 +316,7 @@ MODELS = [
     TrainingRun,
     ApiToken,
     IdempotencyRecord,
+    SourceKey,
 ]
 # Records the admin shows but never lets anyone rewrite.
 AUDIT_TRAIL = [
@@ -328,6 +333,7 @@ AUDIT_TRAIL = [
     TrainingRun,
     ApiToken,
     IdempotencyRecord,
+    SourceKey,
 ]
 # A search field naming a missing relation or field fails only when someone searches.
 SEARCHABLE = [model for model in MODELS if admin.site.get_model_admin(model).search_fields]

@@ -1,0 +1,86 @@
+"""Source systems push their records with a key scoped to their one source, through the same import service
+as the command, with the same rejected rows."""
+
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from creditloan.models import ImportBatch, ImportRejection, SourceKey, TaxRecord
+from creditloan.services import source_key_issue
+
+HEADER = "uscc,record_id,tax_year,rating,rated_on,tax_paid,declared_revenue\n"
+
+
+def pusher(source: str) -> APIClient:
+    _, raw = source_key_issue(source=source, name=f"{source} bureau")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+def test_a_tax_bureau_pushes_its_records_and_the_bad_row_is_rejected_with_its_reason(world):
+    uscc = world["firm"].uscc
+    body = HEADER + f"{uscc},T-1,2025,B,2026-04-01,80000,2000000\n{uscc},T-2,2025,Z,2026-04-01,80000,2000000\n"
+
+    pushed = pusher("tax").post(
+        "/api/v1/sources/tax/records/", body, content_type="text/csv", HTTP_X_FILE_NAME="tax-2025.csv"
+    )
+
+    assert pushed.status_code == 201, pushed.json()
+    batch = pushed.json()
+    assert batch["status"] == "completed" and batch["origin"].startswith("api:")
+    assert [(f["name"], f["created"], f["rejected"]) for f in batch["files"]] == [("tax-2025.csv", 1, 1)]
+    assert TaxRecord.objects.get().source_record_id == "T-1"
+    rejection = ImportRejection.objects.get()
+    assert (rejection.row_number, rejection.field) == (3, "rating")
+
+
+def test_pushing_the_same_file_again_changes_nothing(world):
+    client, uscc = pusher("tax"), world["firm"].uscc
+    body = HEADER + f"{uscc},T-1,2025,B,2026-04-01,80000,2000000\n"
+
+    client.post("/api/v1/sources/tax/records/", body, content_type="text/csv")
+    again = client.post("/api/v1/sources/tax/records/", body, content_type="text/csv").json()
+
+    assert [(f["created"], f["unchanged"]) for f in again["files"]] == [(0, 1)]
+    assert TaxRecord.objects.count() == 1
+
+
+def test_a_key_pushes_only_its_own_source(world):
+    refused = pusher("customs").post("/api/v1/sources/tax/records/", HEADER, content_type="text/csv")
+
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    assert ImportBatch.objects.count() == 0
+
+
+def test_a_persons_token_is_not_a_source_key_and_a_source_key_is_not_a_persons_token(world):
+    as_person = world["as_operator"].post("/api/v1/sources/tax/records/", HEADER, content_type="text/csv")
+    as_source = pusher("tax").get("/api/v1/enterprises/")
+
+    assert as_person.status_code == 401 and "source key" in as_person.json()["message"]
+    assert as_source.status_code == 401
+
+
+def test_a_revoked_key_is_refused(world):
+    client = pusher("tax")
+    SourceKey.objects.update(revoked_at="2026-01-01T00:00:00Z")
+
+    assert client.post("/api/v1/sources/tax/records/", HEADER, content_type="text/csv").status_code == 401
+
+
+def test_a_file_of_the_wrong_shape_changes_nothing_and_says_why(world):
+    wrong = pusher("tax").post("/api/v1/sources/tax/records/", "name,when\nx,y\n", content_type="text/csv")
+    json_body = pusher("tax").post("/api/v1/sources/tax/records/", {"rows": []}, format="json")
+
+    assert wrong.status_code == 400 and wrong.json()["code"] == "import_format"
+    assert json_body.status_code == 415
+    assert TaxRecord.objects.count() == 0
+
+
+@override_settings(SOURCE_MAX_BODY_BYTES=100)
+def test_a_file_over_the_limit_gets_413_and_leaves_nothing_behind(world):
+    body = HEADER + f"{world['firm'].uscc},T-1,2025,B,2026-04-01,80000,2000000\n" * 3
+
+    refused = pusher("tax").post("/api/v1/sources/tax/records/", body, content_type="text/csv")
+
+    assert refused.status_code == 413 and refused.json()["code"] == "too_large"
+    assert ImportBatch.objects.count() == 0
