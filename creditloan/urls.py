@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from creditloan import views
+from creditloan.converters import IdConverter
 from matching import views as matching_views
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,30 +19,30 @@ urlpatterns = [
     path("me/", views.applicant_home, name="applicant_home"),
     path("me/enterprises/add/", views.enterprise_add, name="enterprise_add"),
     path("me/authorisations/", views.authorisations, name="authorisations"),
-    path("me/enterprises/<int:enterprise_id>/report/", views.credit_report, name="credit_report"),
-    path("me/enterprises/<int:enterprise_id>/access/", views.access_log, name="access_log"),
+    path("me/enterprises/<id:enterprise_id>/report/", views.credit_report, name="credit_report"),
+    path("me/enterprises/<id:enterprise_id>/access/", views.access_log, name="access_log"),
     path(
-        "me/authorisations/<int:authorisation_id>/revoke/",
+        "me/authorisations/<id:authorisation_id>/revoke/",
         views.authorisation_revoke_view,
         name="authorisation_revoke",
     ),
-    path("me/enterprises/<int:enterprise_id>/apply/", views.apply, name="apply"),
-    path("me/applications/<int:application_id>/", views.application_detail, name="application_detail"),
+    path("me/enterprises/<id:enterprise_id>/apply/", views.apply, name="apply"),
+    path("me/applications/<id:application_id>/", views.application_detail, name="application_detail"),
     path(
-        "me/applications/<int:application_id>/withdraw/",
+        "me/applications/<id:application_id>/withdraw/",
         views.application_withdraw_view,
         name="application_withdraw",
     ),
     path("bank/offers/", matching_views.officer_queue, name="officer_queue"),
-    path("bank/offers/<int:offer_id>/", matching_views.officer_offer, name="officer_offer"),
+    path("bank/offers/<id:offer_id>/", matching_views.officer_offer, name="officer_offer"),
     path("operations/banks/", matching_views.operator_banks, name="operator_banks"),
     path("operations/banks/new/", matching_views.operator_bank_edit, name="operator_bank_new"),
-    path("operations/banks/<int:bank_id>/", matching_views.operator_bank_edit, name="operator_bank_edit"),
+    path("operations/banks/<id:bank_id>/", matching_views.operator_bank_edit, name="operator_bank_edit"),
     path("operations/products/", matching_views.operator_products, name="operator_products"),
     path("operations/products/new/", matching_views.operator_product_edit, name="operator_product_new"),
-    path("operations/products/<int:product_id>/", matching_views.operator_product_edit, name="operator_product_edit"),
+    path("operations/products/<id:product_id>/", matching_views.operator_product_edit, name="operator_product_edit"),
     path(
-        "operations/products/<int:product_id>/active/",
+        "operations/products/<id:product_id>/active/",
         matching_views.operator_product_active,
         name="operator_product_active",
     ),
@@ -49,8 +52,8 @@ urlpatterns = [
     path("operations/imports/", matching_views.operator_imports, name="operator_imports"),
     path("operations/weights/", matching_views.operator_weights, name="operator_weights"),
     path("operations/models/", matching_views.operator_models, name="operator_models"),
-    path("operations/models/runs/<int:run_id>/", matching_views.operator_training_run, name="operator_training_run"),
-    path("operations/imports/<int:batch_id>/", matching_views.operator_import, name="operator_import"),
+    path("operations/models/runs/<id:run_id>/", matching_views.operator_training_run, name="operator_training_run"),
+    path("operations/imports/<id:batch_id>/", matching_views.operator_import, name="operator_import"),
     path("bank/figures/", matching_views.officer_figures, name="officer_figures"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("creditloan.api.urls")),
@@ -62,3 +65,6 @@ urlpatterns = [
         name="api_redoc",
     ),
 ]
+
+handler404 = "creditloan.api.errors.not_found_or_page"
+handler500 = "creditloan.api.errors.server_error_or_page"

@@ -5,6 +5,7 @@ record the payout. Each decision takes an `Idempotency-Key`. An offer routed to 
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -22,13 +23,59 @@ from matching.services import offer_profile_open
 QUEUE_STATES = ["open", "all", *OfferStatus.values]
 
 
-class QueuedOffer(serializers.ModelSerializer):
+class QueuedOffer(serializers.Serializer):
+    """A row of the queue (from bank_queue_rows): the schema's description of it. The list itself is written
+    by queue_row, which gives the same JSON without a serializer's per-field machinery (that took 5.6 ms of a
+    13 ms request for 50 rows); a test holds the two to the same output."""
+
+    id = serializers.IntegerField()
+    application = serializers.IntegerField(source="application_id")
+    enterprise = serializers.CharField()
+    uscc = serializers.CharField()
+    amount = serializers.DecimalField(**AMOUNT)
+    term_months = serializers.IntegerField()
+    product = serializers.CharField(source="product_code")
+    rank = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=OfferStatus.choices)
+    offered_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+def queue_row(row: dict) -> dict:
+    """One queue row as QueuedOffer would write it."""
+
+    def when(moment):
+        if moment is None:
+            return None
+        text = timezone.localtime(moment).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text  # as DRF writes UTC
+
+    return {
+        "id": row["id"],
+        "application": row["application_id"],
+        "enterprise": row["enterprise"],
+        "uscc": row["uscc"],
+        "amount": f"{row['amount']:.2f}",
+        "term_months": row["term_months"],
+        "product": row["product_code"],
+        "rank": row["rank"],
+        "status": row["status"],
+        "offered_at": when(row["offered_at"]),
+        "deadline": when(row["deadline"]),
+        "decided_at": when(row["decided_at"]),
+    }
+
+
+class OfferDetail(serializers.ModelSerializer):
     application = serializers.IntegerField(source="application_id")
     enterprise = serializers.CharField(source="application.enterprise.name")
     uscc = serializers.CharField(source="application.enterprise.uscc")
     amount = serializers.DecimalField(**AMOUNT, source="application.amount")
     term_months = serializers.IntegerField(source="application.term_months")
     product = serializers.CharField(source="product.code")
+    purpose = serializers.CharField(source="application.purpose")
+    guarantee_mode = serializers.CharField(source="application.guarantee_mode")
 
     class Meta:
         model = Offer
@@ -45,16 +92,6 @@ class QueuedOffer(serializers.ModelSerializer):
             "offered_at",
             "deadline",
             "decided_at",
-        ]
-
-
-class OfferDetail(QueuedOffer):
-    purpose = serializers.CharField(source="application.purpose")
-    guarantee_mode = serializers.CharField(source="application.guarantee_mode")
-
-    class Meta(QueuedOffer.Meta):
-        fields = [
-            *QueuedOffer.Meta.fields,
             "purpose",
             "guarantee_mode",
             "decline_reason",
@@ -104,7 +141,11 @@ class OfferQueue(CallerScoped, generics.ListAPIView):
         state = self.request.query_params.get("status", "open")
         if state not in QUEUE_STATES:
             raise serializers.ValidationError({"status": [f"one of {', '.join(QUEUE_STATES)}"]})
-        return selectors.bank_queue(bank=self.request.user.bank, status=state)
+        return selectors.bank_queue_rows(bank=self.request.user.bank, status=state)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response([queue_row(row) for row in page])
 
 
 def _offer(request, offer_id: int) -> Offer:

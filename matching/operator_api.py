@@ -7,8 +7,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import django_filters
 from django.core.exceptions import ValidationError as ModelValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +19,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creditloan import selectors as creditloan_selectors
-from creditloan.api.base import CallerScoped, IsOperator, StrictSerializer
+from creditloan.api.base import (
+    CallerScoped,
+    IsOperator,
+    StrictBooleanField,
+    StrictFilterSet,
+    StrictInput,
+    StrictSerializer,
+    TrueFalseFilter,
+)
 from creditloan.api.serializers import DisputeOut
 from creditloan.models import Dispute, ImportBatch, ImportRejection
 from creditloan.models.disputes import DisputeStatus
@@ -33,16 +42,14 @@ from scoring.services import TRAINING_STEPS, model_promote, model_roll_back, tra
 PREVIEW_DAYS = 90
 
 
-class ModelValidated(serializers.ModelSerializer):
+class ModelValidated(StrictInput, serializers.ModelSerializer):
     """Writes checked by the model's own full_clean (ranges, codes that exist, uniqueness), exactly as the
-    operator's pages check them; unknown fields are refused by name."""
+    operator's pages check them; the input's shape is checked strictly first, a boolean must be a JSON one."""
 
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - {name for name, field in self.fields.items() if not field.read_only})
-            if unknown:
-                raise serializers.ValidationError(dict.fromkeys(unknown, ["Unknown field."]))
-        return super().to_internal_value(data)
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: StrictBooleanField,
+    }
 
     def validate(self, attrs):
         values = self._current()
@@ -98,11 +105,28 @@ class ProductOut(ModelValidated):
         read_only_fields = ["id"]
 
 
+class BankFilter(StrictFilterSet):
+    active = TrueFalseFilter()
+
+    class Meta:
+        model = Bank
+        fields = ["active"]
+
+
+class ProductFilter(StrictFilterSet):
+    active = TrueFalseFilter()
+    bank = django_filters.CharFilter(field_name="bank__code")
+
+    class Meta:
+        model = LoanProduct
+        fields = ["active", "bank", "guarantee_mode"]
+
+
 class Banks(CallerScoped, generics.ListCreateAPIView):
     model = Bank
     permission_classes = [IsOperator]
     serializer_class = BankOut
-    filterset_fields = ["active"]
+    filterset_class = BankFilter
     ordering_fields = ["code", "name", "monthly_capacity"]
 
     def visible(self):
@@ -121,7 +145,7 @@ class Products(CallerScoped, generics.ListCreateAPIView):
     model = LoanProduct
     permission_classes = [IsOperator]
     serializer_class = ProductOut
-    filterset_fields = ["active", "bank__code", "guarantee_mode"]
+    filterset_class = ProductFilter
     ordering_fields = ["code", "amount_max", "rate_min"]
 
     def visible(self):

@@ -272,6 +272,22 @@ def bank_queue(*, bank, status: str = "open", order: str = "deadline"):
     return offers.order_by(order, "pk")
 
 
+QUEUE_COLUMNS = ("id", "application_id", "rank", "status", "offered_at", "deadline", "decided_at")
+
+
+def bank_queue_rows(*, bank, status: str = "open"):
+    """The bank's queue as plain rows (the columns a list shows, no model instances): for the API, where an
+    officer's client polls it and building four models a row cost more than the query."""
+    return bank_queue(bank=bank, status=status).values(
+        *QUEUE_COLUMNS,
+        amount=F("application__amount"),
+        term_months=F("application__term_months"),
+        enterprise=F("application__enterprise__name"),
+        uscc=F("application__enterprise__uscc"),
+        product_code=F("product__code"),
+    )
+
+
 def bank_offer(*, bank, offer_id: int) -> Offer | None:
     return (
         Offer.objects.filter(product__bank=bank, pk=offer_id)

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from creditloan import selectors
 from creditloan.api import serializers as s
-from creditloan.api.base import CallerScoped, IsApplicant
+from creditloan.api.base import CallerScoped, IsApplicant, RowIdFilter, StrictFilterSet
 from creditloan.api.idempotency import idempotent
 from creditloan.errors import DomainError
 from creditloan.models import AccessLog, Application, Authorisation, Dispute, EnterpriseMembership
@@ -173,6 +173,15 @@ class AuthorisationRevoke(APIView):
         return Response(s.AuthorisationOut(authorisation).data)
 
 
+class ApplicationFilter(StrictFilterSet):
+    # By id, not a choice among all firms: a firm that is not yours simply has no applications here.
+    enterprise = RowIdFilter(field_name="enterprise_id")
+
+    class Meta:
+        model = Application
+        fields = ["status", "enterprise"]
+
+
 class Applications(CallerScoped, generics.ListCreateAPIView):
     """Your firms' applications, newest first, each with the banks' offers. Submitting one takes an
     `Idempotency-Key`: sent again with the same key, it returns the first answer and applies once."""
@@ -180,7 +189,7 @@ class Applications(CallerScoped, generics.ListCreateAPIView):
     model = Application
     permission_classes = [IsApplicant]
     serializer_class = s.ApplicationOut
-    filterset_fields = ["status", "enterprise"]
+    filterset_class = ApplicationFilter
     ordering_fields = ["submitted_at", "amount"]
 
     def visible(self):

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 
+import django_filters
+from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import authentication, exceptions, parsers, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 
@@ -29,7 +33,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("The Authorization header should read: Bearer <token>."))
-        token = ApiToken.objects.select_related("user").filter(digest=token_digest(header[1])).first()
+        # The officer's bank comes with the user: every officer endpoint starts from it.
+        token = ApiToken.objects.select_related("user__bank").filter(digest=token_digest(header[1])).first()
         now = timezone.now()
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Unknown API token."))
@@ -69,6 +74,11 @@ class CallerScoped:
         raise NotImplementedError
 
 
+def _not_json(constant: str):
+    # Python's json reads NaN and Infinity, which JSON does not have and no amount or weight may be.
+    raise ValueError(f"{constant} is not a JSON value")
+
+
 class BoundedJSONParser(parsers.JSONParser):
     """JSON, refused with 413 above API_MAX_BODY_BYTES. The body is read up to one byte past the limit, so a
     chunked upload that declares no length is bounded too."""
@@ -87,27 +97,112 @@ class BoundedJSONParser(parsers.JSONParser):
         if not raw:
             return {}
         try:
-            return json.loads(raw.decode((parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)))
+            return json.loads(
+                raw.decode((parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)),
+                parse_constant=_not_json,
+            )
         except (ValueError, UnicodeDecodeError) as error:
             raise exceptions.ParseError(_("The body is not valid JSON: %(error)s") % {"error": error}) from None
 
 
-class StrictSerializer(serializers.Serializer):
-    """Input serializer that refuses fields it does not declare, naming them, instead of silently dropping a
-    misspelt one the client believes it sent."""
+class StrictInput:
+    """Input that is what the schema says or is refused, by field: a field the serializer does not declare
+    (instead of silently dropping a misspelt one the client believes it sent), text with a NUL in it, and a
+    number where text is expected (DRF would turn 0 into "0")."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(dict.fromkeys(unknown, [_("Unknown field.")]))
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            problems = dict.fromkeys(sorted(set(data) - writable), [_("Unknown field.")])
+            for name in writable & set(data):
+                # PostgreSQL cannot store a NUL character, and no field here has a use for one.
+                values = data[name] if isinstance(data[name], list) else [data[name]]
+                if any(isinstance(value, str) and "\x00" in value for value in values):
+                    problems[name] = [_("Text may not contain a NUL character.")]
+            for name in writable & set(data):
+                if name in problems:
+                    continue
+                if isinstance(self.fields[name], serializers.CharField) and not isinstance(data[name], str | None):
+                    problems[name] = [_("Give text (a JSON string).")]
+            if problems:
+                raise serializers.ValidationError(problems)
         return super().to_internal_value(data)
 
 
+class StrictSerializer(StrictInput, serializers.Serializer):
+    pass
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """List filters that refuse an empty value (?status=) instead of ignoring it: the client named a filter
+    and gave it nothing, which is a mistake to report, not a request for everything."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in self.filters:
+            if name in self.data and self.data.get(name) == "":
+                self.form.add_error(name, _("Give a value, or leave the filter out."))
+                valid = False
+            elif "\x00" in (self.data.get(name) or ""):
+                self.form.add_error(name, _("Text may not contain a NUL character."))
+                valid = False
+        return valid
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class RowIdFilter(django_filters.NumberFilter):
+    """A row's id: a whole number the database can hold, or the filter refuses it."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class TrueFalseFilter(django_filters.TypedChoiceFilter):
+    """A yes/no list filter that takes true or false and refuses anything else (django-filter's own ignores a
+    value it cannot read, so a typo would quietly return everything)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(
+            *args, choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true", **kwargs
+        )
+
+
 class Pages(PageNumberPagination):
+    """Pages of 50 by default; a page or page size that is not a whole number in range is refused, not
+    quietly replaced by the first page or the default size."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("A whole number from 1 to %(most)d.") % {"most": self.max_page_size}]}
+            )
+        return int(raw)
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and not (raw.isdigit() and int(raw) >= 1):
+            raise exceptions.ValidationError({self.page_query_param: [_("A whole number from 1.")]})
+        return super().get_page_number(request, paginator)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false in JSON, nothing else: DRF's own also takes 0, 1, "yes" and "on", which the schema
+    (a boolean) does not allow and a client sending them has probably made a mistake."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
 
 
 class RolePermission(permissions.BasePermission):

@@ -89,3 +89,22 @@ def api_exception_handler(exc, context) -> Response:
         return Response(error_body(code, str(exc.detail)), status=exc.status_code, headers=headers)
     logger.exception("unhandled error in %s", context["view"].__class__.__name__)
     return Response(error_body("server_error", _("Something went wrong on our side.")), status=500)
+
+
+def not_found_or_page(request, exception=None):
+    """Django's 404 for an address no route matches: the error shape under /api/, the page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", _("There is nothing at this address.")), status=404)
+    return page_not_found(request, exception)
+
+
+def server_error_or_page(request):
+    from django.http import JsonResponse
+    from django.views.defaults import server_error
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("server_error", _("Something went wrong on our side.")), status=500)
+    return server_error(request)

@@ -20,6 +20,8 @@ from creditloan.models.accounts import MembershipRelation
 from creditloan.models.applications import GuaranteeMode
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
+# A row id as the database holds it (bigint); anything larger cannot name a row.
+ROW_ID = {"min_value": 1, "max_value": 2**63 - 1}
 
 
 class TokenRequest(StrictSerializer):
@@ -60,7 +62,7 @@ class Terms(StrictSerializer):
 
 
 class ApplicationCreate(Terms):
-    enterprise = serializers.IntegerField(help_text="The id of a firm you act for.")
+    enterprise = serializers.IntegerField(**ROW_ID, help_text="The id of a firm you act for.")
     purpose = serializers.CharField(max_length=200)
 
 
@@ -167,10 +169,10 @@ class ApplicationOut(serializers.ModelSerializer):
 
 
 class AuthorisationCreate(StrictSerializer):
-    enterprise = serializers.IntegerField()
+    enterprise = serializers.IntegerField(**ROW_ID)
     sources = serializers.ListField(child=serializers.ChoiceField(choices=CONSENT_SOURCES), min_length=1)
     purpose = serializers.ChoiceField(choices=AuthorisationPurpose.choices)
-    banks = serializers.ListField(child=serializers.IntegerField(), min_length=1, help_text="Bank ids.")
+    banks = serializers.ListField(child=serializers.IntegerField(**ROW_ID), min_length=1, help_text="Bank ids.")
     expires_on = serializers.DateField()
 
 
@@ -199,9 +201,9 @@ class AuthorisationOut(serializers.ModelSerializer):
 
 
 class DisputeCreate(StrictSerializer):
-    enterprise = serializers.IntegerField()
+    enterprise = serializers.IntegerField(**ROW_ID)
     source = serializers.ChoiceField(choices=sorted(DISPUTABLE_SOURCES))
-    record_id = serializers.IntegerField()
+    record_id = serializers.IntegerField(**ROW_ID)
     reason = serializers.CharField(max_length=2000)
 
 

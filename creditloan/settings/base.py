@@ -128,6 +128,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "creditloan.api.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AuthorisationPurposeEnum": "creditloan.models.consent.AuthorisationPurpose",
         "AccessPurposeEnum": "creditloan.models.access.AccessPurpose",

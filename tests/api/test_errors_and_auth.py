@@ -134,3 +134,28 @@ def test_the_schema_and_its_documentation_are_served_without_a_cdn(world):
         assert page.status_code == 200
         assert "/static/drf_spectacular_sidecar/" in html
         assert "cdn" not in html.lower() and "https://" not in html
+
+
+def test_an_address_no_route_matches_is_a_404_in_the_same_shape(world):
+    client = world["as_applicant"]
+
+    assert_error_shape(client.get("/api/v1/no-such-thing/"), 404, "not_found")
+    assert_error_shape(client.get("/api/v1/applications/9999999999999999999999/"), 404, "not_found")
+
+
+def test_a_page_or_page_size_that_is_not_a_whole_number_in_range_is_refused(world):
+    client = world["as_applicant"]
+
+    for query in ("page=", "page=0", "page_size=null", "page_size=501"):
+        body = assert_error_shape(client.get(f"{ENTERPRISES}?{query}"), 400, "invalid_input")
+        assert set(body["fields"]) == {query.split("=")[0]}
+
+
+def test_text_with_a_nul_or_a_number_for_text_is_refused_by_field(world):
+    client = world["as_applicant"]
+
+    nul = client.post(ENTERPRISES, {"uscc": "9144\x00", "relation": "authorised_agent"}, format="json")
+    number = client.post(ENTERPRISES, {"uscc": 914403001922038216, "relation": "authorised_agent"}, format="json")
+
+    assert "NUL" in assert_error_shape(nul, 400, "invalid_input")["fields"]["uscc"][0]
+    assert "JSON string" in assert_error_shape(number, 400, "invalid_input")["fields"]["uscc"][0]

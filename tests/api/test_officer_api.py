@@ -4,7 +4,9 @@ decision taken once however often it is sent."""
 from django.utils import timezone
 
 from creditloan.models import AccessLog
+from matching.api import QueuedOffer, queue_row
 from matching.models import Loan, Offer
+from matching.selectors import bank_queue_rows
 
 
 def test_the_queue_holds_only_the_officers_own_bank(world):
@@ -85,3 +87,17 @@ def test_a_decision_outside_the_products_terms_is_refused_by_field(world):
     assert refused.status_code == 400
     assert "annual_rate" in refused.json()["fields"]
     assert Offer.objects.get().status == "accepted"
+
+
+def test_the_queues_fast_rows_are_what_its_serializer_would_write(world):
+    Offer.objects.filter(pk=world["offer"].pk).update(decided_at=timezone.now())
+    rows = list(bank_queue_rows(bank=world["products"]["A"].bank, status="all"))
+
+    assert [queue_row(row) for row in rows] == QueuedOffer(rows, many=True).data
+
+
+def test_the_fast_rows_match_the_serializer_in_utc_too(world, settings):
+    settings.TIME_ZONE = "UTC"
+    rows = list(bank_queue_rows(bank=world["products"]["A"].bank, status="all"))
+
+    assert [queue_row(row) for row in rows] == QueuedOffer(rows, many=True).data

@@ -77,8 +77,9 @@ def test_weights_are_published_as_a_new_version(world):
 
 
 def test_a_training_is_queued_and_followed_and_an_unknown_version_cannot_be_promoted(
-    world, django_capture_on_commit_callbacks
+    world, settings, django_capture_on_commit_callbacks
 ):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     client = world["as_operator"]
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -88,7 +89,7 @@ def test_a_training_is_queued_and_followed_and_an_unknown_version_cannot_be_prom
     roll_back = client.post("/api/v1/operations/models/roll-back/")
 
     assert queued.status_code == 202
-    # Tests run Celery eagerly: this world has no loan history, so the run has already failed, saying why.
+    # The worker ran it at once: this world has no loan history, so the run has already failed, saying why.
     assert followed.json()["status"] == "failed" and "history" in followed.json()["message"]
     assert TrainingRun.objects.count() == 1
     assert promote.status_code == 404 and promote.json()["fields"] == {"version": ["there is no model version 42"]}
