@@ -7,7 +7,8 @@ Two questions, each asked in rounds and reported as medians:
 - an applicant submitting an application (POST /api/v1/applications/, JSON, bearer token, a fresh
   Idempotency-Key each time): the firm's membership check, the application row, the key's row, and the
   scoring task queued to Redis after the commit (no Celery worker runs: the question is the web tier);
-- a bank officer's queue (GET /api/v1/offers/, the first page of 50 of the bank's open offers).
+- a bank officer's queue (GET /api/v1/offers/, the first page of 50 of the bank's open offers);
+- and, for scale, the floor: the same address with no token, answered 401 by the framework with no query.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/creditloan_bench \\
     CELERY_BROKER_URL=redis://127.0.0.1:6379/15 .venv/bin/python bench/api_load.py [--seconds 10] [--rounds 3]
@@ -170,8 +171,9 @@ def _ms(text: str) -> float:
 def report(name: str, rounds: list[dict], goal: float) -> None:
     rps = statistics.median(r["rps"] for r in rounds)
     print(
-        f"{name}: median {rps:,.0f} requests/s (goal ≥ {goal:,.0f}: {'met' if rps >= goal else 'NOT met'}), "
-        f"p50 {statistics.median(r['p50_ms'] for r in rounds):.1f} ms, "
+        f"{name}: median {rps:,.0f} requests/s"
+        + (f" (goal ≥ {goal:,.0f}: {'met' if rps >= goal else 'NOT met'}), " if goal else ", ")
+        + f"p50 {statistics.median(r['p50_ms'] for r in rounds):.1f} ms, "
         f"p99 {statistics.median(r['p99_ms'] for r in rounds):.1f} ms; rounds: "
         + ", ".join(f"{r['rps']:,.0f}/s p99 {r['p99_ms']:.1f} ms" for r in rounds)
         + f"; non-2xx: {sum(r['errors'] for r in rounds)} of {sum(r['requests'] for r in rounds):,}"
@@ -197,8 +199,9 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}/api/v1"
     print(f"gunicorn: 2 sync workers; wrk: 2 threads, {args.connections} connections, {args.seconds} s a round")
     try:
-        queue, submit = [], []
+        queue, submit, floor = [], [], []
         for _ in range(args.rounds):
+            floor.append(run_wrk(f"{base}/offers/", seconds=args.seconds, connections=args.connections, headers={}))
             queue.append(
                 run_wrk(
                     f"{base}/offers/",
@@ -216,6 +219,7 @@ def main() -> None:
                     script=SUBMIT_LUA % {"token": world["applicant_token"], "enterprise": world["enterprise"]},
                 )
             )
+        report("the floor: GET /api/v1/offers/ with no token (middleware, DRF, a 401, no query)", floor, goal=0)
         report("officer's queue, GET /api/v1/offers/ (50 of 400 open offers)", queue, goal=1000)
         report("submit an application, POST /api/v1/applications/ with Idempotency-Key", submit, goal=500)
     finally:
