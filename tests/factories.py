@@ -123,3 +123,39 @@ def acting_for(enterprise: Enterprise, username: str = "zhang"):
     user = User.objects.create_user(username=username, role="applicant")
     EnterpriseMembership.objects.create(user=user, enterprise=enterprise, relation="legal_representative")
     return user
+
+
+def offer_world() -> dict:
+    """A firm with its applicant (zhang) and an application routed to bank A's product; the officers of banks
+    A (wang) and B (li), and an operator (ops)."""
+    from creditloan.models import EnterpriseMembership, User
+    from matching.models import Offer
+
+    firm = EnterpriseFactory()
+    products = {code: LoanProductFactory(bank=BankFactory(code=code, monthly_capacity=9)) for code in ("A", "B")}
+    applicant = User.objects.create_user(username="zhang", password="pw-zhang-123", role="applicant")
+    EnterpriseMembership.objects.create(user=applicant, enterprise=firm, relation="legal_representative")
+    now = timezone.now()
+    application = Application.objects.create(
+        enterprise=firm,
+        applicant=applicant,
+        amount=Decimal("500000"),
+        term_months=12,
+        purpose="备货",
+        guarantee_mode="credit",
+        status="matched",
+        submitted_at=now,
+    )
+    offer = Offer.objects.create(
+        application=application, product=products["A"], rank=1, offered_at=now, deadline=now + dt.timedelta(days=3)
+    )
+    return {
+        "firm": firm,
+        "application": application,
+        "offer": offer,
+        "products": products,
+        "applicant": applicant,
+        "officer_a": User.objects.create_user(username="wang", role="bank_officer", bank=products["A"].bank),
+        "officer_b": User.objects.create_user(username="li", role="bank_officer", bank=products["B"].bank),
+        "operator": User.objects.create_user(username="ops", role="operator"),
+    }

@@ -38,7 +38,7 @@ def tokens(world):
     users = {
         "applicant": world["applicant"],
         "bank_officer": world["officer_a"],
-        "operator": type(world["applicant"]).objects.get(username="ops"),
+        "operator": world["operator"],
     }
     return {role: api_token_issue(user=user, name="contract")[1] for role, user in users.items()}
 

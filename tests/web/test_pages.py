@@ -2,7 +2,6 @@
 officer never reaches an offer routed to another bank."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -10,7 +9,6 @@ from django.utils import timezone, translation
 
 from creditloan.models import (
     AccessLog,
-    Application,
     EnterpriseMembership,
     ImportBatch,
     ImportFile,
@@ -19,43 +17,15 @@ from creditloan.models import (
 )
 from creditloan.models.accounts import Role
 from creditloan.services import authorisation_grant
-from matching.models import Bank, LoanProduct, MatchingSettings, Offer
+from matching.models import Bank, LoanProduct, MatchingSettings
 from scoring.models import TrainingRun
 from scoring.services import training_run_execute
-from tests.factories import BankFactory, EnterpriseFactory, LoanProductFactory, TaxRecordFactory
+from tests.factories import EnterpriseFactory, TaxRecordFactory, offer_world
 
 
 @pytest.fixture
 def world(db):
-    firm = EnterpriseFactory()
-    products = {code: LoanProductFactory(bank=BankFactory(code=code, monthly_capacity=9)) for code in ("A", "B")}
-    banks = {code: product.bank for code, product in products.items()}
-    applicant = User.objects.create_user(username="zhang", password="pw-zhang-123", role=Role.APPLICANT)
-    EnterpriseMembership.objects.create(user=applicant, enterprise=firm, relation="legal_representative")
-    now = timezone.now()
-    application = Application.objects.create(
-        enterprise=firm,
-        applicant=applicant,
-        amount=Decimal("500000"),
-        term_months=12,
-        purpose="备货",
-        guarantee_mode="credit",
-        status="matched",
-        submitted_at=now,
-    )
-    offer = Offer.objects.create(
-        application=application, product=products["A"], rank=1, offered_at=now, deadline=now + dt.timedelta(days=3)
-    )
-    return {
-        "firm": firm,
-        "application": application,
-        "offer": offer,
-        "products": products,
-        "applicant": applicant,
-        "officer_a": User.objects.create_user(username="wang", role=Role.BANK_OFFICER, bank=banks["A"]),
-        "officer_b": User.objects.create_user(username="li", role=Role.BANK_OFFICER, bank=banks["B"]),
-        "operator": User.objects.create_user(username="ops", role=Role.OPERATOR),
-    }
+    return offer_world()
 
 
 def pages(world) -> dict[str, tuple[Role, str]]:
