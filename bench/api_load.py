@@ -1,7 +1,8 @@
 """How many requests a second does the API take, and how slow is its slowest one in a hundred?
 
-gunicorn with 2 sync workers serves the production settings (no debug, persistent connections) on loopback,
-against a scratch PostgreSQL database and Redis as the Celery broker; wrk drives it from the same machine.
+gunicorn with 2 workers (sync, or gthread with --threads N) serves the production settings (no debug,
+persistent connections) on loopback, against a scratch PostgreSQL database and Redis as the Celery broker; wrk
+drives it from the same machine.
 Two questions, each asked in rounds and reported as medians:
 
 - an applicant submitting an application (POST /api/v1/applications/, JSON, bearer token, a fresh
@@ -110,7 +111,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(port: int) -> subprocess.Popen:
+def start_gunicorn(port: int, threads: int) -> subprocess.Popen:
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "creditloan.settings.production",
         "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-use-anywhere-else-0123456789",
@@ -124,6 +125,7 @@ def start_gunicorn(port: int) -> subprocess.Popen:
             "creditloan.wsgi:application",
             "--workers",
             "2",
+            *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -185,6 +187,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread) instead of sync workers")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("needs wrk: apt-get install wrk")
@@ -195,9 +198,10 @@ def main() -> None:
 
     connection.close()
     port = free_port()
-    server = start_gunicorn(port)
+    server = start_gunicorn(port, args.threads)
     base = f"http://127.0.0.1:{port}/api/v1"
-    print(f"gunicorn: 2 sync workers; wrk: 2 threads, {args.connections} connections, {args.seconds} s a round")
+    workers = "2 sync workers" if args.threads == 1 else f"2 gthread workers × {args.threads} threads"
+    print(f"gunicorn: {workers}; wrk: 2 threads, {args.connections} connections, {args.seconds} s a round")
     try:
         queue, submit, floor = [], [], []
         for _ in range(args.rounds):
