@@ -7,6 +7,7 @@ import secrets
 from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from creditloan.models import (
     Enterprise,
     EnterpriseMembership,
     EnterpriseStatus,
+    IdempotencyRecord,
     SourceKey,
     User,
     token_digest,
@@ -404,3 +406,11 @@ def source_key_issue(*, source: str, name: str) -> tuple[SourceKey, str]:
         created_at=timezone.now(),
     )
     return key, raw
+
+
+def idempotency_records_prune(*, now: dt.datetime | None = None) -> int:
+    """Forget the answers kept for Idempotency-Keys once a client can no longer be retrying them
+    (IDEMPOTENCY_KEEP_HOURS, a day by default); a key sent again after that is a new request."""
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.IDEMPOTENCY_KEEP_HOURS)
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

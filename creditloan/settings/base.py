@@ -167,7 +167,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
 CELERY_BEAT_SCHEDULE = {
     "sweep-lapsed-offers": {"task": "matching.tasks.sweep_lapsed_offers", "schedule": 5 * 60},
     "route-waiting-applications": {"task": "matching.tasks.route_waiting_applications", "schedule": 15 * 60},
+    "prune-idempotency-records": {"task": "creditloan.tasks.prune_idempotency_records", "schedule": 60 * 60},
 }
+# How long the API keeps a write's first answer for its Idempotency-Key (a client's retries come well within).
+IDEMPOTENCY_KEEP_HOURS = env.int("IDEMPOTENCY_KEEP_HOURS", default=24)
 
 # generate_demo_data creates accounts with a published password: never on a production database.
 DEMO_DATA_ALLOWED = env.bool("CREDITLOAN_DEMO_DATA", default=DEBUG)

@@ -9,6 +9,8 @@ from django.db import connection
 from django.utils import timezone
 
 from creditloan.models import AccessLog, Application, Authorisation, Dispute
+from creditloan.services import idempotency_records_prune
+from creditloan.tasks import prune_idempotency_records
 from tests.api.conftest import client_for
 from tests.factories import TaxRecordFactory
 
@@ -200,3 +202,17 @@ def test_two_submissions_at_the_same_moment_with_one_key_make_one_application(wo
     assert [answer.status_code for answer in answers] == [201] * 4
     assert len({answer.json()["id"] for answer in answers}) == 1
     assert Application.objects.filter(purpose="采购原材料").count() == 1
+
+
+def test_a_keys_answer_is_forgotten_after_its_keeping_time_and_the_key_then_makes_a_new_application(world, settings):
+    settings.IDEMPOTENCY_KEEP_HOURS = 24
+    client = world["as_applicant"]
+    body = SUBMIT | {"enterprise": world["firm"].pk}
+    first = client.post("/api/v1/applications/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-old")
+
+    kept = prune_idempotency_records()  # the beat task, run in this process
+    pruned = idempotency_records_prune(now=timezone.now() + dt.timedelta(hours=25))
+    later = client.post("/api/v1/applications/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-old")
+
+    assert (kept, pruned) == (0, 1)
+    assert later.status_code == 201 and later.json()["id"] != first.json()["id"]

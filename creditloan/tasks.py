@@ -1,0 +1,13 @@
+"""Celery tasks of the core domain: thin callers of its services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from creditloan.services import idempotency_records_prune
+
+
+@shared_task(acks_late=True)
+def prune_idempotency_records() -> int:
+    """Run by beat, hourly: forget Idempotency-Key answers past their keeping time."""
+    return idempotency_records_prune()
