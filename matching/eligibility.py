@@ -385,7 +385,7 @@ def _guarantee(applicant: Applicant, product: ProductRules):
     needed, offered = GUARANTEE_WORDS[product.guarantee_mode], GUARANTEE_WORDS[applicant.guarantee_mode]
     return [
         (
-            f"需提供{needed[0]}方式，当前选择{offered[0]}",
+            f"该产品的担保方式为{needed[0]}，您选择的是{offered[0]}",
             f"Needs {needed[1]}; you chose {offered[1]}",
         )
     ]
@@ -493,7 +493,7 @@ def _risk_grade(applicant: Applicant, product: ProductRules):
     need = product.max_risk_grade
     return [
         (
-            f"需风险等级{need}级或更好，当前为{applicant.grade}级",
+            f"风险等级需不低于{need}级，当前为{applicant.grade}级",
             f"Needs a risk grade of {need} or better; yours is {applicant.grade}",
         )
     ]

@@ -203,6 +203,26 @@ def describe_value(feature: str, value, *, language: str, value_names: ValueName
     return str(value)
 
 
+GROWTH = {"tax_paid_growth", "export_growth"}
+
+
+def _said_zh(name: str, value, value_names: ValueNames | None) -> str:
+    """The feature and its value as a Chinese sentence says them: a change as 增长 / 下降 / 提升 rather than
+    "growth is -35%", and no arrears as 无欠税 rather than "arrears are 0.0万元"."""
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    if not missing and name in GROWTH:
+        base = FEATURES_BY_NAME[name].meaning_zh.removesuffix("增长")
+        return f"{base}{'增长' if value >= 0 else '下降'}{abs(value):.0%}"
+    if not missing and name == "tax_rating_trend":
+        steps = int(round(abs(value)))
+        return (
+            "纳税信用等级与上年持平" if steps == 0 else f"纳税信用等级较上年{'提升' if value > 0 else '下降'}{steps}级"
+        )
+    if not missing and name == "tax_arrears" and value == 0:
+        return "无欠税"
+    return f"{FEATURES_BY_NAME[name].meaning_zh}为{describe_value(name, value, language='zh', value_names=value_names)}"
+
+
 def reasons(
     features: pd.Series,
     contributions: pd.Series,
@@ -228,8 +248,7 @@ def reasons(
                 value=describe_value(name, value, language="en"),
                 contribution=float(contribution),
                 points=points,
-                text_zh=f"{meaning.meaning_zh}为{describe_value(name, value, language='zh', value_names=value_names)}，"
-                + ("提高了风险" if raised else "降低了风险"),
+                text_zh=f"{_said_zh(name, value, value_names)}，" + ("提高了风险" if raised else "降低了风险"),
                 text_en=f"{meaning.meaning_en.capitalize()}: "
                 f"{describe_value(name, value, language='en', value_names=value_names)}, "
                 + ("raised the risk" if raised else "lowered the risk"),

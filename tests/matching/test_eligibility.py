@@ -84,7 +84,7 @@ def test_a_product_without_rules_is_open_to_a_firm_within_its_terms():
         (
             {"guarantee_mode": "collateral"},
             "guarantee",
-            "需提供抵质押方式，当前选择信用",
+            "该产品的担保方式为抵质押，您选择的是信用",
             "Needs collateral; you chose credit",
         ),
         (
@@ -120,7 +120,7 @@ def test_a_product_without_rules_is_open_to_a_firm_within_its_terms():
         (
             {"max_risk_grade": "B"},
             "risk_grade",
-            "需风险等级B级或更好，当前为C级",
+            "风险等级需不低于B级，当前为C级",
             "Needs a risk grade of B or better; yours is C",
         ),
         (

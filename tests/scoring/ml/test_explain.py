@@ -211,3 +211,24 @@ def test_penalty_repair_is_advised_for_after_the_publicity_period(now, advice_zh
     offers = improvements(firm(**now), risk_rising_with(**dict.fromkeys(now, 1.0)), scale=SCALE)
 
     assert [(offer["advice_zh"], offer["advice_en"]) for offer in offers] == [(advice_zh, advice_en)]
+
+
+@pytest.mark.parametrize(
+    ("feature", "value", "said"),
+    [
+        ("tax_paid_growth", -0.35, "纳税额同比下降35%，提高了风险"),
+        ("export_growth", 0.2, "出口额同比增长20%，提高了风险"),
+        ("tax_rating_trend", 2.0, "纳税信用等级较上年提升2级，提高了风险"),
+        ("tax_rating_trend", -1.0, "纳税信用等级较上年下降1级，提高了风险"),
+        ("tax_rating_trend", 0.0, "纳税信用等级与上年持平，提高了风险"),
+        ("tax_arrears", 0.0, "无欠税，提高了风险"),
+        ("tax_arrears", 25000.0, "欠税金额为2.5万元，提高了风险"),
+    ],
+)
+def test_a_change_reads_as_a_chinese_sentence_says_it(feature, value, said):
+    contributions = pd.Series(0.0, index=FEATURE_NAMES)
+    contributions[feature] = 0.5
+
+    (reason,), _ = reasons(firm(**{feature: value}).iloc[0], contributions, scale=SCALE)
+
+    assert reason.text_zh == said
