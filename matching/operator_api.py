@@ -9,9 +9,10 @@ import datetime as dt
 
 import django_filters
 from django.core.exceptions import ValidationError as ModelValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -29,6 +30,7 @@ from creditloan.api.base import (
     TrueFalseFilter,
 )
 from creditloan.api.serializers import DisputeOut
+from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Dispute, ImportBatch, ImportRejection
 from creditloan.models.disputes import DisputeStatus
 from creditloan.services import dispute_resolve
@@ -64,7 +66,11 @@ class ModelValidated(StrictInput, serializers.ModelSerializer):
             candidate.full_clean()
         except ModelValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
-        return attrs
+        # clean() may also normalise what it accepts (a product's regions 440300 → 4403): keep its version.
+        return {
+            name: value if self.Meta.model._meta.get_field(name).is_relation else getattr(candidate, name)
+            for name, value in attrs.items()
+        }
 
     def _current(self) -> dict:
         if self.instance is None:
@@ -76,8 +82,14 @@ class ModelValidated(StrictInput, serializers.ModelSerializer):
         }
 
     def save(self, **kwargs):
-        with transaction.atomic():
-            return super().save(**kwargs)
+        try:
+            with transaction.atomic():
+                return super().save(**kwargs)
+        except IntegrityError:
+            # Another request saved the same code between the check above and this write.
+            raise DomainError(
+                ErrorCode.CONFLICT, _("Another change got there first; fetch the row and try again.")
+            ) from None
 
 
 class BankOut(ModelValidated):

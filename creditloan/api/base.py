@@ -4,6 +4,7 @@ they do not know, one page size rule, and a permission per role."""
 from __future__ import annotations
 
 import json
+import re
 
 import django_filters
 from django import forms
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import authentication, exceptions, parsers, permissions, serializers
+from rest_framework import authentication, exceptions, filters, parsers, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 
 from creditloan.api.errors import RequestTooLarge
@@ -170,6 +171,27 @@ class TrueFalseFilter(django_filters.TypedChoiceFilter):
         )
 
 
+class ExplicitOrdering(filters.OrderingFilter):
+    """`?ordering=` only on the fields a view names (DRF would otherwise allow every serializer field, a method
+    or a many-to-many among them), and always ending with the id, so that rows with equal keys keep their
+    place from one page to the next."""
+
+    def get_valid_fields(self, queryset, view, context=None):
+        if not getattr(view, "ordering_fields", None):
+            return []
+        return super().get_valid_fields(queryset, view, context or {})
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering and not {"pk", "-pk", "id", "-id"} & set(ordering):
+            ordering = [*ordering, "pk"]
+        return ordering
+
+
+# ASCII digits only: str.isdigit() also takes "²", which int() then refuses.
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
 class Pages(PageNumberPagination):
     """Pages of 50 by default; a page or page size that is not a whole number in range is refused, not
     quietly replaced by the first page or the default size."""
@@ -182,7 +204,7 @@ class Pages(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        if not WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= self.max_page_size:
             raise exceptions.ValidationError(
                 {self.page_size_query_param: [_("A whole number from 1 to %(most)d.") % {"most": self.max_page_size}]}
             )
@@ -190,7 +212,7 @@ class Pages(PageNumberPagination):
 
     def get_page_number(self, request, paginator):
         raw = request.query_params.get(self.page_query_param)
-        if raw is not None and not (raw.isdigit() and int(raw) >= 1):
+        if raw is not None and not (WHOLE_NUMBER.fullmatch(raw) and int(raw) >= 1):
             raise exceptions.ValidationError({self.page_query_param: [_("A whole number from 1.")]})
         return super().get_page_number(request, paginator)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -87,6 +87,10 @@ def api_exception_handler(exc, context) -> Response:
             headers["Retry-After"] = str(int(exc.wait))
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         return Response(error_body(code, str(exc.detail)), status=exc.status_code, headers=headers)
+    if isinstance(exc, SuspiciousOperation):
+        # What Django itself answers with 400 (too many fields, a malformed header): the client's doing.
+        logger.warning("suspicious request refused: %s", exc.__class__.__name__)
+        return Response(error_body("bad_request", _("The request is malformed.")), status=400)
     logger.exception("unhandled error in %s", context["view"].__class__.__name__)
     return Response(error_body("server_error", _("Something went wrong on our side.")), status=500)
 

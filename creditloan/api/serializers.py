@@ -26,7 +26,8 @@ ROW_ID = {"min_value": 1, "max_value": 2**63 - 1}
 
 class TokenRequest(StrictSerializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    # As the login page takes it: spaces are part of a password.
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
     name = serializers.CharField(max_length=100, required=False, default="API client")
 
 

@@ -83,12 +83,16 @@ class RecordFileParser(parsers.BaseParser):
         limit = settings.SOURCE_MAX_BODY_BYTES
         size = 0
         with tempfile.NamedTemporaryFile(prefix="push-", suffix=".upload", delete=False) as spooled:
-            while stream is not None and (chunk := stream.read(1 << 20)):
-                size += len(chunk)
-                if size > limit:
-                    Path(spooled.name).unlink(missing_ok=True)
-                    raise RequestTooLarge(_("The body is over %(limit)s bytes.") % {"limit": limit})
-                spooled.write(chunk)
+            try:
+                while stream is not None and (chunk := stream.read(1 << 20)):
+                    size += len(chunk)
+                    if size > limit:
+                        raise RequestTooLarge(_("The body is over %(limit)s bytes.") % {"limit": limit})
+                    spooled.write(chunk)
+            except BaseException:
+                # Too large, or the client went away mid-body: nothing is left behind in the temp folder.
+                Path(spooled.name).unlink(missing_ok=True)
+                raise
         return {"path": Path(spooled.name), "size": size}
 
 
@@ -112,6 +116,9 @@ class PushRecords(APIView):
             raise exceptions.UnsupportedMediaType(
                 media_type, _("Send text/csv or application/x-ndjson, not %(type)s.") % {"type": media_type or "—"}
             )
+        if "path" not in request.data:
+            # DRF does not call the parser for a body it takes to be empty (no Content-Length, or 0).
+            raise exceptions.ValidationError({"body": [_("The file is empty; send it with its Content-Length.")]})
         upload = request.data["path"]
         try:
             if request.data["size"] == 0:

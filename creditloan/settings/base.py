@@ -108,7 +108,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "creditloan.api.base.Pages",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "creditloan.api.base.ExplicitOrdering",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

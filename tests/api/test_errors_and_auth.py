@@ -159,3 +159,25 @@ def test_text_with_a_nul_or_a_number_for_text_is_refused_by_field(world):
 
     assert "NUL" in assert_error_shape(nul, 400, "invalid_input")["fields"]["uscc"][0]
     assert "JSON string" in assert_error_shape(number, 400, "invalid_input")["fields"]["uscc"][0]
+
+
+def test_a_page_size_in_other_digits_is_refused_not_a_500(world):
+    body = assert_error_shape(world["as_applicant"].get(f"{ENTERPRISES}?page_size=%C2%B2"), 400, "invalid_input")
+
+    assert set(body["fields"]) == {"page_size"}
+
+
+def test_too_many_query_fields_is_a_400_not_a_500(world, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    query = "&".join(f"f{number}=1" for number in range(20))
+
+    assert_error_shape(world["as_applicant"].get(f"{ENTERPRISES}?{query}"), 400, "bad_request")
+
+
+def test_a_password_keeps_its_spaces(world):
+    world["applicant"].set_password(" spaced out ")
+    world["applicant"].save()
+
+    issued = APIClient().post("/api/v1/tokens/", {"username": "zhang", "password": " spaced out "}, format="json")
+
+    assert issued.status_code == 201

@@ -147,3 +147,23 @@ def test_the_dashboard_figures_come_in_one_shape(world):
     assert figures["funnel"]["applied"] == 1
     assert {bank["code"]: bank["offers"] for bank in figures["banks"]} == {"A": 1, "B": 0}
     assert refused.status_code == 400 and "since" in refused.json()["fields"]
+
+
+def test_a_product_region_written_in_full_is_kept_as_the_prefix_it_stands_for(world):
+    product = world["products"]["A"]
+
+    changed = world["as_operator"].patch(
+        f"/api/v1/operations/products/{product.pk}/", {"regions": ["440300"]}, format="json"
+    )
+
+    assert changed.json()["regions"] == ["4403"]
+    assert LoanProduct.objects.get(pk=product.pk).regions == ["4403"]
+
+
+def test_ordering_is_only_by_the_fields_a_list_names(world):
+    client = world["as_applicant"]
+
+    unnamed = client.get(f"/api/v1/enterprises/{world['firm'].pk}/access-log/?ordering=what_display")
+    many_to_many = client.get("/api/v1/authorisations/?ordering=banks")
+
+    assert unnamed.status_code == many_to_many.status_code == 200

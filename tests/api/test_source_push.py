@@ -84,3 +84,10 @@ def test_a_file_over_the_limit_gets_413_and_leaves_nothing_behind(world):
 
     assert refused.status_code == 413 and refused.json()["code"] == "too_large"
     assert ImportBatch.objects.count() == 0
+
+
+def test_an_empty_push_is_refused_saying_so(world):
+    refused = pusher("tax").post("/api/v1/sources/tax/records/", "", content_type="text/csv")
+
+    assert refused.status_code == 400 and "body" in refused.json()["fields"]
+    assert ImportBatch.objects.count() == 0
