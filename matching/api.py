@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creditloan.api.applicant import records_out
-from creditloan.api.base import CallerScoped, IsBankOfficer, StrictSerializer
+from creditloan.api.base import CallerScoped, IsBankOfficer, StrictSerializer, validated
 from creditloan.api.idempotency import idempotent
 from creditloan.api.serializers import AMOUNT, Record, ScoreOut
 from matching import selectors
@@ -187,9 +187,7 @@ class Decision(APIView):
         def decide() -> Response:
             data = {}
             if self.given is not None:
-                given = self.given(data=request.data)
-                given.is_valid(raise_exception=True)
-                data = given.validated_data
+                data = validated(self.given, request.data)
             self.perform(offer, request.user, data)
             return Response(OfferDetail(selectors.bank_offer(bank=request.user.bank, offer_id=offer.pk)).data)
 

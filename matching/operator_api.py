@@ -28,6 +28,7 @@ from creditloan.api.base import (
     StrictInput,
     StrictSerializer,
     TrueFalseFilter,
+    validated,
 )
 from creditloan.api.serializers import DisputeOut
 from creditloan.errors import DomainError, ErrorCode
@@ -214,9 +215,8 @@ class Weights(CallerScoped, generics.ListAPIView):
 
     @extend_schema(request=WeightsIn, responses={201: SettingsOut})
     def post(self, request):
-        given = WeightsIn(data=request.data)
-        given.is_valid(raise_exception=True)
-        version = matching_settings_publish(**given.validated_data, by=request.user)
+        given = validated(WeightsIn, request.data)
+        version = matching_settings_publish(**given, by=request.user)
         return Response(SettingsOut(version).data, status=status.HTTP_201_CREATED)
 
 
@@ -228,9 +228,7 @@ class WeightsPreview(APIView):
 
     @extend_schema(request=WeightsPreviewIn, responses={200: OpenApiTypes.OBJECT})
     def post(self, request):
-        given = WeightsPreviewIn(data=request.data)
-        given.is_valid(raise_exception=True)
-        data = dict(given.validated_data)
+        data = validated(WeightsPreviewIn, request.data)
         data.pop("note", None)
         since = data.pop("since", None) or timezone.localdate() - dt.timedelta(days=PREVIEW_DAYS)
         return Response(replay(since=since, weight_changes=data).to_dict())
@@ -387,11 +385,8 @@ class DisputeResolve(APIView):
 
     @extend_schema(request=DisputeResolveIn, responses={200: DisputeOut})
     def post(self, request, dispute_id: int):
-        given = DisputeResolveIn(data=request.data)
-        given.is_valid(raise_exception=True)
-        return Response(
-            DisputeOut(dispute_resolve(by=request.user, dispute_id=dispute_id, **given.validated_data)).data
-        )
+        given = validated(DisputeResolveIn, request.data)
+        return Response(DisputeOut(dispute_resolve(by=request.user, dispute_id=dispute_id, **given)).data)
 
 
 class BankFiguresOut(serializers.Serializer):
@@ -433,9 +428,8 @@ class Dashboard(APIView):
 
     @extend_schema(responses={200: DashboardOut})
     def get(self, request):
-        given = DashboardSince(data=request.query_params.dict())
-        given.is_valid(raise_exception=True)
-        since = given.validated_data.get("since") or timezone.localdate() - dt.timedelta(days=365)
+        given = validated(DashboardSince, request.query_params.dict())
+        since = given.get("since") or timezone.localdate() - dt.timedelta(days=365)
         body = {
             "since": since,
             "funnel": dashboard.funnel(since=since),

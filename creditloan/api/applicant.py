@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from creditloan import selectors
 from creditloan.api import serializers as s
-from creditloan.api.base import CallerScoped, IsApplicant, RowIdFilter, StrictFilterSet
+from creditloan.api.base import CallerScoped, IsApplicant, RowIdFilter, StrictFilterSet, validated
 from creditloan.api.idempotency import idempotent
 from creditloan.errors import DomainError
 from creditloan.models import AccessLog, Application, Authorisation, Dispute, EnterpriseMembership
@@ -84,9 +84,8 @@ class Enterprises(CallerScoped, generics.ListCreateAPIView):
 
     @extend_schema(request=s.EnterpriseJoin, responses={201: s.Membership})
     def post(self, request):
-        given = s.EnterpriseJoin(data=request.data)
-        given.is_valid(raise_exception=True)
-        membership = enterprise_join(user=request.user, **given.validated_data)
+        given = validated(s.EnterpriseJoin, request.data)
+        membership = enterprise_join(user=request.user, **given)
         return Response(s.Membership(membership).data, status=status.HTTP_201_CREATED)
 
 
@@ -106,9 +105,8 @@ class Eligibility(APIView):
     @extend_schema(request=s.Terms, responses={200: s.EligibilityOut})
     def post(self, request, enterprise_id: int):
         enterprise = _membership(request, enterprise_id).enterprise
-        terms = s.Terms(data=request.data)
-        terms.is_valid(raise_exception=True)
-        score, verdicts = eligibility_preview(enterprise=enterprise, **terms.validated_data)
+        terms = validated(s.Terms, request.data)
+        score, verdicts = eligibility_preview(enterprise=enterprise, **terms)
         return Response(s.EligibilityOut({"score": score, "products": verdicts}).data)
 
 
@@ -152,9 +150,7 @@ class Authorisations(CallerScoped, generics.ListCreateAPIView):
 
     @extend_schema(request=s.AuthorisationCreate, responses={201: s.AuthorisationOut})
     def post(self, request):
-        given = s.AuthorisationCreate(data=request.data)
-        given.is_valid(raise_exception=True)
-        data = dict(given.validated_data)
+        data = validated(s.AuthorisationCreate, request.data)
         enterprise = _membership(request, data.pop("enterprise")).enterprise
         authorisation = authorisation_grant(
             user=request.user, enterprise=enterprise, bank_ids=data.pop("banks"), **data
@@ -198,9 +194,7 @@ class Applications(CallerScoped, generics.ListCreateAPIView):
     @extend_schema(request=s.ApplicationCreate, responses={201: s.ApplicationOut})
     def post(self, request):
         def submit() -> Response:
-            given = s.ApplicationCreate(data=request.data)
-            given.is_valid(raise_exception=True)
-            data = dict(given.validated_data)
+            data = validated(s.ApplicationCreate, request.data)
             enterprise = _membership(request, data.pop("enterprise")).enterprise
             application = application_submit(applicant=request.user, enterprise=enterprise, **data)
             return Response(s.ApplicationOut(application).data, status=status.HTTP_201_CREATED)
@@ -239,9 +233,7 @@ class Disputes(CallerScoped, generics.ListCreateAPIView):
 
     @extend_schema(request=s.DisputeCreate, responses={201: s.DisputeOut})
     def post(self, request):
-        given = s.DisputeCreate(data=request.data)
-        given.is_valid(raise_exception=True)
-        data = dict(given.validated_data)
+        data = validated(s.DisputeCreate, request.data)
         enterprise = _membership(request, data.pop("enterprise")).enterprise
         dispute = dispute_raise(user=request.user, enterprise=enterprise, **data)
         return Response(s.DisputeOut(dispute).data, status=status.HTTP_201_CREATED)

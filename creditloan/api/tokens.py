@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from creditloan.api.base import CallerScoped
+from creditloan.api.base import CallerScoped, validated
 from creditloan.api.serializers import TokenIssued, TokenRequest
 from creditloan.models import ApiToken
 from creditloan.services import api_token_issue, api_token_revoke
@@ -48,14 +48,11 @@ class Tokens(CallerScoped, generics.ListAPIView):
 
     @extend_schema(request=TokenRequest, responses={201: TokenIssued}, auth=[])
     def post(self, request):
-        given = TokenRequest(data=request.data)
-        given.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request, username=given.validated_data["username"], password=given.validated_data["password"]
-        )
+        given = validated(TokenRequest, request.data)
+        user = authenticate(request._request, username=given["username"], password=given["password"])
         if user is None:
             raise WrongCredentials()
-        token, raw = api_token_issue(user=user, name=given.validated_data["name"])
+        token, raw = api_token_issue(user=user, name=given["name"])
         return Response(
             TokenIssued({"token": raw, "prefix": token.prefix, "expires_at": token.expires_at}).data,
             status=status.HTTP_201_CREATED,

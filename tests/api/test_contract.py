@@ -45,8 +45,12 @@ def tokens(world):
 
 @pytest.mark.slow
 @schema.parametrize()
+# Derandomised: CI runs the same examples every time, so a failure is the change's and not the draw's. Run
+# with a larger EXAMPLES_PER_OPERATION, or without derandomize, to explore further by hand.
 @settings(
     max_examples=EXAMPLES_PER_OPERATION,
+    derandomize=True,
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
