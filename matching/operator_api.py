@@ -36,6 +36,7 @@ from creditloan.models import Dispute, ImportBatch, ImportRejection
 from creditloan.models.disputes import DisputeStatus
 from creditloan.services import dispute_resolve
 from matching import dashboard
+from matching.forms import BankForm
 from matching.models import Bank, LoanProduct, MatchingSettings
 from matching.replay import replay
 from matching.services import matching_settings_publish
@@ -96,16 +97,8 @@ class ModelValidated(StrictInput, serializers.ModelSerializer):
 class BankOut(ModelValidated):
     class Meta:
         model = Bank
-        fields = [
-            "id",
-            "code",
-            "name",
-            "contact_email",
-            "contact_phone",
-            "response_deadline_days",
-            "monthly_capacity",
-            "active",
-        ]
+        # What an operator may set on a bank is the same on the page and through the API.
+        fields = ["id", *BankForm.Meta.fields]
         read_only_fields = ["id"]
 
 
