@@ -113,6 +113,7 @@ def main() -> None:
             Offer(
                 application=application,
                 product=products[i],
+                bank_id=products[i].bank_id,
                 rank=position,
                 offered_at=offered_at,
                 deadline=offered_at + dt.timedelta(days=5),

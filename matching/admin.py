@@ -79,7 +79,7 @@ class LoanProductAdmin(admin.ModelAdmin):
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
     list_display = ("id", "application", "product", "rank", "status", "offered_at", "deadline", "decided_at")
-    list_filter = ("status", "product__bank")
+    list_filter = ("status", "bank")
     search_fields = ("^application__enterprise__uscc", "application__enterprise__name")
     # Applications and users run to many thousands; a product's str() would cost a query per dropdown option.
     raw_id_fields = ("application", "product", "decided_by")

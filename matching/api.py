@@ -138,10 +138,17 @@ class OfferQueue(CallerScoped, generics.ListAPIView):
     ordering = ["deadline"]
 
     def visible(self):
+        return selectors.bank_queue_rows(bank=self.request.user.bank, status=self._state())
+
+    def rows_counted(self) -> int:
+        # The offers alone, from the bank's index: the rows' joins do not change how many there are.
+        return selectors.bank_queue(bank=self.request.user.bank, status=self._state()).count()
+
+    def _state(self) -> str:
         state = self.request.query_params.get("status", "open")
         if state not in QUEUE_STATES:
             raise serializers.ValidationError({"status": [f"one of {', '.join(QUEUE_STATES)}"]})
-        return selectors.bank_queue_rows(bank=self.request.user.bank, status=state)
+        return state
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

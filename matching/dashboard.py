@@ -65,14 +65,12 @@ def bank_figures(*, since: dt.date, bank: Bank | None = None) -> list[BankFigure
     to its first decision), how many it approved, declined or let lapse, and what it paid out."""
     offers = Offer.objects.filter(offered_at__date__gte=since)
     if bank is not None:
-        offers = offers.filter(product__bank=bank)
+        offers = offers.filter(bank=bank)
     frame = pd.DataFrame.from_records(
-        list(offers.values_list("product__bank__code", "status", "offered_at", "decided_at")),
+        list(offers.values_list("bank__code", "status", "offered_at", "decided_at")),
         columns=["bank", "status", "offered_at", "decided_at"],
     )
-    paid = dict(
-        Loan.objects.filter(offer__in=offers).values_list("offer__product__bank__code").annotate(total=Sum("amount"))
-    )
+    paid = dict(Loan.objects.filter(offer__in=offers).values_list("offer__bank__code").annotate(total=Sum("amount")))
     banks = Bank.objects.filter(pk=bank.pk) if bank is not None else Bank.objects.all()
     figures = []
     for each in banks.order_by("name"):

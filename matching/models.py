@@ -141,6 +141,8 @@ class LoanProduct(models.Model):
                 & (Q(min_annual_revenue__isnull=True) | Q(min_annual_revenue__gte=0)),
                 name="product_minimums_not_negative",
             ),
+            # What the offers' (product, bank) foreign key points at.
+            models.UniqueConstraint(fields=["id", "bank"], name="product_id_with_bank"),
         ]
 
     def __str__(self) -> str:
@@ -148,6 +150,12 @@ class LoanProduct(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
+        if self.pk is not None and self.bank_id is not None:
+            stored_bank = LoanProduct.objects.filter(pk=self.pk).values_list("bank_id", flat=True).first()
+            if stored_bank not in (None, self.bank_id) and self.offers.exists():
+                errors["bank"] = _(
+                    "applications have been routed to this product at its bank; make a new product for another bank"
+                )
         if self.amount_min is not None and self.amount_max is not None and self.amount_min > self.amount_max:
             errors["amount_max"] = _("the maximum amount %(max)s is below the minimum %(min)s") % {
                 "max": self.amount_max,
@@ -255,6 +263,10 @@ class OfferStatus(models.TextChoices):
     DISBURSED = "disbursed", _("Disbursed (放款)")
 
 
+# Offers still waiting for the bank: in its queue unless an officer asks for another state.
+OPEN_OFFER_STATES = [OfferStatus.OFFERED, OfferStatus.ACCEPTED]
+
+
 # Why a bank declines, as the applicant is told it: (Chinese, English).
 DECLINE_REASON_WORDS = {
     "insufficient_credit": ("信用记录不足", "the credit record is not sufficient"),
@@ -282,6 +294,10 @@ class Offer(models.Model):
 
     application = models.ForeignKey("creditloan.Application", on_delete=models.CASCADE, related_name="offers")
     product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="offers")
+    # The product's bank, kept on the offer: a bank's queue is read from its own index, and the bank an
+    # application was routed to (and whose officers may see it) stays what it was. On PostgreSQL a foreign key
+    # on (product, bank) holds it to the product's bank.
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="offers", verbose_name=_("bank routed to"))
     rank = models.PositiveSmallIntegerField(_("rank among the matches"))
     status = models.CharField(max_length=12, choices=OfferStatus.choices, default=OfferStatus.OFFERED)
     offered_at = models.DateTimeField()
@@ -299,6 +315,13 @@ class Offer(models.Model):
         indexes = [
             models.Index(fields=["product", "status"], name="offer_product_status"),
             models.Index(fields=["status", "deadline"], name="offer_status_deadline"),
+            models.Index(fields=["bank", "status"], name="offer_bank_status"),
+            # A bank's queue as officers read it: the open offers, soonest deadline first.
+            models.Index(
+                fields=["bank", "deadline", "id"],
+                condition=Q(status__in=OPEN_OFFER_STATES),
+                name="offer_bank_open_by_deadline",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["application", "product"], name="offer_one_per_product"),
@@ -316,6 +339,12 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"offer #{self.pk} ({self.get_status_display()})"
+
+    def clean(self) -> None:
+        if self.product_id is not None and self.bank_id != self.product.bank_id:
+            raise ValidationError(
+                {"bank": _("an offer goes to its product's bank, %(bank)s") % {"bank": self.product.bank}}
+            )
 
 
 class LoanOutcome(models.TextChoices):

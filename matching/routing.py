@@ -110,6 +110,7 @@ def _offer_next(application: Application, entries: list[dict], *, how_many: int)
             Offer.objects.create(
                 application=application,
                 product=live[product_id],
+                bank=bank,
                 rank=rank_of[product_id],
                 offered_at=now,
                 deadline=working_days_after(now, bank.response_deadline_days),
@@ -162,7 +163,7 @@ def _route_on(application: Application) -> NextStep:
 
 def _check_officer(offer_id: int, by) -> None:
     """A decision on an offer is its bank's: an officer of another bank is refused (None: the system)."""
-    if by is not None and not Offer.objects.filter(pk=offer_id, product__bank_id=by.bank_id).exists():
+    if by is not None and not Offer.objects.filter(pk=offer_id, bank_id=by.bank_id).exists():
         raise DomainError(ErrorCode.FORBIDDEN, f"offer #{offer_id} is not routed to your bank", field="offer")
 
 

@@ -15,7 +15,7 @@ from django.db.models import Count, F, Q
 from creditloan import selectors as creditloan_selectors
 from creditloan.models import Application, Enterprise
 from matching.eligibility import Applicant, ProductRules, ProductTable
-from matching.models import ApprovalModelVersion, LoanProduct, MatchingSettings, Offer, OfferStatus
+from matching.models import OPEN_OFFER_STATES, ApprovalModelVersion, LoanProduct, MatchingSettings, Offer, OfferStatus
 from matching.ranking import ApprovalModel, Candidates, Weights
 from scoring.ml.features import CUSTOMS_CLASS_ORDINAL, TAX_RATING_BY_ORDINAL
 from scoring.models import Score
@@ -231,13 +231,13 @@ def bank_response_rates() -> dict[str, float]:
     """Each bank's share of past offers it answered before their deadline, among those answered or lapsed."""
     rows = (
         Offer.objects.exclude(status=OfferStatus.OFFERED)
-        .values("product__bank__code")
+        .values("bank__code")
         .annotate(
             in_time=Count("pk", filter=Q(decided_at__isnull=False, decided_at__lte=F("deadline"))),
             due=Count("pk", filter=Q(decided_at__isnull=False) | Q(status=OfferStatus.LAPSED)),
         )
     )
-    return {row["product__bank__code"]: row["in_time"] / row["due"] for row in rows if row["due"]}
+    return {row["bank__code"]: row["in_time"] / row["due"] for row in rows if row["due"]}
 
 
 def decided_offers() -> pd.DataFrame:
@@ -247,7 +247,7 @@ def decided_offers() -> pd.DataFrame:
         Offer.objects.filter(status__in=[*approved, OfferStatus.DECLINED])
         .order_by("application__submitted_at", "pk")
         .values_list(
-            "product__bank__code",
+            "bank__code",
             "application__enterprise_id",
             "application__submitted_at",
             "application__amount",
@@ -264,9 +264,9 @@ def decided_offers() -> pd.DataFrame:
 
 def bank_queue(*, bank, status: str = "open", order: str = "deadline"):
     """The offers routed to one bank: never another bank's."""
-    offers = Offer.objects.filter(product__bank=bank).select_related("application__enterprise", "product")
+    offers = Offer.objects.filter(bank=bank).select_related("application__enterprise", "product")
     if status == "open":
-        offers = offers.filter(status__in=[OfferStatus.OFFERED, OfferStatus.ACCEPTED])
+        offers = offers.filter(status__in=OPEN_OFFER_STATES)
     elif status != "all":
         offers = offers.filter(status=status)
     return offers.order_by(order, "pk")
@@ -290,9 +290,7 @@ def bank_queue_rows(*, bank, status: str = "open"):
 
 def bank_offer(*, bank, offer_id: int) -> Offer | None:
     return (
-        Offer.objects.filter(product__bank=bank, pk=offer_id)
-        .select_related("application__enterprise", "product__bank")
-        .first()
+        Offer.objects.filter(bank=bank, pk=offer_id).select_related("application__enterprise", "product__bank").first()
     )
 
 

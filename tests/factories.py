@@ -147,7 +147,12 @@ def offer_world() -> dict:
         submitted_at=now,
     )
     offer = Offer.objects.create(
-        application=application, product=products["A"], rank=1, offered_at=now, deadline=now + dt.timedelta(days=3)
+        application=application,
+        product=products["A"],
+        bank=products["A"].bank,
+        rank=1,
+        offered_at=now,
+        deadline=now + dt.timedelta(days=3),
     )
     return {
         "firm": firm,

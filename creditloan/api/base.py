@@ -3,13 +3,16 @@ they do not know, one page size rule, and a permission per role."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
 import django_filters
 from django import forms
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
@@ -223,6 +226,25 @@ class Pages(PageNumberPagination):
         if raw is not None and not (WHOLE_NUMBER.fullmatch(raw) and int(raw) >= 1):
             raise exceptions.ValidationError({self.page_query_param: [_("A whole number from 1.")]})
         return super().get_page_number(request, paginator)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A list whose rows join more tables than counting them needs says how to count them (rows_counted).
+        counted = getattr(view, "rows_counted", None)
+        if counted is not None:
+            self.django_paginator_class = functools.partial(CountedPaginator, count=counted)
+        return super().paginate_queryset(queryset, request, view)
+
+
+class CountedPaginator(Paginator):
+    """Django's paginator, with the number of rows from `count()` instead of a COUNT of the page's own query."""
+
+    def __init__(self, object_list, per_page, *, count, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count()
 
 
 class StrictBooleanField(serializers.BooleanField):

@@ -244,9 +244,11 @@ def _aware(value) -> dt.datetime:
 
 def _offer(application: Application, row: dict, products: list[LoanProduct]) -> Offer:
     has_terms = not np.isnan(row["approved_amount"])
+    product = products[int(row["product"])]
     return Offer(
         application=application,
-        product=products[int(row["product"])],
+        product=product,
+        bank_id=product.bank_id,
         rank=int(row["rank"]),
         status=row["status"],
         offered_at=_aware(row["offered_at"]),

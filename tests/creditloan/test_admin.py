@@ -123,6 +123,7 @@ def one_of_each(db) -> dict[type, object]:
     offer = Offer.objects.create(
         application=application,
         product=product,
+        bank=product.bank,
         rank=1,
         status=OfferStatus.DISBURSED,
         offered_at=now,

@@ -6,7 +6,8 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from creditloan.errors import DomainError
@@ -458,6 +459,7 @@ def test_offers_loaded_in_bulk_count_against_capacity_once_recounted(application
             Offer(
                 application=other,
                 product=LoanProduct.objects.get(code="A-1"),
+                bank=Bank.objects.get(code="A"),
                 rank=1,
                 offered_at=now,
                 deadline=now + dt.timedelta(days=3),
@@ -496,3 +498,44 @@ def test_two_sweeps_at_once_offer_a_stalled_application_one_product(application)
         thread.join()
 
     assert banks_offered(application, OfferStatus.OFFERED) == ["B"]
+
+
+def test_each_offer_is_kept_with_the_bank_of_its_product(application):
+    application_route(application_id=application.pk)
+
+    offers = Offer.objects.filter(application=application).select_related("product")
+    assert offers.count() == 3
+    assert all(offer.bank_id == offer.product.bank_id for offer in offers)
+
+
+def test_an_offer_for_another_banks_product_does_not_validate(application):
+    application_route(application_id=application.pk)
+    offer = Offer.objects.filter(application=application).first()
+    offer.bank = Bank.objects.exclude(pk=offer.bank_id).first()
+
+    with pytest.raises(ValidationError) as error:
+        offer.full_clean()
+
+    assert list(error.value.message_dict) == ["bank"]
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_an_offer_whose_bank_is_not_its_products(application):
+    application_route(application_id=application.pk)
+    offer = Offer.objects.filter(application=application).first()
+    other_bank = Bank.objects.exclude(pk=offer.bank_id).first()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Offer.objects.filter(pk=offer.pk).update(bank=other_bank)
+        connection.check_constraints()
+
+
+def test_a_product_that_has_offers_cannot_move_to_another_bank(application):
+    application_route(application_id=application.pk)
+    product = Offer.objects.filter(application=application).first().product
+    product.bank = Bank.objects.exclude(pk=product.bank_id).first()
+
+    with pytest.raises(ValidationError) as error:
+        product.full_clean()
+
+    assert list(error.value.message_dict) == ["bank"]

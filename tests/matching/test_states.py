@@ -51,7 +51,12 @@ def offer(db) -> Offer:
         rate_max=Decimal("0.08"),
     )
     return Offer.objects.create(
-        application=application, product=product, rank=1, offered_at=now, deadline=now + dt.timedelta(days=3)
+        application=application,
+        product=product,
+        bank=product.bank,
+        rank=1,
+        offered_at=now,
+        deadline=now + dt.timedelta(days=3),
     )
 
 
