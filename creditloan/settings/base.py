@@ -175,12 +175,15 @@ IDEMPOTENCY_KEEP_HOURS = env.int("IDEMPOTENCY_KEEP_HOURS", default=24)
 # generate_demo_data creates accounts with a published password: never on a production database.
 DEMO_DATA_ALLOWED = env.bool("CREDITLOAN_DEMO_DATA", default=DEBUG)
 
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # The level on the handler too: Django's own loggers (django.request's 4xx warnings among them) set their
+    # level to INFO and propagate here, where the root logger's level is not consulted again.
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "level": LOG_LEVEL}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
 # Points for a probability of default (scoring.ml.scale): 600 points at 50:1 good-to-bad odds, and 20 more
