@@ -61,9 +61,22 @@ def main() -> None:
                 amount_max=template.amount_max,
                 term_min_months=template.term_min,
                 term_max_months=template.term_max,
+                bank_id=number % len(BANKS) + 1,
                 **{name: float(value) if isinstance(value, int) else value for name, value in rules.items()},
             )
         )
+    def consent_drawn(rng) -> dict[int, frozenset[str]]:
+        """Most firms let every bank see every source; the rest, some banks some sources."""
+        if rng.random() < 0.7:
+            return dict.fromkeys(range(1, len(BANKS) + 1), frozenset({"public_credit", "tax", "bank", "customs"}))
+        banks = rng.choice(np.arange(1, len(BANKS) + 1), size=rng.integers(1, len(BANKS) + 1), replace=False)
+        return {
+            int(bank): frozenset(
+                {"public_credit", *rng.choice(["tax", "bank", "customs"], size=rng.integers(0, 4), replace=False)}
+            )
+            for bank in banks
+        }
+
     start = time.perf_counter()
     table = ProductTable(products)
     print(f"products: {len(table):,}; compiled into the table in {(time.perf_counter() - start) * 1000:.0f} ms (once)")
@@ -83,9 +96,7 @@ def main() -> None:
             amount=float(rng.choice([200_000, 500_000, 1_000_000, 3_000_000])),
             term_months=int(rng.choice([6, 12, 24, 36])),
             guarantee_mode=str(rng.choice(["credit", "guarantee", "collateral"])),
-            authorised_sources=frozenset(
-                rng.choice(["tax", "bank", "customs"], size=rng.integers(0, 4), replace=False)
-            ),
+            consent=consent_drawn(rng),
         )
         for _ in range(args.applicants)
     ]

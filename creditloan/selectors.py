@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
@@ -77,6 +78,44 @@ def authorised_sources(enterprise_id: int, *, purpose: str = "financing", bank=N
     if bank is not None:
         grants = grants.filter(banks=bank)
     return frozenset(source for sources in grants.values_list("sources", flat=True) for source in sources)
+
+
+def consent_by_bank(enterprise_id: int, *, purpose: str = "financing", at=None) -> dict[int, frozenset[str]]:
+    """Each bank the firm's active authorisations for the purpose name, with the sources it may receive: the
+    banks an application may be routed to, and what each may see (separate consent per recipient bank)."""
+    at = at or timezone.now()
+    shared: dict[int, set[str]] = {}
+    links = Authorisation.banks.through.objects.filter(
+        authorisation__enterprise_id=enterprise_id,
+        authorisation__purpose=purpose,
+        authorisation__revoked_at__isnull=True,
+        authorisation__granted_at__lte=at,
+        authorisation__expires_on__gte=timezone.localdate(at),
+    ).values_list("bank_id", "authorisation__sources")
+    for bank_id, sources in links:
+        shared.setdefault(bank_id, set()).update(sources)
+    return {bank_id: frozenset(sources) for bank_id, sources in shared.items()}
+
+
+def consent_days(
+    *, purpose: str = "financing", firm_ids: Iterable[int] | None = None, id_range: tuple[int, int] | None = None
+) -> list[tuple[int, str, dt.date, dt.date]]:
+    """Every source each grant for the purpose covered, as (firm, source, first day, last day) in local days: from
+    the day it was given to its expiry, or to the day before it was revoked (revoking stops use the same day).
+    Scoring reads these to use a source only on days some grant covered it."""
+    grants = Authorisation.objects.filter(purpose=purpose)
+    if firm_ids is not None:
+        grants = grants.filter(enterprise_id__in=list(firm_ids))
+    if id_range is not None:
+        grants = grants.filter(enterprise_id__gte=id_range[0], enterprise_id__lte=id_range[1])
+    days = []
+    for firm_id, sources, granted_at, expires_on, revoked_at in grants.values_list(
+        "enterprise_id", "sources", "granted_at", "expires_on", "revoked_at"
+    ).iterator(20_000):
+        last = expires_on if revoked_at is None else min(expires_on, timezone.localdate(revoked_at) - dt.timedelta(1))
+        first = timezone.localdate(granted_at)
+        days.extend((firm_id, source, first, last) for source in sources if first <= last)
+    return days
 
 
 RECORDS_SHOWN = 20

@@ -11,7 +11,7 @@ reason says there is no rating yet.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +29,9 @@ KIND_BITS = {"company": 1, "sole_proprietor": 2, "other": 4}
 CUSTOMS_BITS = {"advanced_certified": 1, "registered": 2, "dishonest": 4}
 TAG_BITS = {"tax_data": 1, "customs_data": 2, "bank_data": 4}
 TAG_SOURCE = {"tax_data": "tax", "customs_data": "customs", "bank_data": "bank"}
+# What every bank must be let see before an application goes to it: the public credit record, where the
+# knock-outs (失信被执行人, 严重失信主体名单) are read from.
+SOURCE_EVERY_BANK_NEEDS = "public_credit"
 
 KIND_WORDS = {
     "company": ("公司", "company", "companies"),
@@ -46,15 +49,16 @@ GUARANTEE_WORDS = {
     "collateral": ("抵质押", "collateral"),
 }
 TAG_WORDS = {
-    "tax_data": ("授权共享纳税数据", "authorise sharing of tax data"),
-    "customs_data": ("授权共享海关数据", "authorise sharing of customs data"),
-    "bank_data": ("授权共享银行数据", "authorise sharing of bank data"),
+    "tax_data": ("授权向该银行共享纳税数据", "authorise sharing of tax data with this bank"),
+    "customs_data": ("授权向该银行共享海关数据", "authorise sharing of customs data with this bank"),
+    "bank_data": ("授权向该银行共享银行数据", "authorise sharing of bank data with this bank"),
 }
 
 AGE_TOLERANCE_YEARS = 1 / 365.25
 
 RULES = (
     "policy",
+    "consent",
     "guarantee",
     "amount",
     "term",
@@ -89,7 +93,10 @@ class Applicant:
     amount: float
     term_months: int
     guarantee_mode: str
-    authorised_sources: frozenset[str] = frozenset()
+    # The banks the firm's active authorisations name, each with the sources it may see (separate consent per
+    # recipient bank). None: consent is not judged here (a product's rules on their own, or a replay), and no
+    # source counts as authorised for a product's policy tags.
+    consent: Mapping[int, frozenset[str]] | None = None
     # Policy rules of the scoring that exclude the firm from every product: {"rule", "reason_zh", "reason_en"}.
     exclusions: tuple[dict, ...] = ()
 
@@ -116,6 +123,7 @@ class ProductRules:
     min_annual_tax_paid: float | None = None
     min_annual_revenue: float | None = None
     policy_tags: Sequence[str] = ()
+    bank_id: int = 0
 
 
 @dataclass
@@ -155,8 +163,12 @@ class ProductTable:
         self._guarantee_fails = {mode: needed > rank for mode, rank in GUARANTEE_RANK.items()}
         self._kind_fails = _value_fails([p.enterprise_kinds for p in products], KIND_BITS)
         self._customs_fails = _value_fails([p.customs_classes for p in products], CUSTOMS_BITS)
-        tags = _bits([p.policy_tags for p in products], TAG_BITS)
-        self._tags_fails = {granted: (tags & ~granted) != 0 for granted in range(sum(TAG_BITS.values()) + 1)}
+        self._tags = _bits([p.policy_tags for p in products], TAG_BITS)
+        self._tags_fails = {granted: (self._tags & ~granted) != 0 for granted in range(sum(TAG_BITS.values()) + 1)}
+        self._no_bank_shared = np.zeros(len(products), dtype=bool)
+        bank_ids = np.array([p.bank_id for p in products], dtype=np.int64)
+        self._positions_of_bank = {int(bank): np.flatnonzero(bank_ids == bank) for bank in np.unique(bank_ids)}
+        self._consent_memo: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         min_tax_rank = _floats([TAX_RATING_RANK.get(p.min_tax_rating) for p in products])
         self._tax_rating_fails = {
             rating: _below(TAX_RATING_RANK.get(rating, math.nan), min_tax_rank) for rating in (*TAX_RATING_RANK, "")
@@ -175,6 +187,7 @@ class ProductTable:
         self._industry_memo: dict[str, np.ndarray] = {}
         # These masks are handed out as they are, to every applicant: none may write to them.
         self._excluded.flags.writeable = self._not_excluded.flags.writeable = False
+        self._no_bank_shared.flags.writeable = False
         for masks in (
             self._guarantee_fails,
             self._kind_fails,
@@ -216,6 +229,27 @@ class ProductTable:
             fails = _remember(self._industry_memo, division, ~industry_ok | industry_out)
         return fails
 
+    def _consent_fails(self, consent: Mapping[int, frozenset[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(the products whose bank the firm has not let see its public credit record, the products whose
+        policy tags need a source not shared with their bank): one pair per pattern of consent met. Most firms
+        authorise the same few banks for the same sources, so the memo stays small (at most MEMO_LIMIT)."""
+        key = tuple(sorted((bank, tuple(sorted(sources))) for bank, sources in consent.items()))
+        masks = self._consent_memo.get(key)
+        if masks is None:
+            shared = np.zeros(len(self.products), dtype=bool)
+            granted = np.zeros(len(self.products), dtype=np.int64)
+            for bank, sources in consent.items():
+                at_bank = self._positions_of_bank.get(bank, _NONE)
+                shared[at_bank] = SOURCE_EVERY_BANK_NEEDS in sources
+                granted[at_bank] = sum(bit for tag, bit in TAG_BITS.items() if TAG_SOURCE[tag] in sources)
+            masks = (~shared, (self._tags & ~granted) != 0)
+            if len(self._consent_memo) >= MEMO_LIMIT:
+                self._consent_memo.clear()
+            for mask in masks:
+                mask.flags.writeable = False
+            self._consent_memo[key] = masks
+        return masks
+
     def evaluate(self, applicant: Applicant) -> Verdicts:
         """Each rule's failures, for the reasons an applicant is shown."""
         return Verdicts(dict(self._failures(applicant)))
@@ -234,6 +268,11 @@ class ProductTable:
         """(rule, the products the applicant fails it for), for every rule in RULES order. A mask may be one the
         table keeps: read it, never write to it."""
         yield "policy", self._excluded if applicant.exclusions else self._not_excluded
+        if applicant.consent is None:
+            not_shared, tags_fail = self._no_bank_shared, self._tags_fails[0]
+        else:
+            not_shared, tags_fail = self._consent_fails(applicant.consent)
+        yield "consent", not_shared
         yield "guarantee", self._guarantee_fails[applicant.guarantee_mode]
         yield "amount", (applicant.amount < self.amount_min) | (applicant.amount > self.amount_max)
         yield "term", (applicant.term_months < self.term_min) | (applicant.term_months > self.term_max)
@@ -249,8 +288,7 @@ class ProductTable:
         yield "probability_of_default", self._max_pd.fails(applicant.probability_of_default)
         yield "tax_paid", self._min_tax_paid.fails(applicant.tax_paid)
         yield "revenue", self._min_revenue.fails(applicant.revenue)
-        granted = sum(bit for tag, bit in TAG_BITS.items() if TAG_SOURCE[tag] in applicant.authorised_sources)
-        yield "policy_tag", self._tags_fails[granted]
+        yield "policy_tag", tags_fail
 
     def reasons(self, applicant: Applicant, verdicts: Verdicts, index: int) -> list[dict]:
         """The rules product `index` fails, each with a reason and what would change the verdict."""
@@ -536,13 +574,38 @@ def _revenue(applicant: Applicant, product: ProductRules):
     return _minimum_money(applicant.revenue, product.min_annual_revenue, "营业收入", "revenue in the latest year")
 
 
+def consent_allows(consent: Mapping[int, frozenset[str]], bank_id: int, policy_tags: Iterable[str]) -> bool:
+    """Whether a product of the bank may be offered under the firm's consent: the bank may see the firm's
+    public credit record, and every source the product's policy tags need."""
+    shared = consent.get(bank_id, frozenset())
+    return SOURCE_EVERY_BANK_NEEDS in shared and all(TAG_SOURCE[tag] in shared for tag in policy_tags)
+
+
+def shared_with_bank(applicant: Applicant, product: ProductRules) -> frozenset[str]:
+    """The sources the firm lets the product's bank see (none where consent is not judged)."""
+    return (applicant.consent or {}).get(product.bank_id, frozenset())
+
+
+def _consent(applicant: Applicant, product: ProductRules):
+    if applicant.consent is None or SOURCE_EVERY_BANK_NEEDS in shared_with_bank(applicant, product):
+        return []
+    return [
+        (
+            "需授权平台向该产品所属银行提供本企业的公共信用信息",
+            "You need to authorise sharing your public credit record with this product's bank",
+        )
+    ]
+
+
 def _policy_tag(applicant: Applicant, product: ProductRules):
-    missing = [tag for tag in product.policy_tags if TAG_SOURCE[tag] not in applicant.authorised_sources]
+    shared = shared_with_bank(applicant, product)
+    missing = [tag for tag in product.policy_tags if TAG_SOURCE[tag] not in shared]
     return [(f"需{TAG_WORDS[tag][0]}", f"You need to {TAG_WORDS[tag][1]}") for tag in missing]
 
 
 _REASONS = {
     "policy": _policy,
+    "consent": _consent,
     "guarantee": _guarantee,
     "amount": _amount,
     "term": _term,

@@ -263,8 +263,8 @@ class OfferStatus(models.TextChoices):
     DISBURSED = "disbursed", _("Disbursed (放款)")
 
 
-# Offers still waiting for the bank: in its queue unless an officer asks for another state.
-OPEN_OFFER_STATES = [OfferStatus.OFFERED, OfferStatus.ACCEPTED]
+# Offers a bank may still act on: its queue, and what closes when another bank grants or the applicant withdraws.
+OPEN_OFFER_STATES = (OfferStatus.OFFERED, OfferStatus.ACCEPTED)
 
 
 # Why a bank declines, as the applicant is told it: (Chinese, English).

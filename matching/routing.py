@@ -20,11 +20,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from creditloan import selectors as creditloan_selectors
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from matching import notifications
+from matching.eligibility import consent_allows
 from matching.models import (
+    OPEN_OFFER_STATES,
     Bank,
     BankMonth,
     DeclineReason,
@@ -37,7 +40,7 @@ from matching.models import (
 )
 from matching.ranking import top_within_capacity
 from matching.services import application_rank
-from matching.states import OPEN_OFFER_STATES, application_transition, offer_transition
+from matching.states import application_transition, offer_transition
 
 NOTE_MAX = Offer._meta.get_field("decline_note").max_length
 
@@ -91,7 +94,14 @@ def _offer_next(application: Application, entries: list[dict], *, how_many: int)
     offered = set(application.offers.values_list("product_id", flat=True))
     ranked = [entry["product"] for entry in entries if entry["product"] not in offered]
     live = LoanProduct.objects.filter(pk__in=ranked, active=True, bank__active=True).select_related("bank").in_bulk()
-    waiting = [product_id for product_id in ranked if product_id in live]
+    # Consent is read again now, not taken from the ranking: a bank the firm stopped sharing with since is not
+    # offered the application.
+    consent = creditloan_selectors.consent_by_bank(application.enterprise_id)
+    waiting = [
+        product_id
+        for product_id in ranked
+        if product_id in live and consent_allows(consent, live[product_id].bank_id, live[product_id].policy_tags)
+    ]
     if not waiting:
         return [], False
     codes = sorted({live[product_id].bank.code for product_id in waiting})

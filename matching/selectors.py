@@ -38,6 +38,7 @@ def product_rules(product: LoanProduct, product_id: int | None = None) -> Produc
     return ProductRules(
         product_id=product.pk if product_id is None else product_id,
         guarantee_mode=product.guarantee_mode,
+        bank_id=product.bank_id,
         amount_min=float(product.amount_min),
         amount_max=float(product.amount_max),
         term_min_months=product.term_min_months,
@@ -101,7 +102,7 @@ def applicant_of(
     amount,
     term_months: int,
     guarantee_mode: str,
-    authorised_sources: frozenset[str] = frozenset(),
+    consent: Mapping[int, frozenset[str]] | None = None,
 ) -> Applicant:
     """The firm as the rules see it: its registry entry, its score (features, grade, PD, exclusions), and what
     it asks for."""
@@ -116,7 +117,7 @@ def applicant_of(
         amount=amount,
         term_months=term_months,
         guarantee_mode=guarantee_mode,
-        authorised_sources=authorised_sources,
+        consent=consent,
     )
 
 
@@ -132,7 +133,7 @@ def applicant_from(
     amount,
     term_months: int,
     guarantee_mode: str,
-    authorised_sources: frozenset[str] = frozenset(),
+    consent: Mapping[int, frozenset[str]] | None = None,
 ) -> Applicant:
     """An applicant from a firm's features, stored (a Score's JSON) or just computed (a row of a frame)."""
 
@@ -154,7 +155,7 @@ def applicant_from(
         amount=float(amount),
         term_months=int(term_months),
         guarantee_mode=guarantee_mode,
-        authorised_sources=authorised_sources,
+        consent=consent,
         exclusions=tuple(exclusions),
     )
 
@@ -182,14 +183,15 @@ def application_eligibility(*, application: Application) -> list[ProductVerdict]
     score = application.scores.order_by("-created_at").first()
     if score is None:
         return []
-    # A product that needs a source (税易贷: tax data) is open only while an authorisation covers it.
+    # A product is open only while the firm lets its bank see its data, and one that needs a source (税易贷: tax
+    # data) only while that bank may see that source too.
     applicant = applicant_of(
         enterprise=application.enterprise,
         score=score,
         amount=application.amount,
         term_months=application.term_months,
         guarantee_mode=application.guarantee_mode,
-        authorised_sources=creditloan_selectors.authorised_sources(application.enterprise_id),
+        consent=creditloan_selectors.consent_by_bank(application.enterprise_id),
     )
     return eligibility(applicant=applicant)
 
@@ -205,7 +207,7 @@ def eligibility_preview(
         amount=amount,
         term_months=term_months,
         guarantee_mode=guarantee_mode,
-        authorised_sources=creditloan_selectors.authorised_sources(enterprise.pk),
+        consent=creditloan_selectors.consent_by_bank(enterprise.pk),
     )
     return score, eligibility(applicant=applicant)
 

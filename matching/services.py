@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,7 @@ from matching import selectors
 from matching.models import ApprovalModelVersion, Bank, BankMonth, LoanProduct, MatchingSettings, Offer, Ranking
 from matching.ranking import ApprovalModel, Weights, rank
 from scoring import selectors as scoring_selectors
-from scoring.ml.features import build_features
+from scoring.ml.features import FEATURES_BY_NAME, build_features
 from scoring.ml.metrics import evaluate
 from scoring.models import Score
 
@@ -208,15 +209,32 @@ def offer_profile_open(*, offer: Offer, viewer) -> OfferProfile:
     sees who looked, at what and for which offer."""
     enterprise_id = offer.application.enterprise_id
     shared = creditloan_selectors.authorised_sources(enterprise_id, bank=viewer.bank)
+    # The score too is the firm's data: a bank no active authorisation names sees the application alone.
+    score = offer.application.scores.order_by("-created_at").first() if shared else None
     access_record(
         viewer=viewer,
         enterprise_id=enterprise_id,
-        what="application,score" + (f",records:{'+'.join(sorted(shared))}" if shared else ""),
+        what="application" + (",score" if score else "") + (f",records:{'+'.join(sorted(shared))}" if shared else ""),
         purpose=AccessPurpose.OFFER_REVIEW,
         reference=f"offer #{offer.pk}",
     )
     return OfferProfile(
-        score=offer.application.scores.order_by("-created_at").first(),
+        score=_score_as_shared(score, shared) if score is not None else None,
         shared_sources=shared,
         records=creditloan_selectors.credit_records(enterprise_id, sources=shared),
     )
+
+
+def _score_as_shared(score: Score, shared: frozenset[str]) -> Score:
+    """The score with only the reasons and improvements drawn from the registry or from sources the bank may
+    see: a reason quotes its figure (纳税额同比下降35%), so it would pass on data the firm has not shared.
+    A copy for showing, never saved."""
+    visible = {"registry", *shared}
+
+    def from_visible(items: list[dict]) -> list[dict]:
+        return [item for item in items if FEATURES_BY_NAME[item["feature"]].source in visible]
+
+    shown = copy.copy(score)
+    shown.reasons = {side: from_visible(items) for side, items in (score.reasons or {}).items()}
+    shown.improvements = from_visible(score.improvements or [])
+    return shown

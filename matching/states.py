@@ -43,8 +43,6 @@ OFFER_TRANSITIONS: dict[tuple[str, str], str] = {
 
 APPLICATION_EVENTS = sorted({event for _, event in APPLICATION_TRANSITIONS})
 OFFER_EVENTS = sorted({event for _, event in OFFER_TRANSITIONS})
-# Offers a bank may still act on: what closes when another bank grants, or the applicant withdraws.
-OPEN_OFFER_STATES = (OfferStatus.OFFERED, OfferStatus.ACCEPTED)
 
 
 def _refusal(thing: str, current: str, event: str, table: dict) -> DomainError:

@@ -28,9 +28,10 @@ from creditloan.models import (
 from creditloan.models.applications import ApplicationStatus
 from creditloan.reference.industries import DIVISIONS, SECTIONS
 from creditloan.reference.regions import PROVINCES
+from creditloan.selectors import consent_days
 from matching.models import Loan, LoanOutcome
 from scoring.ml import explain
-from scoring.ml.features import FEATURE_NAMES, RecordFrames, build_features
+from scoring.ml.features import CONSENTED_SOURCES, FEATURE_NAMES, RecordFrames, build_features
 from scoring.ml.metrics import psi_table
 from scoring.ml.model import ModelIntegrityError, RiskModel
 from scoring.ml.scale import ScoreScale, grade
@@ -85,8 +86,11 @@ def record_frames(*, requests: pd.DataFrame, id_range: tuple[int, int] | None = 
     (first, last), every firm whose id lies in it, read as one range scan of each table's firm index.
 
     Records dated after a request's time are loaded too and left to the feature code, which is where the
-    point-in-time rule lives (one rule, one place, one test)."""
+    point-in-time rule lives (one rule, one place, one test). So are the records of sources the firm had not
+    consented to at that time: each request says, per source, whether some financing authorisation (授权)
+    covered it on its day, and the feature code leaves the others out."""
     firm_ids = np.unique(np.asarray(requests["enterprise_id"], dtype=np.int64))
+    requests = _with_consent(requests, firm_ids=firm_ids, id_range=id_range)
     if id_range is None and len(firm_ids) <= COPY_ABOVE:
         return _few_firms_frames(requests, [int(firm_id) for firm_id in firm_ids])
     firms_query = Enterprise.objects.annotate(enterprise_id=F("id"))
@@ -106,6 +110,41 @@ def record_frames(*, requests: pd.DataFrame, id_range: tuple[int, int] | None = 
         for name, (model, columns, dates) in SOURCES.items()
     }
     return RecordFrames(requests=requests, firms=firms, **frames)
+
+
+def _with_consent(requests: pd.DataFrame, *, firm_ids: np.ndarray, id_range: tuple[int, int] | None) -> pd.DataFrame:
+    """The requests with a `uses_<source>` column per consented source: whether a grant covered it that day."""
+    if id_range is not None:
+        days = consent_days(id_range=id_range)
+    else:
+        days = consent_days(firm_ids=None if len(firm_ids) > WHOLE_TABLE_ABOVE else firm_ids.tolist())
+    firm_of_request = np.asarray(requests["enterprise_id"], dtype=np.int64)
+    as_of = np.asarray(requests["as_of"], dtype="datetime64[D]")
+    columns = {}
+    for source in CONSENTED_SOURCES:
+        granted = [(firm, first, last) for firm, of_source, first, last in days if of_source == source]
+        columns[f"uses_{source}"] = _covered(firm_of_request, as_of, granted)
+    return requests.assign(**columns)
+
+
+def _covered(firm_of_request: np.ndarray, as_of: np.ndarray, grants: list[tuple[int, dt.date, dt.date]]) -> np.ndarray:
+    """For each (firm, day) request, whether one of the (firm, first day, last day) grants covers it."""
+    covered = np.zeros(len(firm_of_request), dtype=bool)
+    if not grants or not len(firm_of_request):
+        return covered
+    grant_firm = np.array([grant[0] for grant in grants], dtype=np.int64)
+    first = np.array([grant[1] for grant in grants], dtype="datetime64[D]")
+    last = np.array([grant[2] for grant in grants], dtype="datetime64[D]")
+    order = np.argsort(grant_firm, kind="stable")
+    grant_firm, first, last = grant_firm[order], first[order], last[order]
+    start = np.searchsorted(grant_firm, firm_of_request, side="left")
+    counts = np.searchsorted(grant_firm, firm_of_request, side="right") - start
+    # Every (request, grant of its firm) pair, as in the features' pairing of records with requests.
+    request = np.repeat(np.arange(len(firm_of_request)), counts)
+    grant = np.repeat(start, counts) + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    within = (first[grant] <= as_of[request]) & (as_of[request] <= last[grant])
+    covered[request[within]] = True
+    return covered
 
 
 def _few_firms_frames(requests: pd.DataFrame, firm_ids: list[int]) -> RecordFrames:

@@ -74,6 +74,13 @@ def scored_application(enterprise: Enterprise, **fields) -> Application:
         }
         | fields,
     )
+    score_of(application)
+    return application
+
+
+def score_of(application: Application, **fields) -> Score:
+    """The application's score: grade B (PD 2%) by a stand-in version row."""
+    now = timezone.now()
     version, _ = ModelVersion.objects.get_or_create(
         number=1,
         defaults={
@@ -84,19 +91,21 @@ def scored_application(enterprise: Enterprise, **fields) -> Application:
             "trained_at": now,
         },
     )
-    Score.objects.create(
-        enterprise=enterprise,
-        application=application,
-        model_version=version,
-        as_of=now.date(),
-        probability_of_default=0.02,
-        points=640,
-        grade="B",
-        features={"firm_age_years": 8.0, "tax_rating": 4.0},
-        reasons={"raised": [], "lowered": []},
-        created_at=now,
+    return Score.objects.create(
+        **{
+            "enterprise": application.enterprise,
+            "application": application,
+            "model_version": version,
+            "as_of": now.date(),
+            "probability_of_default": 0.02,
+            "points": 640,
+            "grade": "B",
+            "features": {"firm_age_years": 8.0, "tax_rating": 4.0},
+            "reasons": {"raised": [], "lowered": []},
+            "created_at": now,
+        }
+        | fields
     )
-    return application
 
 
 class TaxRecordFactory(factory.django.DjangoModelFactory):
@@ -114,6 +123,35 @@ class TaxRecordFactory(factory.django.DjangoModelFactory):
     declared_revenue = Decimal("2000000")
     ingested_at = factory.LazyFunction(timezone.now)
     updated_at = factory.LazyFunction(timezone.now)
+
+
+def consent(
+    enterprise: Enterprise,
+    *,
+    banks=None,
+    sources=("public_credit", "tax", "customs", "bank"),
+    since: dt.datetime | None = None,
+    until: dt.date | None = None,
+    by=None,
+):
+    """The firm's authorisation (授权) for financing: the given sources (all by default) to the given banks (every
+    bank by default), from `since` (a year ago) until `until` (a year from now). Made as a row, so a test may
+    date it in the past; the service's own rules are tested with the service."""
+    from creditloan.models import Authorisation
+    from matching.models import Bank
+
+    now = timezone.now()
+    grant = Authorisation.objects.create(
+        enterprise=enterprise,
+        granted_by=by,
+        sources=sorted(sources),
+        purpose="financing",
+        text="测试授权 (a test's consent)",
+        granted_at=since or now - dt.timedelta(days=365),
+        expires_on=until or timezone.localdate(now) + dt.timedelta(days=365),
+    )
+    grant.banks.set(Bank.objects.all() if banks is None else banks)
+    return grant
 
 
 def acting_for(enterprise: Enterprise, username: str = "zhang"):

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from django.db import transaction
+from django.utils import timezone
 
 from creditloan.demo.catalog import BANKS, products_of
 from creditloan.demo.history import build_history
@@ -21,6 +22,8 @@ from creditloan.demo.world import iter_world
 from creditloan.ingestion.services import ImportSource, Progress, records_import
 from creditloan.models import (
     Application,
+    Authorisation,
+    AuthorisationPurpose,
     Enterprise,
     EnterpriseKind,
     EnterpriseMembership,
@@ -30,6 +33,8 @@ from creditloan.models import (
     Role,
     User,
 )
+from creditloan.models.consent import CONSENT_SOURCES
+from creditloan.services import authorisation_grant
 from matching.models import Bank, Loan, LoanProduct, Offer
 from matching.services import bank_months_recount
 
@@ -229,6 +234,7 @@ def _history(population: Population, banks: list[Bank], products: list[LoanProdu
             if row in loans_by_offer
         ]
         Loan.objects.bulk_create(loan_objects)
+        _consent_of_history(application_objects, offer_objects)
         created[0] += len(application_objects)
         created[1] += len(offer_objects)
         created[2] += len(loan_objects)
@@ -236,6 +242,33 @@ def _history(population: Population, banks: list[Bank], products: list[LoanProdu
     bank_months_recount()
     defaults = int((loans["outcome"] == "defaulted").sum())
     return created[0], created[1], created[2], defaults
+
+
+# A past application came with its firm's consent: every source, to the banks it was routed to, for half a year.
+HISTORY_CONSENT_DAYS = 182
+
+
+def _consent_of_history(applications: list[Application], offers: list[Offer]) -> None:
+    banks_of: dict[int, set[int]] = {}
+    for offer in offers:
+        banks_of.setdefault(offer.application_id, set()).add(offer.bank_id)
+    sources = [value for value, _label in CONSENT_SOURCES]
+    grants = Authorisation.objects.bulk_create(
+        Authorisation(
+            enterprise_id=application.enterprise_id,
+            sources=sources,
+            purpose=AuthorisationPurpose.FINANCING,
+            text="本企业授权信易贷平台使用其公共信用、纳税、海关及银行数据，用于融资申请，并向所申请的银行提供。",
+            granted_at=application.submitted_at - dt.timedelta(minutes=10),
+            expires_on=timezone.localdate(application.submitted_at) + dt.timedelta(days=HISTORY_CONSENT_DAYS),
+        )
+        for application in applications
+    )
+    Authorisation.banks.through.objects.bulk_create(
+        Authorisation.banks.through(authorisation_id=grant.pk, bank_id=bank_id)
+        for grant, application in zip(grants, applications, strict=True)
+        for bank_id in sorted(banks_of.get(application.pk, ()))
+    )
 
 
 def _aware(value) -> dt.datetime:
@@ -295,7 +328,17 @@ def demo_accounts_create(*, banks: list[Bank]) -> list[tuple[str, str, str]]:
         Enterprise.objects.filter(kind=EnterpriseKind.COMPANY, status=EnterpriseStatus.ACTIVE).order_by("uscc").first()
     )
     if firm is not None:
-        EnterpriseMembership.objects.get_or_create(
+        _, joined = EnterpriseMembership.objects.get_or_create(
             user=applicant, enterprise=firm, defaults={"relation": MembershipRelation.LEGAL_REPRESENTATIVE}
         )
+        if joined:
+            # The demo firm has authorised every bank to see every source, so it can apply straight away.
+            authorisation_grant(
+                user=applicant,
+                enterprise=firm,
+                sources=[value for value, _label in CONSENT_SOURCES],
+                purpose=AuthorisationPurpose.FINANCING,
+                bank_ids=[bank.pk for bank in banks],
+                expires_on=timezone.localdate() + dt.timedelta(days=365),
+            )
     return logins

@@ -24,7 +24,10 @@ class AuthorisationPurpose(models.TextChoices):
 
 class Authorisation(models.Model):
     enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.PROTECT, related_name="authorisations")
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty only for a grant carried over from before the firm had an account here (the demo world's history).
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     sources = models.JSONField(_("data sources"))
     purpose = models.CharField(_("purpose"), max_length=16, choices=AuthorisationPurpose.choices)
     banks = models.ManyToManyField("matching.Bank", related_name="authorisations", verbose_name=_("banks"))

@@ -58,6 +58,8 @@ class Feature:
     meaning_zh: str
     monotone: int = 0
     categorical: bool = False
+    # Where it comes from: "registry" (public) or one of CONSENTED_SOURCES, which need the firm's consent.
+    source: str = "registry"
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -66,44 +68,116 @@ FEATURES: tuple[Feature, ...] = (
     Feature("province", "province of registration", "注册省份", categorical=True),
     Feature("industry_section", "industry section", "行业门类", categorical=True),
     Feature("registered_capital", "registered capital", "注册资本"),
-    Feature("tax_rating", "latest tax credit rating", "最近纳税信用等级", monotone=-1),
-    Feature("tax_rating_trend", "change in tax credit rating since the year before", "纳税信用等级变化", monotone=-1),
-    Feature("tax_paid_latest_year", "tax paid in the latest tax year", "最近年度纳税额"),
-    Feature("tax_paid_growth", "growth of tax paid over the year before", "纳税额同比增长"),
-    Feature("declared_revenue_latest_year", "revenue declared for the latest tax year", "最近年度申报收入"),
-    Feature("tax_arrears", "tax arrears on the latest return", "欠税金额", monotone=1),
-    Feature("tax_years_on_record", "years of tax history", "纳税记录年数"),
-    Feature("penalties_minor_12m", "minor penalties in the last 12 months", "近12个月轻微行政处罚"),
-    Feature("penalties_ordinary_12m", "ordinary penalties in the last 12 months", "近12个月一般行政处罚", monotone=1),
-    Feature("penalties_serious_12m", "serious penalties in the last 12 months", "近12个月严重行政处罚", monotone=1),
-    Feature("penalties_minor_36m", "minor penalties in the last 36 months", "近36个月轻微行政处罚"),
-    Feature("penalties_ordinary_36m", "ordinary penalties in the last 36 months", "近36个月一般行政处罚", monotone=1),
-    Feature("penalties_serious_36m", "serious penalties in the last 36 months", "近36个月严重行政处罚", monotone=1),
-    Feature("dishonest_debtor", "listed as a dishonest judgment debtor", "失信被执行人", monotone=1),
-    Feature("serious_dishonesty_listed", "on a serious-dishonesty list", "严重失信主体名单", monotone=1),
-    Feature("abnormal_operation_listed", "on the abnormal-operation list", "经营异常名录", monotone=1),
+    Feature("tax_rating", "latest tax credit rating", "最近纳税信用等级", monotone=-1, source="tax"),
     Feature(
-        "commitment_breaches_36m", "broken credit commitments in the last 36 months", "近36个月违背信用承诺", monotone=1
+        "tax_rating_trend",
+        "change in tax credit rating since the year before",
+        "纳税信用等级变化",
+        monotone=-1,
+        source="tax",
     ),
-    Feature("commendations_36m", "commendations in the last 36 months", "近36个月表彰"),
-    Feature("customs_class", "customs credit class", "海关信用等级", monotone=-1),
-    Feature("export_value_latest_year", "exports in the latest reported year", "最近年度出口额"),
-    Feature("export_growth", "growth of exports over the year before", "出口额同比增长"),
-    Feature("import_value_latest_year", "imports in the latest reported year", "最近年度进口额"),
-    Feature("customs_violations_36m", "customs violations in the last 36 months", "近36个月海关违规", monotone=1),
-    Feature("bank_outstanding", "total outstanding with lending banks", "银行贷款余额"),
-    Feature("bank_utilisation", "share of credit limits in use", "授信使用率", monotone=1),
-    Feature("overdue_days_max_12m", "most days overdue in the last 12 months", "近12个月最长逾期天数", monotone=1),
+    Feature("tax_paid_latest_year", "tax paid in the latest tax year", "最近年度纳税额", source="tax"),
+    Feature("tax_paid_growth", "growth of tax paid over the year before", "纳税额同比增长", source="tax"),
     Feature(
-        "late_repayment_share_12m", "share of repayments late in the last 12 months", "近12个月逾期还款占比", monotone=1
+        "declared_revenue_latest_year", "revenue declared for the latest tax year", "最近年度申报收入", source="tax"
     ),
-    Feature("deposit_turnover_12m", "deposit turnover in the last 12 months", "近12个月存款流水"),
-    Feature("lending_banks", "banks with a credit line", "授信银行数"),
+    Feature("tax_arrears", "tax arrears on the latest return", "欠税金额", monotone=1, source="tax"),
+    Feature("tax_years_on_record", "years of tax history", "纳税记录年数", source="tax"),
+    Feature(
+        "penalties_minor_12m", "minor penalties in the last 12 months", "近12个月轻微行政处罚", source="public_credit"
+    ),
+    Feature(
+        "penalties_ordinary_12m",
+        "ordinary penalties in the last 12 months",
+        "近12个月一般行政处罚",
+        monotone=1,
+        source="public_credit",
+    ),
+    Feature(
+        "penalties_serious_12m",
+        "serious penalties in the last 12 months",
+        "近12个月严重行政处罚",
+        monotone=1,
+        source="public_credit",
+    ),
+    Feature(
+        "penalties_minor_36m", "minor penalties in the last 36 months", "近36个月轻微行政处罚", source="public_credit"
+    ),
+    Feature(
+        "penalties_ordinary_36m",
+        "ordinary penalties in the last 36 months",
+        "近36个月一般行政处罚",
+        monotone=1,
+        source="public_credit",
+    ),
+    Feature(
+        "penalties_serious_36m",
+        "serious penalties in the last 36 months",
+        "近36个月严重行政处罚",
+        monotone=1,
+        source="public_credit",
+    ),
+    Feature(
+        "dishonest_debtor", "listed as a dishonest judgment debtor", "失信被执行人", monotone=1, source="public_credit"
+    ),
+    Feature(
+        "serious_dishonesty_listed",
+        "on a serious-dishonesty list",
+        "严重失信主体名单",
+        monotone=1,
+        source="public_credit",
+    ),
+    Feature(
+        "abnormal_operation_listed",
+        "on the abnormal-operation list",
+        "经营异常名录",
+        monotone=1,
+        source="public_credit",
+    ),
+    Feature(
+        "commitment_breaches_36m",
+        "broken credit commitments in the last 36 months",
+        "近36个月违背信用承诺",
+        monotone=1,
+        source="public_credit",
+    ),
+    Feature("commendations_36m", "commendations in the last 36 months", "近36个月表彰", source="public_credit"),
+    Feature("customs_class", "customs credit class", "海关信用等级", monotone=-1, source="customs"),
+    Feature("export_value_latest_year", "exports in the latest reported year", "最近年度出口额", source="customs"),
+    Feature("export_growth", "growth of exports over the year before", "出口额同比增长", source="customs"),
+    Feature("import_value_latest_year", "imports in the latest reported year", "最近年度进口额", source="customs"),
+    Feature(
+        "customs_violations_36m",
+        "customs violations in the last 36 months",
+        "近36个月海关违规",
+        monotone=1,
+        source="customs",
+    ),
+    Feature("bank_outstanding", "total outstanding with lending banks", "银行贷款余额", source="bank"),
+    Feature("bank_utilisation", "share of credit limits in use", "授信使用率", monotone=1, source="bank"),
+    Feature(
+        "overdue_days_max_12m",
+        "most days overdue in the last 12 months",
+        "近12个月最长逾期天数",
+        monotone=1,
+        source="bank",
+    ),
+    Feature(
+        "late_repayment_share_12m",
+        "share of repayments late in the last 12 months",
+        "近12个月逾期还款占比",
+        monotone=1,
+        source="bank",
+    ),
+    Feature("deposit_turnover_12m", "deposit turnover in the last 12 months", "近12个月存款流水", source="bank"),
+    Feature("lending_banks", "banks with a credit line", "授信银行数", source="bank"),
 )
 FEATURE_NAMES = tuple(feature.name for feature in FEATURES)
 FEATURES_BY_NAME = {feature.name: feature for feature in FEATURES}
 CATEGORICAL = tuple(feature.name for feature in FEATURES if feature.categorical)
 MONOTONE = {feature.name: feature.monotone for feature in FEATURES if feature.monotone}
+# The sources a firm must consent to before they count (the registry is public).
+CONSENTED_SOURCES = ("public_credit", "tax", "customs", "bank")
 # How long a bank's snapshot of a relationship is taken as current.
 BANK_SNAPSHOT_VALIDITY = 2 * YEAR
 
@@ -121,16 +195,25 @@ class RecordFrames:
 
 
 def build_features(frames: RecordFrames) -> pd.DataFrame:
-    """One row per request, in request order, one column per FEATURES entry."""
+    """One row per request, in request order, one column per FEATURES entry.
+
+    A request may say, per source, whether the firm's consent lets that source be used at its time: a boolean
+    column `uses_<source>` (see CONSENTED_SOURCES). Where it is false the source's records are left out, as if
+    the firm had none; a source without such a column is used."""
     requests = frames.requests
     firm_of_request = np.asarray(requests["enterprise_id"], dtype=np.int64)
     as_of = np.asarray(requests["as_of"], dtype="datetime64[D]")
+
+    def paired(source: str, date_column: str) -> _Paired:
+        usable = np.asarray(requests[f"uses_{source}"], dtype=bool) if f"uses_{source}" in requests else None
+        return _Paired.pair(getattr(frames, source), firm_of_request, as_of, date_column, usable=usable)
+
     out: dict[str, np.ndarray] = {}
     out.update(_firm_features(frames.firms, firm_of_request, as_of))
-    out.update(_tax_features(_Paired.pair(frames.tax, firm_of_request, as_of, "rated_on")))
-    out.update(_public_credit_features(_Paired.pair(frames.public_credit, firm_of_request, as_of, "decision_date")))
-    out.update(_customs_features(_Paired.pair(frames.customs, firm_of_request, as_of, "reported_on")))
-    out.update(_bank_features(_Paired.pair(frames.bank, firm_of_request, as_of, "as_of")))
+    out.update(_tax_features(paired("tax", "rated_on")))
+    out.update(_public_credit_features(paired("public_credit", "decision_date")))
+    out.update(_customs_features(paired("customs", "reported_on")))
+    out.update(_bank_features(paired("bank", "as_of")))
     features = pd.DataFrame({name: out[name] for name in FEATURE_NAMES}, index=getattr(requests, "index", None))
     for name in CATEGORICAL:
         # The model maps categories to the codes it was trained with; a frame only says which labels it holds.
@@ -157,7 +240,16 @@ class _Paired:
     tie: np.ndarray
 
     @classmethod
-    def pair(cls, records: Columns, firm_of_request: np.ndarray, as_of: np.ndarray, date_column: str):
+    def pair(
+        cls,
+        records: Columns,
+        firm_of_request: np.ndarray,
+        as_of: np.ndarray,
+        date_column: str,
+        *,
+        usable: np.ndarray | None = None,
+    ):
+        """`usable[j]`, where given, says whether request j may draw on these records at all."""
         record_firm = np.asarray(records["enterprise_id"], dtype=np.int64)
         order = np.argsort(firm_of_request, kind="stable")
         sorted_firms = firm_of_request[order]
@@ -169,6 +261,8 @@ class _Paired:
         request = order[np.repeat(first, counts) + within]
         dated = np.asarray(records[date_column], dtype="datetime64[D]")[record]
         known = dated <= as_of[request]
+        if usable is not None:
+            known &= usable[request]
         ids = np.asarray(records["id"], dtype=np.int64) if "id" in records else np.arange(len(record_firm))
         return cls(
             records=records,

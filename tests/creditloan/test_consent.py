@@ -96,10 +96,40 @@ def test_a_product_that_needs_tax_data_opens_only_while_tax_data_is_authorised(a
         return application_eligibility(application=application)[0].eligible
 
     assert not eligible()
+    grant(applicant, firm, bank, sources=["public_credit"])
+    assert not eligible()
     authorisation = grant(applicant, firm, bank, sources=["tax"])
     assert eligible()
     authorisation_revoke(user=applicant, authorisation_id=authorisation.pk)
     assert not eligible()
+
+
+def test_a_product_is_open_only_to_a_firm_that_lets_its_bank_see_its_public_credit_record(applicant, firm, bank):
+    other_bank = BankFactory(code="B")
+    LoanProductFactory(bank=bank, code="A-1")
+    LoanProductFactory(bank=other_bank, code="B-1")
+    application = scored_application(firm)
+
+    grant(applicant, firm, other_bank, sources=["public_credit"])
+    verdicts = {verdict.product.code: verdict for verdict in application_eligibility(application=application)}
+
+    assert verdicts["B-1"].eligible
+    assert not verdicts["A-1"].eligible
+    assert [reason["rule"] for reason in verdicts["A-1"].reasons] == ["consent"]
+    assert verdicts["A-1"].reasons[0]["reason_zh"] == "需授权平台向该产品所属银行提供本企业的公共信用信息"
+
+
+def test_tax_data_shared_with_one_bank_does_not_open_another_banks_tax_product(applicant, firm, bank):
+    other_bank = BankFactory(code="B")
+    LoanProductFactory(bank=other_bank, code="B-TAX", policy_tags=["tax_data"])
+    application = scored_application(firm)
+
+    grant(applicant, firm, bank, sources=["public_credit", "tax"])
+    grant(applicant, firm, other_bank, sources=["public_credit"])
+    (verdict,) = application_eligibility(application=application)
+
+    assert not verdict.eligible
+    assert [reason["rule"] for reason in verdict.reasons] == ["policy_tag"]
 
 
 def test_the_page_grants_and_revokes(client, applicant, firm, bank):

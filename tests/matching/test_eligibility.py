@@ -144,8 +144,8 @@ def test_a_product_without_rules_is_open_to_a_firm_within_its_terms():
         (
             {"policy_tags": ["tax_data"]},
             "policy_tag",
-            "需授权共享纳税数据",
-            "You need to authorise sharing of tax data",
+            "需授权向该银行共享纳税数据",
+            "You need to authorise sharing of tax data with this bank",
         ),
     ],
 )
@@ -181,10 +181,25 @@ def test_a_firm_that_can_offer_collateral_may_also_take_a_credit_or_guaranteed_l
     assert verdict(product(guarantee_mode="guarantee"), offers_collateral) == []
 
 
-def test_an_authorised_source_meets_its_policy_tag():
-    authorised = FIRM.__class__(**{**FIRM.__dict__, "authorised_sources": frozenset({"tax"})})
+def test_a_source_shared_with_the_products_bank_meets_its_policy_tag():
+    authorised = FIRM.__class__(**{**FIRM.__dict__, "consent": {7: frozenset({"public_credit", "tax"})}})
 
-    assert verdict(product(policy_tags=["tax_data"]), authorised) == []
+    assert verdict(product(bank_id=7, policy_tags=["tax_data"]), authorised) == []
+
+
+def test_a_product_of_a_bank_the_firm_shares_nothing_with_fails_on_consent_alone():
+    other_bank_only = FIRM.__class__(**{**FIRM.__dict__, "consent": {8: frozenset({"public_credit", "tax"})}})
+
+    assert [reason["rule"] for reason in verdict(product(bank_id=7), other_bank_only)] == ["consent"]
+    assert [reason["rule"] for reason in verdict(product(bank_id=7, policy_tags=["tax_data"]), other_bank_only)] == [
+        "consent",
+        "policy_tag",
+    ]
+
+
+def test_where_consent_is_not_judged_no_product_fails_on_it():
+    assert FIRM.consent is None
+    assert verdict(product(bank_id=7)) == []
 
 
 def test_a_firm_excluded_by_a_policy_rule_is_eligible_for_nothing_and_told_why():
@@ -239,6 +254,8 @@ def plainly_failed(applicant: Applicant, rules: ProductRules) -> dict[str, bool]
     tax = TAX_RATING_RANK.get(applicant.tax_rating)
     grade = RISK_GRADE_RANK.get(applicant.grade)
 
+    shared = (applicant.consent or {}).get(rules.bank_id, frozenset())
+
     def below(value, minimum):
         return minimum is not None and (math.isnan(value) or value < minimum)
 
@@ -260,7 +277,8 @@ def plainly_failed(applicant: Applicant, rules: ProductRules) -> dict[str, bool]
         and applicant.probability_of_default > rules.max_probability_of_default,
         "tax_paid": below(applicant.tax_paid, rules.min_annual_tax_paid),
         "revenue": below(applicant.revenue, rules.min_annual_revenue),
-        "policy_tag": not all(TAG_SOURCE[tag] in applicant.authorised_sources for tag in rules.policy_tags),
+        "consent": applicant.consent is not None and "public_credit" not in shared,
+        "policy_tag": not all(TAG_SOURCE[tag] in shared for tag in rules.policy_tags),
     }
 
 
@@ -294,6 +312,7 @@ products = st.builds(
     min_annual_tax_paid=maybe(money),
     min_annual_revenue=maybe(money),
     policy_tags=some(list(TAG_SOURCE)),
+    bank_id=st.integers(1, 3),
 )
 applicants = st.builds(
     Applicant,
@@ -310,7 +329,10 @@ applicants = st.builds(
     amount=st.sampled_from([10_000.0, 500_000.0, 3_000_000.0, 9_000_000.0]),
     term_months=st.sampled_from([1, 12, 36, 60]),
     guarantee_mode=st.sampled_from(list(GUARANTEE_RANK)),
-    authorised_sources=st.frozensets(st.sampled_from(["tax", "customs", "bank"])),
+    consent=st.none()
+    | st.dictionaries(
+        st.integers(1, 3), st.frozensets(st.sampled_from(["public_credit", "tax", "customs", "bank"])), max_size=3
+    ),
     exclusions=st.sampled_from([(), ({"rule": "x", "reason_zh": "x", "reason_en": "x"},)]),
 )
 

@@ -11,8 +11,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from creditloan.errors import DomainError
-from creditloan.models import Application, User
+from creditloan.models import Application, Authorisation, User
 from creditloan.models.accounts import Role
+from creditloan.models.applications import ApplicationStatus
+from creditloan.services import authorisation_revoke
 from matching.models import Bank, BankMonth, Loan, LoanProduct, MatchingSettings, Offer, OfferStatus, Ranking
 from matching.routing import (
     application_route,
@@ -30,7 +32,14 @@ from matching.services import bank_months_recount
 from matching.states import offer_transition
 from matching.tasks import route_application, route_waiting_applications, sweep_lapsed_offers
 from scoring.selectors import training_sample
-from tests.factories import BankFactory, EnterpriseFactory, LoanProductFactory, scored_application
+from tests.factories import (
+    BankFactory,
+    EnterpriseFactory,
+    LoanProductFactory,
+    acting_for,
+    consent,
+    scored_application,
+)
 
 BANKS = {"A": 10, "B": 10, "C": 10, "D": 10}
 
@@ -44,7 +53,9 @@ def application(db) -> Application:
             rate_min=Decimal("0.040") + Decimal("0.005") * position,
             rate_max=Decimal("0.080") + Decimal("0.005") * position,
         )
-    return scored_application(EnterpriseFactory())
+    firm = EnterpriseFactory()
+    consent(firm)
+    return scored_application(firm)
 
 
 def banks_offered(application: Application, *statuses) -> list[str]:
@@ -539,3 +550,25 @@ def test_a_product_that_has_offers_cannot_move_to_another_bank(application):
         product.full_clean()
 
     assert list(error.value.message_dict) == ["bank"]
+
+
+def test_a_bank_the_firm_stopped_sharing_with_since_the_ranking_is_not_offered_the_application(application):
+    first, *_ = application_route(application_id=application.pk)
+    applicant = acting_for(application.enterprise)
+    for grant in Authorisation.objects.filter(enterprise=application.enterprise):
+        authorisation_revoke(user=applicant, authorisation_id=grant.pk)
+    consent(application.enterprise, banks=Bank.objects.filter(code__in=["A", "B", "C"]), by=applicant)
+
+    offer_decline(offer_id=first.pk, by=None, reason="insufficient_credit")
+
+    assert banks_offered(application, OfferStatus.OFFERED) == ["B", "C"]
+    assert not Offer.objects.filter(application=application, bank__code="D").exists()
+
+
+def test_an_application_of_a_firm_that_shares_nothing_with_any_bank_is_offered_nowhere(db):
+    LoanProductFactory(bank=BankFactory(code="A"))
+    application = scored_application(EnterpriseFactory())
+
+    assert application_route(application_id=application.pk) == []
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.NOT_ELIGIBLE

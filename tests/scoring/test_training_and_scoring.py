@@ -32,6 +32,7 @@ from scoring.services import (
     promotion_verdict,
 )
 from scoring.tasks import rate_firms, rerate_population, score_application
+from tests.factories import consent
 
 AS_OF = dt.date(2026, 10, 31)
 
@@ -440,6 +441,7 @@ def test_an_application_from_an_excluded_firm_is_not_eligible_once_scored(world)
     listed = PublicCreditRecord.objects.filter(
         kind="dishonest_judgment_debtor", repaired_on__isnull=True, end_date__isnull=True
     ).first()
+    consent(listed.enterprise)
     application = Application.objects.create(
         enterprise_id=listed.enterprise_id,
         amount=300_000,

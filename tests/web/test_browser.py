@@ -20,6 +20,7 @@ from matching.selectors import eligibility_preview
 from matching.services import approval_model_train
 from scoring.models import ModelVersion, TrainingRun
 from scoring.services import TRAINING_STEPS, model_train
+from tests.factories import consent
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
@@ -61,6 +62,8 @@ def world(live_server, settings):
     applicant = User.objects.get(username="applicant")
     membership = EnterpriseMembership.objects.get(user=applicant)
     for firm in type(membership.enterprise).objects.filter(status="active", kind="company").order_by("pk")[:300]:
+        # As the demo firm has: every source shared with every bank.
+        grant = consent(firm, by=applicant)
         _, verdicts = eligibility_preview(
             enterprise=firm, amount=Decimal(REQUEST["amount"]), term_months=12, guarantee_mode="credit"
         )
@@ -68,6 +71,7 @@ def world(live_server, settings):
             membership.enterprise = firm
             membership.save()
             return {"url": live_server.url, "firm": firm}
+        grant.delete()
     raise AssertionError("no firm of the demo world fits two products")
 
 
@@ -257,7 +261,7 @@ def test_every_main_page_in_chinese_is_kept_and_meets_wcag_aa(browser, world):
     authorisation_grant(
         user=applicant,
         enterprise=firm,
-        sources=["bank", "tax"],
+        sources=["public_credit", "bank", "tax"],
         purpose="financing",
         bank_ids=[bank.pk for bank in banks],
         expires_on=timezone.localdate() + dt.timedelta(days=180),

@@ -332,10 +332,11 @@ def test_an_officer_sees_only_the_records_the_firm_authorised_for_that_bank(clie
     assert before.context["records"] == [] and only_b.context["records"] == []
     assert [group["source"] for group in shared.context["records"]] == ["tax"]
     last_look = AccessLog.objects.order_by("-pk").first()
-    assert last_look.what == "application,score,records:tax"
-    assert last_look.what_display() == "the application; the score and its reasons; the records: Tax"
+    # The application has no score yet: the look covered the application and the records.
+    assert last_look.what == "application,records:tax"
+    assert last_look.what_display() == "the application; the records: Tax"
     with translation.override("zh-hans"):
-        assert last_look.what_display() == "申请信息；评分及原因；信用记录：纳税"
+        assert last_look.what_display() == "申请信息；信用记录：纳税"
         assert last_look.reference_display() == f"推送 #{world['offer'].pk}"
 
 

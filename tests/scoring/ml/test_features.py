@@ -238,3 +238,30 @@ def test_an_unknown_value_does_not_hide_the_known_ones():
     one_unknown = [*BANK, (1, "JNB", "2026-03-31", 10.0, 300_000.0, np.nan, 1.0, 0, 0)]
 
     assert build_features(frames(bank=one_unknown)).iloc[0]["overdue_days_max_12m"] == 12
+
+
+@pytest.mark.parametrize("source", ["public_credit", "tax", "customs", "bank"])
+def test_a_source_the_firm_has_not_consented_to_counts_as_no_records(source):
+    records = {"public_credit": PUBLIC, "tax": TAX, "customs": CUSTOMS, "bank": BANK}
+    consented = pd.DataFrame({"enterprise_id": [1, 1], "as_of": [T, T], f"uses_{source}": [True, False]})
+
+    features = build_features(frames(requests=consented, **records))
+    without_the_source = build_features(frames(**{name: rows for name, rows in records.items() if name != source}))
+    with_everything = build_features(frames(**records))
+
+    pd.testing.assert_series_equal(features.iloc[1], without_the_source.iloc[0], check_names=False)
+    pd.testing.assert_series_equal(features.iloc[0], with_everything.iloc[0], check_names=False)
+    assert not features.iloc[0].equals(features.iloc[1])
+
+
+def test_every_feature_names_the_source_it_comes_from():
+    from scoring.ml.features import CONSENTED_SOURCES, FEATURES
+
+    assert {feature.source for feature in FEATURES} == {"registry", *CONSENTED_SOURCES}
+    assert [feature.name for feature in FEATURES if feature.source == "registry"] == [
+        "firm_age_years",
+        "kind",
+        "province",
+        "industry_section",
+        "registered_capital",
+    ]

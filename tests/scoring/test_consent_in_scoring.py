@@ -1,0 +1,81 @@
+"""Scoring uses a source of a firm's records only on days an authorisation (授权) for financing covered it:
+never before the grant, after its expiry, or from the day it was revoked."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.utils import timezone
+
+from creditloan.services import authorisation_revoke
+from scoring import selectors
+from scoring.ml.features import build_features
+from tests.factories import BankFactory, EnterpriseFactory, TaxRecordFactory, acting_for, consent
+
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def firm(db):
+    firm = EnterpriseFactory()
+    TaxRecordFactory(enterprise=firm, rated_on=dt.date(2025, 4, 1))
+    BankFactory(code="A")
+    return firm
+
+
+def uses(firm, *days: dt.date) -> pd.DataFrame:
+    requests = pd.DataFrame({"enterprise_id": [firm.pk] * len(days), "as_of": np.array(days, dtype="datetime64[D]")})
+    return pd.DataFrame(selectors.record_frames(requests=requests).requests).filter(like="uses_")
+
+
+def test_without_an_authorisation_no_consented_source_is_used(firm):
+    assert not uses(firm, TODAY).to_numpy().any()
+
+
+def test_a_grant_covers_its_sources_from_the_day_it_was_given_through_its_expiry(firm):
+    consent(
+        firm,
+        sources=["public_credit", "tax"],
+        since=timezone.now() - dt.timedelta(days=30),
+        until=TODAY + dt.timedelta(days=10),
+    )
+
+    frame = uses(firm, TODAY - dt.timedelta(days=31), TODAY, TODAY + dt.timedelta(days=10), TODAY + dt.timedelta(11))
+
+    assert frame["uses_tax"].tolist() == [False, True, True, False]
+    assert frame["uses_public_credit"].tolist() == [False, True, True, False]
+    assert frame["uses_customs"].tolist() == [False, False, False, False]
+
+
+def test_revoking_stops_use_the_same_day_but_not_the_days_before(firm):
+    applicant = acting_for(firm)
+    grant = consent(firm, since=timezone.now() - dt.timedelta(days=30), by=applicant)
+
+    authorisation_revoke(user=applicant, authorisation_id=grant.pk)
+
+    assert uses(firm, TODAY - dt.timedelta(days=1), TODAY)["uses_tax"].tolist() == [True, False]
+
+
+def test_the_firms_tax_records_count_only_while_it_consents(firm):
+    applicant = acting_for(firm)
+    requests = pd.DataFrame({"enterprise_id": [firm.pk], "as_of": np.array([TODAY], dtype="datetime64[D]")})
+
+    def tax_rating():
+        return build_features(selectors.record_frames(requests=requests)).iloc[0]["tax_rating"]
+
+    assert np.isnan(tax_rating())
+    grant = consent(firm, sources=["tax"], by=applicant)
+    assert tax_rating() == 2.0  # C
+    authorisation_revoke(user=applicant, authorisation_id=grant.pk)
+    assert np.isnan(tax_rating())
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_every_path_reads_consent_the_same_way(firm, many, monkeypatch):
+    if many:  # the batch path (COPY on PostgreSQL) is taken above COPY_ABOVE firms
+        monkeypatch.setattr(selectors, "COPY_ABOVE", 0)
+    consent(firm, sources=["tax"])
+
+    assert uses(firm, TODAY)["uses_tax"].tolist() == [True]
+    assert uses(firm, TODAY)["uses_bank"].tolist() == [False]
