@@ -373,6 +373,7 @@ def api_token_issue(*, user: User, name: str, days: int = API_TOKEN_DAYS) -> tup
         digest=token_digest(raw),
         created_at=now,
         expires_at=now + dt.timedelta(days=days),
+        password_mark=user.get_session_auth_hash(),
     )
     return token, raw
 

@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -46,6 +47,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("This API token has been revoked."))
         if token.expires_at <= now:
             raise exceptions.AuthenticationFailed(_("This API token has expired."))
+        if not constant_time_compare(token.password_mark, token.user.get_session_auth_hash()):
+            raise exceptions.AuthenticationFailed(
+                _("This API token was issued before the account's password changed; get a new one.")
+            )
         # At most once a minute: a write per request would make every GET a write.
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

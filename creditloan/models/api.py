@@ -32,6 +32,9 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # The account's session hash (an HMAC of its password hash) when the token was issued: a new password
+    # ends every token issued before it, as it ends every session.
+    password_mark = models.CharField(max_length=64, default="")
 
     class Meta:
         verbose_name = _("API token")
