@@ -41,7 +41,8 @@ from matching.services import bank_months_recount
 logger = logging.getLogger(__name__)
 
 SOURCES = ("enterprises", "public_credit", "tax", "customs", "bank")
-DEMO_PASSWORD = "xinyidai-demo-2026"
+# The demo world's published password, printed by scripts/demo.sh; production settings refuse demo data.
+DEMO_PASSWORD = "xinyidai-demo-2026"  # nosec B105
 DEFAULT_AS_OF = dt.date(2026, 10, 31)
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
