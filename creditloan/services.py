@@ -337,6 +337,23 @@ def dispute_resolve(*, by: User, dispute_id: int, outcome: str, resolution: str)
     return dispute
 
 
+def disputes_seen(*, viewer: User, disputes: list[Dispute]) -> list[Dispute]:
+    """An operator is shown disputes, each quoting a record of its firm: one access log row for each, written
+    before they are shown. Returns the disputes."""
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            enterprise_id=dispute.enterprise_id,
+            viewer=viewer,
+            bank_id=viewer.bank_id,
+            what=f"records:{dispute.source}",
+            purpose=AccessPurpose.DISPUTE,
+            reference=f"dispute #{dispute.pk}",
+        )
+        for dispute in disputes
+    )
+    return disputes
+
+
 def access_record(*, viewer: User, enterprise_id: int, what: str, purpose: str, reference: str) -> AccessLog:
     """One look at a firm's credit data, by a bank officer or an operator: written before the data is shown."""
     if purpose not in AccessPurpose.values:

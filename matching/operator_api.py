@@ -34,7 +34,7 @@ from creditloan.api.serializers import DisputeOut
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Dispute, ImportBatch, ImportRejection
 from creditloan.models.disputes import DisputeStatus
-from creditloan.services import dispute_resolve
+from creditloan.services import dispute_resolve, disputes_seen
 from matching import dashboard
 from matching.forms import BankForm
 from matching.models import Bank, LoanProduct, MatchingSettings
@@ -371,6 +371,10 @@ class DisputeQueue(CallerScoped, generics.ListAPIView):
         if state not in DisputeStatus.values:
             raise serializers.ValidationError({"status": [f"one of {', '.join(DisputeStatus.values)}"]})
         return creditloan_selectors.dispute_queue(status=state)
+
+    def list(self, request, *args, **kwargs):
+        page = disputes_seen(viewer=request.user, disputes=self.paginate_queryset(self.get_queryset()))
+        return self.get_paginated_response(DisputeOut(page, many=True).data)
 
 
 class DisputeResolve(APIView):

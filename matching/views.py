@@ -19,7 +19,7 @@ from creditloan import selectors as creditloan_selectors
 from creditloan.access import officer_required, operator_required
 from creditloan.errors import DomainError
 from creditloan.forms import show_error
-from creditloan.services import dispute_resolve
+from creditloan.services import dispute_resolve, disputes_seen
 from matching import dashboard, selectors
 from matching.forms import ApproveForm, BankForm, DeclineForm, DisburseForm, ProductForm, QueueFilter, WeightsForm
 from matching.models import Bank, LoanProduct, MatchingSettings
@@ -151,7 +151,9 @@ def operator_disputes(request):
         request,
         "operator/disputes.html",
         {
-            "disputes": creditloan_selectors.dispute_queue(status=status),
+            "disputes": disputes_seen(
+                viewer=request.user, disputes=list(creditloan_selectors.dispute_queue(status=status))
+            ),
             "status": status,
             "today": timezone.localdate(),
         },
