@@ -53,7 +53,10 @@ class ApplicationForm(forms.Form):
 class AuthorisationForm(forms.Form):
     enterprise = forms.ModelChoiceField(label=_("Firm"), queryset=None)
     sources = forms.MultipleChoiceField(
-        label=_("Data the platform may use"), choices=CONSENT_SOURCES, widget=forms.CheckboxSelectMultiple
+        label=_("Data the platform may use"),
+        choices=CONSENT_SOURCES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tax data and bank-shared data are each authorised on their own."),
     )
     purpose = forms.ChoiceField(label=_("For"), choices=AuthorisationPurpose.choices)
     banks = forms.ModelMultipleChoiceField(

@@ -169,6 +169,9 @@ def enterprise_join(*, user: User, uscc: str, relation: str) -> EnterpriseMember
     return membership
 
 
+# Tax and bank-account data are each authorised on their own (涉税信息、银行账户信息须单独授权): the person
+# agrees to exactly that, in words that name nothing else.
+SOURCES_GRANTED_ALONE = ("tax", "bank")
 # The longest a grant may run: consent is asked again at least once a year.
 AUTHORISATION_LONGEST = dt.timedelta(days=366)
 
@@ -193,6 +196,15 @@ def authorisation_grant(
             _("sources: choose one or more of %(allowed)s") % {"allowed": ", ".join(known)},
             field="sources",
         )
+    source_names = dict(CONSENT_SOURCES)
+    for alone in SOURCES_GRANTED_ALONE:
+        if alone in sources and len(sources) > 1:
+            raise DomainError(
+                ErrorCode.INVALID_INPUT,
+                _("sources: %(source)s data needs an authorisation of its own; grant it alone, with its own words")
+                % {"source": source_names[alone]},
+                field="sources",
+            )
     if purpose not in AuthorisationPurpose.values:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
@@ -211,7 +223,6 @@ def authorisation_grant(
             % {"date": expires_on, "last": today + AUTHORISATION_LONGEST},
             field="expires_on",
         )
-    source_names = dict(CONSENT_SOURCES)
     text = (
         f"本人代表{enterprise.name}（{enterprise.uscc}）授权信易贷平台使用本企业的"
         f"{'、'.join(str(source_names[source]) for source in sources)}数据，"

@@ -246,6 +246,8 @@ def _history(population: Population, banks: list[Bank], products: list[LoanProdu
 
 
 # A past application came with its firm's consent: every source, to the banks it was routed to, for half a year.
+# (One row each, carried over from before the platform: the rule that tax and bank data are each granted on
+# their own applies to the grants given here, through authorisation_grant.)
 HISTORY_CONSENT_DAYS = 182
 
 
@@ -333,13 +335,15 @@ def demo_accounts_create(*, banks: list[Bank]) -> list[tuple[str, str, str]]:
             user=applicant, enterprise=firm, defaults={"relation": MembershipRelation.LEGAL_REPRESENTATIVE}
         )
         if joined:
-            # The demo firm has authorised every bank to see every source, so it can apply straight away.
-            authorisation_grant(
-                user=applicant,
-                enterprise=firm,
-                sources=[value for value, _label in CONSENT_SOURCES],
-                purpose=AuthorisationPurpose.FINANCING,
-                bank_ids=[bank.pk for bank in banks],
-                expires_on=timezone.localdate() + dt.timedelta(days=365),
-            )
+            # The demo firm has authorised every bank to see every source (tax and bank data each on their
+            # own), so it can apply straight away.
+            for sources in (["public_credit", "customs"], ["tax"], ["bank"]):
+                authorisation_grant(
+                    user=applicant,
+                    enterprise=firm,
+                    sources=sources,
+                    purpose=AuthorisationPurpose.FINANCING,
+                    bank_ids=[bank.pk for bank in banks],
+                    expires_on=timezone.localdate() + dt.timedelta(days=365),
+                )
     return logins

@@ -39,12 +39,25 @@ def grant(applicant, firm, bank, **changes):
 
 
 def test_a_grant_keeps_the_words_agreed_to(applicant, firm, bank):
-    authorisation = grant(applicant, firm, bank, sources=["tax", "bank"])
+    authorisation = grant(applicant, firm, bank, sources=["customs", "public_credit"])
 
-    assert authorisation.sources == ["bank", "tax"]
+    assert authorisation.sources == ["customs", "public_credit"]
     assert list(authorisation.banks.all()) == [bank]
     assert firm.name in authorisation.text and "银行A" in authorisation.text and "until" in authorisation.text
-    assert authorised_sources(firm.pk) == {"bank", "tax"}
+    assert authorised_sources(firm.pk) == {"customs", "public_credit"}
+
+
+@pytest.mark.parametrize("alone", ["tax", "bank"])
+def test_tax_and_bank_data_are_each_authorised_on_their_own(applicant, firm, bank, alone):
+    with pytest.raises(DomainError) as error:
+        grant(applicant, firm, bank, sources=[alone, "public_credit"])
+    assert error.value.field == "sources"
+    assert "needs an authorisation of its own" in error.value.message
+
+    authorisation = grant(applicant, firm, bank, sources=[alone])
+
+    assert authorisation.sources == [alone]
+    assert "public credit" not in authorisation.text.lower() and "公共信用" not in authorisation.text
 
 
 @pytest.mark.parametrize(
@@ -124,7 +137,8 @@ def test_tax_data_shared_with_one_bank_does_not_open_another_banks_tax_product(a
     LoanProductFactory(bank=other_bank, code="B-TAX", policy_tags=["tax_data"])
     application = scored_application(firm)
 
-    grant(applicant, firm, bank, sources=["public_credit", "tax"])
+    grant(applicant, firm, bank, sources=["tax"])
+    grant(applicant, firm, bank, sources=["public_credit"])
     grant(applicant, firm, other_bank, sources=["public_credit"])
     (verdict,) = application_eligibility(application=application)
 
@@ -139,7 +153,7 @@ def test_the_page_grants_and_revokes(client, applicant, firm, bank):
         reverse("authorisations"),
         {
             "enterprise": firm.pk,
-            "sources": ["tax", "customs"],
+            "sources": ["public_credit", "customs"],
             "purpose": "financing",
             "banks": [bank.pk],
             "expires_on": IN_90_DAYS.isoformat(),
@@ -149,5 +163,5 @@ def test_the_page_grants_and_revokes(client, applicant, firm, bank):
     client.post(reverse("authorisation_revoke", args=[authorisation.pk]))
 
     authorisation.refresh_from_db()
-    assert authorisation.sources == ["customs", "tax"] and authorisation.revoked_by == applicant
+    assert authorisation.sources == ["customs", "public_credit"] and authorisation.revoked_by == applicant
     assert "Revoked" in client.get(reverse("authorisations")).content.decode()

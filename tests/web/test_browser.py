@@ -258,14 +258,15 @@ def test_every_main_page_in_chinese_is_kept_and_meets_wcag_aa(browser, world):
     url, firm, screens = world["url"], world["firm"], Screens("every_page_zh")
     applicant = User.objects.get(username="applicant")
     banks = list(Bank.objects.filter(active=True).order_by("pk")[:2])
-    authorisation_grant(
-        user=applicant,
-        enterprise=firm,
-        sources=["public_credit", "bank", "tax"],
-        purpose="financing",
-        bank_ids=[bank.pk for bank in banks],
-        expires_on=timezone.localdate() + dt.timedelta(days=180),
-    )
+    for sources in (["public_credit"], ["bank"], ["tax"]):
+        authorisation_grant(
+            user=applicant,
+            enterprise=firm,
+            sources=sources,
+            purpose="financing",
+            bank_ids=[bank.pk for bank in banks],
+            expires_on=timezone.localdate() + dt.timedelta(days=180),
+        )
     application = application_submit(
         applicant=applicant,
         enterprise=firm,
