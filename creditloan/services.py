@@ -345,6 +345,12 @@ def dispute_resolve(*, by: User, dispute_id: int, outcome: str, resolution: str)
     dispute.status, dispute.resolution = outcome, resolution
     dispute.resolved_at, dispute.resolved_by = timezone.now(), by
     dispute.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
+    if outcome == DisputeStatus.CORRECTED:
+        # The record no longer counts: the firm's open applications are weighed again without it.
+        from matching.tasks import reassess_enterprise  # matching builds on this package
+
+        enterprise_id = dispute.enterprise_id
+        transaction.on_commit(lambda: reassess_enterprise.delay(enterprise_id), robust=True)
     return dispute
 
 

@@ -41,6 +41,8 @@ from matching.models import (
 from matching.ranking import top_within_capacity
 from matching.services import application_rank
 from matching.states import application_transition, offer_transition
+from scoring import selectors as scoring_selectors
+from scoring.services import enterprise_score
 
 NOTE_MAX = Offer._meta.get_field("decline_note").max_length
 
@@ -77,6 +79,45 @@ def application_route(*, application_id: int) -> list[Offer]:
             application, f"已推送给{len(offers)}家银行的产品。", f"Offered to {len(offers)} bank products."
         )
     return offers
+
+
+# Applications still to be decided on: what a repaired or corrected record of their firm is weighed for.
+REASSESSED_STATES = (ApplicationStatus.SCORED, ApplicationStatus.MATCHED, ApplicationStatus.NOT_ELIGIBLE)
+
+
+def enterprise_reassess(*, enterprise_id: int) -> list[int]:
+    """After a record of the firm was repaired (信用修复) or found wrong by a dispute: each of its applications
+    still to be decided is scored again (its records as they stood when it was submitted, every repair known
+    today counted), ranked again and routed. One that a knock-out or a lack of fitting products had closed is
+    reinstated and matched if it now fits. Returns the ids of the applications scored again."""
+    version = scoring_selectors.champion()
+    if version is None:
+        return []
+    today = timezone.localdate()
+    reassessed = []
+    open_ones = Application.objects.filter(enterprise_id=enterprise_id, status__in=REASSESSED_STATES)
+    for application_id in open_ones.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            application = Application.objects.select_for_update().get(pk=application_id)
+            if application.status not in REASSESSED_STATES:
+                continue  # moved on (granted, withdrawn) since the list was read
+            score = enterprise_score(
+                enterprise_id=enterprise_id,
+                as_of=timezone.localdate(application.submitted_at),
+                application=application,
+                version=version,
+                repairs_known_on=today,
+            )
+            if application.status == ApplicationStatus.NOT_ELIGIBLE and not score.exclusions:
+                application_transition(application_id=application.pk, event="reinstate")
+                application.status = ApplicationStatus.SCORED
+            if application.status == ApplicationStatus.SCORED:
+                application_route(application_id=application.pk)
+            elif application.status == ApplicationStatus.MATCHED:
+                # The offers out stay; the next product offered comes from the ranking of the new score.
+                application_rank(application=application)
+        reassessed.append(application_id)
+    return reassessed
 
 
 def _ranking_of_latest_score(application: Application) -> Ranking | None:

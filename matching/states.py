@@ -28,6 +28,9 @@ APPLICATION_TRANSITIONS: dict[tuple[str, str], str] = {
     (ApplicationStatus.SUBMITTED, "withdraw"): ApplicationStatus.WITHDRAWN,
     (ApplicationStatus.SCORED, "withdraw"): ApplicationStatus.WITHDRAWN,
     (ApplicationStatus.MATCHED, "withdraw"): ApplicationStatus.WITHDRAWN,
+    # A knock-out that no longer holds (the record repaired or found wrong, or a person's review overturned
+    # it): the application is scored again and matched.
+    (ApplicationStatus.NOT_ELIGIBLE, "reinstate"): ApplicationStatus.SCORED,
 }
 
 OFFER_TRANSITIONS: dict[tuple[str, str], str] = {

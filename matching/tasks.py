@@ -8,7 +8,13 @@ from django.db import OperationalError
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
-from matching.routing import application_route, applications_route_waiting, offers_lapse_sweep
+from matching.routing import (
+    REASSESSED_STATES,
+    application_route,
+    applications_route_waiting,
+    enterprise_reassess,
+    offers_lapse_sweep,
+)
 
 RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_backoff_max": 300, "max_retries": 8}
 
@@ -37,3 +43,31 @@ def sweep_lapsed_offers() -> int:
 def route_waiting_applications() -> int:
     """Run by beat: offer again the applications that bank capacity held back."""
     return applications_route_waiting()
+
+
+@shared_task(acks_late=True, **RETRY)
+def reassess_enterprise(enterprise_id: int) -> int:
+    """A record of the firm was repaired or found wrong: its open applications scored again and re-matched.
+    Run twice, it scores them again to the same result. Returns how many applications were scored again."""
+    return len(enterprise_reassess(enterprise_id=enterprise_id))
+
+
+@shared_task(acks_late=True, **RETRY)
+def reassess_repaired_after_import(batch_id: int) -> int:
+    """An import batch that brought repairs: each firm whose repaired record it wrote, and that has an
+    application still to be decided, is reassessed. Returns how many firms were."""
+    from creditloan.models import PublicCreditRecord
+
+    repaired_firms = (
+        PublicCreditRecord.objects.filter(import_file__batch_id=batch_id, repaired_on__isnull=False)
+        .values("enterprise_id")
+        .distinct()
+    )
+    firms = list(
+        Application.objects.filter(enterprise_id__in=repaired_firms, status__in=REASSESSED_STATES)
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
+    for enterprise_id in firms:
+        reassess_enterprise.delay(enterprise_id)
+    return len(firms)

@@ -21,6 +21,8 @@ from creditloan.models import (
     Application,
     BankRecord,
     CustomsRecord,
+    Dispute,
+    DisputeStatus,
     Enterprise,
     PublicCreditRecord,
     TaxRecord,
@@ -92,7 +94,7 @@ def record_frames(*, requests: pd.DataFrame, id_range: tuple[int, int] | None = 
     firm_ids = np.unique(np.asarray(requests["enterprise_id"], dtype=np.int64))
     requests = _with_consent(requests, firm_ids=firm_ids, id_range=id_range)
     if id_range is None and len(firm_ids) <= COPY_ABOVE:
-        return _few_firms_frames(requests, [int(firm_id) for firm_id in firm_ids])
+        return _without_corrected(_few_firms_frames(requests, [int(firm_id) for firm_id in firm_ids]))
     firms_query = Enterprise.objects.annotate(enterprise_id=F("id"))
     if id_range is not None:
         first, last = id_range
@@ -109,7 +111,23 @@ def record_frames(*, requests: pd.DataFrame, id_range: tuple[int, int] | None = 
         name: _copied_frame(model.objects.filter(**in_scope), columns, dates)
         for name, (model, columns, dates) in SOURCES.items()
     }
-    return RecordFrames(requests=requests, firms=firms, **frames)
+    return _without_corrected(RecordFrames(requests=requests, firms=firms, **frames))
+
+
+def _without_corrected(frames: RecordFrames) -> RecordFrames:
+    """The frames less every record a dispute found wrong (异议 upheld for the firm, "corrected"): it never
+    should have counted, so it counts at no time, training included."""
+    corrected: dict[str, list[int]] = {}
+    for source, record_id in Dispute.objects.filter(status=DisputeStatus.CORRECTED).values_list("source", "record_id"):
+        corrected.setdefault(source, []).append(record_id)
+    for source, record_ids in corrected.items():
+        records = getattr(frames, source)
+        kept = ~np.isin(np.asarray(records["id"], dtype=np.int64), np.array(record_ids, dtype=np.int64))
+        if isinstance(records, pd.DataFrame):
+            setattr(frames, source, records[kept].reset_index(drop=True))
+        else:
+            setattr(frames, source, {name: np.asarray(column)[kept] for name, column in records.items()})
+    return frames
 
 
 def _with_consent(requests: pd.DataFrame, *, firm_ids: np.ndarray, id_range: tuple[int, int] | None) -> pd.DataFrame:
@@ -385,9 +403,14 @@ def _reference_names() -> explain.ValueNames:
 
 
 def enterprise_assess(
-    *, enterprise_id: int, as_of: dt.date | None = None, version: ModelVersion | None = None
+    *,
+    enterprise_id: int,
+    as_of: dt.date | None = None,
+    version: ModelVersion | None = None,
+    repairs_known_on: dt.date | None = None,
 ) -> Score:
-    """The score a firm would get, not stored: what an applicant sees before applying."""
+    """The score a firm would get, not stored: what an applicant sees before applying. With
+    `repairs_known_on`, records repaired by that day count as repaired even where `as_of` is earlier."""
     version = version or champion()
     if version is None:
         raise DomainError(ErrorCode.NO_CHAMPION, "no model has been promoted yet: run `manage.py train_model`")
@@ -395,7 +418,13 @@ def enterprise_assess(
         raise DomainError(ErrorCode.NOT_FOUND, f"no enterprise with id {enterprise_id}", field="enterprise")
     model = loaded_model(version)
     as_of = as_of or timezone.localdate()
-    requests = pd.DataFrame({"enterprise_id": [enterprise_id], "as_of": np.array([as_of], dtype="datetime64[D]")})
+    requests = pd.DataFrame(
+        {
+            "enterprise_id": [enterprise_id],
+            "as_of": np.array([as_of], dtype="datetime64[D]"),
+            "repairs_known_on": np.array([repairs_known_on or as_of], dtype="datetime64[D]"),
+        }
+    )
     features = build_features(record_frames(requests=requests))
     scale = score_scale()
     probability = float(model.predict_proba(features)[0, 1])

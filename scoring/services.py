@@ -197,10 +197,13 @@ def enterprise_score(
     as_of: dt.date | None = None,
     application: Application | None = None,
     version: ModelVersion | None = None,
+    repairs_known_on: dt.date | None = None,
 ) -> Score:
     """Score a firm with the champion (or `version`) as its records stood on `as_of` (today by default) and
-    store it."""
-    score = selectors.enterprise_assess(enterprise_id=enterprise_id, as_of=as_of, version=version)
+    store it; with `repairs_known_on`, the repairs known by that day count (see enterprise_assess)."""
+    score = selectors.enterprise_assess(
+        enterprise_id=enterprise_id, as_of=as_of, version=version, repairs_known_on=repairs_known_on
+    )
     score.application = application
     score.save()
     return score

@@ -199,7 +199,11 @@ def build_features(frames: RecordFrames) -> pd.DataFrame:
 
     A request may say, per source, whether the firm's consent lets that source be used at its time: a boolean
     column `uses_<source>` (see CONSENTED_SOURCES). Where it is false the source's records are left out, as if
-    the firm had none; a source without such a column is used."""
+    the firm had none; a source without such a column is used.
+
+    A request may also say from when repairs are known, `repairs_known_on` (its own time by default): a
+    decision taken today about an application made last month counts a record repaired since as repaired
+    (信用修复 takes effect at once), while every other record is still read as it stood at the request's time."""
     requests = frames.requests
     firm_of_request = np.asarray(requests["enterprise_id"], dtype=np.int64)
     as_of = np.asarray(requests["as_of"], dtype="datetime64[D]")
@@ -211,7 +215,10 @@ def build_features(frames: RecordFrames) -> pd.DataFrame:
     out: dict[str, np.ndarray] = {}
     out.update(_firm_features(frames.firms, firm_of_request, as_of))
     out.update(_tax_features(paired("tax", "rated_on")))
-    out.update(_public_credit_features(paired("public_credit", "decision_date")))
+    repairs_known_on = (
+        np.asarray(requests["repairs_known_on"], dtype="datetime64[D]") if "repairs_known_on" in requests else as_of
+    )
+    out.update(_public_credit_features(paired("public_credit", "decision_date"), repairs_known_on))
     out.update(_customs_features(paired("customs", "reported_on")))
     out.update(_bank_features(paired("bank", "as_of")))
     features = pd.DataFrame({name: out[name] for name in FEATURE_NAMES}, index=getattr(requests, "index", None))
@@ -405,12 +412,12 @@ def _year_on_year(reports: _Paired, values: np.ndarray, year: np.ndarray) -> np.
     return np.where(before_year == latest_year - 1, growth, np.nan)
 
 
-def _public_credit_features(records: _Paired) -> dict[str, np.ndarray]:
+def _public_credit_features(records: _Paired, repairs_known_on: np.ndarray) -> dict[str, np.ndarray]:
     as_of = records.as_of[records.request]
     repaired_on = records.dates("repaired_on")
     end_date = records.dates("end_date")
     # A repaired record, or a listing that has ended, no longer counts (NaT compares False: still standing).
-    standing = ~(repaired_on <= as_of) & ~(end_date <= as_of)
+    standing = ~(repaired_on <= repairs_known_on[records.request]) & ~(end_date <= as_of)
     kind = records.column("kind")
     severity = records.column("severity")
     penalty = standing & (kind == "administrative_penalty")

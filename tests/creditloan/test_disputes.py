@@ -3,6 +3,8 @@ sees the answer."""
 
 import datetime as dt
 
+import numpy as np
+import pandas as pd
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +13,8 @@ from creditloan.errors import DomainError
 from creditloan.models import Dispute, User
 from creditloan.models.accounts import Role
 from creditloan.services import dispute_raise, dispute_resolve
-from tests.factories import EnterpriseFactory, TaxRecordFactory, acting_for
+from scoring.selectors import record_frames
+from tests.factories import EnterpriseFactory, TaxRecordFactory, acting_for, consent
 
 
 @pytest.fixture
@@ -97,3 +100,33 @@ def test_the_applicant_disputes_on_the_report_and_reads_the_operators_answer(cli
 
     assert "评级应为B" in queue
     assert "已更正为B" in page
+
+
+def test_a_record_found_wrong_stops_counting_and_the_firm_is_weighed_again(
+    applicant, firm, record, operator, django_capture_on_commit_callbacks
+):
+    consent(firm, sources=["tax"])
+    requests = pd.DataFrame({"enterprise_id": [firm.pk], "as_of": np.array([timezone.localdate()], "datetime64[D]")})
+    assert list(record_frames(requests=requests).tax["id"]) == [record.pk]
+    dispute = dispute_raise(user=applicant, enterprise=firm, source="tax", record_id=record.pk, reason="评级应为B")
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        dispute_resolve(by=operator, dispute_id=dispute.pk, outcome="corrected", resolution="税务局已更正")
+
+    assert list(record_frames(requests=requests).tax["id"]) == []
+    assert len(callbacks) == 1  # the firm's reassessment, once committed (enterprise_reassess is tested with a model)
+
+
+def test_an_upheld_dispute_leaves_the_record_counting(
+    applicant, firm, record, operator, django_capture_on_commit_callbacks
+):
+    consent(firm, sources=["tax"])
+    dispute = dispute_raise(user=applicant, enterprise=firm, source="tax", record_id=record.pk, reason="评级应为B")
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        dispute_resolve(by=operator, dispute_id=dispute.pk, outcome="upheld", resolution="记录无误")
+
+    assert callbacks == []
+
+    requests = pd.DataFrame({"enterprise_id": [firm.pk], "as_of": np.array([timezone.localdate()], "datetime64[D]")})
+    assert list(record_frames(requests=requests).tax["id"]) == [record.pk]

@@ -19,6 +19,8 @@ from creditloan.ingestion.services import ImportSource, records_import
 from creditloan.models import Application, Enterprise, EnterpriseMembership, PublicCreditRecord, User
 from creditloan.models.accounts import MembershipRelation, Role
 from creditloan.services import application_submit
+from matching.routing import enterprise_reassess
+from matching.selectors import application_eligibility
 from scoring import selectors
 from scoring.ml.features import FEATURE_NAMES, build_features
 from scoring.models import ModelStatus, ModelVersion, PolicyRule, Rating, Score
@@ -455,6 +457,80 @@ def test_an_application_from_an_excluded_firm_is_not_eligible_once_scored(world)
 
     application.refresh_from_db()
     assert application.status == "not_eligible"
+
+
+def excluded_application(world) -> tuple[Application, PublicCreditRecord]:
+    """An application of a firm listed as a dishonest judgment debtor, knocked out by that listing."""
+    champion_ready(world)
+    listed = PublicCreditRecord.objects.filter(
+        kind="dishonest_judgment_debtor", repaired_on__isnull=True, end_date__isnull=True
+    ).first()
+    consent(listed.enterprise)
+    application = Application.objects.create(
+        enterprise_id=listed.enterprise_id,
+        amount=300_000,
+        term_months=12,
+        purpose="备货",
+        guarantee_mode="credit",
+        submitted_at=timezone.now() - dt.timedelta(days=3),
+    )
+    application_score(application_id=application.pk)
+    application.refresh_from_db()
+    assert application.status == "not_eligible"
+    return application, listed
+
+
+def test_a_repaired_knock_out_reinstates_the_application_and_it_is_matched_again(world):
+    application, listed = excluded_application(world)
+    PublicCreditRecord.objects.filter(
+        enterprise_id=application.enterprise_id, kind="dishonest_judgment_debtor", end_date__isnull=True
+    ).update(repaired_on=timezone.localdate())
+
+    assert application.pk in enterprise_reassess(enterprise_id=application.enterprise_id)
+
+    application.refresh_from_db()
+    latest = application.scores.order_by("-created_at").first()
+    assert latest.exclusions == []
+    assert latest.as_of == timezone.localdate(application.submitted_at)  # the rest read as it stood then
+    fitting = [verdict for verdict in application_eligibility(application=application) if verdict.eligible]
+    assert application.status == ("matched" if fitting else "not_eligible")
+    assert all(
+        rule["rule"] != "policy"
+        for verdict in application_eligibility(application=application)
+        for rule in verdict.reasons
+    )
+
+
+def test_a_knock_out_that_still_holds_keeps_the_application_not_eligible(world):
+    application, _ = excluded_application(world)
+
+    enterprise_reassess(enterprise_id=application.enterprise_id)
+
+    application.refresh_from_db()
+    assert application.status == "not_eligible"
+    assert application.scores.order_by("-created_at").first().exclusions != []
+
+
+def test_an_import_that_brings_a_repair_sets_the_firms_reassessment_going(
+    world, tmp_path, django_capture_on_commit_callbacks
+):
+    application, _ = excluded_application(world)
+    path = tmp_path / "public_credit.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("uscc,record_id,source,kind,severity,authority,decision_date,end_date,repaired_on\n")
+        for record in PublicCreditRecord.objects.filter(
+            enterprise_id=application.enterprise_id, kind="dishonest_judgment_debtor", end_date__isnull=True
+        ).select_related("enterprise"):
+            out.write(
+                f"{record.enterprise.uscc},{record.source_record_id},{record.source},{record.kind},,"
+                f"{record.authority},{record.decision_date},,{timezone.localdate()}\n"
+            )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        records_import(files=[ImportSource("public_credit", path)], origin="test")
+
+    application.refresh_from_db()
+    assert application.scores.order_by("-created_at").first().exclusions == []
 
 
 def test_scoring_again_does_not_move_an_application_that_has_moved_on(world):

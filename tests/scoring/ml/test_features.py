@@ -265,3 +265,21 @@ def test_every_feature_names_the_source_it_comes_from():
         "industry_section",
         "registered_capital",
     ]
+
+
+def test_a_repair_known_after_the_requests_time_counts_when_the_request_says_so():
+    listed = [(1, "dishonest_judgment_debtor", "", "2026-01-05", None, "2026-07-20")]  # repaired after T
+    as_it_stood = pd.DataFrame({"enterprise_id": [1], "as_of": [T]})
+    repairs_known_today = pd.DataFrame({"enterprise_id": [1], "as_of": [T], "repairs_known_on": [day("2026-08-01")]})
+
+    assert build_features(frames(requests=as_it_stood, public_credit=listed)).iloc[0]["dishonest_debtor"] == 1
+    assert build_features(frames(requests=repairs_known_today, public_credit=listed)).iloc[0]["dishonest_debtor"] == 0
+
+
+def test_knowing_repairs_later_lets_no_other_later_record_in():
+    later = [(1, "administrative_penalty", "serious", "2026-07-10", None, None)]  # decided after T
+    repairs_known_today = pd.DataFrame({"enterprise_id": [1], "as_of": [T], "repairs_known_on": [day("2026-08-01")]})
+
+    assert (
+        build_features(frames(requests=repairs_known_today, public_credit=later)).iloc[0]["penalties_serious_12m"] == 0
+    )
