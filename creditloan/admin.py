@@ -29,6 +29,7 @@ from creditloan.models import (
     ImportBatch,
     ImportFile,
     ImportRejection,
+    KnockOutReview,
     PublicCreditRecord,
     SourceKey,
     TaxRecord,
@@ -248,6 +249,16 @@ class DisputeAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ("pk", "enterprise", "source", "status", "raised_at", "due_on", "resolved_at")
     list_filter = ("status", "source")
     search_fields = ("enterprise__uscc", "enterprise__name")
+
+
+@admin.register(KnockOutReview)
+class KnockOutReviewAdmin(AuditTrailMixin, admin.ModelAdmin):
+    """Read-only: reviews are answered in the operators' queue, which reinstates an overturned application."""
+
+    list_display = ("pk", "application", "status", "requested_at", "due_on", "resolved_at")
+    list_filter = ("status",)
+    search_fields = ("application__enterprise__uscc", "application__enterprise__name")
+    list_select_related = ("application",)
 
 
 @admin.register(AccessLog)

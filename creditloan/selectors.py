@@ -16,6 +16,7 @@ from creditloan.models import (
     EnterpriseMembership,
     ImportBatch,
     ImportRejection,
+    KnockOutReview,
     User,
 )
 
@@ -160,6 +161,14 @@ def dispute_queue(*, status: str = "open") -> QuerySet[Dispute]:
     if status != "all":
         disputes = disputes.filter(status=status)
     return disputes.order_by("due_on", "raised_at")
+
+
+def knockout_review_queue(*, status: str = "open") -> QuerySet[KnockOutReview]:
+    """For operators: requests to review a knock-out, the soonest due first."""
+    reviews = KnockOutReview.objects.select_related("application__enterprise")
+    if status != "all":
+        reviews = reviews.filter(status=status)
+    return reviews.order_by("due_on", "requested_at")
 
 
 def access_log_of(enterprise_id: int) -> QuerySet[AccessLog]:

@@ -29,6 +29,8 @@ from creditloan.models import (
     EnterpriseMembership,
     EnterpriseStatus,
     IdempotencyRecord,
+    KnockOutReview,
+    KnockOutReviewStatus,
     SourceKey,
     User,
     token_digest,
@@ -354,21 +356,143 @@ def dispute_resolve(*, by: User, dispute_id: int, outcome: str, resolution: str)
     return dispute
 
 
+# A person answers a request to review a knock-out within this many days.
+KNOCKOUT_REVIEW_DAYS = 15
+REVIEW_REASON_MAX = 2000
+
+
+@transaction.atomic
+def knockout_review_request(*, user: User, application_id: int, reason: str) -> KnockOutReview:
+    """The applicant asks a person to look again at the policy rule that ruled the application out."""
+    application = (
+        Application.objects.select_for_update().filter(pk=application_id, enterprise__memberships__user=user).first()
+    )
+    if application is None:
+        raise DomainError(
+            ErrorCode.NOT_FOUND,
+            _("no application #%(number)s of yours") % {"number": application_id},
+            field="application",
+        )
+    score = application.scores.order_by("-created_at").first()
+    if application.status != ApplicationStatus.NOT_ELIGIBLE or score is None or not score.exclusions:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            _("application #%(number)s was not ruled out by a policy rule: there is no knock-out to review")
+            % {"number": application.pk},
+        )
+    earlier = KnockOutReview.objects.filter(application=application).first()
+    if earlier is not None:
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            _("a review of application #%(number)s was asked for on %(date)s: %(status)s")
+            % {
+                "number": application.pk,
+                "date": f"{earlier.requested_at:%Y-%m-%d}",
+                "status": earlier.get_status_display(),
+            },
+        )
+    reason = (reason or "").strip()
+    if not reason or len(reason) > REVIEW_REASON_MAX:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("reason: say why the rule should not apply, in at most %(most)d characters")
+            % {"most": REVIEW_REASON_MAX},
+            field="reason",
+        )
+    now = timezone.now()
+    return KnockOutReview.objects.create(
+        application=application,
+        rules=score.exclusions,
+        reason=reason,
+        requested_by=user,
+        requested_at=now,
+        due_on=timezone.localdate(now) + dt.timedelta(days=KNOCKOUT_REVIEW_DAYS),
+    )
+
+
+@transaction.atomic
+def knockout_review_resolve(*, by: User, review_id: int, outcome: str, resolution: str) -> KnockOutReview:
+    """An operator's answer. Overturned, the rule is waived for this application: it is reinstated and
+    matched, once committed. Upheld, it stays not eligible. The applicant is told either way."""
+    from matching import notifications  # matching builds on this package
+    from matching.states import application_transition
+    from matching.tasks import route_application
+
+    if not by.is_operator:
+        raise DomainError(ErrorCode.FORBIDDEN, _("only a platform operator answers a review"))
+    review = KnockOutReview.objects.select_for_update().filter(pk=review_id).first()
+    if review is None:
+        raise DomainError(ErrorCode.NOT_FOUND, _("no review #%(number)s") % {"number": review_id}, field="review")
+    if review.status != KnockOutReviewStatus.OPEN:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            _("review #%(number)d is answered already: %(status)s")
+            % {"number": review.pk, "status": review.get_status_display()},
+        )
+    if outcome not in (KnockOutReviewStatus.OVERTURNED, KnockOutReviewStatus.UPHELD):
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("outcome: '%(value)s' is not overturned or upheld") % {"value": outcome},
+            field="outcome",
+        )
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise DomainError(ErrorCode.INVALID_INPUT, _("resolution: say what was found"), field="resolution")
+    review.status, review.resolution = outcome, resolution
+    review.resolved_at, review.resolved_by = timezone.now(), by
+    review.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
+    application = review.application
+    if outcome == KnockOutReviewStatus.OVERTURNED:
+        application_transition(application_id=application.pk, event="reinstate")
+        application_id = application.pk
+        transaction.on_commit(lambda: route_application.delay(application_id), robust=True)
+        notifications.application_changed(
+            application,
+            f"人工复核结论：{resolution}。申请将重新匹配。",
+            f"Reviewed by a person: {resolution}. Matched again.",
+        )
+    else:
+        notifications.application_changed(
+            application, f"人工复核结论：{resolution}。", f"Reviewed by a person: {resolution}."
+        )
+    return review
+
+
 def disputes_seen(*, viewer: User, disputes: list[Dispute]) -> list[Dispute]:
     """An operator is shown disputes, each quoting a record of its firm: one access log row for each, written
     before they are shown. Returns the disputes."""
-    AccessLog.objects.bulk_create(
-        AccessLog(
-            enterprise_id=dispute.enterprise_id,
-            viewer=viewer,
-            bank_id=viewer.bank_id,
-            what=f"records:{dispute.source}",
-            purpose=AccessPurpose.DISPUTE,
-            reference=f"dispute #{dispute.pk}",
-        )
-        for dispute in disputes
+    _looks_record(
+        viewer,
+        [(dispute.enterprise_id, f"records:{dispute.source}", f"dispute #{dispute.pk}") for dispute in disputes],
+        AccessPurpose.DISPUTE,
     )
     return disputes
+
+
+def knockout_reviews_seen(*, viewer: User, reviews: list[KnockOutReview]) -> list[KnockOutReview]:
+    """An operator is shown reviews of knock-outs, each quoting the public credit record behind the rule: one
+    access log row for each, written before they are shown. Returns the reviews."""
+    _looks_record(
+        viewer,
+        [(review.application.enterprise_id, "score", f"review #{review.pk}") for review in reviews],
+        AccessPurpose.KNOCKOUT_REVIEW,
+    )
+    return reviews
+
+
+def _looks_record(viewer: User, looks: list[tuple[int, str, str]], purpose: str) -> None:
+    """(firm, what, reference) for each thing shown at once, as access log rows."""
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            enterprise_id=enterprise_id,
+            viewer=viewer,
+            bank_id=viewer.bank_id,
+            what=what,
+            purpose=purpose,
+            reference=reference,
+        )
+        for enterprise_id, what, reference in looks
+    )
 
 
 def access_record(*, viewer: User, enterprise_id: int, what: str, purpose: str, reference: str) -> AccessLog:

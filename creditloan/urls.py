@@ -29,6 +29,11 @@ urlpatterns = [
     path("me/enterprises/<id:enterprise_id>/apply/", views.apply, name="apply"),
     path("me/applications/<id:application_id>/", views.application_detail, name="application_detail"),
     path(
+        "me/applications/<id:application_id>/review/",
+        views.knockout_review_request_view,
+        name="knockout_review_request",
+    ),
+    path(
         "me/applications/<id:application_id>/withdraw/",
         views.application_withdraw_view,
         name="application_withdraw",
@@ -47,6 +52,7 @@ urlpatterns = [
         name="operator_product_active",
     ),
     path("operations/disputes/", matching_views.operator_disputes, name="operator_disputes"),
+    path("operations/reviews/", matching_views.operator_reviews, name="operator_reviews"),
     path("operations/dashboard/", matching_views.operator_dashboard, name="operator_dashboard"),
     path("operations/drift/", matching_views.operator_drift, name="operator_drift"),
     path("operations/imports/", matching_views.operator_imports, name="operator_imports"),

@@ -18,7 +18,7 @@ from creditloan.access import applicant_required
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.forms import ApplicationForm, AuthorisationForm, EnterpriseJoinForm, SignupForm, show_error
 from creditloan.identifiers import InvalidIdentifier, validate_uscc
-from creditloan.models import Enterprise, Role
+from creditloan.models import Enterprise, KnockOutReview, Role
 from creditloan.services import (
     DISPUTE_DAYS,
     application_submit,
@@ -26,6 +26,7 @@ from creditloan.services import (
     authorisation_revoke,
     dispute_raise,
     enterprise_join,
+    knockout_review_request,
 )
 from matching.routing import application_withdraw
 from matching.selectors import eligibility_preview
@@ -127,6 +128,7 @@ def application_detail(request, application_id: int):
     application = creditloan_selectors.application_of(request.user, application_id)
     if application is None:
         raise Http404
+    score = application.scores.order_by("-created_at").first()
     return render(
         request,
         "applicant/application.html",
@@ -134,8 +136,25 @@ def application_detail(request, application_id: int):
             "application": application,
             "offers": application.offers.select_related("product__bank").order_by("rank"),
             "timeline": creditloan_selectors.application_timeline(application),
+            "knock_outs": score.exclusions if score is not None and application.status == "not_eligible" else [],
+            "review": KnockOutReview.objects.filter(application=application).first(),
         },
     )
+
+
+@applicant_required
+@require_POST
+def knockout_review_request_view(request, application_id: int):
+    application = creditloan_selectors.application_of(request.user, application_id)
+    if application is None:
+        raise Http404
+    try:
+        knockout_review_request(user=request.user, application_id=application.pk, reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("A person will review it; you will hear the answer."))
+    return redirect("application_detail", application_id=application.pk)
 
 
 @applicant_required

@@ -30,11 +30,11 @@ from creditloan.api.base import (
     TrueFalseFilter,
     validated,
 )
-from creditloan.api.serializers import DisputeOut
+from creditloan.api.serializers import DisputeOut, KnockOutReviewOut
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Dispute, ImportBatch, ImportRejection
+from creditloan.models import Dispute, ImportBatch, ImportRejection, KnockOutReview, KnockOutReviewStatus
 from creditloan.models.disputes import DisputeStatus
-from creditloan.services import dispute_resolve, disputes_seen
+from creditloan.services import dispute_resolve, disputes_seen, knockout_review_resolve, knockout_reviews_seen
 from matching import dashboard
 from matching.forms import BankForm
 from matching.models import Bank, LoanProduct, MatchingSettings
@@ -384,6 +384,40 @@ class DisputeResolve(APIView):
     def post(self, request, dispute_id: int):
         given = validated(DisputeResolveIn, request.data)
         return Response(DisputeOut(dispute_resolve(by=request.user, dispute_id=dispute_id, **given)).data)
+
+
+class ReviewResolveIn(StrictSerializer):
+    outcome = serializers.ChoiceField(choices=[KnockOutReviewStatus.OVERTURNED, KnockOutReviewStatus.UPHELD])
+    resolution = serializers.CharField(max_length=2000)
+
+
+@extend_schema(parameters=[OpenApiParameter("status", enum=KnockOutReviewStatus.values, description="Default: open.")])
+class ReviewQueue(CallerScoped, generics.ListAPIView):
+    """Requests to review an automated knock-out, the soonest due first; each shown is written to its firm's
+    access log."""
+
+    model = KnockOutReview
+    permission_classes = [IsOperator]
+    serializer_class = KnockOutReviewOut
+
+    def visible(self):
+        state = self.request.query_params.get("status", KnockOutReviewStatus.OPEN)
+        if state not in KnockOutReviewStatus.values:
+            raise serializers.ValidationError({"status": [f"one of {', '.join(KnockOutReviewStatus.values)}"]})
+        return creditloan_selectors.knockout_review_queue(status=state)
+
+    def list(self, request, *args, **kwargs):
+        page = knockout_reviews_seen(viewer=request.user, reviews=self.paginate_queryset(self.get_queryset()))
+        return self.get_paginated_response(KnockOutReviewOut(page, many=True).data)
+
+
+class ReviewResolve(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(request=ReviewResolveIn, responses={200: KnockOutReviewOut})
+    def post(self, request, review_id: int):
+        given = validated(ReviewResolveIn, request.data)
+        return Response(KnockOutReviewOut(knockout_review_resolve(by=request.user, review_id=review_id, **given)).data)
 
 
 class BankFiguresOut(serializers.Serializer):

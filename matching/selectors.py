@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Count, F, Q
 
 from creditloan import selectors as creditloan_selectors
-from creditloan.models import Application, Enterprise
+from creditloan.models import Application, Enterprise, KnockOutReview, KnockOutReviewStatus
 from matching.eligibility import Applicant, ProductRules, ProductTable
 from matching.models import OPEN_OFFER_STATES, ApprovalModelVersion, LoanProduct, MatchingSettings, Offer, OfferStatus
 from matching.ranking import ApprovalModel, Candidates, Weights
@@ -103,9 +103,10 @@ def applicant_of(
     term_months: int,
     guarantee_mode: str,
     consent: Mapping[int, frozenset[str]] | None = None,
+    exclusions_waived: bool = False,
 ) -> Applicant:
-    """The firm as the rules see it: its registry entry, its score (features, grade, PD, exclusions), and what
-    it asks for."""
+    """The firm as the rules see it: its registry entry, its score (features, grade, PD, exclusions, unless a
+    review waived them), and what it asks for."""
     return applicant_from(
         region=enterprise.region,
         industry=enterprise.industry,
@@ -113,7 +114,7 @@ def applicant_of(
         features=score.features,
         grade=score.grade,
         probability_of_default=score.probability_of_default,
-        exclusions=score.exclusions,
+        exclusions=() if exclusions_waived else score.exclusions,
         amount=amount,
         term_months=term_months,
         guarantee_mode=guarantee_mode,
@@ -192,6 +193,10 @@ def application_eligibility(*, application: Application) -> list[ProductVerdict]
         term_months=application.term_months,
         guarantee_mode=application.guarantee_mode,
         consent=creditloan_selectors.consent_by_bank(application.enterprise_id),
+        # A person who reviewed the knock-out and overturned it has waived the policy rules for this one.
+        exclusions_waived=KnockOutReview.objects.filter(
+            application=application, status=KnockOutReviewStatus.OVERTURNED
+        ).exists(),
     )
     return eligibility(applicant=applicant)
 

@@ -19,7 +19,7 @@ from creditloan import selectors as creditloan_selectors
 from creditloan.access import officer_required, operator_required
 from creditloan.errors import DomainError
 from creditloan.forms import show_error
-from creditloan.services import dispute_resolve, disputes_seen
+from creditloan.services import dispute_resolve, disputes_seen, knockout_review_resolve, knockout_reviews_seen
 from matching import dashboard, selectors
 from matching.forms import ApproveForm, BankForm, DeclineForm, DisburseForm, ProductForm, QueueFilter, WeightsForm
 from matching.models import Bank, LoanProduct, MatchingSettings
@@ -127,6 +127,38 @@ def operator_product_active(request, product_id: int):
                 request, _("%(product)s is paused: no new application is offered it.") % {"product": product.name}
             )
     return redirect("operator_products")
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def operator_reviews(request):
+    """Requests that a person review an automated knock-out: each overturned (the application goes on) or
+    upheld, with the answer the applicant is sent."""
+    if request.method == "POST":
+        try:
+            knockout_review_resolve(
+                by=request.user,
+                review_id=int(request.POST.get("review") or 0),
+                outcome=request.POST.get("outcome", ""),
+                resolution=request.POST.get("resolution", ""),
+            )
+        except (DomainError, ValueError) as error:
+            messages.error(request, getattr(error, "message", _("Choose a review from the list.")))
+        else:
+            messages.success(request, _("The review is answered; the applicant is told."))
+        return redirect("operator_reviews")
+    status = request.GET.get("status", "open")
+    return render(
+        request,
+        "operator/reviews.html",
+        {
+            "reviews": knockout_reviews_seen(
+                viewer=request.user, reviews=list(creditloan_selectors.knockout_review_queue(status=status))
+            ),
+            "status": status,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @operator_required

@@ -26,6 +26,7 @@ from creditloan.services import (
     authorisation_revoke,
     dispute_raise,
     enterprise_join,
+    knockout_review_request,
 )
 from matching.routing import application_withdraw
 from matching.selectors import eligibility_preview
@@ -219,6 +220,20 @@ class ApplicationWithdraw(APIView):
         application_withdraw(application_id=application.pk)
         application.refresh_from_db()
         return Response(s.ApplicationOut(application).data)
+
+
+class KnockOutReviewRequest(APIView):
+    """Ask a person to review the policy rule that ruled the application out (人工复核): only an application
+    that is not eligible because of a rule, and once."""
+
+    permission_classes = [IsApplicant]
+
+    @extend_schema(request=s.KnockOutReviewCreate, responses={201: s.KnockOutReviewOut})
+    def post(self, request, application_id: int):
+        application = _application(request, application_id)
+        given = validated(s.KnockOutReviewCreate, request.data)
+        review = knockout_review_request(user=request.user, application_id=application.pk, **given)
+        return Response(s.KnockOutReviewOut(review).data, status=status.HTTP_201_CREATED)
 
 
 class Disputes(CallerScoped, generics.ListCreateAPIView):

@@ -3,6 +3,7 @@ what the input means is the services' to decide, exactly as for the pages."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from creditloan.api.base import StrictSerializer
@@ -15,6 +16,7 @@ from creditloan.models import (
     AuthorisationPurpose,
     Dispute,
     EnterpriseMembership,
+    KnockOutReview,
 )
 from creditloan.models.accounts import MembershipRelation
 from creditloan.models.applications import GuaranteeMode
@@ -208,8 +210,16 @@ class DisputeCreate(StrictSerializer):
     reason = serializers.CharField(max_length=2000)
 
 
+def _overdue(item) -> bool:
+    return item.status == "open" and item.due_on < timezone.localdate()
+
+
 class DisputeOut(serializers.ModelSerializer):
     enterprise = serializers.IntegerField(source="enterprise_id")
+    overdue = serializers.SerializerMethodField(help_text="Open past its answer's due date.")
+
+    def get_overdue(self, dispute) -> bool:
+        return _overdue(dispute)
 
     class Meta:
         model = Dispute
@@ -222,6 +232,35 @@ class DisputeOut(serializers.ModelSerializer):
             "reason",
             "raised_at",
             "due_on",
+            "overdue",
+            "status",
+            "resolution",
+            "resolved_at",
+        ]
+
+
+class KnockOutReviewCreate(StrictSerializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why the rule should not apply.")
+
+
+class KnockOutReviewOut(serializers.ModelSerializer):
+    application = serializers.IntegerField(source="application_id")
+    rules = RuleReason(many=True)
+    overdue = serializers.SerializerMethodField(help_text="Open past its answer's due date.")
+
+    def get_overdue(self, review) -> bool:
+        return _overdue(review)
+
+    class Meta:
+        model = KnockOutReview
+        fields = [
+            "id",
+            "application",
+            "rules",
+            "reason",
+            "requested_at",
+            "due_on",
+            "overdue",
             "status",
             "resolution",
             "resolved_at",

@@ -28,6 +28,11 @@ urlpatterns = [
         applicant.ApplicationWithdraw.as_view(),
         name="api_application_withdraw",
     ),
+    path(
+        "applications/<id:application_id>/review/",
+        applicant.KnockOutReviewRequest.as_view(),
+        name="api_knockout_review_request",
+    ),
     path("disputes/", applicant.Disputes.as_view(), name="api_disputes"),
     # Bank officers
     path("offers/", officer.OfferQueue.as_view(), name="api_offers"),
@@ -59,6 +64,8 @@ urlpatterns += [
     ),
     path("operations/disputes/", operator.DisputeQueue.as_view(), name="api_dispute_queue"),
     path("operations/disputes/<id:dispute_id>/resolve/", operator.DisputeResolve.as_view(), name="api_dispute_resolve"),
+    path("operations/reviews/", operator.ReviewQueue.as_view(), name="api_review_queue"),
+    path("operations/reviews/<id:review_id>/resolve/", operator.ReviewResolve.as_view(), name="api_review_resolve"),
     path("operations/dashboard/", operator.Dashboard.as_view(), name="api_dashboard"),
 ]
 

@@ -3,7 +3,7 @@ from creditloan.models.accounts import EnterpriseMembership, MembershipRelation,
 from creditloan.models.api import ApiToken, IdempotencyRecord, SourceKey, token_digest
 from creditloan.models.applications import Application, ApplicationStatus, GuaranteeMode
 from creditloan.models.consent import CONSENT_SOURCES, Authorisation, AuthorisationPurpose
-from creditloan.models.disputes import DISPUTABLE_SOURCES, Dispute, DisputeStatus
+from creditloan.models.disputes import DISPUTABLE_SOURCES, Dispute, DisputeStatus, KnockOutReview, KnockOutReviewStatus
 from creditloan.models.enterprises import Enterprise, EnterpriseKind, EnterpriseStatus
 from creditloan.models.imports import ImportBatch, ImportBatchStatus, ImportFile, ImportRejection, RecordSource
 from creditloan.models.records import (
@@ -33,6 +33,8 @@ __all__ = [
     "DISPUTABLE_SOURCES",
     "Dispute",
     "DisputeStatus",
+    "KnockOutReview",
+    "KnockOutReviewStatus",
     "BankRecord",
     "CreditRecord",
     "CustomsCreditClass",

@@ -17,6 +17,7 @@ ACCESS_ITEMS = {"application": _("the application"), "score": _("the score and i
 class AccessPurpose(models.TextChoices):
     OFFER_REVIEW = "offer_review", _("Reviewing an offer routed to the bank")
     DISPUTE = "dispute", _("Answering a dispute")
+    KNOCKOUT_REVIEW = "knockout_review", _("Reviewing a knock-out")
 
 
 class AccessLog(models.Model):
@@ -53,8 +54,12 @@ class AccessLog(models.Model):
         return gettext("; ").join(said)
 
     def reference_display(self) -> str:
-        match = re.fullmatch(r"(offer|dispute) #(\d+)", self.reference)
+        match = re.fullmatch(r"(offer|dispute|review) #(\d+)", self.reference)
         if match is None:
             return self.reference
-        label = gettext("offer #%(number)s") if match[1] == "offer" else gettext("dispute #%(number)s")
+        label = {
+            "offer": gettext("offer #%(number)s"),
+            "dispute": gettext("dispute #%(number)s"),
+            "review": gettext("review #%(number)s"),
+        }[match[1]]
         return label % {"number": match[2]}

@@ -63,3 +63,47 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"dispute #{self.pk} ({self.get_status_display()})"
+
+
+class KnockOutReviewStatus(models.TextChoices):
+    OPEN = "open", _("Open, with a person")
+    OVERTURNED = "overturned", _("Overturned: the application goes on")
+    UPHELD = "upheld", _("Upheld: the rule applies")
+
+
+class KnockOutReview(models.Model):
+    """An applicant's request that a person look again at an automated knock-out (人工复核): a policy rule of
+    the scoring ruled the application out, and the applicant says why it should not apply (过惩相当)."""
+
+    application = models.OneToOneField(
+        "creditloan.Application", on_delete=models.PROTECT, related_name="knockout_review"
+    )
+    rules = models.JSONField(_("the rules that ruled it out"))
+    reason = models.TextField(_("why it should not apply"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("asked at"))
+    due_on = models.DateField(_("answer due"))
+    status = models.CharField(max_length=12, choices=KnockOutReviewStatus.choices, default=KnockOutReviewStatus.OPEN)
+    resolution = models.TextField(_("the answer"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("review of a knock-out")
+        indexes = [models.Index(fields=["status", "due_on"], name="knockout_review_queue")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", resolved_at__isnull=True, resolved_by__isnull=True)
+                | (
+                    ~Q(status="open")
+                    & Q(resolved_at__gte=F("requested_at"), resolved_by__isnull=False)
+                    & ~Q(resolution="")
+                ),
+                name="knockout_review_resolved_with_an_answer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"review #{self.pk} ({self.get_status_display()})"
