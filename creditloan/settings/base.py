@@ -203,9 +203,17 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # The level on the handler too: Django's own loggers (django.request's 4xx warnings among them) set their
     # level to INFO and propagate here, where the root logger's level is not consulted again.
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "level": LOG_LEVEL}},
+    # Personal identifiers and tokens are masked in every line, whoever logs it (creditloan.log_redaction).
+    "filters": {"redact": {"()": "creditloan.log_redaction.RedactingFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "level": LOG_LEVEL, "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+
+# How long a negative record (a penalty, a listing, a broken commitment) counts and is shown after the act ended:
+# five years by the credit reporting rules (征信业管理条例 第十六条).
+CREDIT_NEGATIVE_RETENTION_YEARS = env.int("CREDIT_NEGATIVE_RETENTION_YEARS", default=5)
 
 # Points for a probability of default (scoring.ml.scale): 600 points at 50:1 good-to-bad odds, and 20 more
 # points each time the odds double.
