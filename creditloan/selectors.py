@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from creditloan.models import (
@@ -141,12 +142,36 @@ def credit_records(enterprise_id: int, sources: Iterable[str] | None = None) -> 
             "source": source,
             "records": [
                 (record, disputes.get((source, record.pk)))
-                for record in model.objects.filter(enterprise_id=enterprise_id).order_by(order, "-pk")[:RECORDS_SHOWN]
+                for record in _retained(source, model.objects.filter(enterprise_id=enterprise_id)).order_by(
+                    order, "-pk"
+                )[:RECORDS_SHOWN]
             ],
         }
         for source, model, order in tables
         if sources is None or source in sources
     ]
+
+
+def _retained(source: str, records: QuerySet) -> QuerySet:
+    """A negative public-credit record is shown, as it counts, only until CREDIT_NEGATIVE_RETENTION_YEARS after
+    the act ended: a listing when it was taken off, a penalty or a broken commitment when it ended or was
+    decided (the same rule as scoring.ml.features)."""
+    from creditloan.models.records import PublicCreditKind as Kind
+
+    if source != "public_credit":
+        return records
+    today = timezone.localdate()
+    years = settings.CREDIT_NEGATIVE_RETENTION_YEARS
+    try:
+        cutoff = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        cutoff = today.replace(year=today.year - years, day=28)
+    lists = [Kind.DISHONEST_JUDGMENT_DEBTOR, Kind.SERIOUS_DISHONESTY_LIST, Kind.ABNORMAL_OPERATION_LIST]
+    acts = [Kind.ADMINISTRATIVE_PENALTY, Kind.COMMITMENT_BREACH]
+    return records.exclude(
+        Q(kind__in=[*lists, *acts], end_date__lte=cutoff)
+        | Q(kind__in=acts, end_date__isnull=True, decision_date__lte=cutoff)
+    )
 
 
 def disputes_of(user: User) -> QuerySet[Dispute]:

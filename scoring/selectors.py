@@ -116,7 +116,9 @@ def record_frames(*, requests: pd.DataFrame, id_range: tuple[int, int] | None = 
 
 def _without_corrected(frames: RecordFrames) -> RecordFrames:
     """The frames less every record a dispute found wrong (异议 upheld for the firm, "corrected"): it never
-    should have counted, so it counts at no time, training included."""
+    should have counted, so it counts at no time, training included. (And with the retention of negative
+    records in force here.)"""
+    frames.negative_retention_years = settings.CREDIT_NEGATIVE_RETENTION_YEARS
     corrected: dict[str, list[int]] = {}
     for source, record_id in Dispute.objects.filter(status=DisputeStatus.CORRECTED).values_list("source", "record_id"):
         corrected.setdefault(source, []).append(record_id)

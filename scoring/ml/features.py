@@ -176,6 +176,8 @@ FEATURE_NAMES = tuple(feature.name for feature in FEATURES)
 FEATURES_BY_NAME = {feature.name: feature for feature in FEATURES}
 CATEGORICAL = tuple(feature.name for feature in FEATURES if feature.categorical)
 MONOTONE = {feature.name: feature.monotone for feature in FEATURES if feature.monotone}
+# Lists a firm is on until it is taken off (its end date); other records are acts decided on a day.
+STANDING_LISTS = ("dishonest_judgment_debtor", "serious_dishonesty_list", "abnormal_operation_list")
 # The sources a firm must consent to before they count (the registry is public).
 CONSENTED_SOURCES = ("public_credit", "tax", "customs", "bank")
 # How long a bank's snapshot of a relationship is taken as current.
@@ -192,6 +194,8 @@ class RecordFrames:
     tax: Columns
     customs: Columns
     bank: Columns
+    # How long a negative public-credit record counts after the act ended (征信业管理条例: five years).
+    negative_retention_years: int = 5
 
 
 def build_features(frames: RecordFrames) -> pd.DataFrame:
@@ -218,7 +222,11 @@ def build_features(frames: RecordFrames) -> pd.DataFrame:
     repairs_known_on = (
         np.asarray(requests["repairs_known_on"], dtype="datetime64[D]") if "repairs_known_on" in requests else as_of
     )
-    out.update(_public_credit_features(paired("public_credit", "decision_date"), repairs_known_on))
+    out.update(
+        _public_credit_features(
+            paired("public_credit", "decision_date"), repairs_known_on, frames.negative_retention_years
+        )
+    )
     out.update(_customs_features(paired("customs", "reported_on")))
     out.update(_bank_features(paired("bank", "as_of")))
     features = pd.DataFrame({name: out[name] for name in FEATURE_NAMES}, index=getattr(requests, "index", None))
@@ -412,13 +420,19 @@ def _year_on_year(reports: _Paired, values: np.ndarray, year: np.ndarray) -> np.
     return np.where(before_year == latest_year - 1, growth, np.nan)
 
 
-def _public_credit_features(records: _Paired, repairs_known_on: np.ndarray) -> dict[str, np.ndarray]:
+def _public_credit_features(
+    records: _Paired, repairs_known_on: np.ndarray, retention_years: int
+) -> dict[str, np.ndarray]:
     as_of = records.as_of[records.request]
     repaired_on = records.dates("repaired_on")
     end_date = records.dates("end_date")
-    # A repaired record, or a listing that has ended, no longer counts (NaT compares False: still standing).
-    standing = ~(repaired_on <= repairs_known_on[records.request]) & ~(end_date <= as_of)
     kind = records.column("kind")
+    # A negative record counts for retention_years after the act ended: a listing when it ended (one still on
+    # the list has not), anything else when it was decided.
+    act_ended = np.where(np.isin(kind, STANDING_LISTS), end_date, np.where(np.isnat(end_date), records.date, end_date))
+    kept = ~(_years_after(act_ended, retention_years) <= as_of) | (kind == "commendation")
+    # A repaired record, or a listing that has ended, no longer counts (NaT compares False: still standing).
+    standing = ~(repaired_on <= repairs_known_on[records.request]) & ~(end_date <= as_of) & kept
     severity = records.column("severity")
     penalty = standing & (kind == "administrative_penalty")
     out = {}
@@ -432,6 +446,12 @@ def _public_credit_features(records: _Paired, repairs_known_on: np.ndarray) -> d
     out["commitment_breaches_36m"] = records.count(standing & (kind == "commitment_breach") & three_years)
     out["commendations_36m"] = records.count((kind == "commendation") & three_years)
     return out
+
+
+def _years_after(days: np.ndarray, years: int) -> np.ndarray:
+    """The same calendar day `years` later (29 February: 28 February), NaT staying NaT."""
+    stamps = pd.to_datetime(days)
+    return (stamps + pd.DateOffset(years=years)).to_numpy(dtype="datetime64[D]")
 
 
 def _customs_features(customs: _Paired) -> dict[str, np.ndarray]:

@@ -283,3 +283,21 @@ def test_knowing_repairs_later_lets_no_other_later_record_in():
     assert (
         build_features(frames(requests=repairs_known_today, public_credit=later)).iloc[0]["penalties_serious_12m"] == 0
     )
+
+
+def test_a_negative_record_stops_counting_once_its_retention_after_the_act_has_passed():
+    penalty = [(1, "administrative_penalty", "ordinary", "2025-01-15", None, None)]  # 17 months before T
+    kept_five_years = frames(public_credit=penalty)
+    kept_one_year = frames(public_credit=penalty)
+    kept_one_year.negative_retention_years = 1
+
+    assert build_features(kept_five_years).iloc[0]["penalties_ordinary_36m"] == 1
+    assert build_features(kept_one_year).iloc[0]["penalties_ordinary_36m"] == 0
+
+
+def test_a_listing_still_standing_counts_however_old_and_an_ended_one_counts_no_more():
+    still_listed = [(1, "serious_dishonesty_list", "", "2018-03-01", None, None)]
+    delisted = [(1, "serious_dishonesty_list", "", "2018-03-01", "2020-03-01", None)]
+
+    assert build_features(frames(public_credit=still_listed)).iloc[0]["serious_dishonesty_listed"] == 1
+    assert build_features(frames(public_credit=delisted)).iloc[0]["serious_dishonesty_listed"] == 0
