@@ -45,7 +45,7 @@ MAIN_NAV = {
         ("operator_weights", gettext_lazy("Ranking weights")),
         ("operator_models", gettext_lazy("Risk models")),
         ("operator_disputes", gettext_lazy("Disputes")),
-        ("operator_reviews", gettext_lazy("Knock-out reviews")),
+        ("operator_reviews", gettext_lazy("Reviews")),
         ("operator_imports", gettext_lazy("Imports")),
         ("admin:index", gettext_lazy("Back office")),
     ],

@@ -220,6 +220,11 @@ def test_the_applicant_grants_consent_reads_the_credit_report_and_disputes_a_rec
     page.get_by_label("Bank-shared").check()
     page.locator("input[name=banks]").first.check()
     page.get_by_role("button", name="I agree and grant it").click()
+    assert "needs an authorisation of its own" in page.locator("main").inner_text()
+    # Tax data on its own, as the page asks.
+    page.get_by_label("Bank-shared").uncheck()
+    page.locator("input[name=banks]").first.check()
+    page.get_by_role("button", name="I agree and grant it").click()
     grant = page.locator("[data-testid=authorisation]").first
     assert "Active" in grant.inner_text()
     screens.keep(page, "01-authorisation-granted")
