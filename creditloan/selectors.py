@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -210,3 +211,89 @@ def import_batch(batch_id: int) -> ImportBatch | None:
 
 def rejections_of(batch: ImportBatch) -> QuerySet[ImportRejection]:
     return ImportRejection.objects.filter(file__batch=batch).select_related("file").order_by("file_id", "row_number")
+
+
+# Bookkeeping of the import path: which file and row wrote a record, not something the platform holds about it.
+_NOT_EXPORTED = {"import_file", "source_row", "enterprise"}
+
+
+def enterprise_export(*, user: User, enterprise_id: int) -> dict | None:
+    """Everything the platform holds about a firm, for a person acting for it (None for anybody else): its
+    registry entry, every record of every source (expired ones too: they are still held), its authorisations
+    with their words, its applications with their scores and offers, its disputes and reviews, and who looked
+    at its data. Plain JSON-ready values; the legal representative's ID number stays masked."""
+    from creditloan.models import BankRecord, CustomsRecord, KnockOutReview, PublicCreditRecord, TaxRecord
+
+    membership = membership_of(user, enterprise_id)
+    if membership is None:
+        return None
+    firm = membership.enterprise
+    records = {
+        source: [_plain(record) for record in model.objects.filter(enterprise=firm).order_by("pk")]
+        for source, model in (
+            ("public_credit", PublicCreditRecord),
+            ("tax", TaxRecord),
+            ("customs", CustomsRecord),
+            ("bank", BankRecord),
+        )
+    }
+    applications = []
+    for application in Application.objects.filter(enterprise=firm).order_by("pk").prefetch_related("scores", "offers"):
+        applications.append(
+            _plain(application, exclude={"enterprise", "applicant"})
+            | {
+                "scores": [
+                    _plain(score, exclude={"enterprise", "application", "model_version"})
+                    | {"model_version": score.model_version_id}
+                    for score in application.scores.all()
+                ],
+                "offers": [_plain(offer, exclude={"application", "decided_by"}) for offer in application.offers.all()],
+            }
+        )
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "enterprise": _plain(firm, exclude=_NOT_EXPORTED - {"enterprise"}),
+        "records": records,
+        "authorisations": [
+            _plain(grant, exclude={"enterprise", "granted_by", "revoked_by"})
+            | {"banks": sorted(bank.code for bank in grant.banks.all())}
+            for grant in Authorisation.objects.filter(enterprise=firm).prefetch_related("banks").order_by("pk")
+        ],
+        "applications": applications,
+        "disputes": [
+            _plain(dispute, exclude={"enterprise", "raised_by", "resolved_by"})
+            for dispute in Dispute.objects.filter(enterprise=firm).order_by("pk")
+        ],
+        "knockout_reviews": [
+            _plain(review, exclude={"application", "requested_by", "resolved_by"})
+            | {"application": review.application_id}
+            for review in KnockOutReview.objects.filter(application__enterprise=firm).order_by("pk")
+        ],
+        "access_log": [
+            {
+                "viewed_at": look.viewed_at.isoformat(),
+                "by": look.bank.code if look.bank_id else "platform",
+                "what": look.what,
+                "purpose": look.purpose,
+                "reference": look.reference,
+            }
+            for look in access_log_of(firm.pk)
+        ],
+    }
+
+
+def _plain(instance, *, exclude: set[str] = _NOT_EXPORTED) -> dict:
+    """A row's own fields as JSON-ready values (dates as ISO text, amounts as decimal text, relations as ids)."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        value = field.value_from_object(instance)
+        if isinstance(value, dt.datetime | dt.date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        elif value is not None and not isinstance(value, str | int | float | bool | list | dict):
+            value = str(value)  # a masked resident ID and the like: their own text
+        data[field.name] = value
+    return data

@@ -21,6 +21,7 @@ urlpatterns = [
     path("me/authorisations/", views.authorisations, name="authorisations"),
     path("me/enterprises/<id:enterprise_id>/report/", views.credit_report, name="credit_report"),
     path("me/enterprises/<id:enterprise_id>/access/", views.access_log, name="access_log"),
+    path("me/enterprises/<id:enterprise_id>/export/", views.enterprise_export_view, name="enterprise_export"),
     path(
         "me/authorisations/<id:authorisation_id>/revoke/",
         views.authorisation_revoke_view,

@@ -270,6 +270,19 @@ def credit_report(request, enterprise_id: int):
 
 
 @applicant_required
+@require_GET
+def enterprise_export_view(request, enterprise_id: int):
+    """What the platform holds about the firm, as a JSON file to keep."""
+    export = creditloan_selectors.enterprise_export(user=request.user, enterprise_id=enterprise_id)
+    if export is None:
+        raise Http404
+    response = JsonResponse(export, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    name = f"xinyidai-{export['enterprise']['uscc']}-{timezone.localdate():%Y%m%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@applicant_required
 def access_log(request, enterprise_id: int):
     """Who has looked at the firm's data: which bank or the platform, what, when and why."""
     membership = creditloan_selectors.membership_of(request.user, enterprise_id)

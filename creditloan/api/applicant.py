@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.forms.models import model_to_dict
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
@@ -127,6 +128,20 @@ class CreditReport(APIView):
             "records": records_out(selectors.credit_records(enterprise.pk)),
         }
         return Response(s.CreditReport(report).data)
+
+
+class EnterpriseExport(APIView):
+    """Everything the platform holds about the firm: registry entry, every record, authorisations with their
+    words, applications with scores and offers, disputes, reviews, and who looked at its data."""
+
+    permission_classes = [IsApplicant]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, enterprise_id: int):
+        export = selectors.enterprise_export(user=request.user, enterprise_id=enterprise_id)
+        if export is None:
+            raise Http404
+        return Response(export)
 
 
 class AccessLogList(CallerScoped, generics.ListAPIView):

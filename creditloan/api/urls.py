@@ -15,6 +15,7 @@ urlpatterns = [
     path("enterprises/<id:enterprise_id>/eligibility/", applicant.Eligibility.as_view(), name="api_eligibility"),
     path("enterprises/<id:enterprise_id>/credit-report/", applicant.CreditReport.as_view(), name="api_credit_report"),
     path("enterprises/<id:enterprise_id>/access-log/", applicant.AccessLogList.as_view(), name="api_access_log"),
+    path("enterprises/<id:enterprise_id>/export/", applicant.EnterpriseExport.as_view(), name="api_enterprise_export"),
     path("authorisations/", applicant.Authorisations.as_view(), name="api_authorisations"),
     path(
         "authorisations/<id:authorisation_id>/revoke/",
