@@ -6,11 +6,14 @@ the two in step, so the documentation cannot drift from what the importer enforc
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import models
 
 from creditloan.identifiers import mask_resident_id
@@ -242,6 +245,46 @@ SEVERITY_ONLY_FOR_PENALTIES = RowCheck(
 )
 
 
+def months_after(day, months: int):
+    """The same day of the month `months` later, or the month's last day where it has fewer."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _repair_after_minimum_publication(values: Row) -> list[FieldError]:
+    if values["kind"] != PublicCreditKind.ADMINISTRATIVE_PENALTY or values["repaired_on"] is None:
+        return []
+    minimum = settings.CREDIT_REPAIR_MIN_PUBLICATION_MONTHS.get(values["severity"], 0)
+    # Dates arrive as ISO text (parse_date), which orders as the dates do.
+    earliest = months_after(dt.date.fromisoformat(values["decision_date"]), minimum).isoformat()
+    if values["repaired_on"] < earliest:
+        return [
+            (
+                "repaired_on",
+                f"{values['repaired_on']} is before the end of the minimum publication of this {values['severity']} "
+                f"penalty ({minimum} months after {values['decision_date']}: {earliest} at the earliest)",
+            )
+        ]
+    return []
+
+
+def _repair_after_minimum_publication_frame(frame: pd.DataFrame) -> np.ndarray:
+    # Few rows carry a repair; those of penalties are checked one by one.
+    return ((frame["kind"] == PublicCreditKind.ADMINISTRATIVE_PENALTY) & frame["repaired_on"].notna()).to_numpy(
+        dtype=bool
+    )
+
+
+REPAIR_AFTER_MINIMUM_PUBLICATION = RowCheck(
+    "A penalty's `repaired_on` must not fall within its minimum publication period (信用修复 only after it): "
+    "by default 0 months for a `minor` penalty, 3 for an `ordinary` and 12 for a `serious` one after "
+    "`decision_date` (settings CREDIT_REPAIR_MIN_PUBLICATION_MONTHS).",
+    _repair_after_minimum_publication,
+    _repair_after_minimum_publication_frame,
+)
+
+
 ENTERPRISES = SourceFormat(
     source=RecordSource.ENTERPRISES,
     model=Enterprise,
@@ -307,6 +350,7 @@ PUBLIC_CREDIT = SourceFormat(
         SEVERITY_ONLY_FOR_PENALTIES,
         date_not_before("end_date", "decision_date"),
         date_not_before("repaired_on", "decision_date"),
+        REPAIR_AFTER_MINIMUM_PUBLICATION,
     ),
 )
 

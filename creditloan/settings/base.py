@@ -214,6 +214,14 @@ LOGGING = {
 # How long a negative record (a penalty, a listing, a broken commitment) counts and is shown after the act ended:
 # five years by the credit reporting rules (征信业管理条例 第十六条).
 CREDIT_NEGATIVE_RETENTION_YEARS = env.int("CREDIT_NEGATIVE_RETENTION_YEARS", default=5)
+# A penalty is published for at least this many months before credit repair (信用修复) can take effect, by
+# severity; an import refuses a repair dated earlier. Within the ranges of the repair rules: minor up to 3,
+# ordinary 3 to 12, serious 12 to 36.
+CREDIT_REPAIR_MIN_PUBLICATION_MONTHS = {
+    "minor": env.int("CREDIT_REPAIR_MINOR_MONTHS", default=0),
+    "ordinary": env.int("CREDIT_REPAIR_ORDINARY_MONTHS", default=3),
+    "serious": env.int("CREDIT_REPAIR_SERIOUS_MONTHS", default=12),
+}
 
 # Points for a probability of default (scoring.ml.scale): 600 points at 50:1 good-to-bad odds, and 20 more
 # points each time the odds double.

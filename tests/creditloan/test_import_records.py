@@ -437,3 +437,49 @@ def test_free_text_with_line_breaks_tabs_and_backslashes_is_stored_as_written(tm
         (4, "row", "has 4 fields, the header has 6"),
         (6, "decision_date", "'2024-13-01' is not a date (YYYY-MM-DD)"),
     ]
+
+
+@pytest.mark.parametrize("fast", PATHS)
+def test_a_repair_within_the_penaltys_minimum_publication_is_refused_with_the_earliest_day(tmp_path, fast):
+    header = "uscc,record_id,kind,severity,authority,decision_date,repaired_on\n"
+    penalties = write(
+        tmp_path,
+        "public_credit.csv",
+        header
+        + f"{FIRM},P-1,administrative_penalty,ordinary,市场监管局,2025-01-31,2025-04-29\n"  # 3 months: 04-30
+        + f"{FIRM},P-2,administrative_penalty,ordinary,市场监管局,2025-01-31,2025-04-30\n"
+        + f"{FIRM},P-3,administrative_penalty,serious,市场监管局,2025-01-10,2025-12-10\n"  # 12 months: 2026-01-10
+        + f"{FIRM},P-4,administrative_penalty,minor,市场监管局,2025-01-10,2025-01-10\n"
+        + f"{FIRM},P-5,dishonest_judgment_debtor,,法院,2025-01-10,2025-01-11\n",
+    )
+
+    batch = run([("enterprises", firm_file(tmp_path)), ("public_credit", penalties)], fast=fast)
+
+    assert counts(batch)["public_credit"] == (5, 3, 0, 0, 2)
+    rejected = {r.row_number: (r.field, r.reason) for r in ImportRejection.objects.filter(file__source="public_credit")}
+    assert rejected == {
+        2: (
+            "repaired_on",
+            "2025-04-29 is before the end of the minimum publication of this ordinary penalty "
+            "(3 months after 2025-01-31: 2025-04-30 at the earliest)",
+        ),
+        4: (
+            "repaired_on",
+            "2025-12-10 is before the end of the minimum publication of this serious penalty "
+            "(12 months after 2025-01-10: 2026-01-10 at the earliest)",
+        ),
+    }
+
+
+def test_the_minimum_publication_periods_are_configuration(tmp_path, settings):
+    settings.CREDIT_REPAIR_MIN_PUBLICATION_MONTHS = {"minor": 3, "ordinary": 3, "serious": 12}
+    penalty = write(
+        tmp_path,
+        "public_credit.csv",
+        "uscc,record_id,kind,severity,authority,decision_date,repaired_on\n"
+        f"{FIRM},P-1,administrative_penalty,minor,市场监管局,2025-01-10,2025-02-10\n",
+    )
+
+    batch = run([("enterprises", firm_file(tmp_path)), ("public_credit", penalty)], fast=False)
+
+    assert counts(batch)["public_credit"] == (1, 0, 0, 0, 1)
