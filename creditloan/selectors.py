@@ -15,6 +15,7 @@ from creditloan.models import (
     Application,
     Authorisation,
     Dispute,
+    DisputeStatus,
     EnterpriseMembership,
     ImportBatch,
     ImportRejection,
@@ -124,9 +125,12 @@ def consent_days(
 RECORDS_SHOWN = 20
 
 
-def credit_records(enterprise_id: int, sources: Iterable[str] | None = None) -> list[dict]:
+def credit_records(
+    enterprise_id: int, sources: Iterable[str] | None = None, *, without_corrected: bool = False
+) -> list[dict]:
     """The firm's records behind its score, newest first per source, each with its open or last dispute; with
-    `sources`, only those sources are read."""
+    `sources`, only those sources are read. `without_corrected` leaves out the records a dispute found wrong
+    (for a bank: they count no more; the firm itself sees them with the answer)."""
     from creditloan.models import BankRecord, CustomsRecord, PublicCreditRecord, TaxRecord
 
     tables = [
@@ -138,14 +142,20 @@ def credit_records(enterprise_id: int, sources: Iterable[str] | None = None) -> 
     disputes = {}
     for dispute in Dispute.objects.filter(enterprise_id=enterprise_id).order_by("raised_at"):
         disputes[(dispute.source, dispute.record_id)] = dispute  # the latest wins
+    hidden = {
+        key for key, dispute in disputes.items() if without_corrected and dispute.status == DisputeStatus.CORRECTED
+    }
     return [
         {
             "source": source,
             "records": [
                 (record, disputes.get((source, record.pk)))
-                for record in _retained(source, model.objects.filter(enterprise_id=enterprise_id)).order_by(
-                    order, "-pk"
-                )[:RECORDS_SHOWN]
+                for record in _retained(
+                    source,
+                    model.objects.filter(enterprise_id=enterprise_id).exclude(
+                        pk__in=[record_id for of_source, record_id in hidden if of_source == source]
+                    ),
+                ).order_by(order, "-pk")[:RECORDS_SHOWN]
             ],
         }
         for source, model, order in tables

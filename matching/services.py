@@ -221,7 +221,7 @@ def offer_profile_open(*, offer: Offer, viewer) -> OfferProfile:
     return OfferProfile(
         score=_score_as_shared(score, shared) if score is not None else None,
         shared_sources=shared,
-        records=creditloan_selectors.credit_records(enterprise_id, sources=shared),
+        records=creditloan_selectors.credit_records(enterprise_id, sources=shared, without_corrected=True),
     )
 
 

@@ -4,9 +4,10 @@ score's reasons included, and every look written to the firm's access log first.
 import pytest
 
 from creditloan.models import AccessLog
+from creditloan.services import dispute_raise, dispute_resolve
 from matching.services import offer_profile_open
 from scoring.models import Score
-from tests.factories import consent, offer_world, score_of
+from tests.factories import TaxRecordFactory, consent, offer_world, score_of
 
 REASONS = {
     "raised": [
@@ -57,3 +58,16 @@ def test_consent_to_another_bank_shows_this_bank_nothing(world):
     consent(world["firm"], banks=[world["products"]["B"].bank])
 
     assert look(world).score is None
+
+
+def test_a_record_a_dispute_found_wrong_is_not_shown_to_the_bank(world):
+    wrong, right = TaxRecordFactory(enterprise=world["firm"]), TaxRecordFactory(enterprise=world["firm"], tax_year=2024)
+    consent(world["firm"], sources=["tax"], banks=[world["products"]["A"].bank])
+    dispute = dispute_raise(
+        user=world["applicant"], enterprise=world["firm"], source="tax", record_id=wrong.pk, reason="错"
+    )
+    dispute_resolve(by=world["operator"], dispute_id=dispute.pk, outcome="corrected", resolution="已更正")
+
+    (tax,) = look(world).records
+
+    assert [record.pk for record, _dispute in tax["records"]] == [right.pk]
