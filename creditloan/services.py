@@ -480,6 +480,12 @@ def knockout_reviews_seen(*, viewer: User, reviews: list[KnockOutReview]) -> lis
     return reviews
 
 
+def back_office_seen(*, viewer: User, looks: list[tuple[int, str, str]]) -> None:
+    """A back-office (admin) page shows firms' credit data: (firm, what, reference) for each row it shows, as
+    access log rows written before the page is rendered."""
+    _looks_record(viewer, looks, AccessPurpose.BACK_OFFICE)
+
+
 def _looks_record(viewer: User, looks: list[tuple[int, str, str]], purpose: str) -> None:
     """(firm, what, reference) for each thing shown at once, as access log rows."""
     AccessLog.objects.bulk_create(

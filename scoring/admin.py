@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from creditloan.admin import AuditTrailMixin
+from creditloan.admin import AuditTrailMixin, LooksLoggedAdmin
 from scoring.models import ModelVersion, PolicyRule, Rating, Score, TrainingRun
 
 
@@ -22,7 +22,8 @@ class ModelVersionAdmin(AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(AuditTrailMixin, admin.ModelAdmin):
+class ScoreAdmin(LooksLoggedAdmin, AuditTrailMixin, admin.ModelAdmin):
+    looked_at = "score"
     list_display = ("enterprise", "application", "grade", "points", "probability_of_default", "model_version", "as_of")
     list_filter = ("grade", "model_version")
     list_select_related = ("enterprise", "application", "model_version")
@@ -37,7 +38,8 @@ class PolicyRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Rating)
-class RatingAdmin(AuditTrailMixin, admin.ModelAdmin):
+class RatingAdmin(LooksLoggedAdmin, AuditTrailMixin, admin.ModelAdmin):
+    looked_at = "score"
     """Read-only: ratings are refreshed in bulk by the re-rating tasks."""
 
     list_display = ("enterprise", "model_version", "grade", "points", "probability_of_default", "as_of", "rated_at")

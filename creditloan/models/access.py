@@ -18,6 +18,7 @@ class AccessPurpose(models.TextChoices):
     OFFER_REVIEW = "offer_review", _("Reviewing an offer routed to the bank")
     DISPUTE = "dispute", _("Answering a dispute")
     KNOCKOUT_REVIEW = "knockout_review", _("Reviewing a knock-out")
+    BACK_OFFICE = "back_office", _("Looked up in the back office")
 
 
 class AccessLog(models.Model):

@@ -6,7 +6,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from creditloan.models import AccessLog, User
+from creditloan.models import AccessLog, TaxRecord, User
 from creditloan.models.accounts import Role
 from creditloan.services import access_record, api_token_issue, dispute_raise
 from tests.factories import EnterpriseFactory, TaxRecordFactory, acting_for
@@ -60,3 +60,16 @@ def test_the_database_refuses_to_change_or_remove_an_access_log_row(dispute, ope
         change()
 
     assert AccessLog.objects.get().what == "records:tax"
+
+
+def test_an_operator_looking_up_records_in_the_back_office_is_logged_for_each_firm_shown(admin_client, dispute):
+    record = TaxRecord.objects.get(enterprise_id=dispute.enterprise_id)
+
+    admin_client.get(reverse("admin:creditloan_taxrecord_changelist"))
+    admin_client.get(reverse("admin:creditloan_taxrecord_change", args=[record.pk]))
+
+    looks = AccessLog.objects.filter(purpose="back_office").order_by("pk")
+    assert [(look.enterprise_id, look.what, look.reference) for look in looks] == [
+        (dispute.enterprise_id, "records:tax", f"taxrecord #{record.pk}"),
+        (dispute.enterprise_id, "records:tax", f"taxrecord #{record.pk}"),
+    ]
