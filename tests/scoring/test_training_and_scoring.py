@@ -438,29 +438,8 @@ def test_an_import_that_changes_nothing_sets_no_re_rating_going(world, tmp_path,
     assert rerate_population.delay not in callbacks
 
 
-def test_an_application_from_an_excluded_firm_is_not_eligible_once_scored(world):
-    champion_ready(world)
-    listed = PublicCreditRecord.objects.filter(
-        kind="dishonest_judgment_debtor", repaired_on__isnull=True, end_date__isnull=True
-    ).first()
-    consent(listed.enterprise)
-    application = Application.objects.create(
-        enterprise_id=listed.enterprise_id,
-        amount=300_000,
-        term_months=12,
-        purpose="备货",
-        guarantee_mode="credit",
-        submitted_at=timezone.now(),
-    )
-
-    application_score(application_id=application.pk)
-
-    application.refresh_from_db()
-    assert application.status == "not_eligible"
-
-
 def excluded_application(world) -> tuple[Application, PublicCreditRecord]:
-    """An application of a firm listed as a dishonest judgment debtor, knocked out by that listing."""
+    """An application of a firm listed as a dishonest judgment debtor, scored: knocked out by that listing."""
     champion_ready(world)
     listed = PublicCreditRecord.objects.filter(
         kind="dishonest_judgment_debtor", repaired_on__isnull=True, end_date__isnull=True
@@ -476,8 +455,13 @@ def excluded_application(world) -> tuple[Application, PublicCreditRecord]:
     )
     application_score(application_id=application.pk)
     application.refresh_from_db()
-    assert application.status == "not_eligible"
     return application, listed
+
+
+def test_an_application_from_an_excluded_firm_is_not_eligible_once_scored(world):
+    application, _ = excluded_application(world)
+
+    assert application.status == "not_eligible"
 
 
 def test_a_repaired_knock_out_reinstates_the_application_and_it_is_matched_again(world):
