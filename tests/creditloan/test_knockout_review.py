@@ -85,7 +85,10 @@ def test_another_persons_application_cannot_be_put_up_for_review(world):
         knockout_review_request(user=stranger, application_id=world["application"].pk, reason="x")
 
 
-def test_an_overturned_knock_out_is_waived_and_the_application_matched(world, django_capture_on_commit_callbacks):
+def test_an_overturned_knock_out_is_waived_and_the_application_matched(
+    world, django_capture_on_commit_callbacks, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the routing task runs here, as a worker would run it
     review = ask(world)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -496,8 +496,9 @@ def test_a_knock_out_that_still_holds_keeps_the_application_not_eligible(world):
 
 
 def test_an_import_that_brings_a_repair_sets_the_firms_reassessment_going(
-    world, tmp_path, django_capture_on_commit_callbacks
+    world, tmp_path, django_capture_on_commit_callbacks, settings
 ):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the tasks run here, as workers would run them
     application, _ = excluded_application(world)
     path = tmp_path / "public_credit.csv"
     with path.open("w", encoding="utf-8") as out:
