@@ -94,7 +94,8 @@ def record_frames(*, requests: pd.DataFrame, id_range: tuple[int, int] | None = 
     firm_ids = np.unique(np.asarray(requests["enterprise_id"], dtype=np.int64))
     requests = _with_consent(requests, firm_ids=firm_ids, id_range=id_range)
     if id_range is None and len(firm_ids) <= COPY_ABOVE:
-        return _without_corrected(_few_firms_frames(requests, [int(firm_id) for firm_id in firm_ids]))
+        few = [int(firm_id) for firm_id in firm_ids]
+        return _without_corrected(_few_firms_frames(requests, few), few)
     firms_query = Enterprise.objects.annotate(enterprise_id=F("id"))
     if id_range is not None:
         first, last = id_range
@@ -114,13 +115,16 @@ def record_frames(*, requests: pd.DataFrame, id_range: tuple[int, int] | None = 
     return _without_corrected(RecordFrames(requests=requests, firms=firms, **frames))
 
 
-def _without_corrected(frames: RecordFrames) -> RecordFrames:
+def _without_corrected(frames: RecordFrames, firm_ids: list[int] | None = None) -> RecordFrames:
     """The frames less every record a dispute found wrong (异议 upheld for the firm, "corrected"): it never
     should have counted, so it counts at no time, training included. (And with the retention of negative
     records in force here.)"""
     frames.negative_retention_years = settings.CREDIT_NEGATIVE_RETENTION_YEARS
     corrected: dict[str, list[int]] = {}
-    for source, record_id in Dispute.objects.filter(status=DisputeStatus.CORRECTED).values_list("source", "record_id"):
+    disputes = Dispute.objects.filter(status=DisputeStatus.CORRECTED)
+    if firm_ids is not None:
+        disputes = disputes.filter(enterprise_id__in=firm_ids)
+    for source, record_id in disputes.values_list("source", "record_id"):
         corrected.setdefault(source, []).append(record_id)
     for source, record_ids in corrected.items():
         records = getattr(frames, source)
@@ -139,11 +143,13 @@ def _with_consent(requests: pd.DataFrame, *, firm_ids: np.ndarray, id_range: tup
     else:
         days = consent_days(firm_ids=None if len(firm_ids) > WHOLE_TABLE_ABOVE else firm_ids.tolist())
     firm_of_request = np.asarray(requests["enterprise_id"], dtype=np.int64)
-    as_of = np.asarray(requests["as_of"], dtype="datetime64[D]")
+    # A decision taken now uses what the firm consents to now (consent_on), whatever day its records are read
+    # as of; history (training, drift, replay) uses the consent of its own day.
+    consent_on = np.asarray(requests["consent_on" if "consent_on" in requests else "as_of"], dtype="datetime64[D]")
     columns = {}
     for source in CONSENTED_SOURCES:
         granted = [(firm, first, last) for firm, of_source, first, last in days if of_source == source]
-        columns[f"uses_{source}"] = _covered(firm_of_request, as_of, granted)
+        columns[f"uses_{source}"] = _covered(firm_of_request, consent_on, granted)
     return requests.assign(**columns)
 
 
@@ -425,6 +431,8 @@ def enterprise_assess(
             "enterprise_id": [enterprise_id],
             "as_of": np.array([as_of], dtype="datetime64[D]"),
             "repairs_known_on": np.array([repairs_known_on or as_of], dtype="datetime64[D]"),
+            # Scored now, for a decision now: under the consent the firm gives today.
+            "consent_on": np.array([timezone.localdate()], dtype="datetime64[D]"),
         }
     )
     features = build_features(record_frames(requests=requests))

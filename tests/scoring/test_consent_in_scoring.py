@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from django.utils import timezone
 
-from creditloan.services import authorisation_revoke
+from creditloan.models import TaxRecord, User
+from creditloan.services import authorisation_revoke, dispute_raise, dispute_resolve
 from scoring import selectors
 from scoring.ml.features import build_features
 from tests.factories import BankFactory, EnterpriseFactory, TaxRecordFactory, acting_for, consent
@@ -72,10 +73,36 @@ def test_the_firms_tax_records_count_only_while_it_consents(firm):
 
 
 @pytest.mark.parametrize("many", [False, True])
-def test_every_path_reads_consent_the_same_way(firm, many, monkeypatch):
-    if many:  # the batch path (COPY on PostgreSQL) is taken above COPY_ABOVE firms
+def test_both_paths_read_consent_and_leave_out_a_record_found_wrong(firm, many, monkeypatch):
+    if many:  # the batch path (frames; COPY on PostgreSQL) is taken above COPY_ABOVE firms
         monkeypatch.setattr(selectors, "COPY_ABOVE", 0)
+    kept = TaxRecord.objects.get(enterprise=firm)
+    wrong = TaxRecordFactory(enterprise=firm, tax_year=2024)
+    applicant = acting_for(firm)
     consent(firm, sources=["tax"])
+    dispute = dispute_raise(user=applicant, enterprise=firm, source="tax", record_id=wrong.pk, reason="错")
+    dispute_resolve(
+        by=User.objects.create_user(username="ops", role="operator"),
+        dispute_id=dispute.pk,
+        outcome="corrected",
+        resolution="已更正",
+    )
+    requests = pd.DataFrame({"enterprise_id": [firm.pk], "as_of": np.array([TODAY], dtype="datetime64[D]")})
 
-    assert uses(firm, TODAY)["uses_tax"].tolist() == [True]
-    assert uses(firm, TODAY)["uses_bank"].tolist() == [False]
+    frames = selectors.record_frames(requests=requests)
+
+    assert list(pd.DataFrame(frames.requests)["uses_tax"]) == [True]
+    assert list(pd.DataFrame(frames.requests)["uses_bank"]) == [False]
+    assert list(np.asarray(frames.tax["id"])) == [kept.pk]
+
+
+def test_a_request_decided_today_uses_the_consent_of_today_not_of_the_day_its_records_are_read(firm):
+    applicant = acting_for(firm)
+    grant = consent(firm, sources=["tax"], since=timezone.now() - dt.timedelta(days=30), by=applicant)
+    authorisation_revoke(user=applicant, authorisation_id=grant.pk)
+    ten_days_ago = np.array([TODAY - dt.timedelta(days=10)], dtype="datetime64[D]")
+    as_it_stood = pd.DataFrame({"enterprise_id": [firm.pk], "as_of": ten_days_ago})
+    decided_today = as_it_stood.assign(consent_on=np.array([TODAY], dtype="datetime64[D]"))
+
+    assert list(pd.DataFrame(selectors.record_frames(requests=as_it_stood).requests)["uses_tax"]) == [True]
+    assert list(pd.DataFrame(selectors.record_frames(requests=decided_today).requests)["uses_tax"]) == [False]

@@ -16,9 +16,9 @@ from django.utils import timezone
 from creditloan.demo.services import demo_world_generate
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.ingestion.services import ImportSource, records_import
-from creditloan.models import Application, Enterprise, EnterpriseMembership, PublicCreditRecord, User
+from creditloan.models import Application, Authorisation, Enterprise, EnterpriseMembership, PublicCreditRecord, User
 from creditloan.models.accounts import MembershipRelation, Role
-from creditloan.services import application_submit
+from creditloan.services import application_submit, authorisation_revoke
 from matching.routing import enterprise_reassess
 from matching.selectors import application_eligibility
 from scoring import selectors
@@ -201,6 +201,8 @@ def test_a_dishonest_judgment_debtor_is_excluded_with_the_reason_and_a_minor_pen
         .exclude(publiccreditrecords__kind__in=["dishonest_judgment_debtor", "serious_dishonesty_list"])
         .first()
     )
+    consent(listed.enterprise)
+    consent(minor_only)
 
     excluded = enterprise_score(enterprise_id=listed.enterprise_id, as_of=AS_OF)
     kept = enterprise_score(enterprise_id=minor_only.pk, as_of=AS_OF)
@@ -476,6 +478,7 @@ def test_a_repaired_knock_out_reinstates_the_application_and_it_is_matched_again
     latest = application.scores.order_by("-created_at").first()
     assert latest.exclusions == []
     assert latest.as_of == timezone.localdate(application.submitted_at)  # the rest read as it stood then
+    assert application.rankings.exists()  # reinstated and routed: ranked against the products again
     fitting = [verdict for verdict in application_eligibility(application=application) if verdict.eligible]
     assert application.status == ("matched" if fitting else "not_eligible")
     assert all(
@@ -527,3 +530,24 @@ def test_scoring_again_does_not_move_an_application_that_has_moved_on(world):
 
     application.refresh_from_db()
     assert application.status == before
+
+
+def test_an_application_scored_again_after_its_firm_revoked_a_source_does_not_use_it(world):
+    champion_ready(world)
+    application, _ = excluded_application(world)
+    firm = application.enterprise
+    applicant = User.objects.create_user(username="revoker", role=Role.APPLICANT)
+    EnterpriseMembership.objects.create(
+        user=applicant, enterprise=firm, relation=MembershipRelation.LEGAL_REPRESENTATIVE
+    )
+    for grant in Authorisation.objects.filter(enterprise=firm, revoked_at__isnull=True):
+        Authorisation.objects.filter(pk=grant.pk).update(granted_by=applicant)
+        authorisation_revoke(user=applicant, authorisation_id=grant.pk)
+
+    enterprise_reassess(enterprise_id=firm.pk)
+
+    application.refresh_from_db()
+    latest = application.scores.order_by("-created_at").first()
+    assert latest.exclusions == []  # the listing is no longer read...
+    assert application.status == "not_eligible"  # ...and no bank may receive it: nothing reaches a bank
+    assert not application.offers.exists()
