@@ -72,8 +72,15 @@ class LooksLoggedAdmin:
     def _logged(self, request, rows) -> None:
         name = self.model._meta.model_name
         back_office_seen(
-            viewer=request.user, looks=[(row.enterprise_id, self.looked_at, f"{name} #{row.pk}") for row in rows]
+            viewer=request.user,
+            looks=[(self.firm_of(row), self.looked_at or self.what_of(row), f"{name} #{row.pk}") for row in rows],
         )
+
+    def firm_of(self, row) -> int:
+        return row.enterprise_id
+
+    def what_of(self, row) -> str:
+        return self.looked_at
 
 
 @admin.register(User)
@@ -276,22 +283,29 @@ class AuthorisationAdmin(AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(AuditTrailMixin, admin.ModelAdmin):
+class DisputeAdmin(LooksLoggedAdmin, AuditTrailMixin, admin.ModelAdmin):
     """Read-only: disputes are answered in the operators' queue, which records who answered and when."""
 
     list_display = ("pk", "enterprise", "source", "status", "raised_at", "due_on", "resolved_at")
     list_filter = ("status", "source")
     search_fields = ("enterprise__uscc", "enterprise__name")
 
+    def what_of(self, dispute) -> str:
+        return f"records:{dispute.source}"  # the disputed record's summary is shown
+
 
 @admin.register(KnockOutReview)
-class KnockOutReviewAdmin(AuditTrailMixin, admin.ModelAdmin):
+class KnockOutReviewAdmin(LooksLoggedAdmin, AuditTrailMixin, admin.ModelAdmin):
     """Read-only: reviews are answered in the operators' queue, which reinstates an overturned application."""
 
     list_display = ("pk", "application", "status", "requested_at", "due_on", "resolved_at")
     list_filter = ("status",)
     search_fields = ("application__enterprise__uscc", "application__enterprise__name")
     list_select_related = ("application",)
+    looked_at = "score"  # the rules that ruled it out, read from the firm's public credit record
+
+    def firm_of(self, review) -> int:
+        return review.application.enterprise_id
 
 
 @admin.register(AccessLog)

@@ -142,9 +142,16 @@ def credit_records(
     disputes = {}
     for dispute in Dispute.objects.filter(enterprise_id=enterprise_id).order_by("raised_at"):
         disputes[(dispute.source, dispute.record_id)] = dispute  # the latest wins
-    hidden = {
-        key for key, dispute in disputes.items() if without_corrected and dispute.status == DisputeStatus.CORRECTED
-    }
+    # Found wrong once is found wrong: a later dispute of the same record does not bring it back.
+    hidden = (
+        set(
+            Dispute.objects.filter(enterprise_id=enterprise_id, status=DisputeStatus.CORRECTED).values_list(
+                "source", "record_id"
+            )
+        )
+        if without_corrected
+        else set()
+    )
     return [
         {
             "source": source,

@@ -441,11 +441,13 @@ def knockout_review_resolve(*, by: User, review_id: int, outcome: str, resolutio
     review.status, review.resolution = outcome, resolution
     review.resolved_at, review.resolved_by = timezone.now(), by
     review.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
-    application = review.application
+    application = Application.objects.select_for_update().get(pk=review.application_id)
     if outcome == KnockOutReviewStatus.OVERTURNED:
-        application_transition(application_id=application.pk, event="reinstate")
-        application_id = application.pk
-        transaction.on_commit(lambda: route_application.delay(application_id), robust=True)
+        # The rules are waived from now on; an application a repair has already reinstated just goes on.
+        if application.status == ApplicationStatus.NOT_ELIGIBLE:
+            application_transition(application_id=application.pk, event="reinstate")
+            application_id = application.pk
+            transaction.on_commit(lambda: route_application.delay(application_id), robust=True)
         notifications.application_changed(
             application,
             f"人工复核结论：{resolution}。申请将重新匹配。",

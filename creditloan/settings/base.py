@@ -87,6 +87,9 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "creditloan.middleware.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "creditloan.middleware.client_address"
+# How many proxies of ours stand in front of the web nodes (a load balancer: 1); 0 when clients connect directly.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 # Signed out after 30 minutes without a request and 12 hours after signing in, whatever happens in between
 # (creditloan.middleware.SessionLimitsMiddleware); the cookie itself lasts no longer than the longer limit.
 SESSION_IDLE_SECONDS = env.int("DJANGO_SESSION_IDLE_SECONDS", default=30 * 60)
@@ -169,6 +172,8 @@ SPECTACULAR_SETTINGS = {
 # what a newcomer without Redis needs and nothing else gets.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Workers log through the project's handlers (and so through the redaction filter), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     # With a host named, kombu does not warn on every task that it had to assume one.
