@@ -258,28 +258,22 @@ def _repair_after_minimum_publication(values: Row) -> list[FieldError]:
     minimum = settings.CREDIT_REPAIR_MIN_PUBLICATION_MONTHS.get(values["severity"], 0)
     # Dates arrive as ISO text (parse_date), which orders as the dates do.
     earliest = months_after(dt.date.fromisoformat(values["decision_date"]), minimum).isoformat()
-    if values["repaired_on"] < earliest:
-        return [
-            (
-                "repaired_on",
-                f"{values['repaired_on']} is before the end of the minimum publication of this {values['severity']} "
-                f"penalty ({minimum} months after {values['decision_date']}: {earliest} at the earliest)",
-            )
-        ]
+    # Refusing the row would lose the penalty itself; the repair takes effect when the rules let it.
+    values["repaired_on"] = max(values["repaired_on"], earliest)
     return []
 
 
 def _repair_after_minimum_publication_frame(frame: pd.DataFrame) -> np.ndarray:
-    # Few rows carry a repair; those of penalties are checked one by one.
+    # Few rows carry a repair; those of penalties go one by one, where the date is moved if it must be.
     return ((frame["kind"] == PublicCreditKind.ADMINISTRATIVE_PENALTY) & frame["repaired_on"].notna()).to_numpy(
         dtype=bool
     )
 
 
 REPAIR_AFTER_MINIMUM_PUBLICATION = RowCheck(
-    "A penalty's `repaired_on` must not fall within its minimum publication period (信用修复 only after it): "
+    "A penalty's repair (`repaired_on`) takes effect no earlier than the end of its minimum publication period: "
     "by default 0 months for a `minor` penalty, 3 for an `ordinary` and 12 for a `serious` one after "
-    "`decision_date` (settings CREDIT_REPAIR_MIN_PUBLICATION_MONTHS).",
+    "`decision_date` (settings CREDIT_REPAIR_MIN_PUBLICATION_MONTHS). An earlier date is stored as that end.",
     _repair_after_minimum_publication,
     _repair_after_minimum_publication_frame,
 )

@@ -440,14 +440,14 @@ def test_free_text_with_line_breaks_tabs_and_backslashes_is_stored_as_written(tm
 
 
 @pytest.mark.parametrize("fast", PATHS)
-def test_a_repair_within_the_penaltys_minimum_publication_is_refused_with_the_earliest_day(tmp_path, fast):
+def test_a_repair_dated_within_the_minimum_publication_takes_effect_when_it_ends(tmp_path, fast):
     header = "uscc,record_id,kind,severity,authority,decision_date,repaired_on\n"
     penalties = write(
         tmp_path,
         "public_credit.csv",
         header
         + f"{FIRM},P-1,administrative_penalty,ordinary,市场监管局,2025-01-31,2025-04-29\n"  # 3 months: 04-30
-        + f"{FIRM},P-2,administrative_penalty,ordinary,市场监管局,2025-01-31,2025-04-30\n"
+        + f"{FIRM},P-2,administrative_penalty,ordinary,市场监管局,2025-01-31,2025-05-02\n"
         + f"{FIRM},P-3,administrative_penalty,serious,市场监管局,2025-01-10,2025-12-10\n"  # 12 months: 2026-01-10
         + f"{FIRM},P-4,administrative_penalty,minor,市场监管局,2025-01-10,2025-01-10\n"
         + f"{FIRM},P-5,dishonest_judgment_debtor,,法院,2025-01-10,2025-01-11\n",
@@ -455,19 +455,14 @@ def test_a_repair_within_the_penaltys_minimum_publication_is_refused_with_the_ea
 
     batch = run([("enterprises", firm_file(tmp_path)), ("public_credit", penalties)], fast=fast)
 
-    assert counts(batch)["public_credit"] == (5, 3, 0, 0, 2)
-    rejected = {r.row_number: (r.field, r.reason) for r in ImportRejection.objects.filter(file__source="public_credit")}
-    assert rejected == {
-        2: (
-            "repaired_on",
-            "2025-04-29 is before the end of the minimum publication of this ordinary penalty "
-            "(3 months after 2025-01-31: 2025-04-30 at the earliest)",
-        ),
-        4: (
-            "repaired_on",
-            "2025-12-10 is before the end of the minimum publication of this serious penalty "
-            "(12 months after 2025-01-10: 2026-01-10 at the earliest)",
-        ),
+    assert counts(batch)["public_credit"] == (5, 5, 0, 0, 0)
+    repaired = dict(PublicCreditRecord.objects.values_list("source_record_id", "repaired_on"))
+    assert {key: str(day) for key, day in repaired.items()} == {
+        "P-1": "2025-04-30",
+        "P-2": "2025-05-02",
+        "P-3": "2026-01-10",
+        "P-4": "2025-01-10",
+        "P-5": "2025-01-11",
     }
 
 
@@ -480,6 +475,6 @@ def test_the_minimum_publication_periods_are_configuration(tmp_path, settings):
         f"{FIRM},P-1,administrative_penalty,minor,市场监管局,2025-01-10,2025-02-10\n",
     )
 
-    batch = run([("enterprises", firm_file(tmp_path)), ("public_credit", penalty)], fast=False)
+    run([("enterprises", firm_file(tmp_path)), ("public_credit", penalty)], fast=False)
 
-    assert counts(batch)["public_credit"] == (1, 0, 0, 0, 1)
+    assert str(PublicCreditRecord.objects.get().repaired_on) == "2025-04-10"
