@@ -69,3 +69,14 @@ def login_locked_out(request, original_response, credentials):
         message = _("Too many failed sign-ins for this account from your address; try again in %(minutes)d minutes.")
         return JsonResponse(error_body("locked_out", message % {"minutes": minutes}), status=429)
     return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+
+
+def client_address(request) -> str | None:
+    """The client's address for the login lockout (AXES_CLIENT_IP_CALLABLE). Behind TRUSTED_PROXY_COUNT proxies
+    (a load balancer) it is the entry those proxies appended to X-Forwarded-For, counted from the right: what
+    the client wrote there itself is not believed, or anyone could lock anybody out by naming their address."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if entry.strip()]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR")

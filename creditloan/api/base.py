@@ -47,7 +47,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("This API token has been revoked."))
         if token.expires_at <= now:
             raise exceptions.AuthenticationFailed(_("This API token has expired."))
-        if not constant_time_compare(token.password_mark, token.user.get_session_auth_hash()):
+        if not _password_unchanged(token):
             raise exceptions.AuthenticationFailed(
                 _("This API token was issued before the account's password changed; get a new one.")
             )
@@ -58,6 +58,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return self.keyword
+
+
+def _password_unchanged(token: ApiToken) -> bool:
+    """The account's session hash is the one the token was issued under, by the current secret key or one
+    being rotated out (SECRET_KEY_FALLBACKS), as sessions are checked."""
+    marks = [token.user.get_session_auth_hash(), *token.user.get_session_auth_fallback_hash()]
+    return any(constant_time_compare(token.password_mark, mark) for mark in marks)
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

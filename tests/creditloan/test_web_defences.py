@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from creditloan.middleware import LAST_SEEN_AT, SIGNED_IN_AT
+from creditloan.middleware import LAST_SEEN_AT, SIGNED_IN_AT, client_address
 from creditloan.models import User
 from creditloan.services import api_token_issue
 
@@ -153,3 +153,40 @@ def test_a_write_authenticated_by_the_session_cookie_needs_the_csrf_token(person
 
     assert page_write.status_code == 403
     assert api_write.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "address"),
+    [
+        (0, "203.0.113.9", "10.0.0.1"),  # no proxy of ours: the header is the client's own words
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a forged first entry is not believed
+        (2, "203.0.113.9, 10.1.1.1", "203.0.113.9"),
+        (2, "203.0.113.9", "10.0.0.1"),  # fewer entries than proxies: something is off, use the peer
+    ],
+)
+def test_the_lockout_keys_on_the_address_the_trusted_proxies_saw(settings, rf, proxies, forwarded, address):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.post("/login/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert client_address(request) == address
+
+
+def test_behind_a_proxy_a_forged_address_cannot_lock_another_person_out(client, person, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(5):
+        client.post(
+            reverse("login"),
+            {"username": "zhang", "password": "wrong"},
+            REMOTE_ADDR="10.9.9.9",
+            HTTP_X_FORWARDED_FOR="198.51.100.7, 198.51.100.66",  # the attacker, claiming zhang's office
+        )
+
+    signed_in = Client().post(
+        reverse("login"),
+        {"username": "zhang", "password": PASSWORD},
+        REMOTE_ADDR="10.9.9.9",
+        HTTP_X_FORWARDED_FOR="198.51.100.7",  # zhang, from that office
+    )
+
+    assert signed_in.status_code == 302
