@@ -166,9 +166,11 @@ class ProductTable:
         self._tags = _bits([p.policy_tags for p in products], TAG_BITS)
         self._tags_fails = {granted: (self._tags & ~granted) != 0 for granted in range(sum(TAG_BITS.values()) + 1)}
         self._no_bank_shared = np.zeros(len(products), dtype=bool)
+        # Each product's bank as a small index, so an applicant's consent is one value per bank, gathered.
         bank_ids = np.array([p.bank_id for p in products], dtype=np.int64)
-        self._positions_of_bank = {int(bank): np.flatnonzero(bank_ids == bank) for bank in np.unique(bank_ids)}
-        self._consent_memo: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._banks, self._bank_of_product = np.unique(bank_ids, return_inverse=True)
+        self._bank_position = {int(bank): position for position, bank in enumerate(self._banks)}
+        self._consent_memo: dict[frozenset, tuple[np.ndarray, np.ndarray]] = {}
         min_tax_rank = _floats([TAX_RATING_RANK.get(p.min_tax_rating) for p in products])
         self._tax_rating_fails = {
             rating: _below(TAX_RATING_RANK.get(rating, math.nan), min_tax_rank) for rating in (*TAX_RATING_RANK, "")
@@ -233,16 +235,18 @@ class ProductTable:
         """(the products whose bank the firm has not let see its public credit record, the products whose
         policy tags need a source not shared with their bank): one pair per pattern of consent met. Most firms
         authorise the same few banks for the same sources, so the memo stays small (at most MEMO_LIMIT)."""
-        key = tuple(sorted((bank, tuple(sorted(sources))) for bank, sources in consent.items()))
+        key = frozenset(consent.items())
         masks = self._consent_memo.get(key)
         if masks is None:
-            shared = np.zeros(len(self.products), dtype=bool)
-            granted = np.zeros(len(self.products), dtype=np.int64)
+            shared_by_bank = np.zeros(len(self._banks), dtype=bool)
+            granted_by_bank = np.zeros(len(self._banks), dtype=self._tags.dtype)
             for bank, sources in consent.items():
-                at_bank = self._positions_of_bank.get(bank, _NONE)
-                shared[at_bank] = SOURCE_EVERY_BANK_NEEDS in sources
-                granted[at_bank] = sum(bit for tag, bit in TAG_BITS.items() if TAG_SOURCE[tag] in sources)
-            masks = (~shared, (self._tags & ~granted) != 0)
+                position = self._bank_position.get(bank)
+                if position is not None:
+                    shared_by_bank[position] = SOURCE_EVERY_BANK_NEEDS in sources
+                    granted_by_bank[position] = sum(bit for tag, bit in TAG_BITS.items() if TAG_SOURCE[tag] in sources)
+            granted = granted_by_bank[self._bank_of_product]
+            masks = (~shared_by_bank[self._bank_of_product], (self._tags & ~granted) != 0)
             if len(self._consent_memo) >= MEMO_LIMIT:
                 self._consent_memo.clear()
             for mask in masks:
