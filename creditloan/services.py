@@ -335,18 +335,9 @@ def dispute_resolve(*, by: User, dispute_id: int, outcome: str, resolution: str)
             _("dispute #%(number)d has already been answered: %(status)s")
             % {"number": dispute.pk, "status": dispute.get_status_display()},
         )
-    if outcome not in (DisputeStatus.CORRECTED, DisputeStatus.UPHELD):
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("outcome: '%(value)s' is not corrected or upheld") % {"value": outcome},
-            field="outcome",
-        )
-    resolution = (resolution or "").strip()
-    if not resolution:
-        raise DomainError(ErrorCode.INVALID_INPUT, _("resolution: say what was found"), field="resolution")
-    dispute.status, dispute.resolution = outcome, resolution
-    dispute.resolved_at, dispute.resolved_by = timezone.now(), by
-    dispute.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
+    _answer(
+        dispute, by=by, outcome=outcome, allowed=(DisputeStatus.CORRECTED, DisputeStatus.UPHELD), resolution=resolution
+    )
     if outcome == DisputeStatus.CORRECTED:
         # The record no longer counts: the firm's open applications are weighed again without it.
         from matching.tasks import reassess_enterprise  # matching builds on this package
@@ -354,6 +345,24 @@ def dispute_resolve(*, by: User, dispute_id: int, outcome: str, resolution: str)
         enterprise_id = dispute.enterprise_id
         transaction.on_commit(lambda: reassess_enterprise.delay(enterprise_id), robust=True)
     return dispute
+
+
+def _answer(request, *, by: User, outcome: str, allowed: tuple[str, str], resolution: str) -> None:
+    """An operator's answer to an open request of a firm (a dispute, a review of a knock-out): one of the two
+    outcomes, with what was found, stamped with who answered and when."""
+    if outcome not in allowed:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("outcome: '%(value)s' is not %(first)s or %(second)s")
+            % {"value": outcome, "first": allowed[0], "second": allowed[1]},
+            field="outcome",
+        )
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise DomainError(ErrorCode.INVALID_INPUT, _("resolution: say what was found"), field="resolution")
+    request.status, request.resolution = outcome, resolution
+    request.resolved_at, request.resolved_by = timezone.now(), by
+    request.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
 
 
 # A person answers a request to review a knock-out within this many days.
@@ -429,18 +438,8 @@ def knockout_review_resolve(*, by: User, review_id: int, outcome: str, resolutio
             _("review #%(number)d is answered already: %(status)s")
             % {"number": review.pk, "status": review.get_status_display()},
         )
-    if outcome not in (KnockOutReviewStatus.OVERTURNED, KnockOutReviewStatus.UPHELD):
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("outcome: '%(value)s' is not overturned or upheld") % {"value": outcome},
-            field="outcome",
-        )
-    resolution = (resolution or "").strip()
-    if not resolution:
-        raise DomainError(ErrorCode.INVALID_INPUT, _("resolution: say what was found"), field="resolution")
-    review.status, review.resolution = outcome, resolution
-    review.resolved_at, review.resolved_by = timezone.now(), by
-    review.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
+    allowed = (KnockOutReviewStatus.OVERTURNED, KnockOutReviewStatus.UPHELD)
+    _answer(review, by=by, outcome=outcome, allowed=allowed, resolution=resolution)
     application = Application.objects.select_for_update().get(pk=review.application_id)
     if outcome == KnockOutReviewStatus.OVERTURNED:
         # The rules are waived from now on; an application a repair has already reinstated just goes on.
@@ -450,12 +449,12 @@ def knockout_review_resolve(*, by: User, review_id: int, outcome: str, resolutio
             transaction.on_commit(lambda: route_application.delay(application_id), robust=True)
         notifications.application_changed(
             application,
-            f"人工复核结论：{resolution}。申请将重新匹配。",
-            f"Reviewed by a person: {resolution}. Matched again.",
+            f"人工复核结论：{review.resolution}。申请将重新匹配。",
+            f"Reviewed by a person: {review.resolution}. Matched again.",
         )
     else:
         notifications.application_changed(
-            application, f"人工复核结论：{resolution}。", f"Reviewed by a person: {resolution}."
+            application, f"人工复核结论：{review.resolution}。", f"Reviewed by a person: {review.resolution}."
         )
     return review
 
