@@ -30,11 +30,13 @@ from creditloan.models import (
     ImportFile,
     ImportRejection,
     KnockOutReview,
+    OutboxMessage,
     PublicCreditRecord,
     SourceKey,
     TaxRecord,
     User,
 )
+from creditloan.outbox import outbox_retry
 from creditloan.services import back_office_seen
 
 # Raw cells of rejected rows that hold personal identifiers, by column name, and how to show them.
@@ -334,6 +336,24 @@ class IdempotencyRecordAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ("key", "user", "operation", "status_code", "created_at")
     search_fields = ("key", "user__username", "operation")
     date_hierarchy = "created_at"
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(AuditTrailMixin, admin.ModelAdmin):
+    """Tasks that committed writes set going and that have not run to the end yet. A row here for long means the
+    broker or the workers were failing; one set aside failed OUTBOX_MAX_ATTEMPTS times and waits for a person
+    (docs/operations.md). "Send again" makes it due at once."""
+
+    list_display = ("task", "args", "created_at", "attempts", "next_attempt_at", "gave_up_at")
+    list_filter = ("task", ("gave_up_at", admin.EmptyFieldListFilter))
+    search_fields = ("task",)
+    date_hierarchy = "created_at"
+    actions = ["send_again"]
+
+    @admin.action(description=_("Send again now"))
+    def send_again(self, request, queryset) -> None:
+        count = outbox_retry(message_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, _("%(count)d tasks will be sent again within a minute.") % {"count": count})
 
 
 @admin.register(SourceKey)

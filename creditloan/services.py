@@ -37,6 +37,7 @@ from creditloan.models import (
 )
 from creditloan.models.accounts import MembershipRelation
 from creditloan.models.applications import ApplicationStatus, GuaranteeMode
+from creditloan.outbox import task_send_after_commit
 
 AMOUNT_MIN, AMOUNT_MAX = Decimal("10000"), Decimal("100000000")
 TERM_MIN, TERM_MAX = 1, 360
@@ -111,7 +112,7 @@ def application_submit(
     # Imported here rather than at the top: scoring's modules import this package's models.
     from scoring.tasks import score_application
 
-    transaction.on_commit(lambda: score_application.delay(application.pk), robust=True)
+    task_send_after_commit(score_application, application.pk)
     return application
 
 
@@ -342,8 +343,7 @@ def dispute_resolve(*, by: User, dispute_id: int, outcome: str, resolution: str)
         # The record no longer counts: the firm's open applications are weighed again without it.
         from matching.tasks import reassess_enterprise  # matching builds on this package
 
-        enterprise_id = dispute.enterprise_id
-        transaction.on_commit(lambda: reassess_enterprise.delay(enterprise_id), robust=True)
+        task_send_after_commit(reassess_enterprise, dispute.enterprise_id)
     return dispute
 
 
@@ -445,8 +445,7 @@ def knockout_review_resolve(*, by: User, review_id: int, outcome: str, resolutio
         # The rules are waived from now on; an application a repair has already reinstated just goes on.
         if application.status == ApplicationStatus.NOT_ELIGIBLE:
             application_transition(application_id=application.pk, event="reinstate")
-            application_id = application.pk
-            transaction.on_commit(lambda: route_application.delay(application_id), robust=True)
+            task_send_after_commit(route_application, application.pk)
         notifications.application_changed(
             application,
             f"人工复核结论：{review.resolution}。申请将重新匹配。",

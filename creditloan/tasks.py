@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from creditloan.outbox import outbox_relay
 from creditloan.services import idempotency_records_prune
 
 
@@ -11,3 +12,10 @@ from creditloan.services import idempotency_records_prune
 def prune_idempotency_records() -> int:
     """Run by beat, hourly: forget Idempotency-Key answers past their keeping time."""
     return idempotency_records_prune()
+
+
+@shared_task(acks_late=True)
+def relay_outbox() -> int:
+    """Run by beat every OUTBOX_RELAY_SECONDS: send again the tasks that committed writes set going and that have
+    not run yet (creditloan.outbox)."""
+    return outbox_relay()

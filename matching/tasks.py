@@ -8,6 +8,7 @@ from django.db import OperationalError
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
+from creditloan.outbox import OutboxTask
 from matching.routing import (
     REASSESSED_STATES,
     application_route,
@@ -19,7 +20,7 @@ from matching.routing import (
 RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_backoff_max": 300, "max_retries": 8}
 
 
-@shared_task(acks_late=True, **RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **RETRY)
 def route_application(application_id: int) -> int:
     """Offer a scored application to its banks; a second run finds it matched already and does nothing.
     Returns how many offers were made."""
@@ -45,14 +46,14 @@ def route_waiting_applications() -> int:
     return applications_route_waiting()
 
 
-@shared_task(acks_late=True, **RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **RETRY)
 def reassess_enterprise(enterprise_id: int) -> int:
     """A record of the firm was repaired or found wrong: its open applications scored again and re-matched.
     Run twice, it scores them again to the same result. Returns how many applications were scored again."""
     return len(enterprise_reassess(enterprise_id=enterprise_id))
 
 
-@shared_task(acks_late=True, **RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **RETRY)
 def reassess_repaired_after_import(batch_id: int) -> int:
     """An import batch that brought repairs: each firm whose repaired record it wrote, and that has an
     application still to be decided, is reassessed. Returns how many firms were."""

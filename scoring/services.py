@@ -17,6 +17,7 @@ from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from creditloan.numbering import numbered_create
+from creditloan.outbox import task_send_after_commit
 from matching.states import application_transition
 from scoring import selectors
 from scoring.ml.features import MONOTONE, build_features
@@ -164,8 +165,7 @@ def model_promote(*, number: int) -> ModelVersion:
     version.save(update_fields=["status", "promoted_at"])
     from scoring.tasks import after_new_champion  # the tasks module imports this one
 
-    # robust: a broker that is down is logged, and does not undo or fail a promotion already committed.
-    transaction.on_commit(after_new_champion.delay, robust=True)
+    task_send_after_commit(after_new_champion)
     return version
 
 
@@ -320,7 +320,7 @@ def training_run_start(*, by=None) -> TrainingRun:
     run = TrainingRun.objects.create(started_by=by, queued_at=timezone.now())
     from scoring.tasks import train_model_run
 
-    transaction.on_commit(lambda: train_model_run.delay(run.pk), robust=True)
+    task_send_after_commit(train_model_run, run.pk)
     return run
 
 

@@ -9,6 +9,7 @@ from celery import group, shared_task
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from creditloan.outbox import OutboxTask, task_send_after_commit
 from scoring import selectors
 from scoring.models import ModelVersion
 from scoring.services import RATING_CHUNK, application_score, ratings_refresh, training_run_execute
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_backoff_max": 300, "max_retries": 8}
 
 
-@shared_task(acks_late=True, **RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **RETRY)
 def score_application(application_id: int) -> int:
     """Score a submitted application with the champion, then send it on to routing once committed; returns
     the score's id. A retry after a crash finds the score already stored and returns it."""
@@ -28,7 +29,7 @@ def score_application(application_id: int) -> int:
 
     with transaction.atomic():
         score = application_score(application_id=application_id)
-        transaction.on_commit(lambda: route_application.delay(application_id), robust=True)
+        task_send_after_commit(route_application, application_id)
     return score.pk
 
 
@@ -39,7 +40,7 @@ def rate_firms(first_id: int, last_id: int, version_number: int, as_of: str) -> 
     return ratings_refresh(first_id=first_id, last_id=last_id, as_of=dt.date.fromisoformat(as_of), version=version)
 
 
-@shared_task(acks_late=True, **RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **RETRY)
 def after_new_champion() -> None:
     """What a promotion sets going once committed: every firm re-rated, and every application still waiting
     for a score (sent while there was no champion) scored."""
@@ -48,13 +49,7 @@ def after_new_champion() -> None:
         score_application.delay(application_id)
 
 
-def rerate_population_after_commit() -> None:
-    """For writers outside scoring (an import batch): re-rate once their transaction commits. robust: a broker
-    that is down is logged, and does not fail the write already committed."""
-    transaction.on_commit(rerate_population.delay, robust=True)
-
-
-@shared_task(acks_late=True, **RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **RETRY)
 def rerate_population(as_of: str | None = None) -> int:
     """Re-rate every firm under the champion, in chunks that run in parallel on the workers (a Celery group).
     Sent when the champion changes and when an import batch lands. Returns the number of chunks sent."""
@@ -68,7 +63,7 @@ def rerate_population(as_of: str | None = None) -> int:
     return len(chunks)
 
 
-@shared_task(acks_late=True)
+@shared_task(base=OutboxTask, acks_late=True)
 def train_model_run(run_id: int) -> str:
     """A training queued from the operators' page; a second delivery finds it taken up and does nothing."""
     return training_run_execute(run_id=run_id).status

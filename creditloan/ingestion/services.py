@@ -134,13 +134,13 @@ def _rerate_after_commit(batch: ImportBatch) -> None:
     if not batch.files.filter(Q(created__gt=0) | Q(updated__gt=0)).exists():
         return
     # Imported here rather than at the top: scoring's modules import this package's models.
+    from creditloan.outbox import task_send_after_commit
     from matching.tasks import reassess_repaired_after_import
-    from scoring.tasks import rerate_population_after_commit
+    from scoring.tasks import rerate_population
 
-    rerate_population_after_commit()
+    task_send_after_commit(rerate_population)
     # A repair counts at once (信用修复): the open applications of firms it concerns are weighed again.
-    batch_id = batch.pk
-    transaction.on_commit(lambda: reassess_repaired_after_import.delay(batch_id), robust=True)
+    task_send_after_commit(reassess_repaired_after_import, batch.pk)
 
 
 def _close_interrupted_predecessors(batch: ImportBatch) -> None:

@@ -6,6 +6,7 @@ from creditloan.models.consent import CONSENT_SOURCES, Authorisation, Authorisat
 from creditloan.models.disputes import DISPUTABLE_SOURCES, Dispute, DisputeStatus, KnockOutReview, KnockOutReviewStatus
 from creditloan.models.enterprises import Enterprise, EnterpriseKind, EnterpriseStatus
 from creditloan.models.imports import ImportBatch, ImportBatchStatus, ImportFile, ImportRejection, RecordSource
+from creditloan.models.outbox import OutboxMessage
 from creditloan.models.records import (
     BankRecord,
     CreditRecord,
@@ -49,6 +50,7 @@ __all__ = [
     "ImportFile",
     "ImportRejection",
     "MembershipRelation",
+    "OutboxMessage",
     "PenaltySeverity",
     "PublicCreditKind",
     "PublicCreditRecord",

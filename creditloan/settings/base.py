@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -187,10 +188,43 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = TIME_ZONE
-# Longer than any countdown the project uses, so Redis never redelivers a task that is merely scheduled.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
+# visibility_timeout: longer than any countdown the project uses (it uses none), so Redis never redelivers a
+# task that is merely scheduled; a task whose worker died is sent again sooner by the outbox relay (below).
+# The socket timeouts keep a request from hanging on a Redis that stopped answering: the outbox has the task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 6 * 60 * 60,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# A publish that fails is retried briefly, then left to the outbox relay rather than holding up a request.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One queue per kind of work, so each can have its own workers: a large import's re-rating or a training run
+# never stands in front of an application waiting to be scored or a bank waiting for its offer.
+CELERY_TASK_DEFAULT_QUEUE = "housekeeping"
+CELERY_TASK_ROUTES = {
+    "scoring.tasks.score_application": {"queue": "scoring"},
+    "matching.tasks.reassess_enterprise": {"queue": "scoring"},
+    "matching.tasks.route_application": {"queue": "routing"},
+    "matching.tasks.sweep_lapsed_offers": {"queue": "routing"},
+    "matching.tasks.route_waiting_applications": {"queue": "routing"},
+    "matching.tasks.reassess_repaired_after_import": {"queue": "imports"},
+    "scoring.tasks.rerate_population": {"queue": "imports"},
+    "scoring.tasks.rate_firms": {"queue": "imports"},
+    "scoring.tasks.after_new_champion": {"queue": "imports"},
+    "scoring.tasks.train_model_run": {"queue": "training"},
+}
+# A worker started without -Q serves all of them (the demo's and CI's one worker); production starts one pool per
+# queue (docs/operations.md).
+CELERY_TASK_QUEUES = [Queue(name) for name in ("scoring", "routing", "imports", "training", "housekeeping")]
+# The transactional outbox (creditloan.outbox): a task whose row is still there this long after its write is
+# sent again by the relay, with the pause doubling each time, and set aside after OUTBOX_MAX_ATTEMPTS tries.
+OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RELAY_SECONDS = env.int("OUTBOX_RELAY_SECONDS", default=30)
 # Offers past their deadline lapse within five minutes, and their applications go to the next bank.
 CELERY_BEAT_SCHEDULE = {
+    "relay-outbox": {"task": "creditloan.tasks.relay_outbox", "schedule": OUTBOX_RELAY_SECONDS},
     "sweep-lapsed-offers": {"task": "matching.tasks.sweep_lapsed_offers", "schedule": 5 * 60},
     "route-waiting-applications": {"task": "matching.tasks.route_waiting_applications", "schedule": 15 * 60},
     "prune-idempotency-records": {"task": "creditloan.tasks.prune_idempotency_records", "schedule": 60 * 60},

@@ -26,6 +26,7 @@ from creditloan.models import (
     ImportRejection,
     KnockOutReview,
     MembershipRelation,
+    OutboxMessage,
     PenaltySeverity,
     PublicCreditKind,
     PublicCreditRecord,
@@ -293,6 +294,9 @@ def one_of_each(db) -> dict[type, object]:
         SourceKey: SourceKey.objects.create(
             source="tax", name="tax bureau", prefix="src12345", digest="e" * 64, created_at=now
         ),
+        OutboxMessage: OutboxMessage.objects.create(
+            task="scoring.tasks.score_application", args=[1], created_at=now, next_attempt_at=now
+        ),
     }
 
 
@@ -328,6 +332,7 @@ MODELS = [
     ApiToken,
     IdempotencyRecord,
     SourceKey,
+    OutboxMessage,
 ]
 # Records the admin shows but never lets anyone rewrite.
 AUDIT_TRAIL = [
@@ -346,6 +351,7 @@ AUDIT_TRAIL = [
     ApiToken,
     IdempotencyRecord,
     SourceKey,
+    OutboxMessage,
 ]
 # A search field naming a missing relation or field fails only when someone searches.
 SEARCHABLE = [model for model in MODELS if admin.site.get_model_admin(model).search_fields]

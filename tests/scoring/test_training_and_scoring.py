@@ -16,8 +16,17 @@ from django.utils import timezone
 from creditloan.demo.services import demo_world_generate
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.ingestion.services import ImportSource, records_import
-from creditloan.models import Application, Authorisation, Enterprise, EnterpriseMembership, PublicCreditRecord, User
+from creditloan.models import (
+    Application,
+    Authorisation,
+    Enterprise,
+    EnterpriseMembership,
+    OutboxMessage,
+    PublicCreditRecord,
+    User,
+)
 from creditloan.models.accounts import MembershipRelation, Role
+from creditloan.outbox import outbox_relay
 from creditloan.services import application_submit, authorisation_revoke
 from matching.routing import enterprise_reassess
 from matching.selectors import application_eligibility
@@ -343,10 +352,14 @@ def test_an_import_that_lands_rerates_the_firms_once_committed(world, tmp_path, 
         encoding="utf-8",
     )
 
+    rerates_waiting = OutboxMessage.objects.filter(task=rerate_population.name)
+    waiting_before = rerates_waiting.count()
+
     with django_capture_on_commit_callbacks() as callbacks:
         records_import(files=[ImportSource("tax", path)], origin="test")
 
-    assert rerate_population.delay in callbacks
+    assert rerates_waiting.count() == waiting_before + 1
+    assert len(callbacks) == 2  # the re-rating, and the repairs' reassessment
 
 
 def test_train_model_if_no_champion_leaves_a_champion_alone(world, capsys):
@@ -356,6 +369,36 @@ def test_train_model_if_no_champion_leaves_a_champion_alone(world, capsys):
 
     assert "already the champion; nothing trained" in capsys.readouterr().out
     assert ModelVersion.objects.count() == 1
+
+
+def test_a_submission_whose_task_never_reached_the_broker_is_scored_and_routed_once_by_the_relay(
+    world, tasks_run_here, django_capture_on_commit_callbacks
+):
+    # Given an application committed while its scoring task was lost (the callbacks that would send it are
+    # captured and never run: the broker was down, or the web process died right after the commit)
+    champion_ready(world)
+    firm = Enterprise.objects.filter(status="active").order_by("pk").first()
+    person = User.objects.create_user(username="owner", role=Role.APPLICANT)
+    EnterpriseMembership.objects.create(user=person, enterprise=firm, relation=MembershipRelation.LEGAL_REPRESENTATIVE)
+    with django_capture_on_commit_callbacks(execute=False):
+        application = application_submit(
+            applicant=person, enterprise=firm, amount="300000", term_months=12, purpose="备货", guarantee_mode="credit"
+        )
+    waiting = OutboxMessage.objects.get(task=score_application.name, args=[application.pk])
+    # (what the world's own set-up left waiting, the promotion's re-rating among it, is not this test's subject)
+    OutboxMessage.objects.exclude(pk=waiting.pk).delete()
+
+    # When the relay runs before the grace period is over, and then after it
+    before_grace = outbox_relay(now=waiting.created_at + dt.timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        after_grace = outbox_relay(now=waiting.next_attempt_at)
+
+    # Then it was sent once, scored once and routed, and nothing is left waiting for it
+    assert (before_grace, after_grace) == (0, 1)
+    assert Score.objects.filter(application=application).count() == 1
+    application.refresh_from_db()
+    assert application.status in ("matched", "not_eligible")
+    assert not OutboxMessage.objects.filter(args=[application.pk]).exists()
 
 
 def test_a_submitted_application_is_scored_and_routed_once_its_submission_commits(
@@ -434,10 +477,13 @@ def test_an_import_that_changes_nothing_sets_no_re_rating_going(world, tmp_path,
         "uscc,record_id,source,tax_year,rating,rated_on,tax_paid,declared_revenue,arrears\n", encoding="utf-8"
     )
 
+    waiting_before = OutboxMessage.objects.count()
+
     with django_capture_on_commit_callbacks() as callbacks:
         records_import(files=[ImportSource("tax", path)], origin="test")
 
-    assert rerate_population.delay not in callbacks
+    assert OutboxMessage.objects.count() == waiting_before
+    assert callbacks == []
 
 
 def excluded_application(world) -> tuple[Application, PublicCreditRecord]:

@@ -1,0 +1,104 @@
+"""Tasks set going by committed writes, never lost between the commit and the broker: a transactional outbox.
+
+`task_send_after_commit` writes an `OutboxMessage` in the caller's transaction and sends the task once that
+commits. The task, an `OutboxTask`, deletes its row when it has run to the end. So a row outlives its grace
+period only when something failed in between: the broker was down at the commit, the web process died right
+after it, or the worker died mid-task (Redis would hand the task back only after its visibility timeout,
+hours later). `outbox_relay`, run by beat, sends such rows again, each with a pause that doubles, and sets a row
+aside after `OUTBOX_MAX_ATTEMPTS` for an operator (the admin lists them). A task may therefore run more than
+once; every task sent this way is idempotent, which is what makes "at least once" come out as "once".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import Task, current_app
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnreachable
+
+from creditloan.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# The message header that carries the row's id to the worker.
+OUTBOX_HEADER = "outbox_id"
+RELAY_BATCH = 500
+LONGEST_PAUSE = dt.timedelta(hours=1)
+
+
+class OutboxTask(Task):
+    """A task that may have been sent through the outbox: once it succeeds, its row has done its job."""
+
+    def on_success(self, retval, task_id, args, kwargs) -> None:
+        outbox_id = (self.request.headers or {}).get(OUTBOX_HEADER) or getattr(self.request, OUTBOX_HEADER, None)
+        if outbox_id is not None:
+            OutboxMessage.objects.filter(pk=outbox_id).delete()
+
+
+def task_send_after_commit(task: Task, *args) -> OutboxMessage:
+    """Run `task(*args)` once the current transaction commits, and make sure it does run even if the broker or
+    a worker fails on the way. Must be called inside a transaction."""
+    if not isinstance(task, OutboxTask):
+        raise TypeError(f"{task.name} must be declared with base=OutboxTask to be sent through the outbox")
+    now = timezone.now()
+    message = OutboxMessage.objects.create(
+        task=task.name, args=list(args), created_at=now, next_attempt_at=now + _grace()
+    )
+    # robust: a task run eagerly (no broker configured) that fails is logged; the write stays committed.
+    transaction.on_commit(lambda: _publish(message), robust=True)
+    return message
+
+
+def outbox_relay(*, now: dt.datetime | None = None) -> int:
+    """Send again every message past its grace period and not set aside, oldest first, up to RELAY_BATCH of
+    them; returns how many reached the broker. Each is first given its next time (the pause doubles with each
+    try) in a transaction of its own, so two relays never send the same row at once and a relay that dies
+    half-way leaves nothing claimed for long. Stops at the first message the broker refuses."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(gave_up_at__isnull=True, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")[:RELAY_BATCH]
+        )
+        for message in due:
+            message.attempts += 1
+            if message.attempts > settings.OUTBOX_MAX_ATTEMPTS:
+                message.gave_up_at = now
+                logger.error("outbox: %s #%d set aside after %d tries", message.task, message.pk, message.attempts - 1)
+            else:
+                message.next_attempt_at = now + min(_grace() * 2**message.attempts, LONGEST_PAUSE)
+        OutboxMessage.objects.bulk_update(due, ["attempts", "next_attempt_at", "gave_up_at"])
+    sent = 0
+    for message in due:
+        if message.gave_up_at is not None:
+            continue
+        if not _publish(message):
+            break
+        sent += 1
+    if sent:
+        logger.info("outbox: sent %d waiting tasks again", sent)
+    return sent
+
+
+def outbox_retry(*, message_ids: list[int]) -> int:
+    """An operator's "send again": messages set aside (or waiting) become due now with their count reset."""
+    now = timezone.now()
+    return OutboxMessage.objects.filter(pk__in=message_ids).update(gave_up_at=None, attempts=0, next_attempt_at=now)
+
+
+def _publish(message: OutboxMessage) -> bool:
+    try:
+        current_app.tasks[message.task].apply_async(args=message.args, headers={OUTBOX_HEADER: message.pk})
+    except BrokerUnreachable as error:
+        logger.warning("outbox: broker unreachable (%s); %s #%d waits for the relay", error, message.task, message.pk)
+        return False
+    return True
+
+
+def _grace() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.OUTBOX_GRACE_SECONDS)
