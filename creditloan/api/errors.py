@@ -4,9 +4,11 @@ for people (in the request's language), `fields` names each field at fault with 
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
-from django.http import Http404
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -42,6 +44,12 @@ class IdempotencyKeyReused(exceptions.APIException):
     default_detail = "This Idempotency-Key was already used for a different request."
 
 
+# The database could not be reached (restarting, failing over, out of connections): the request changed nothing,
+# and the client may send it again shortly. What a load balancer and a client's retry logic expect is a 503.
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
 def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
     return {"code": code, "message": message, "fields": fields or {}}
 
@@ -72,6 +80,8 @@ def api_exception_handler(exc, context) -> Response:
         if code >= 500:
             logger.error("domain error %s in %s", exc.code, context["view"].__class__.__name__)
         return Response(body, status=code)
+    if isinstance(exc, DATABASE_UNREACHABLE):
+        return _unavailable_response(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -105,10 +115,26 @@ def not_found_or_page(request, exception=None):
     return page_not_found(request, exception)
 
 
+def _unavailable_response(exc) -> Response:
+    logger.warning("database unreachable, answered 503: %s", str(exc).strip().splitlines()[0] if str(exc) else exc)
+    body = error_body("service_unavailable", _("The service is briefly unavailable; please try again in a moment."))
+    return Response(body, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def server_error_or_page(request):
+    """Django's 500, except where the cause is a database that cannot be reached (a middleware's query failed,
+    say, before any view ran): a 503 with Retry-After, as the API's handler answers it."""
     from django.http import JsonResponse
+    from django.template import loader
     from django.views.defaults import server_error
 
+    if isinstance(sys.exc_info()[1], DATABASE_UNREACHABLE):
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if request.path.startswith("/api/"):
+            message = _("The service is briefly unavailable; please try again in a moment.")
+            return JsonResponse(error_body("service_unavailable", message), status=503, headers=headers)
+        page = loader.render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS})
+        return HttpResponse(page, status=503, headers=headers)
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("server_error", _("Something went wrong on our side.")), status=500)
     return server_error(request)
