@@ -93,7 +93,10 @@ def outbox_retry(*, message_ids: list[int]) -> int:
 
 def _publish(message: OutboxMessage) -> bool:
     try:
-        current_app.tasks[message.task].apply_async(args=message.args, headers={OUTBOX_HEADER: message.pk})
+        # No publish retries: the row is the retry. A request need not wait on a broker that is down.
+        current_app.tasks[message.task].apply_async(
+            args=message.args, headers={OUTBOX_HEADER: message.pk}, retry=False
+        )
     except BrokerUnreachable as error:
         logger.warning("outbox: broker unreachable (%s); %s #%d waits for the relay", error, message.task, message.pk)
         return False

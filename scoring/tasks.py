@@ -9,6 +9,8 @@ from celery import group, shared_task
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from creditloan.models import Application
+from creditloan.models.applications import ApplicationStatus
 from creditloan.outbox import OutboxTask, task_send_after_commit
 from scoring import selectors
 from scoring.models import ModelVersion
@@ -29,7 +31,10 @@ def score_application(application_id: int) -> int:
 
     with transaction.atomic():
         score = application_score(application_id=application_id)
-        task_send_after_commit(route_application, application_id)
+        # Routing is owed only while the application waits for it: a second delivery of this task (sent again
+        # by the outbox relay while the first was still queued) finds it routed already and owes nothing.
+        if Application.objects.filter(pk=application_id, status=ApplicationStatus.SCORED).exists():
+            task_send_after_commit(route_application, application_id)
     return score.pk
 
 

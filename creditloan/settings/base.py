@@ -195,8 +195,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 6 * 60 * 60,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
+    # Connecting to publish gives up after one quick retry (kombu's own default keeps trying for seconds).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
-# A publish that fails is retried briefly, then left to the outbox relay rather than holding up a request.
+# A publish outside the outbox (a Celery group, beat's own) is retried briefly; the outbox's are not retried at all.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # One queue per kind of work, so each can have its own workers: a large import's re-rating or a training run

@@ -6,6 +6,7 @@ mid-task or a Redis outage loses nothing, in bench/drills/.)"""
 import datetime as dt
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -147,3 +148,14 @@ def test_an_operator_sends_a_task_set_aside_again_from_the_admin(admin_client, t
     assert (message.gave_up_at, message.attempts) == (None, 0)
     assert message.next_attempt_at <= timezone.now()
     assert outbox_relay() == 1
+
+
+def test_an_operator_catches_up_at_once_after_an_outage_with_the_command(tasks_go_to_the_broker, capsys):
+    now = timezone.now()
+    waiting_task(created_at=now, next_attempt_at=now + dt.timedelta(minutes=2))
+    waiting_task(created_at=now, next_attempt_at=now, attempts=8, gave_up_at=now)
+
+    call_command("relay_outbox", "--all")
+
+    assert capsys.readouterr().out.strip() == "sent 2 tasks again; 2 still waiting, 0 set aside"
+    assert list(OutboxMessage.objects.values_list("attempts", flat=True)) == [1, 1]
