@@ -1,0 +1,166 @@
+"""Drill 1: load. Applicants submit applications from many clients at once while the banks' officers work
+their queues (accepting some offers, declining others, which routes those applications on), for a fixed time.
+Afterwards every application is accounted for (scored, then matched or not eligible, each with its reason), none
+scored or offered twice, and no request was answered 5xx.
+
+Prints the applications accepted per second while submitting, how long the pipeline took to settle the last of
+them, the throughput end to end, and the p50/p95 of submit-to-offers (the application's first offer written
+after its submission was committed), with the submit request's own p50/p95 as the client saw it. Goal on this
+machine: ≥ 200 applications/s, p95 submit-to-offers ≤ 1 s.
+
+    .venv/bin/python bench/drills/run.py load [--seconds 20] [--clients 24] [--officers 4] [--rate 15]
+
+Without --rate every client sends its next application as soon as the last is answered (a closed loop: the most
+the web tier accepts, whatever the workers keep up with); with it, applications arrive at that rate in all (an
+open loop: whether the pipeline keeps up, and how long an application then waits for its offers).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.drills import seed  # noqa: E402
+from bench.drills.stack import Stack, check, header, wait_for  # noqa: E402
+
+GOAL_PER_SECOND, GOAL_P95_SECONDS = 200, 1.0
+
+
+def drill(stack: Stack, args) -> None:
+    arrivals = f"arriving at {args.rate}/s" if args.rate else "each sending the next as soon as answered"
+    header(
+        stack, f"drill 1: load, {args.clients} applicants ({arrivals}) and {args.officers} officers, {args.seconds} s"
+    )
+    people = seed.applicants(args.clients)
+    seed.banks_with_room()
+    officers = list(seed.officer_tokens().values())[: args.officers]
+    stack.start_web()
+    stack.start_worker()
+    stack.start_beat()
+    print(
+        f"service: gunicorn {stack.web_workers} workers × {stack.web_threads} threads; one Celery worker, "
+        f"{stack.worker_concurrency} processes, all queues; PostgreSQL and Redis of the drill's own"
+    )
+
+    statuses: Counter = Counter()
+    submitted: list[int] = []
+    submit_seconds: list[float] = []
+    decisions: Counter = Counter()
+    stop = threading.Event()
+
+    def applicant_client(person: seed.Applicant, offset: float) -> None:
+        sent = 0
+        while not stop.is_set():
+            if args.rate:
+                # Open loop: this client's share of the arrival rate, on a schedule a slow answer does not shift.
+                next_at = started + offset + sent * len(people) / args.rate
+                time.sleep(max(0.0, next_at - time.monotonic()))
+                sent += 1
+            status, body, seconds = seed.submit(stack, person, str(uuid.uuid4()))
+            statuses[("submit", status)] += 1
+            if status == 201:
+                submitted.append(body["id"])
+                submit_seconds.append(seconds)
+
+    def officer_client(token: str) -> None:
+        choose = random.Random(token)
+        while not stop.is_set():
+            status, page = stack.get("/api/v1/offers/?status=offered&page_size=20", token=token)
+            statuses[("queue", status)] += 1
+            rows = (page or {}).get("results", []) if status == 200 else []
+            for row in rows:
+                if stop.is_set():
+                    break
+                decline = choose.random() < 1 / 3
+                event, body = ("decline", {"reason": "insufficient_credit"}) if decline else ("accept", None)
+                status, _ = stack.request("POST", f"/api/v1/offers/{row['id']}/{event}/", body, token)
+                statuses[(event, status)] += 1
+                decisions[event] += status == 200
+            # An officer's screen refreshes its queue about once a second, not in a tight loop.
+            time.sleep(1.0)
+
+    threads = [
+        threading.Thread(target=applicant_client, args=(person, index / (args.rate or 1)))
+        for index, person in enumerate(people)
+    ]
+    threads += [threading.Thread(target=officer_client, args=(token,)) for token in officers]
+    cpu_before = stack.cpu_seconds()
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    time.sleep(args.seconds)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    submitting = time.monotonic() - started
+
+    server_errors = {key: count for key, count in statuses.items() if key[1] >= 500}
+    check(not server_errors, f"5xx answers: {server_errors}")
+    refused = {key: count for key, count in statuses.items() if key[0] == "submit" and key[1] != 201}
+    check(not refused, f"submissions refused: {refused}")
+    wait_for("the pipeline settled", lambda: seed.unsettled(submitted) == 0, seconds=600, every=0.5)
+    settled = time.monotonic() - started
+    cpu = {part: used - cpu_before[part] for part, used in stack.cpu_seconds().items()}
+    outcome = seed.account_for(submitted)
+    latencies = _submit_to_offers(submitted)
+    check(latencies, "no application got an offer")
+    p50, p95 = _percentile(latencies, 50), _percentile(latencies, 95)
+    accepted_rate, end_to_end_rate = len(submitted) / submitting, len(submitted) / settled
+    print(
+        f"applications accepted: {len(submitted):,} in {submitting:.1f} s = {accepted_rate:.0f}/s; "
+        f"submit request p50 {statistics.median(submit_seconds) * 1000:.0f} ms, "
+        f"p95 {_percentile(submit_seconds, 95) * 1000:.0f} ms"
+    )
+    print(
+        f"all scored and routed {settled - submitting:.1f} s after the last submission: end to end "
+        f"{end_to_end_rate:.0f} applications/s (goal ≥ {GOAL_PER_SECOND}: "
+        f"{'met' if end_to_end_rate >= GOAL_PER_SECOND else 'NOT met'})"
+    )
+    print(
+        f"submit-to-offers over {len(latencies):,} offered applications: p50 {p50:.2f} s, p95 {p95:.2f} s "
+        f"(goal ≤ {GOAL_P95_SECONDS:.0f} s: {'met' if p95 <= GOAL_P95_SECONDS else 'NOT met'})"
+    )
+    # What sizing rests on: the CPU one application costs each part, all of its requests and tasks included (the
+    # officers' queue reads and decisions too, as in production).
+    per_application = {part: used / len(submitted) * 1000 for part, used in cpu.items()}
+    total = sum(per_application.values())
+    print(
+        f"CPU per application: {total:.0f} ms in all = "
+        + ", ".join(f"{part} {ms:.1f} ms" for part, ms in per_application.items())
+        + f"; at 200 applications/s that is {total * 200 / 1000:.1f} cores busy (this machine has 2)"
+    )
+    answered = ", ".join(f"{what} {status}: {count:,}" for (what, status), count in sorted(statuses.items()))
+    print(f"requests: {answered}")
+    print(f"accounted for: {outcome}")
+
+
+def _submit_to_offers(application_ids: list[int]) -> list[float]:
+    from django.db.models import F, Min
+
+    from creditloan.models import Application
+
+    rows = (
+        Application.objects.filter(pk__in=application_ids, offers__isnull=False)
+        .annotate(first_offer=Min("offers__offered_at"))
+        .annotate(waited=F("first_offer") - F("submitted_at"))
+        .values_list("waited", flat=True)
+    )
+    return sorted(waited.total_seconds() for waited in rows)
+
+
+def _percentile(values: list[float], percent: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
+
+
+if __name__ == "__main__":
+    from bench.drills.run import main
+
+    sys.exit(main(["load", *sys.argv[1:]]))
