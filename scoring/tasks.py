@@ -24,11 +24,17 @@ RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_bac
 
 
 @shared_task(base=OutboxTask, acks_late=True, **RETRY)
-def score_application(application_id: int) -> int:
+def score_application(application_id: int) -> int | None:
     """Score a submitted application with the champion, then send it on to routing once committed; returns
-    the score's id. A retry after a crash finds the score already stored and returns it."""
+    the score's id (None while no model is champion). A retry after a crash finds the score stored and returns
+    it."""
     from matching.tasks import route_application  # matching builds on scoring: imported when needed
 
+    if selectors.champion() is None:
+        # Nothing to score with yet. Not a failure to retry: promoting a model scores every application still
+        # waiting (after_new_champion), so this delivery has done all it can.
+        logger.warning("application #%d waits for a champion model to be promoted", application_id)
+        return None
     with transaction.atomic():
         score = application_score(application_id=application_id)
         # Routing is owed only while the application waits for it: a second delivery of this task (sent again

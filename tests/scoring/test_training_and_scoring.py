@@ -371,19 +371,24 @@ def test_train_model_if_no_champion_leaves_a_champion_alone(world, capsys):
     assert ModelVersion.objects.count() == 1
 
 
+def submitted_by_its_owner() -> Application:
+    """An application of the world's first active firm, submitted by a person who acts for it."""
+    firm = Enterprise.objects.filter(status="active").order_by("pk").first()
+    person = User.objects.create_user(username="owner", role=Role.APPLICANT)
+    EnterpriseMembership.objects.create(user=person, enterprise=firm, relation=MembershipRelation.LEGAL_REPRESENTATIVE)
+    return application_submit(
+        applicant=person, enterprise=firm, amount="300000", term_months=12, purpose="备货", guarantee_mode="credit"
+    )
+
+
 def test_a_submission_whose_task_never_reached_the_broker_is_scored_and_routed_once_by_the_relay(
     world, tasks_run_here, django_capture_on_commit_callbacks
 ):
     # Given an application committed while its scoring task was lost (the callbacks that would send it are
     # captured and never run: the broker was down, or the web process died right after the commit)
     champion_ready(world)
-    firm = Enterprise.objects.filter(status="active").order_by("pk").first()
-    person = User.objects.create_user(username="owner", role=Role.APPLICANT)
-    EnterpriseMembership.objects.create(user=person, enterprise=firm, relation=MembershipRelation.LEGAL_REPRESENTATIVE)
     with django_capture_on_commit_callbacks(execute=False):
-        application = application_submit(
-            applicant=person, enterprise=firm, amount="300000", term_months=12, purpose="备货", guarantee_mode="credit"
-        )
+        application = submitted_by_its_owner()
     waiting = OutboxMessage.objects.get(task=score_application.name, args=[application.pk])
     # (what the world's own set-up left waiting, the promotion's re-rating among it, is not this test's subject)
     OutboxMessage.objects.exclude(pk=waiting.pk).delete()
@@ -405,19 +410,9 @@ def test_a_submitted_application_is_scored_and_routed_once_its_submission_commit
     world, tasks_run_here, django_capture_on_commit_callbacks
 ):
     champion_ready(world)
-    firm = Enterprise.objects.filter(status="active").order_by("pk").first()
-    person = User.objects.create_user(username="owner", role=Role.APPLICANT)
-    EnterpriseMembership.objects.create(user=person, enterprise=firm, relation=MembershipRelation.LEGAL_REPRESENTATIVE)
 
     with django_capture_on_commit_callbacks(execute=True):
-        application = application_submit(
-            applicant=person,
-            enterprise=firm,
-            amount="300000",
-            term_months=12,
-            purpose="备货",
-            guarantee_mode="credit",
-        )
+        application = submitted_by_its_owner()
 
     score = Score.objects.get(application=application)
     assert score.model_version == world.version
@@ -461,6 +456,21 @@ def test_applications_sent_while_there_was_no_champion_are_scored_when_one_is_pr
         model_promote(number=world.version.number)
 
     assert Score.objects.filter(application_id__in=ids, model_version=world.version).count() == 3
+
+
+def test_an_application_sent_while_there_is_no_champion_waits_for_one_without_failing_its_task(
+    world, tasks_run_here, django_capture_on_commit_callbacks
+):
+    ModelVersion.objects.update(status=ModelStatus.RETIRED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        application = submitted_by_its_owner()
+
+    application.refresh_from_db()
+    assert application.status == "submitted"
+    assert not Score.objects.filter(application=application).exists()
+    # Its task ended, so the outbox does not send it again and again until it is set aside.
+    assert not OutboxMessage.objects.filter(task=score_application.name, args=[application.pk]).exists()
 
 
 def test_scoring_a_firm_that_does_not_exist_says_so(world):
