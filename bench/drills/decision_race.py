@@ -12,13 +12,12 @@ to its next product).
 from __future__ import annotations
 
 import sys
-import threading
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.drills import seed  # noqa: E402
-from bench.drills.stack import Stack, check, header, wait_for  # noqa: E402
+from bench.drills.stack import Stack, at_once, check, header, wait_for  # noqa: E402
 
 APPLICATIONS = 40
 
@@ -28,9 +27,7 @@ def drill(stack: Stack, args) -> None:
     people = seed.applicants(8)
     seed.banks_with_room()
     pairs = _two_officers_per_bank()
-    stack.start_web()
-    stack.start_worker()
-    stack.start_beat()
+    stack.start_service()
     ids = []
     for index in range(APPLICATIONS):
         status, body, _ = seed.submit(stack, people[index % len(people)])
@@ -44,12 +41,10 @@ def drill(stack: Stack, args) -> None:
     for index, (offer_id, bank_id) in enumerate(offers):
         event = "accept" if index % 2 else "decline"
         body = {"reason": "insufficient_credit", "note": "drill"} if event == "decline" else None
-        first, second = pairs[bank_id]
-        results = _at_once(
-            lambda token, offer_id=offer_id, event=event, body=body: stack.request(
-                "POST", f"/api/v1/offers/{offer_id}/{event}/", body, token
-            ),
-            [first, second],
+        pair = pairs[bank_id]
+        path = f"/api/v1/offers/{offer_id}/{event}/"
+        results = at_once(
+            [lambda token=token, path=path, body=body: stack.request("POST", path, body, token) for token in pair]
         )
         statuses = sorted(status for status, _ in results)
         answers[(event, tuple(statuses))] += 1
@@ -93,22 +88,6 @@ def _open_offers(application_ids: list[int]) -> list[tuple[int, int]]:
         .order_by("pk")
         .values_list("pk", "bank_id")
     )
-
-
-def _at_once(call, tokens: list[str]) -> list:
-    barrier = threading.Barrier(len(tokens))
-    results: list = [None] * len(tokens)
-
-    def one(index: int) -> None:
-        barrier.wait()
-        results[index] = call(tokens[index])
-
-    threads = [threading.Thread(target=one, args=(index,)) for index in range(len(tokens))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def _check_routed_on_once(application_ids: list[int]) -> None:

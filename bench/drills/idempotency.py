@@ -12,13 +12,12 @@ Never a half-written application: every id answered exists, and nothing exists t
 from __future__ import annotations
 
 import sys
-import threading
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.drills import seed  # noqa: E402
-from bench.drills.stack import Stack, check, header, wait_for  # noqa: E402
+from bench.drills.stack import Stack, at_once, check, header, wait_for  # noqa: E402
 
 ROUNDS = 30
 
@@ -29,15 +28,13 @@ def drill(stack: Stack, args) -> None:
     header(stack, "drill 6: one application sent twice at once, with and without an Idempotency-Key")
     people = seed.applicants(4)
     seed.banks_with_room()
-    stack.start_web()
-    stack.start_worker()
-    stack.start_beat()
+    stack.start_service()
 
     answered: list[int] = []
     for round_number in range(ROUNDS):
         person = people[round_number % len(people)]
         key = str(uuid.uuid4())
-        pair = _twice_at_once(lambda person=person, key=key: seed.submit(stack, person, key))
+        pair = at_once([lambda person=person, key=key: seed.submit(stack, person, key)] * 2)
         statuses = [status for status, _, _ in pair]
         check(statuses == [201, 201], f"round {round_number}, one key: answered {statuses}: {pair}")
         ids = {body["id"] for _, body, _ in pair}
@@ -45,7 +42,7 @@ def drill(stack: Stack, args) -> None:
         check(pair[0][1] == pair[1][1], f"round {round_number}, one key: the replay differs from the first answer")
         answered += ids
 
-        pair = _twice_at_once(lambda person=person: seed.submit(stack, person))
+        pair = at_once([lambda person=person: seed.submit(stack, person)] * 2)
         statuses = [status for status, _, _ in pair]
         check(statuses == [201, 201], f"round {round_number}, no key: answered {statuses}")
         ids = {body["id"] for _, body, _ in pair}
@@ -82,22 +79,6 @@ def drill(stack: Stack, args) -> None:
         f"idempotency_key_reused, nothing stored"
     )
     print(f"accounted for: {outcome}")
-
-
-def _twice_at_once(send) -> list:
-    barrier = threading.Barrier(2)
-    results: list = [None, None]
-
-    def one(index: int) -> None:
-        barrier.wait()
-        results[index] = send()
-
-    threads = [threading.Thread(target=one, args=(index,)) for index in (0, 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 if __name__ == "__main__":

@@ -41,9 +41,7 @@ def drill(stack: Stack, args) -> None:
     people = seed.applicants(args.clients)
     seed.banks_with_room()
     officers = list(seed.officer_tokens().values())[: args.officers]
-    stack.start_web()
-    stack.start_worker()
-    stack.start_beat()
+    stack.start_service()
     print(
         f"service: gunicorn {stack.web_workers} workers × {stack.web_threads} threads; one Celery worker, "
         f"{stack.worker_concurrency} processes, all queues; PostgreSQL and Redis of the drill's own"
@@ -136,23 +134,36 @@ def drill(stack: Stack, args) -> None:
         + ", ".join(f"{part} {ms:.1f} ms" for part, ms in per_application.items())
         + f"; at 200 applications/s that is {total * 200 / 1000:.1f} cores busy (this machine has 2)"
     )
+    to_scored, to_offered = zip(*_phases(submitted))
+    print(
+        f"where the wait is: submitted → scored p50 {_percentile(to_scored, 50):.2f} s, "
+        f"p95 {_percentile(to_scored, 95):.2f} s; scored → first offer p50 {_percentile(to_offered, 50):.2f} s, "
+        f"p95 {_percentile(to_offered, 95):.2f} s"
+    )
     answered = ", ".join(f"{what} {status}: {count:,}" for (what, status), count in sorted(statuses.items()))
     print(f"requests: {answered}")
     print(f"accounted for: {outcome}")
 
 
 def _submit_to_offers(application_ids: list[int]) -> list[float]:
-    from django.db.models import F, Min
+    return [to_scored + to_offered for to_scored, to_offered in _phases(application_ids)]
+
+
+def _phases(application_ids: list[int]) -> list[tuple[float, float]]:
+    """For each offered application: (submitted → scored, scored → first offer), in seconds."""
+    from django.db.models import Min
 
     from creditloan.models import Application
 
     rows = (
         Application.objects.filter(pk__in=application_ids, offers__isnull=False)
-        .annotate(first_offer=Min("offers__offered_at"))
-        .annotate(waited=F("first_offer") - F("submitted_at"))
-        .values_list("waited", flat=True)
+        .annotate(scored_at=Min("scores__created_at"), first_offer_at=Min("offers__offered_at"))
+        .values_list("submitted_at", "scored_at", "first_offer_at")
     )
-    return sorted(waited.total_seconds() for waited in rows)
+    return [
+        ((scored - submitted).total_seconds(), (offered - scored).total_seconds())
+        for submitted, scored, offered in rows
+    ]
 
 
 def _percentile(values: list[float], percent: int) -> float:

@@ -29,9 +29,7 @@ def drill(stack: Stack, args) -> None:
     header(stack, "drill 3: Redis stops while applications arrive")
     people = seed.applicants(8)
     seed.banks_with_room()
-    stack.start_web()
-    stack.start_worker()
-    stack.start_beat()
+    stack.start_service()
 
     answers: list[tuple[float, int, dict | None, float]] = []  # (sent at, status, body, seconds)
     started = time.monotonic()

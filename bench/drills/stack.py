@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -184,6 +185,11 @@ class Stack:
         self.redis.stop()
         with contextlib.suppress(Exception):
             self.postgres.stop("immediate")
+        if keep := os.environ.get("DRILL_KEEP_LOGS"):
+            # The processes' logs, for looking into a failure or a figure after the run.
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            for log in self.directory.glob("*.log"):
+                shutil.copy(log, Path(keep) / log.name)
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def environment(self) -> dict[str, str]:
@@ -204,9 +210,12 @@ class Stack:
         """Generate, import and train once, into the template database; returns the seconds it took."""
         started = time.monotonic()
         self.postgres.sql(f'CREATE DATABASE "{TEMPLATE}"')
+        # Celery in-process (no broker) while the world is built: the re-rating, reassessments and promotion that
+        # its imports and training set going are done here, and the drills start with an empty outbox.
         env = os.environ | {
             "DATABASE_URL": self.postgres.url(TEMPLATE),
             "DJANGO_SETTINGS_MODULE": "creditloan.settings.local",
+            "CELERY_BROKER_URL": "",
         }
         manage = [str(ROOT / ".venv/bin/python"), str(ROOT / "manage.py")]
         for command in (
@@ -216,6 +225,8 @@ class Stack:
             ["train_approval_model"],
         ):
             subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        waiting = self.postgres.sql("SELECT count(*) FROM creditloan_outboxmessage", TEMPLATE)
+        check(waiting == "0", f"building the world left {waiting} tasks in the outbox")
         return time.monotonic() - started
 
     def fresh_database(self) -> None:
@@ -249,7 +260,8 @@ class Stack:
         command = [
             str(ROOT / ".venv/bin/celery"), "-A", "creditloan", "worker",
             "--concurrency", str(self.worker_concurrency), "--pool", "prefork",
-            "--hostname", f"{name}@%h", "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+            "--hostname", f"{name}@%h", "--loglevel", os.environ.get("DRILL_LOG_LEVEL", "WARNING"),
+            "--without-gossip", "--without-mingle",
         ]  # fmt: skip
         if queues:
             command += ["-Q", queues]
@@ -262,6 +274,12 @@ class Stack:
             "--schedule", str(self.directory / "beat-schedule"),
         ]  # fmt: skip
         self._start("beat", command, {"DJANGO_SETTINGS_MODULE": "creditloan.settings.production"})
+
+    def start_service(self) -> None:
+        """The web tier, one worker serving every queue, and beat: the service as the drills run it."""
+        self.start_web()
+        self.start_worker()
+        self.start_beat()
 
     def worker_children(self, name: str = "worker") -> list[int]:
         """The pids of the worker's pool processes, the ones that run tasks."""
@@ -337,6 +355,23 @@ class Stack:
 
     def get(self, path: str, token: str = ""):
         return self.request("GET", path, token=token)
+
+
+def at_once(calls: list) -> list:
+    """Run the calls in threads released together by a barrier; their results, in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def one(index: int) -> None:
+        barrier.wait()
+        results[index] = calls[index]()
+
+    threads = [threading.Thread(target=one, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
 
 
 def _tree_cpu_seconds(pid: int) -> float:
