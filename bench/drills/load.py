@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.drills import seed  # noqa: E402
-from bench.drills.stack import Stack, check, header, wait_for  # noqa: E402
+from bench.drills.stack import POOLS, Stack, check, header, wait_for  # noqa: E402
 
 GOAL_PER_SECOND, GOAL_P95_SECONDS = 200, 1.0
 
@@ -41,10 +41,15 @@ def drill(stack: Stack, args) -> None:
     people = seed.applicants(args.clients)
     seed.banks_with_room()
     officers = list(seed.officer_tokens().values())[: args.officers]
-    stack.start_service()
+    stack.start_service(pool_per_queue=args.pool_per_queue)
+    workers = (
+        "a Celery pool per kind of work (" + ", ".join(f"{queues}: 1 process" for queues in POOLS.values()) + ")"
+        if args.pool_per_queue
+        else f"one Celery worker, {stack.worker_concurrency} processes, all queues"
+    )
     print(
-        f"service: gunicorn {stack.web_workers} workers × {stack.web_threads} threads; one Celery worker, "
-        f"{stack.worker_concurrency} processes, all queues; PostgreSQL and Redis of the drill's own"
+        f"service: gunicorn {stack.web_workers} workers × {stack.web_threads} threads; {workers}; "
+        "PostgreSQL and Redis of the drill's own"
     )
 
     statuses: Counter = Counter()

@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=24, help="concurrent applicants in the load drill")
     parser.add_argument("--officers", type=int, default=4, help="concurrent officers in the load drill")
     parser.add_argument("--rate", type=float, default=0, help="load drill: applications a second in all (0: flat out)")
+    parser.add_argument(
+        "--pool-per-queue", action="store_true", help="load drill: a worker pool per kind of work, not one for all"
+    )
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, in CI too
     unknown = set(args.drills) - set(DRILLS)

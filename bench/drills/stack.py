@@ -38,6 +38,10 @@ DATABASE = "drill"
 OUTBOX = {"OUTBOX_GRACE_SECONDS": "5", "OUTBOX_RELAY_SECONDS": "2"}
 
 
+# The worker pools of a deployment that gives each kind of work its own (docs/operations.md).
+POOLS = {"worker-scoring": "scoring", "worker-routing": "routing,housekeeping", "worker-bulk": "imports,training"}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -256,10 +260,10 @@ class Stack:
         self._start("web", command, {"DJANGO_SETTINGS_MODULE": "creditloan.settings.production"})
         wait_for("gunicorn", lambda: self.get("/api/schema/")[0] == 200, seconds=60)
 
-    def start_worker(self, name: str = "worker", queues: str | None = None) -> None:
+    def start_worker(self, name: str = "worker", queues: str | None = None, concurrency: int | None = None) -> None:
         command = [
             str(ROOT / ".venv/bin/celery"), "-A", "creditloan", "worker",
-            "--concurrency", str(self.worker_concurrency), "--pool", "prefork",
+            "--concurrency", str(concurrency or self.worker_concurrency), "--pool", "prefork",
             "--hostname", f"{name}@%h", "--loglevel", os.environ.get("DRILL_LOG_LEVEL", "WARNING"),
             "--without-gossip", "--without-mingle",
         ]  # fmt: skip
@@ -275,10 +279,15 @@ class Stack:
         ]  # fmt: skip
         self._start("beat", command, {"DJANGO_SETTINGS_MODULE": "creditloan.settings.production"})
 
-    def start_service(self) -> None:
-        """The web tier, one worker serving every queue, and beat: the service as the drills run it."""
+    def start_service(self, *, pool_per_queue: bool = False) -> None:
+        """The web tier, the workers and beat: one worker serving every queue, or (pool_per_queue) a pool for
+        scoring, one for routing and housekeeping and one for the bulk queues, as production runs them."""
         self.start_web()
-        self.start_worker()
+        if pool_per_queue:
+            for name, queues in POOLS.items():
+                self.start_worker(name, queues, concurrency=1)
+        else:
+            self.start_worker()
         self.start_beat()
 
     def worker_children(self, name: str = "worker") -> list[int]:
