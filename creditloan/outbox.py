@@ -34,7 +34,7 @@ class OutboxTask(Task):
     """A task that may have been sent through the outbox: once it succeeds, its row has done its job."""
 
     def on_success(self, retval, task_id, args, kwargs) -> None:
-        outbox_id = (self.request.headers or {}).get(OUTBOX_HEADER) or getattr(self.request, OUTBOX_HEADER, None)
+        outbox_id = (self.request.headers or {}).get(OUTBOX_HEADER)
         if outbox_id is not None:
             OutboxMessage.objects.filter(pk=outbox_id).delete()
 
@@ -94,9 +94,7 @@ def outbox_retry(*, message_ids: list[int]) -> int:
 def _publish(message: OutboxMessage) -> bool:
     try:
         # No publish retries: the row is the retry. A request need not wait on a broker that is down.
-        current_app.tasks[message.task].apply_async(
-            args=message.args, headers={OUTBOX_HEADER: message.pk}, retry=False
-        )
+        current_app.tasks[message.task].apply_async(args=message.args, headers={OUTBOX_HEADER: message.pk}, retry=False)
     except BrokerUnreachable as error:
         logger.warning("outbox: broker unreachable (%s); %s #%d waits for the relay", error, message.task, message.pk)
         return False

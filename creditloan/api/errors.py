@@ -115,10 +115,13 @@ def not_found_or_page(request, exception=None):
     return page_not_found(request, exception)
 
 
+def _unavailable_body() -> dict:
+    return error_body("service_unavailable", _("The service is briefly unavailable; please try again in a moment."))
+
+
 def _unavailable_response(exc) -> Response:
     logger.warning("database unreachable, answered 503: %s", str(exc).strip().splitlines()[0] if str(exc) else exc)
-    body = error_body("service_unavailable", _("The service is briefly unavailable; please try again in a moment."))
-    return Response(body, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return Response(_unavailable_body(), status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def server_error_or_page(request):
@@ -131,8 +134,7 @@ def server_error_or_page(request):
     if isinstance(sys.exc_info()[1], DATABASE_UNREACHABLE):
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         if request.path.startswith("/api/"):
-            message = _("The service is briefly unavailable; please try again in a moment.")
-            return JsonResponse(error_body("service_unavailable", message), status=503, headers=headers)
+            return JsonResponse(_unavailable_body(), status=503, headers=headers)
         page = loader.render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS})
         return HttpResponse(page, status=503, headers=headers)
     if request.path.startswith("/api/"):

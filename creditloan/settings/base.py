@@ -227,7 +227,8 @@ CELERY_TASK_QUEUES = [Queue(name) for name in ("scoring", "routing", "imports", 
 OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RELAY_SECONDS = env.int("OUTBOX_RELAY_SECONDS", default=30)
-# Offers past their deadline lapse within five minutes, and their applications go to the next bank.
+# Beat (exactly one per deployment): the outbox relay; offers past their deadline lapse within five minutes, and
+# their applications go to the next bank; what bank capacity held back is offered again.
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "creditloan.tasks.relay_outbox", "schedule": OUTBOX_RELAY_SECONDS},
     "sweep-lapsed-offers": {"task": "matching.tasks.sweep_lapsed_offers", "schedule": 5 * 60},
