@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
@@ -18,15 +17,13 @@ class Applicant:
 def applicants(count: int) -> list[Applicant]:
     """`count` people, each acting for an active company of the world that has authorised every bank to see
     every source (tax and bank data each granted alone, as the service requires), each with an API token."""
-    from django.utils import timezone
-
+    from creditloan.demo.services import every_source_granted_to
     from creditloan.models import Enterprise, EnterpriseMembership, User
     from creditloan.models.accounts import MembershipRelation, Role
-    from creditloan.models.consent import AuthorisationPurpose
-    from creditloan.services import api_token_issue, authorisation_grant
+    from creditloan.services import api_token_issue
     from matching.models import Bank
 
-    bank_ids = list(Bank.objects.values_list("pk", flat=True))
+    banks = list(Bank.objects.all())
     firms = Enterprise.objects.filter(kind="company", status="active", memberships__isnull=True).order_by("pk")
     people = []
     for index, firm in enumerate(firms[:count]):
@@ -34,15 +31,7 @@ def applicants(count: int) -> list[Applicant]:
         EnterpriseMembership.objects.create(
             user=person, enterprise=firm, relation=MembershipRelation.LEGAL_REPRESENTATIVE
         )
-        for sources in (["public_credit", "customs"], ["tax"], ["bank"]):
-            authorisation_grant(
-                user=person,
-                enterprise=firm,
-                sources=sources,
-                purpose=AuthorisationPurpose.FINANCING,
-                bank_ids=bank_ids,
-                expires_on=timezone.localdate() + dt.timedelta(days=365),
-            )
+        every_source_granted_to(banks=banks, user=person, enterprise=firm)
         people.append(Applicant(api_token_issue(user=person, name="drill")[1], firm.pk))
     check(len(people) == count, f"the world has only {len(people)} free active companies, {count} wanted")
     return people

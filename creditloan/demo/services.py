@@ -335,15 +335,21 @@ def demo_accounts_create(*, banks: list[Bank]) -> list[tuple[str, str, str]]:
             user=applicant, enterprise=firm, defaults={"relation": MembershipRelation.LEGAL_REPRESENTATIVE}
         )
         if joined:
-            # The demo firm has authorised every bank to see every source (tax and bank data each on their
-            # own), so it can apply straight away.
-            for sources in (["public_credit", "customs"], ["tax"], ["bank"]):
-                authorisation_grant(
-                    user=applicant,
-                    enterprise=firm,
-                    sources=sources,
-                    purpose=AuthorisationPurpose.FINANCING,
-                    bank_ids=[bank.pk for bank in banks],
-                    expires_on=timezone.localdate() + dt.timedelta(days=365),
-                )
+            # The demo firm can apply straight away.
+            every_source_granted_to(banks=banks, user=applicant, enterprise=firm)
     return logins
+
+
+def every_source_granted_to(*, banks: list[Bank], user: User, enterprise: Enterprise) -> None:
+    """A firm's consent for a year, given by the person acting for it: every bank may see every source, tax
+    and bank data each granted on its own, as the service requires. What a demo or drill applicant needs to
+    apply at once."""
+    for sources in (["public_credit", "customs"], ["tax"], ["bank"]):
+        authorisation_grant(
+            user=user,
+            enterprise=enterprise,
+            sources=sources,
+            purpose=AuthorisationPurpose.FINANCING,
+            bank_ids=[bank.pk for bank in banks],
+            expires_on=timezone.localdate() + dt.timedelta(days=365),
+        )
