@@ -9,6 +9,7 @@ from celery import group, shared_task
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from creditloan.outbox import OutboxTask, task_send_after_commit
@@ -30,13 +31,16 @@ def score_application(application_id: int) -> int | None:
     it."""
     from matching.tasks import route_application  # matching builds on scoring: imported when needed
 
-    if selectors.champion() is None:
-        # Nothing to score with yet. Not a failure to retry: promoting a model scores every application still
-        # waiting (after_new_champion), so this delivery has done all it can.
-        logger.warning("application #%d waits for a champion model to be promoted", application_id)
-        return None
     with transaction.atomic():
-        score = application_score(application_id=application_id)
+        try:
+            score = application_score(application_id=application_id)
+        except DomainError as error:
+            if error.code != ErrorCode.NO_CHAMPION:
+                raise
+            # Nothing to score with yet. Not a failure to retry: promoting a model scores every application
+            # still waiting (after_new_champion), so this delivery has done all it can.
+            logger.warning("application #%d waits for a champion model to be promoted", application_id)
+            return None
         # Routing is owed only while the application waits for it: a second delivery of this task (sent again
         # by the outbox relay while the first was still queued) finds it routed already and owes nothing.
         if Application.objects.filter(pk=application_id, status=ApplicationStatus.SCORED).exists():

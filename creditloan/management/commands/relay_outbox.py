@@ -21,11 +21,10 @@ class Command(BaseCommand):
     def handle(self, *args, all: bool, **options):
         if all:
             outbox_retry(message_ids=list(OutboxMessage.objects.values_list("pk", flat=True)))
-        sent = total = 0
+        sent = 0
         # A batch at a time, until nothing due is left or the broker refuses one.
         while batch := outbox_relay(now=timezone.now()):
             sent += batch
-            total += 1
         waiting = OutboxMessage.objects.filter(gave_up_at__isnull=True).count()
         aside = OutboxMessage.objects.filter(gave_up_at__isnull=False).count()
         self.stdout.write(f"sent {sent} tasks again; {waiting} still waiting, {aside} set aside")
