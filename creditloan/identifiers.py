@@ -22,21 +22,25 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_VALUES = {char: value for value, char in enumerate(USCC_ALPHABET)}
 USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(USCC_LENGTH - 1))
 
-# Registration authority (position 1) and the entity types it may register (position 2), GB 32100 table 1.
+# Registration authority (position 1) and the entity types it may register (position 2), GB 32100-2015 table 1
+# (N 农业 as added for rural collective economic organisations). Types a table row does not list are refused.
 USCC_ENTITY_TYPES: dict[str, str] = {
-    "1": "1239",  # 机构编制: 机关, 事业单位, 中央编办直管群团, 其他
-    "2": "19",  # 外交
-    "3": "1239",  # 司法行政
-    "4": "19",  # 文化
-    "5": "1239",  # 民政: 社会团体, 民办非企业单位, 基金会, 其他
-    "6": "129",  # 旅游
-    "7": "129",  # 宗教
-    "8": "19",  # 工会
-    "9": "123",  # 工商 / 市场监管: 企业, 个体工商户, 农民专业合作社
-    "A": "19",  # 中央军委改革和编制办公室
-    "N": "12349",  # 农业
-    "Y": "1",  # 其他
+    "1": "1239",  # 机构编制: 1 机关, 2 事业单位, 3 中央编办直接管理机构编制的群众团体, 9 其他
+    "2": "19",  # 外交: 1 外国常驻新闻机构, 9 其他
+    "3": "123459",  # 司法行政: 1 律师执业机构, 2 公证处, 3 基层法律服务所, 4 司法鉴定机构, 5 仲裁委员会, 9 其他
+    "4": "19",  # 文化: 1 外国在华文化中心, 9 其他
+    "5": "1239",  # 民政: 1 社会团体, 2 民办非企业单位, 3 基金会, 9 其他
+    "6": "129",  # 旅游: 1 外国旅游部门常驻代表机构, 2 港澳台地区旅游部门常驻内地（大陆）代表机构, 9 其他
+    "7": "129",  # 宗教: 1 宗教活动场所, 2 宗教院校, 9 其他
+    "8": "19",  # 工会: 1 基层工会, 9 其他
+    "9": "123",  # 工商 / 市场监管: 1 企业, 2 个体工商户, 3 农民专业合作社
+    "A": "19",  # 中央军委改革和编制办公室: 1 军队事业单位, 9 其他
+    "N": "1239",  # 农业: 1 组级集体经济组织, 2 村级集体经济组织, 3 乡镇级集体经济组织, 9 其他
+    "Y": "1",  # 其他: not divided into types, always 1
 }
+# Positions 3-8 of a code registered by a national authority (e.g. the State Administration for Market
+# Regulation for the large state banks, 91100000100003962T): the whole country, not a province.
+NATIONAL_DIVISION = "100000"
 
 # GB 11714: the organisation code's eight body characters are digits and capitals valued 0-35.
 ORGANISATION_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
@@ -102,8 +106,8 @@ def validate_uscc(raw: str) -> str:
             position=3 + bad,
         )
     # Codes of divisions since merged or renamed stay valid for the firms registered under them, so only
-    # the province is checked against today's GB/T 2260 table.
-    if region[:2] not in PROVINCES:
+    # the province is checked against today's GB/T 2260 table; 100000 is the national registration authority.
+    if region != NATIONAL_DIVISION and region[:2] not in PROVINCES:
         raise InvalidIdentifier(_not_a_province(3, region[:2]), position=3)
     expected_org_check = organisation_code_check_character(code[8:16])
     if code[16] != expected_org_check:

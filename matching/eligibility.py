@@ -25,7 +25,7 @@ TAX_RATING_RANK = {"A": 5, "B": 4, "M": 3, "C": 2, "D": 1}
 RISK_GRADE_RANK = {grade: rank for rank, grade in enumerate(GRADES, start=1)}
 # What a firm can put up: one that offers collateral can also take a guaranteed or a credit loan.
 GUARANTEE_RANK = {"credit": 0, "guarantee": 1, "collateral": 2}
-KIND_BITS = {"company": 1, "sole_proprietor": 2, "other": 4}
+KIND_BITS = {"company": 1, "sole_proprietor": 2, "other": 4, "cooperative": 8}
 CUSTOMS_BITS = {"advanced_certified": 1, "registered": 2, "dishonest": 4}
 TAG_BITS = {"tax_data": 1, "customs_data": 2, "bank_data": 4}
 TAG_SOURCE = {"tax_data": "tax", "customs_data": "customs", "bank_data": "bank"}
@@ -36,6 +36,7 @@ SOURCE_EVERY_BANK_NEEDS = "public_credit"
 KIND_WORDS = {
     "company": ("公司", "company", "companies"),
     "sole_proprietor": ("个体工商户", "sole proprietor", "sole proprietors"),
+    "cooperative": ("农民专业合作社", "farmers' cooperative", "farmers' cooperatives"),
     "other": ("其他组织", "other organisation", "other organisations"),
 }
 CUSTOMS_WORDS = {

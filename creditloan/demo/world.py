@@ -170,7 +170,8 @@ def _split(strings: np.ndarray, width: int) -> np.ndarray:
 
 
 def _enterprises(rng, n: int, today: np.datetime64) -> pd.DataFrame:
-    kind = rng.choice(np.array(["company", "sole_proprietor", "other"]), size=n, p=[0.66, 0.32, 0.02])
+    # The demo's third kind is the farmers' professional cooperative (93, 农民专业合作社), named below as one.
+    kind = rng.choice(np.array(["company", "sole_proprietor", "cooperative"]), size=n, p=[0.66, 0.32, 0.02])
     prefixes = np.select([kind == "company", kind == "sole_proprietor"], ["91", "92"], "93")
 
     counties = np.array([code for code in county_level_codes() if code[:2] in PROVINCE_WEIGHTS])

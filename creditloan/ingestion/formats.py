@@ -198,7 +198,7 @@ def _kind_matches_uscc_frame(frame: pd.DataFrame) -> np.ndarray:
 
 KIND_MATCHES_USCC = RowCheck(
     "`kind` must agree with the code: a code starting 91 registers a `company`, 92 a `sole_proprietor`, "
-    "any other an `other`. An empty `kind` is taken from the code.",
+    "93 a `cooperative`, any other an `other`. An empty `kind` is taken from the code.",
     _kind_matches_uscc,
     _kind_matches_uscc_frame,
 )
@@ -289,14 +289,21 @@ ENTERPRISES = SourceFormat(
         choice(
             "kind",
             tuple(EnterpriseKind.values),
-            "company, sole proprietor (个体工商户) or other; must agree with the code (91…, 92…); "
-            "derived from the code when empty",
+            "company, sole proprietor (个体工商户), farmers' cooperative (农民专业合作社) or other; "
+            "must agree with the code (91…, 92…, 93…); derived from the code when empty",
             required=False,
         ),
         Column("region", parse_region, "GB/T 2260 code (6)", "administrative division of registration"),
         Column("industry", parse_industry, "GB/T 4754-2017 code", "division (2 digits) or finer, e.g. 51 or C3911"),
         Column("registered_on", parse_date, "date", "date of establishment (成立日期)"),
-        Column("registered_capital", parse_amount, "amount", "registered capital in yuan", required=False),
+        Column(
+            "registered_capital",
+            parse_amount,
+            "amount",
+            "registered capital (注册资本) in yuan; for a sole proprietor its capital amount (资金数额), for a "
+            "cooperative its members' total contributions (成员出资总额), for another organisation its funds",
+            required=False,
+        ),
         choice(
             "status",
             tuple(EnterpriseStatus.values),
@@ -304,12 +311,17 @@ ENTERPRISES = SourceFormat(
             required=False,
             default=EnterpriseStatus.ACTIVE.value,
         ),
-        text("legal_representative_name", 100, "legal representative (法定代表人)"),
+        text(
+            "legal_representative_name",
+            100,
+            "legal representative (法定代表人); for a sole proprietor its operator (经营者), for another "
+            "organisation its person in charge (负责人)",
+        ),
         Column(
             "legal_representative_id",
             parse_resident_id,
             "resident ID (18)",
-            "legal representative's resident ID number (GB 11643), stored and shown masked",
+            "resident ID number (GB 11643) of the person named in `legal_representative_name`, stored and shown masked",
             required=False,
             personal=True,
         ),

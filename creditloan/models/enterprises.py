@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from creditloan.fields import ResidentIdField
 from creditloan.identifiers import InvalidIdentifier, validate_uscc
@@ -15,16 +17,40 @@ from creditloan.reference.regions import REGIONS, UnknownRegionCode, normalise_r
 class EnterpriseKind(models.TextChoices):
     COMPANY = "company", _("Company")
     SOLE_PROPRIETOR = "sole_proprietor", _("Sole proprietor (个体工商户)")
+    COOPERATIVE = "cooperative", _("Farmers' cooperative (农民专业合作社)")
     OTHER = "other", _("Other organisation")
 
     @classmethod
     def from_uscc(cls, uscc: str) -> EnterpriseKind:
-        """GB 32100 positions 1-2 say what was registered: 91 an enterprise, 92 a sole proprietor."""
+        """GB 32100 positions 1-2 say what was registered: 91 an enterprise, 92 a sole proprietor, 93 a
+        farmers' professional cooperative."""
         return cls(KIND_BY_USCC_PREFIX.get(uscc[:2], cls.OTHER))
 
 
-# The kinds a code's first two characters name; every other prefix registers an "other" organisation.
-KIND_BY_USCC_PREFIX = {"91": EnterpriseKind.COMPANY.value, "92": EnterpriseKind.SOLE_PROPRIETOR.value}
+# The kinds a code's first two characters name (authority 9, 工商/市场监管, and its three entity types);
+# every other prefix registers an "other" organisation.
+KIND_BY_USCC_PREFIX = {
+    "91": EnterpriseKind.COMPANY.value,
+    "92": EnterpriseKind.SOLE_PROPRIETOR.value,
+    "93": EnterpriseKind.COOPERATIVE.value,
+}
+
+# What the registry calls the person who answers for a firm, and the money it registers, by kind: a sole
+# proprietor's licence names an operator (经营者) and a capital amount (资金数额), not a legal representative and
+# registered capital; a cooperative's names its members' total contributions (成员出资总额); other
+# organisations (社会团体, 事业单位, ...) have a person in charge (负责人) and registered funds (注册资金).
+REPRESENTATIVE_TITLES: dict[str, Promise] = {
+    EnterpriseKind.COMPANY: pgettext_lazy("the person who answers for a firm", "legal representative"),
+    EnterpriseKind.SOLE_PROPRIETOR: pgettext_lazy("the person who answers for a firm", "operator"),
+    EnterpriseKind.COOPERATIVE: pgettext_lazy("the person who answers for a firm", "legal representative"),
+    EnterpriseKind.OTHER: pgettext_lazy("the person who answers for a firm", "person in charge"),
+}
+CAPITAL_TITLES: dict[str, Promise] = {
+    EnterpriseKind.COMPANY: pgettext_lazy("the money a firm registers", "registered capital"),
+    EnterpriseKind.SOLE_PROPRIETOR: pgettext_lazy("the money a firm registers", "capital amount"),
+    EnterpriseKind.COOPERATIVE: pgettext_lazy("the money a firm registers", "members' total contributions"),
+    EnterpriseKind.OTHER: pgettext_lazy("the money a firm registers", "registered funds"),
+}
 
 
 class EnterpriseStatus(models.TextChoices):
@@ -61,7 +87,13 @@ class Enterprise(Sourced):
                 condition=(
                     Q(kind=EnterpriseKind.COMPANY, uscc__startswith="91")
                     | Q(kind=EnterpriseKind.SOLE_PROPRIETOR, uscc__startswith="92")
-                    | (Q(kind=EnterpriseKind.OTHER) & ~Q(uscc__startswith="91") & ~Q(uscc__startswith="92"))
+                    | Q(kind=EnterpriseKind.COOPERATIVE, uscc__startswith="93")
+                    | (
+                        Q(kind=EnterpriseKind.OTHER)
+                        & ~Q(uscc__startswith="91")
+                        & ~Q(uscc__startswith="92")
+                        & ~Q(uscc__startswith="93")
+                    )
                 ),
                 name="enterprise_kind_matches_uscc",
             ),
@@ -97,6 +129,16 @@ class Enterprise(Sourced):
             errors["industry"] = str(error)
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def representative_title(self) -> Promise:
+        """What the registry calls `legal_representative_name` for this kind: 法定代表人, 经营者 or 负责人."""
+        return REPRESENTATIVE_TITLES.get(self.kind, REPRESENTATIVE_TITLES[EnterpriseKind.OTHER])
+
+    @property
+    def capital_title(self) -> Promise:
+        """What the registry calls `registered_capital` for this kind: 注册资本, 资金数额, 成员出资总额 or 注册资金."""
+        return CAPITAL_TITLES.get(self.kind, CAPITAL_TITLES[EnterpriseKind.OTHER])
 
     @property
     def region_name(self) -> str:

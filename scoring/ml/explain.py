@@ -30,7 +30,16 @@ CUSTOMS_CLASS_WORDS = {
 KIND_WORDS = {
     "company": ("公司", "company"),
     "sole_proprietor": ("个体工商户", "sole proprietor"),
+    "cooperative": ("农民专业合作社", "farmers' cooperative"),
     "other": ("其他组织", "other organisation"),
+}
+# What the registry calls the money a firm registers depends on its kind (the same words as
+# creditloan.models.enterprises.CAPITAL_TITLES): a reason names the applicant's own.
+CAPITAL_WORDS_BY_KIND = {
+    "company": ("注册资本", "registered capital"),
+    "sole_proprietor": ("资金数额", "capital amount"),
+    "cooperative": ("成员出资总额", "members' total contributions"),
+    "other": ("注册资金", "registered funds"),
 }
 # The names of province and industry_section codes (e.g. "33", "C") live in creditloan.reference, and importing
 # anything under creditloan loads Celery and Django, which scoring.ml must not: the caller passes them in as
@@ -206,7 +215,15 @@ def describe_value(feature: str, value, *, language: str, value_names: ValueName
 GROWTH = {"tax_paid_growth", "export_growth"}
 
 
-def _said_zh(name: str, value, value_names: ValueNames | None) -> str:
+def _meaning(name: str, features: pd.Series, *, zh: bool) -> str:
+    """The feature's name, in the words of the firm's kind where the registry's words depend on it."""
+    words = CAPITAL_WORDS_BY_KIND.get(str(features.get("kind"))) if name == "registered_capital" else None
+    if words:
+        return words[0] if zh else words[1]
+    return FEATURES_BY_NAME[name].meaning_zh if zh else FEATURES_BY_NAME[name].meaning_en
+
+
+def _said_zh(name: str, value, value_names: ValueNames | None, meaning_zh: str) -> str:
     """The feature and its value as a Chinese sentence says them: a change as 增长 / 下降 / 提升 rather than
     "growth is -35%", and no arrears as 无欠税 rather than "arrears are 0.0万元"."""
     missing = value is None or (isinstance(value, float) and math.isnan(value))
@@ -220,7 +237,7 @@ def _said_zh(name: str, value, value_names: ValueNames | None) -> str:
         )
     if not missing and name == "tax_arrears" and value == 0:
         return "无欠税"
-    return f"{FEATURES_BY_NAME[name].meaning_zh}为{describe_value(name, value, language='zh', value_names=value_names)}"
+    return f"{meaning_zh}为{describe_value(name, value, language='zh', value_names=value_names)}"
 
 
 def reasons(
@@ -239,7 +256,6 @@ def reasons(
         points = round(scale.points_for_log_odds(float(contribution)))
         if points == 0:
             continue
-        meaning = FEATURES_BY_NAME[name]
         value = features[name]
         raised = contribution > 0
         told.append(
@@ -248,8 +264,9 @@ def reasons(
                 value=describe_value(name, value, language="en"),
                 contribution=float(contribution),
                 points=points,
-                text_zh=f"{_said_zh(name, value, value_names)}，" + ("提高了风险" if raised else "降低了风险"),
-                text_en=f"{meaning.meaning_en.capitalize()}: "
+                text_zh=f"{_said_zh(name, value, value_names, _meaning(name, features, zh=True))}，"
+                + ("提高了风险" if raised else "降低了风险"),
+                text_en=f"{_meaning(name, features, zh=False).capitalize()}: "
                 f"{describe_value(name, value, language='en', value_names=value_names)}, "
                 + ("raised the risk" if raised else "lowered the risk"),
             )

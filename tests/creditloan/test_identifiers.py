@@ -144,6 +144,87 @@ def test_invalid_uscc_names_the_position_and_what_was_expected(code, message, po
     assert caught.value.position == position
 
 
+# Registered by national authorities: positions 3-8 are 100000, the whole country, not a province.
+@pytest.mark.parametrize(
+    "code",
+    [
+        "91100000100003962T",  # Industrial and Commercial Bank of China (中国工商银行)
+        "911000001000013428",  # Bank of China (中国银行)
+        "911100001000044477",  # China Construction Bank (中国建设银行), registered in Beijing
+    ],
+)
+def test_state_banks_codes_are_valid(code):
+    assert validate_uscc(code) == code
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "position"),
+    [
+        ("91100000100003962U", "position 18: check character should be T, got U", 18),
+        ("91100000100003963T", "position 17: organisation code check character should be 2, got 3", 17),
+        ("91101000100003962T", "position 3: '10' does not start a GB/T 2260 province code", 3),
+    ],
+)
+def test_a_national_code_still_needs_both_check_characters_and_the_whole_division(code, message, position):
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_uscc(code)
+
+    assert caught.value.message == message
+    assert caught.value.position == position
+
+
+# GB 32100-2015 table 1, written out from the standard rather than read from the code under test.
+STANDARD_ENTITY_TYPES = {
+    "1": "1239",  # 机构编制: 机关, 事业单位, 中央编办直接管理机构编制的群众团体, 其他
+    "2": "19",  # 外交: 外国常驻新闻机构, 其他
+    "3": "123459",  # 司法行政: 律师执业机构, 公证处, 基层法律服务所, 司法鉴定机构, 仲裁委员会, 其他
+    "4": "19",  # 文化: 外国在华文化中心, 其他
+    "5": "1239",  # 民政: 社会团体, 民办非企业单位, 基金会, 其他
+    "6": "129",  # 旅游: 外国旅游部门常驻代表机构, 港澳台地区旅游部门常驻内地（大陆）代表机构, 其他
+    "7": "129",  # 宗教: 宗教活动场所, 宗教院校, 其他
+    "8": "19",  # 工会: 基层工会, 其他
+    "9": "123",  # 工商: 企业, 个体工商户, 农民专业合作社
+    "A": "19",  # 中央军委改革和编制办公室: 军队事业单位, 其他
+    "N": "1239",  # 农业: 组级, 村级, 乡镇级集体经济组织, 其他
+    "Y": "1",  # 其他
+}
+DEFINED_PAIRS = [(authority, kind) for authority, kinds in STANDARD_ENTITY_TYPES.items() for kind in kinds]
+UNDEFINED_PAIRS = [
+    (authority, kind)
+    for authority, kinds in STANDARD_ENTITY_TYPES.items()
+    for kind in USCC_ALPHABET
+    if kind not in kinds
+]
+
+
+def _uscc_of(authority: str, entity_type: str, region: str = "110000", body: str = "10000396") -> str:
+    first_17 = authority + entity_type + region + body + organisation_code_check_character(body)
+    return first_17 + uscc_check_character(first_17)
+
+
+def test_entity_types_are_those_of_the_standard():
+    assert USCC_ENTITY_TYPES == STANDARD_ENTITY_TYPES
+
+
+@pytest.mark.parametrize(("authority", "entity_type"), DEFINED_PAIRS)
+def test_every_authority_and_entity_type_the_standard_defines_is_accepted(authority, entity_type):
+    code = _uscc_of(authority, entity_type)
+
+    assert validate_uscc(code) == code
+
+
+@pytest.mark.parametrize(("authority", "entity_type"), UNDEFINED_PAIRS)
+def test_an_entity_type_the_standard_does_not_define_for_its_authority_is_refused(authority, entity_type):
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_uscc(_uscc_of(authority, entity_type))
+
+    allowed = " ".join(STANDARD_ENTITY_TYPES[authority])
+    assert caught.value.message == (
+        f"position 2: '{entity_type}' is not an entity type of authority {authority} (one of {allowed})"
+    )
+    assert caught.value.position == 2
+
+
 # --- Resident ID ------------------------------------------------------------------------------------------
 
 
