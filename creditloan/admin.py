@@ -17,10 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from creditloan.identifiers import mask_phone, mask_resident_id
 from creditloan.models import (
     AccessLog,
+    AgreementAcceptance,
     ApiToken,
     Application,
     Authorisation,
     BankRecord,
+    ClaimAttempt,
     CustomsRecord,
     Dispute,
     Enterprise,
@@ -31,6 +33,7 @@ from creditloan.models import (
     ImportRejection,
     KnockOutReview,
     OutboxMessage,
+    PhoneCode,
     PublicCreditRecord,
     SourceKey,
     TaxRecord,
@@ -90,7 +93,13 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "role", "bank", "masked_phone", "is_staff", "is_active")
     list_filter = ("role", "bank", *DjangoUserAdmin.list_filter)
     list_select_related = ("bank",)
-    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Platform"), {"fields": ("role", "bank", "phone")}))
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Platform"), {"fields": ("role", "bank", "phone", "phone_confirmed_at")}),
+        # The resident ID only as its masked form: the digest is for matching, never for reading.
+        (_("Real-name identity"), {"fields": ("real_name", "resident_id_masked", "identity_verified_at")}),
+    )
+    readonly_fields = ("phone_confirmed_at", "real_name", "resident_id_masked", "identity_verified_at")
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, (_("Platform"), {"fields": ("role", "bank", "phone")}))
 
     @admin.display(description=_("mobile phone"), ordering="phone")
@@ -108,7 +117,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
         "industry",
         "status",
         "registered_on",
-        "legal_representative_name",
+        "representative",
         "legal_representative_id",
     )
     list_filter = ("kind", "status")
@@ -124,11 +133,30 @@ class EnterpriseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    # A sole proprietor has an operator (经营者) and a capital amount, a company a legal representative and
+    # registered capital: one firm's form, and each row of the list, use its own kind's words.
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            kwargs["labels"] = {
+                "legal_representative_name": obj.representative_title,
+                "registered_capital": _("%(title)s (yuan)") % {"title": obj.capital_title},
+            } | kwargs.get("labels", {})
+        return super().get_form(request, obj, change, **kwargs)
+
+    @admin.display(
+        description=_("legal representative / operator / person in charge"), ordering="legal_representative_name"
+    )
+    def representative(self, enterprise: Enterprise) -> str:
+        return _("%(name)s (%(title)s)") % {
+            "name": enterprise.legal_representative_name,
+            "title": enterprise.representative_title,
+        }
+
 
 @admin.register(EnterpriseMembership)
 class EnterpriseMembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "enterprise", "relation", "created_at")
-    list_filter = ("relation",)
+    list_display = ("user", "enterprise", "relation", "status", "valid_until", "created_at")
+    list_filter = ("relation", "status")
     search_fields = ("user__username", "^enterprise__uscc", "enterprise__name")
     raw_id_fields = ("user", "enterprise")
     list_select_related = ("user", "enterprise")
@@ -364,3 +392,33 @@ class SourceKeyAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_filter = ("source", "revoked_at")
     search_fields = ("prefix", "name")
     exclude = ("digest",)
+
+
+@admin.register(ClaimAttempt)
+class ClaimAttemptAdmin(AuditTrailMixin, admin.ModelAdmin):
+    list_display = ("attempted_at", "user", "enterprise", "succeeded", "address")
+    list_filter = ("succeeded",)
+    search_fields = ("user__username", "^enterprise__uscc")
+    list_select_related = ("user", "enterprise")
+
+
+@admin.register(AgreementAcceptance)
+class AgreementAcceptanceAdmin(AuditTrailMixin, admin.ModelAdmin):
+    list_display = ("accepted_at", "user", "document", "version")
+    list_filter = ("document", "version")
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
+
+
+@admin.register(PhoneCode)
+class PhoneCodeAdmin(AuditTrailMixin, admin.ModelAdmin):
+    """When codes went out, for what, and how they were tried: the code itself is kept only as a digest."""
+
+    list_display = ("sent_at", "masked_number", "purpose", "attempts", "used_at", "address")
+    list_filter = ("purpose",)
+    exclude = ("digest", "phone")
+    readonly_fields = ("masked_number",)
+
+    @admin.display(description=_("mobile phone"))
+    def masked_number(self, code: PhoneCode) -> str:
+        return mask_phone(code.phone)

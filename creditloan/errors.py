@@ -19,6 +19,7 @@ class ErrorCode(models.TextChoices):
     NOT_ENOUGH_HISTORY = "not_enough_history", _("Not enough loan history to train a model")
     MODEL_INTEGRITY = "model_integrity", _("The stored model does not match its hash")
     NO_CHAMPION = "no_champion", _("No model has been promoted")
+    THROTTLED = "throttled", _("Too many tries: wait, then try again")
 
 
 class DomainError(Exception):

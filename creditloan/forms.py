@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from creditloan.errors import DomainError, without_field_name
-from creditloan.models import CONSENT_SOURCES, AuthorisationPurpose, User
-from creditloan.models.accounts import MembershipRelation, Role
+from creditloan.models import CONSENT_SOURCES, AuthorisationPurpose
 from creditloan.models.applications import GuaranteeMode
 
 
@@ -18,29 +16,142 @@ def show_error(form: forms.Form, error: DomainError) -> None:
     form.add_error(field, without_field_name(error.message) if field else error.message)
 
 
-class SignupForm(UserCreationForm):
-    email = forms.EmailField(label=_("E-mail"), help_text=_("We tell you here of every change to your applications."))
+class SignupForm(forms.Form):
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        help_text=_("What you sign in with: letters, digits and @ . + - _"),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        help_text=_("We send a code to confirm it; it is how you recover the account."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail (optional)"),
+        required=False,
+        help_text=_("We tell you here of every change to your applications."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=4096,
+        help_text=_("At least 8 characters, not only digits, not a common password."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    accept = forms.BooleanField(label=_("I have read and accept the user agreement and the privacy notice"))
 
-    class Meta(UserCreationForm.Meta):
-        model = User
-        fields = ("username", "email")
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("The two passwords differ."))
+        return data
 
-    def save(self, commit: bool = True) -> User:
-        user = super().save(commit=False)
-        user.role = Role.APPLICANT
-        if commit:
-            user.save()
-        return user
+
+class PhoneCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the text message"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class PhoneChangeForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+
+class IdentityForm(forms.Form):
+    real_name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("As on your resident identity card."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    resident_id = forms.CharField(
+        label=_("Resident ID number (公民身份号码)"),
+        max_length=32,
+        help_text=_("18 characters; kept only as a protected digest and a masked form, never shown whole again."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
 
 
 class EnterpriseJoinForm(forms.Form):
+    CLAIM, AGENT = "claim", "agent"
     uscc = forms.CharField(
         label=_("Unified social credit code (统一社会信用代码)"),
         max_length=32,
         help_text=_("18 characters, as on the business licence."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "data-uscc-check": ""}),
     )
-    relation = forms.ChoiceField(label=_("You act for the firm as"), choices=MembershipRelation.choices)
+    role = forms.ChoiceField(
+        label=_("You act for the firm as"),
+        choices=[
+            (CLAIM, _("Its legal representative (法定代表人), operator (经营者) or person in charge (负责人)")),
+            (AGENT, _("Its agent (经办人): ask its legal representative to approve me")),
+        ],
+        widget=forms.RadioSelect,
+        initial=CLAIM,
+    )
+    note = forms.CharField(
+        label=_("Note to the legal representative (for an agent)"),
+        max_length=200,
+        required=False,
+        help_text=_("Who you are to the firm, so the legal representative recognises your request."),
+    )
+
+
+class DelegationForm(forms.Form):
+    may_apply = forms.BooleanField(label=_("Apply for loans"), required=False)
+    may_consent = forms.BooleanField(label=_("Grant and revoke authorisations"), required=False)
+    may_view_report = forms.BooleanField(label=_("See the credit report and records"), required=False)
+    valid_until = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PasswordResetRequestForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile number of the account"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+
+class PasswordResetForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the text message"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("The two passwords differ."))
+        return data
 
 
 class ApplicationForm(forms.Form):

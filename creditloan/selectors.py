@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from creditloan.identity.selectors import Permission, firms_acted_for, memberships_in_force
 from creditloan.models import (
     AccessLog,
     Application,
@@ -25,17 +26,19 @@ from creditloan.models import (
 
 
 def memberships_of(user: User) -> QuerySet[EnterpriseMembership]:
-    return EnterpriseMembership.objects.filter(user=user).select_related("enterprise").order_by("enterprise__name")
+    """The firms the person acts for today, each with what they may do for it."""
+    return memberships_in_force(user).select_related("enterprise").order_by("enterprise__name")
 
 
-def membership_of(user: User, enterprise_id: int) -> EnterpriseMembership | None:
-    return memberships_of(user).filter(enterprise_id=enterprise_id).first()
+def membership_of(user: User, enterprise_id: int, *, may: Permission) -> EnterpriseMembership | None:
+    """The person's membership of the firm, if it lets them do this today; None for anybody else."""
+    return memberships_in_force(user, may=may).select_related("enterprise").filter(enterprise_id=enterprise_id).first()
 
 
 def applications_of(user: User) -> QuerySet[Application]:
-    """The applications of every firm the person acts for, newest first, whoever submitted them."""
+    """The applications of every firm the person may apply for, newest first, whoever submitted them."""
     return (
-        Application.objects.filter(enterprise__memberships__user=user)
+        Application.objects.filter(enterprise__in=firms_acted_for(user, may="apply"))
         .select_related("enterprise")
         .order_by("-submitted_at")
     )
@@ -61,7 +64,7 @@ def application_timeline(application: Application) -> list[tuple]:
 def authorisations_of(user: User) -> QuerySet[Authorisation]:
     """Every grant of the firms the person acts for, newest first, revoked and expired ones included."""
     return (
-        Authorisation.objects.filter(enterprise__memberships__user=user)
+        Authorisation.objects.filter(enterprise__in=firms_acted_for(user, may="consent"))
         .select_related("enterprise")
         .prefetch_related("banks")
         .order_by("-granted_at")
@@ -194,7 +197,9 @@ def _retained(source: str, records: QuerySet) -> QuerySet:
 
 def disputes_of(user: User) -> QuerySet[Dispute]:
     return (
-        Dispute.objects.filter(enterprise__memberships__user=user).select_related("enterprise").order_by("-raised_at")
+        Dispute.objects.filter(enterprise__in=firms_acted_for(user, may="view_report"))
+        .select_related("enterprise")
+        .order_by("-raised_at")
     )
 
 
@@ -241,7 +246,7 @@ def enterprise_export(*, user: User, enterprise_id: int) -> dict | None:
     at its data. Plain JSON-ready values; the legal representative's ID number stays masked."""
     from creditloan.models import BankRecord, CustomsRecord, KnockOutReview, PublicCreditRecord, TaxRecord
 
-    membership = membership_of(user, enterprise_id)
+    membership = membership_of(user, enterprise_id, may="view_report")
     if membership is None:
         return None
     firm = membership.enterprise

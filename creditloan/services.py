@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.identifiers import InvalidIdentifier, validate_uscc
+from creditloan.identity.selectors import acts_for, firms_acted_for
 from creditloan.models import (
     CONSENT_SOURCES,
     DISPUTABLE_SOURCES,
@@ -26,7 +26,6 @@ from creditloan.models import (
     Dispute,
     DisputeStatus,
     Enterprise,
-    EnterpriseMembership,
     EnterpriseStatus,
     IdempotencyRecord,
     KnockOutReview,
@@ -35,7 +34,6 @@ from creditloan.models import (
     User,
     token_digest,
 )
-from creditloan.models.accounts import MembershipRelation
 from creditloan.models.applications import ApplicationStatus, GuaranteeMode
 from creditloan.outbox import task_send_after_commit
 
@@ -59,10 +57,11 @@ def application_submit(
     amount = _amount(amount)
     if not applicant.is_applicant:
         raise DomainError(ErrorCode.FORBIDDEN, _("only an applicant account can apply for a loan"))
-    if not EnterpriseMembership.objects.filter(user=applicant, enterprise=enterprise).exists():
+    if not acts_for(applicant, enterprise, may="apply"):
         raise DomainError(
             ErrorCode.FORBIDDEN,
-            _("you do not act for %(uscc)s: add the firm first") % {"uscc": enterprise.uscc},
+            _("you may not apply for %(uscc)s: only its verified legal representative or an agent allowed to apply")
+            % {"uscc": enterprise.uscc},
             field="enterprise",
         )
     if enterprise.status != EnterpriseStatus.ACTIVE:
@@ -137,41 +136,6 @@ def _amount(raw) -> Decimal:
     return amount
 
 
-@transaction.atomic
-def enterprise_join(*, user: User, uscc: str, relation: str) -> EnterpriseMembership:
-    """An applicant declares that they act for a registered firm, and how (legal representative or agent)."""
-    if not user.is_applicant:
-        raise DomainError(ErrorCode.FORBIDDEN, _("only an applicant account can act for a firm"))
-    try:
-        code = validate_uscc(uscc or "")
-    except InvalidIdentifier as error:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT, _("uscc: %(problem)s") % {"problem": error.message}, field="uscc"
-        ) from None
-    if relation not in MembershipRelation.values:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("relation: '%(value)s' is not one of %(allowed)s")
-            % {"value": relation, "allowed": ", ".join(MembershipRelation.values)},
-            field="relation",
-        )
-    enterprise = Enterprise.objects.filter(uscc=code).first()
-    if enterprise is None:
-        raise DomainError(
-            ErrorCode.NOT_FOUND,
-            _("uscc: no firm with the code %(uscc)s is registered with the platform") % {"uscc": code},
-            field="uscc",
-        )
-    membership, created = EnterpriseMembership.objects.get_or_create(
-        user=user, enterprise=enterprise, defaults={"relation": relation}
-    )
-    if not created:
-        raise DomainError(
-            ErrorCode.CONFLICT, _("uscc: you already act for %(name)s") % {"name": enterprise.name}, field="uscc"
-        )
-    return membership
-
-
 # Tax and bank-account data are each authorised on their own (涉税信息、银行账户信息须单独授权): the person
 # agrees to exactly that, in words that name nothing else.
 SOURCES_GRANTED_ALONE = ("tax", "bank")
@@ -187,9 +151,11 @@ def authorisation_grant(
     when. The words agreed to are kept with it, in both languages."""
     from matching.models import Bank  # matching's models import this package's
 
-    if not EnterpriseMembership.objects.filter(user=user, enterprise=enterprise).exists():
+    if not acts_for(user, enterprise, may="consent"):
         raise DomainError(
-            ErrorCode.FORBIDDEN, _("you do not act for %(uscc)s") % {"uscc": enterprise.uscc}, field="enterprise"
+            ErrorCode.FORBIDDEN,
+            _("you may not grant authorisations for %(uscc)s") % {"uscc": enterprise.uscc},
+            field="enterprise",
         )
     known = [value for value, _label in CONSENT_SOURCES]
     sources = sorted(set(sources or []))
@@ -253,7 +219,7 @@ def authorisation_revoke(*, user: User, authorisation_id: int) -> Authorisation:
     """Stops new use at once; the grant stays on record with when and by whom it was revoked."""
     authorisation = (
         Authorisation.objects.select_for_update()
-        .filter(pk=authorisation_id, enterprise__memberships__user=user)
+        .filter(pk=authorisation_id, enterprise__in=firms_acted_for(user, may="consent"))
         .first()
     )
     if authorisation is None:
@@ -281,9 +247,11 @@ DISPUTE_REASON_MAX = 2000
 @transaction.atomic
 def dispute_raise(*, user: User, enterprise: Enterprise, source: str, record_id: int, reason: str) -> Dispute:
     """A person acting for the firm contests one of its records; the operator must answer by the deadline."""
-    if not EnterpriseMembership.objects.filter(user=user, enterprise=enterprise).exists():
+    if not acts_for(user, enterprise, may="view_report"):
         raise DomainError(
-            ErrorCode.FORBIDDEN, _("you do not act for %(uscc)s") % {"uscc": enterprise.uscc}, field="enterprise"
+            ErrorCode.FORBIDDEN,
+            _("you may not see or dispute the records of %(uscc)s") % {"uscc": enterprise.uscc},
+            field="enterprise",
         )
     if source not in DISPUTABLE_SOURCES:
         raise DomainError(
@@ -374,7 +342,9 @@ REVIEW_REASON_MAX = 2000
 def knockout_review_request(*, user: User, application_id: int, reason: str) -> KnockOutReview:
     """The applicant asks a person to look again at the policy rule that ruled the application out."""
     application = (
-        Application.objects.select_for_update().filter(pk=application_id, enterprise__memberships__user=user).first()
+        Application.objects.select_for_update()
+        .filter(pk=application_id, enterprise__in=firms_acted_for(user, may="apply"))
+        .first()
     )
     if application is None:
         raise DomainError(

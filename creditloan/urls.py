@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from creditloan import views
 from creditloan.converters import IdConverter
+from creditloan.identity import views as identity_views
 from matching import views as matching_views
 
 register_converter(IdConverter, "id")
@@ -14,10 +15,45 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("signup/", views.signup, name="signup"),
+    path("signup/", identity_views.signup, name="signup"),
+    path("password-reset/", identity_views.password_reset_by_phone, name="password_reset_by_phone"),
+    path(
+        "password-reset/confirm/",
+        identity_views.password_reset_by_phone_confirm,
+        name="password_reset_by_phone_confirm",
+    ),
+    # By e-mail, where the account gave one: Django's signed, single-use links.
+    path(
+        "password-reset/email/",
+        auth_views.PasswordResetView.as_view(
+            template_name="registration/password_reset_email_form.html",
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/email/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="registration/password_reset_sent.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/email/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(template_name="registration/password_reset_new.html"),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/email/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="registration/password_reset_finished.html"),
+        name="password_reset_complete",
+    ),
+    path("legal/<str:document>/", identity_views.agreement, name="agreement"),
     path("uscc-check/", views.uscc_check, name="uscc_check"),
     path("me/", views.applicant_home, name="applicant_home"),
-    path("me/enterprises/add/", views.enterprise_add, name="enterprise_add"),
+    path("me/phone/", identity_views.phone_confirm_view, name="phone_confirm"),
+    path("me/identity/", identity_views.identity_verify_view, name="identity_verify"),
+    path("me/enterprises/add/", identity_views.enterprise_add, name="enterprise_add"),
+    path("me/enterprises/<id:enterprise_id>/agents/", identity_views.delegations, name="delegations"),
     path("me/authorisations/", views.authorisations, name="authorisations"),
     path("me/enterprises/<id:enterprise_id>/report/", views.credit_report, name="credit_report"),
     path("me/enterprises/<id:enterprise_id>/access/", views.access_log, name="access_log"),

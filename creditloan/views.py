@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,16 +15,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from creditloan import selectors as creditloan_selectors
 from creditloan.access import applicant_required
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.forms import ApplicationForm, AuthorisationForm, EnterpriseJoinForm, SignupForm, show_error
+from creditloan.forms import ApplicationForm, AuthorisationForm, show_error
 from creditloan.identifiers import InvalidIdentifier, validate_uscc
-from creditloan.models import Enterprise, KnockOutReview, Role
+from creditloan.identity import selectors as identity_selectors
+from creditloan.models import KnockOutReview, Role
 from creditloan.services import (
     DISPUTE_DAYS,
     application_submit,
     authorisation_grant,
     authorisation_revoke,
     dispute_raise,
-    enterprise_join,
     knockout_review_request,
 )
 from matching.routing import application_withdraw
@@ -43,17 +42,6 @@ def home(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
-def signup(request):
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user)
-        messages.success(request, _("Welcome. Add the firm you act for to apply for a loan."))
-        return redirect("enterprise_add")
-    return render(request, "registration/signup.html", {"form": form})
-
-
 @require_GET
 def uscc_check(request):
     """As the code is typed: is it a valid 统一社会信用代码, and if not, what is wrong and where."""
@@ -66,35 +54,23 @@ def uscc_check(request):
 
 @applicant_required
 def applicant_home(request):
+    user = request.user
     return render(
         request,
         "applicant/home.html",
         {
-            "memberships": creditloan_selectors.memberships_of(request.user),
-            "applications": creditloan_selectors.applications_of(request.user),
+            "next_step": identity_selectors.onboarding_step(user),
+            "memberships": creditloan_selectors.memberships_of(user),
+            "requests": identity_selectors.requests_of(user),
+            "applications": creditloan_selectors.applications_of(user),
         },
     )
 
 
 @applicant_required
 @require_http_methods(["GET", "POST"])
-def enterprise_add(request):
-    form = EnterpriseJoinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = enterprise_join(user=request.user, **form.cleaned_data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            messages.success(request, _("You now act for %(name)s.") % {"name": membership.enterprise.name})
-            return redirect("applicant_home")
-    return render(request, "applicant/enterprise_add.html", {"form": form})
-
-
-@applicant_required
-@require_http_methods(["GET", "POST"])
 def apply(request, enterprise_id: int):
-    membership = creditloan_selectors.membership_of(request.user, enterprise_id)
+    membership = creditloan_selectors.membership_of(request.user, enterprise_id, may="apply")
     if membership is None:
         raise Http404
     enterprise = membership.enterprise
@@ -178,7 +154,7 @@ def authorisations(request):
     """The firm's consents: grant one, see them all (active, expired, revoked) with their words, revoke."""
     from matching.models import Bank  # matching's models import this package's
 
-    firms = Enterprise.objects.filter(memberships__user=request.user).order_by("name")
+    firms = identity_selectors.firms_acted_for(request.user, may="consent").order_by("name")
     form = AuthorisationForm(
         request.POST or None,
         enterprises=firms,
@@ -231,7 +207,7 @@ def authorisation_revoke_view(request, authorisation_id: int):
 def credit_report(request, enterprise_id: int):
     """The firm as the model sees it today: score, grade, the reasons in plain words, what would improve it,
     and the records behind it, each of which can be disputed."""
-    membership = creditloan_selectors.membership_of(request.user, enterprise_id)
+    membership = creditloan_selectors.membership_of(request.user, enterprise_id, may="view_report")
     if membership is None:
         raise Http404
     enterprise = membership.enterprise
@@ -284,12 +260,19 @@ def enterprise_export_view(request, enterprise_id: int):
 
 @applicant_required
 def access_log(request, enterprise_id: int):
-    """Who has looked at the firm's data: which bank or the platform, what, when and why."""
-    membership = creditloan_selectors.membership_of(request.user, enterprise_id)
+    """Who has looked at the firm's data: which bank or the platform, what, when and why; and, for its legal
+    representative, who tried to claim the firm and did not match the registry."""
+    membership = creditloan_selectors.membership_of(request.user, enterprise_id, may="view_report")
     if membership is None:
         raise Http404
     return render(
         request,
         "applicant/access_log.html",
-        {"enterprise": membership.enterprise, "entries": creditloan_selectors.access_log_of(enterprise_id)[:500]},
+        {
+            "enterprise": membership.enterprise,
+            "entries": creditloan_selectors.access_log_of(enterprise_id)[:500],
+            "failed_claims": (
+                identity_selectors.failed_claims_of(enterprise_id)[:100] if membership.is_legal_representative else None
+            ),
+        },
     )

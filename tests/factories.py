@@ -1,6 +1,7 @@
 """Factories for the rows tests need, valid by construction: each test states only what matters to it."""
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import factory
@@ -154,25 +155,66 @@ def consent(
     return grant
 
 
-def acting_for(enterprise: Enterprise, username: str = "zhang"):
-    """An applicant account acting for the firm as its legal representative."""
-    from creditloan.models import EnterpriseMembership, User
+def member_of(user, enterprise: Enterprise, *, relation: str = "legal_representative", **delegated):
+    """The person's membership of the firm, in force: a legal representative's (everything), or an agent's with
+    what `delegated` names (may_apply=True, ...) for 90 days. Made as a row; the services that verify and
+    approve are tested on their own."""
+    from creditloan.models import EnterpriseMembership
 
-    user = User.objects.create_user(username=username, role="applicant")
-    EnterpriseMembership.objects.create(user=user, enterprise=enterprise, relation="legal_representative")
+    if relation == "legal_representative":
+        delegated = {"may_apply": True, "may_consent": True, "may_view_report": True}
+    else:
+        delegated.setdefault("valid_until", timezone.localdate() + dt.timedelta(days=90))
+    return EnterpriseMembership.objects.create(
+        user=user, enterprise=enterprise, relation=relation, status="active", decided_at=timezone.now(), **delegated
+    )
+
+
+_people = itertools.count(1)
+
+
+def verified_applicant(username: str, *, real_name: str = "张三", resident_id: str | None = None, **fields):
+    """An applicant whose mobile is confirmed and whose identity is verified, each person their own number and
+    ID (born 1980-01-01 in 东城区, a sequence number of their own) unless given."""
+    from creditloan.identifiers import mask_resident_id, resident_id_check_character
+    from creditloan.identity.services import resident_id_digest
+    from creditloan.models import User
+
+    n = next(_people)
+    if resident_id is None:
+        first_17 = f"11010119800101{n % 1000:03d}"
+        resident_id = first_17 + resident_id_check_character(first_17)
+    now = timezone.now()
+    return User.objects.create_user(
+        username=username,
+        role="applicant",
+        phone=f"139{n:08d}",
+        phone_confirmed_at=now,
+        real_name=real_name,
+        resident_id_digest=resident_id_digest(resident_id),
+        resident_id_masked=mask_resident_id(resident_id),
+        identity_verified_at=now,
+        **fields,
+    )
+
+
+def acting_for(enterprise: Enterprise, username: str = "zhang"):
+    """An applicant account acting for the firm as its verified legal representative."""
+    user = verified_applicant(username)
+    member_of(user, enterprise)
     return user
 
 
 def offer_world() -> dict:
     """A firm with its applicant (zhang) and an application routed to bank A's product; the officers of banks
     A (wang) and B (li), and an operator (ops)."""
-    from creditloan.models import EnterpriseMembership, User
+    from creditloan.models import User
     from matching.models import Offer
 
     firm = EnterpriseFactory()
     products = {code: LoanProductFactory(bank=BankFactory(code=code, monthly_capacity=9)) for code in ("A", "B")}
-    applicant = User.objects.create_user(username="zhang", password="pw-zhang-123", role="applicant")
-    EnterpriseMembership.objects.create(user=applicant, enterprise=firm, relation="legal_representative")
+    applicant = verified_applicant("zhang", password="pw-zhang-123")
+    member_of(applicant, firm)
     now = timezone.now()
     application = Application.objects.create(
         enterprise=firm,

@@ -205,6 +205,9 @@ class Stack:
             "DJANGO_SECURE_SSL_REDIRECT": "false",
             "DJANGO_LOG_LEVEL": os.environ.get("DRILL_LOG_LEVEL", "WARNING"),
             "DJANGO_CONN_MAX_AGE": "60",
+            # The drills send no text message; production requires a gateway backend to be named.
+            "DJANGO_SMS_BACKEND": "creditloan.identity.sms.FileBackend",
+            "DJANGO_SMS_FILE_PATH": str(self.directory / "sms.log"),
             **OUTBOX,
         }
 

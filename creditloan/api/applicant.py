@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.forms.models import model_to_dict
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,13 +20,15 @@ from creditloan.api import serializers as s
 from creditloan.api.base import CallerScoped, IsApplicant, RowIdFilter, StrictFilterSet, validated
 from creditloan.api.idempotency import idempotent
 from creditloan.errors import DomainError
-from creditloan.models import AccessLog, Application, Authorisation, Dispute, EnterpriseMembership
+from creditloan.identity.selectors import Permission
+from creditloan.identity.services import agent_request, enterprise_claim
+from creditloan.middleware import client_address
+from creditloan.models import AccessLog, Application, Authorisation, Dispute, EnterpriseMembership, MembershipRelation
 from creditloan.services import (
     application_submit,
     authorisation_grant,
     authorisation_revoke,
     dispute_raise,
-    enterprise_join,
     knockout_review_request,
 )
 from matching.routing import application_withdraw
@@ -34,8 +36,8 @@ from matching.selectors import eligibility_preview
 from scoring.selectors import enterprise_assess
 
 
-def _membership(request, enterprise_id: int):
-    membership = selectors.membership_of(request.user, enterprise_id)
+def _membership(request, enterprise_id: int, *, may: Permission):
+    membership = selectors.membership_of(request.user, enterprise_id, may=may)
     if membership is None:
         raise Http404
     return membership
@@ -75,7 +77,10 @@ def records_out(groups: list[dict]) -> list[dict]:
 
 
 class Enterprises(CallerScoped, generics.ListCreateAPIView):
-    """The firms you act for; add one by its code and your relation to it."""
+    """The firms you act for today, with what you may do for each. POST a firm's code to claim it as its legal
+    representative (in force at once if your verified name and ID match the registry's; one answer for every
+    mismatch) or, with `relation: authorised_agent`, to ask its legal representative to let you act as its
+    agent (pending until they approve). Needs a confirmed mobile and a verified identity."""
 
     model = EnterpriseMembership
     permission_classes = [IsApplicant]
@@ -84,11 +89,24 @@ class Enterprises(CallerScoped, generics.ListCreateAPIView):
     def visible(self):
         return selectors.memberships_of(self.request.user).order_by("enterprise__pk")
 
-    @extend_schema(request=s.EnterpriseJoin, responses={201: s.Membership})
+    @extend_schema(
+        request=s.EnterpriseJoin,
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="EnterpriseJoined",
+                serializers=[s.Membership, s.AgentRequestOut],
+                resource_type_field_name=None,
+            )
+        },
+    )
     def post(self, request):
         given = validated(s.EnterpriseJoin, request.data)
-        membership = enterprise_join(user=request.user, **given)
-        return Response(s.Membership(membership).data, status=status.HTTP_201_CREATED)
+        if given["relation"] == MembershipRelation.LEGAL_REPRESENTATIVE:
+            membership = enterprise_claim(user=request.user, uscc=given["uscc"], address=client_address(request))
+            return Response(s.Membership(membership).data, status=status.HTTP_201_CREATED)
+        # Until the legal representative approves, the request says nothing of the firm.
+        membership = agent_request(user=request.user, uscc=given["uscc"], note=given.get("note", ""))
+        return Response(s.AgentRequestOut(membership).data, status=status.HTTP_201_CREATED)
 
 
 class EnterpriseDetail(generics.RetrieveAPIView):
@@ -96,7 +114,10 @@ class EnterpriseDetail(generics.RetrieveAPIView):
     serializer_class = s.Membership
 
     def get_object(self):
-        return _membership(self.request, self.kwargs["enterprise_id"])
+        membership = selectors.memberships_of(self.request.user).filter(enterprise_id=self.kwargs["enterprise_id"])
+        if not membership:
+            raise Http404
+        return membership[0]
 
 
 class Eligibility(APIView):
@@ -106,7 +127,7 @@ class Eligibility(APIView):
 
     @extend_schema(request=s.Terms, responses={200: s.EligibilityOut})
     def post(self, request, enterprise_id: int):
-        enterprise = _membership(request, enterprise_id).enterprise
+        enterprise = _membership(request, enterprise_id, may="apply").enterprise
         terms = validated(s.Terms, request.data)
         score, verdicts = eligibility_preview(enterprise=enterprise, **terms)
         return Response(s.EligibilityOut({"score": score, "products": verdicts}).data)
@@ -117,7 +138,7 @@ class CreditReport(APIView):
 
     @extend_schema(responses={200: s.CreditReport})
     def get(self, request, enterprise_id: int):
-        enterprise = _membership(request, enterprise_id).enterprise
+        enterprise = _membership(request, enterprise_id, may="view_report").enterprise
         try:
             score = enterprise_assess(enterprise_id=enterprise.pk)
         except DomainError:
@@ -152,7 +173,7 @@ class AccessLogList(CallerScoped, generics.ListAPIView):
     serializer_class = s.AccessOut
 
     def visible(self):
-        enterprise = _membership(self.request, self.kwargs["enterprise_id"]).enterprise
+        enterprise = _membership(self.request, self.kwargs["enterprise_id"], may="view_report").enterprise
         return selectors.access_log_of(enterprise.pk).select_related("viewer", "bank")
 
 
@@ -167,7 +188,7 @@ class Authorisations(CallerScoped, generics.ListCreateAPIView):
     @extend_schema(request=s.AuthorisationCreate, responses={201: s.AuthorisationOut})
     def post(self, request):
         data = validated(s.AuthorisationCreate, request.data)
-        enterprise = _membership(request, data.pop("enterprise")).enterprise
+        enterprise = _membership(request, data.pop("enterprise"), may="consent").enterprise
         authorisation = authorisation_grant(
             user=request.user, enterprise=enterprise, bank_ids=data.pop("banks"), **data
         )
@@ -211,7 +232,7 @@ class Applications(CallerScoped, generics.ListCreateAPIView):
     def post(self, request):
         def submit() -> Response:
             data = validated(s.ApplicationCreate, request.data)
-            enterprise = _membership(request, data.pop("enterprise")).enterprise
+            enterprise = _membership(request, data.pop("enterprise"), may="apply").enterprise
             application = application_submit(applicant=request.user, enterprise=enterprise, **data)
             return Response(s.ApplicationOut(application).data, status=status.HTTP_201_CREATED)
 
@@ -264,6 +285,6 @@ class Disputes(CallerScoped, generics.ListCreateAPIView):
     @extend_schema(request=s.DisputeCreate, responses={201: s.DisputeOut})
     def post(self, request):
         data = validated(s.DisputeCreate, request.data)
-        enterprise = _membership(request, data.pop("enterprise")).enterprise
+        enterprise = _membership(request, data.pop("enterprise"), may="view_report").enterprise
         dispute = dispute_raise(user=request.user, enterprise=enterprise, **data)
         return Response(s.DisputeOut(dispute).data, status=status.HTTP_201_CREATED)

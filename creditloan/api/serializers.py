@@ -41,7 +41,12 @@ class TokenIssued(serializers.Serializer):
 
 class EnterpriseJoin(StrictSerializer):
     uscc = serializers.CharField(max_length=32)
-    relation = serializers.ChoiceField(choices=MembershipRelation.choices)
+    relation = serializers.ChoiceField(
+        choices=MembershipRelation.choices,
+        help_text="legal_representative: claim the firm (matched to the registry); authorised_agent: ask to act "
+        "for it, pending until its legal representative approves.",
+    )
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="For an agent's request.")
 
 
 class Membership(serializers.ModelSerializer):
@@ -53,9 +58,35 @@ class Membership(serializers.ModelSerializer):
     region = serializers.CharField(source="enterprise.region")
     industry = serializers.CharField(source="enterprise.industry")
 
+    membership_status = serializers.CharField(source="status")
+
     class Meta:
         model = EnterpriseMembership
-        fields = ["id", "uscc", "name", "kind", "status", "region", "industry", "relation"]
+        fields = [
+            "id",
+            "uscc",
+            "name",
+            "kind",
+            "status",
+            "region",
+            "industry",
+            "relation",
+            "membership_status",
+            "may_apply",
+            "may_consent",
+            "may_view_report",
+            "valid_until",
+        ]
+
+
+class AgentRequestOut(serializers.ModelSerializer):
+    """An agent's request, waiting for the legal representative: nothing of the firm until approved."""
+
+    membership_status = serializers.CharField(source="status")
+
+    class Meta:
+        model = EnterpriseMembership
+        fields = ["id", "relation", "membership_status", "note", "created_at"]
 
 
 class Terms(StrictSerializer):

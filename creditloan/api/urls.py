@@ -2,13 +2,27 @@
 
 from django.urls import path
 
-from creditloan.api import applicant, sources, tokens
+from creditloan.api import accounts, applicant, sources, tokens
 from matching import api as officer
 from matching import operator_api as operator
 
 urlpatterns = [
     path("tokens/", tokens.Tokens.as_view(), name="api_tokens"),
     path("tokens/<id:token_id>/revoke/", tokens.TokenRevoke.as_view(), name="api_token_revoke"),
+    # Accounts: opened and recovered without signing in; then the mobile, the identity, the firm's agents
+    path("accounts/", accounts.Accounts.as_view(), name="api_accounts"),
+    path("accounts/me/", accounts.Me.as_view(), name="api_account"),
+    path("accounts/me/phone/code/", accounts.PhoneCodeResend.as_view(), name="api_phone_code"),
+    path("accounts/me/phone/confirm/", accounts.PhoneConfirm.as_view(), name="api_phone_confirm"),
+    path("accounts/me/identity/", accounts.Identity.as_view(), name="api_identity"),
+    path("password-reset/", accounts.PasswordReset.as_view(), name="api_password_reset"),
+    path("password-reset/confirm/", accounts.PasswordResetConfirm.as_view(), name="api_password_reset_confirm"),
+    path("enterprises/<id:enterprise_id>/agents/", accounts.Agents.as_view(), name="api_agents"),
+    path(
+        "delegations/<id:delegation_id>/approve/", accounts.DelegationApprove.as_view(), name="api_delegation_approve"
+    ),
+    path("delegations/<id:delegation_id>/refuse/", accounts.DelegationRefuse.as_view(), name="api_delegation_refuse"),
+    path("delegations/<id:delegation_id>/revoke/", accounts.DelegationRevoke.as_view(), name="api_delegation_revoke"),
     # Applicants
     path("enterprises/", applicant.Enterprises.as_view(), name="api_enterprises"),
     path("enterprises/<id:enterprise_id>/", applicant.EnterpriseDetail.as_view(), name="api_enterprise"),

@@ -19,6 +19,7 @@ from django.utils import timezone
 from creditloan.demo.catalog import BANKS, products_of
 from creditloan.demo.history import build_history
 from creditloan.demo.world import iter_world
+from creditloan.identity.services import agent_request, delegation_approve, enterprise_claim, identity_verify
 from creditloan.ingestion.services import ImportSource, Progress, records_import
 from creditloan.models import (
     Application,
@@ -26,10 +27,8 @@ from creditloan.models import (
     AuthorisationPurpose,
     Enterprise,
     EnterpriseKind,
-    EnterpriseMembership,
     EnterpriseStatus,
     ImportBatch,
-    MembershipRelation,
     Role,
     User,
 )
@@ -310,34 +309,61 @@ def _loan(offer: Offer, row: dict) -> Loan:
 
 
 def demo_accounts_create(*, banks: list[Bank]) -> list[tuple[str, str, str]]:
-    """One operator, one credit officer per bank and one applicant acting for a demo firm; returns the logins."""
+    """One operator, one credit officer per bank, and the legal representative of a demo firm (`applicant`) with
+    an agent it approved (`agent`); returns the logins. The applicant is verified through the same services a
+    person goes through, its mobile taken as confirmed (nobody can read a demo account's texts)."""
     logins = []
 
-    def account(username: str, role: Role, *, bank: Bank | None = None, staff: bool = False) -> User:
+    def account(username: str, role: Role, *, bank: Bank | None = None, staff: bool = False, phone: str = "") -> User:
         user, created = User.objects.get_or_create(
             username=username, defaults={"role": role, "bank": bank, "is_staff": staff, "is_superuser": staff}
         )
         if created:
             user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+            if phone:
+                user.phone, user.phone_confirmed_at = phone, timezone.now()
+            user.save()
         logins.append((username, DEMO_PASSWORD, f"{role.label}{' · ' + bank.name if bank else ''}"))
         return user
 
     account("operator", Role.OPERATOR, staff=True)
     for bank in banks:
         account(f"officer-{bank.code.lower()}", Role.BANK_OFFICER, bank=bank)
-    applicant = account("applicant", Role.APPLICANT)
-    firm = (
-        Enterprise.objects.filter(kind=EnterpriseKind.COMPANY, status=EnterpriseStatus.ACTIVE).order_by("uscc").first()
+    applicant = account("applicant", Role.APPLICANT, phone=DEMO_PHONES["applicant"])
+    agent = account("agent", Role.APPLICANT, phone=DEMO_PHONES["agent"])
+    firm = demo_firms_to_claim().first()
+    if firm is None or applicant.identity_verified:
+        return logins
+    identity_verify(
+        user=applicant, real_name=firm.legal_representative_name, resident_id=firm.legal_representative_id.unmasked
     )
-    if firm is not None:
-        _, joined = EnterpriseMembership.objects.get_or_create(
-            user=applicant, enterprise=firm, defaults={"relation": MembershipRelation.LEGAL_REPRESENTATIVE}
-        )
-        if joined:
-            # The demo firm can apply straight away.
-            every_source_granted_to(banks=banks, user=applicant, enterprise=firm)
+    enterprise_claim(user=applicant, uscc=firm.uscc)
+    # The demo firm can apply straight away.
+    every_source_granted_to(banks=banks, user=applicant, enterprise=firm)
+    identity_verify(user=agent, real_name=AGENT_NAME, resident_id=AGENT_RESIDENT_ID)
+    request = agent_request(user=agent, uscc=firm.uscc, note="财务经办人")
+    delegation_approve(
+        by=applicant,
+        membership_id=request.pk,
+        may_apply=True,
+        may_consent=False,
+        may_view_report=True,
+        valid_until=timezone.localdate() + dt.timedelta(days=180),
+    )
     return logins
+
+
+# The demo accounts' mobiles, and the agent's identity: a person of its own, not a firm's legal representative.
+DEMO_PHONES = {"applicant": "13800000001", "agent": "13800000002"}
+AGENT_NAME, AGENT_RESIDENT_ID = "王经办", "110101199003070011"
+
+
+def demo_firms_to_claim():
+    """Active companies whose registry entry names their legal representative's ID, so a person can claim them;
+    the first is the demo applicant's, the next ones are for a new user to try."""
+    return Enterprise.objects.filter(
+        kind=EnterpriseKind.COMPANY, status=EnterpriseStatus.ACTIVE, legal_representative_id__isnull=False
+    ).order_by("uscc")
 
 
 def every_source_granted_to(*, banks: list[Bank], user: User, enterprise: Enterprise) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from creditloan.identifiers import (
+    NATIONAL_DIVISION,
     ORGANISATION_CODE_WEIGHTS,
     RESIDENT_ID_CHECK_CHARS,
     RESIDENT_ID_WEIGHTS,
@@ -93,7 +94,8 @@ def accept_uscc(values: np.ndarray) -> np.ndarray:
     ok &= (_USCC_VALUE[codes] >= 0).all(axis=1)
     ok &= _VALID_PAIR[codes[:, 0], codes[:, 1]]
     ok &= _digits(codes[:, 2:8]).all(axis=1)
-    ok &= _PROVINCE[np.clip(_number(codes, 2, 4), 0, 99)]
+    national = _number(codes, 2, 8) == int(NATIONAL_DIVISION)
+    ok &= _PROVINCE[np.clip(_number(codes, 2, 4), 0, 99)] | national
     org_sum = (_BASE36[codes[:, 8:16]] * np.array(ORGANISATION_CODE_WEIGHTS)).sum(axis=1)
     ok &= codes[:, 16] == _ORG_CHECK[11 - org_sum % 11]
     total = (_USCC_VALUE[codes[:, :17]] * np.array(USCC_WEIGHTS)).sum(axis=1)

@@ -1,10 +1,17 @@
 from creditloan.models.access import AccessLog, AccessPurpose
-from creditloan.models.accounts import EnterpriseMembership, MembershipRelation, Role, User
+from creditloan.models.accounts import EnterpriseMembership, MembershipRelation, MembershipStatus, Role, User
 from creditloan.models.api import ApiToken, IdempotencyRecord, SourceKey, token_digest
 from creditloan.models.applications import Application, ApplicationStatus, GuaranteeMode
 from creditloan.models.consent import CONSENT_SOURCES, Authorisation, AuthorisationPurpose
 from creditloan.models.disputes import DISPUTABLE_SOURCES, Dispute, DisputeStatus, KnockOutReview, KnockOutReviewStatus
 from creditloan.models.enterprises import Enterprise, EnterpriseKind, EnterpriseStatus
+from creditloan.models.identity import (
+    AgreementAcceptance,
+    AgreementDocument,
+    ClaimAttempt,
+    PhoneCode,
+    PhoneCodePurpose,
+)
 from creditloan.models.imports import ImportBatch, ImportBatchStatus, ImportFile, ImportRejection, RecordSource
 from creditloan.models.outbox import OutboxMessage
 from creditloan.models.records import (
@@ -20,6 +27,12 @@ from creditloan.models.records import (
 )
 
 __all__ = [
+    "AgreementAcceptance",
+    "AgreementDocument",
+    "ClaimAttempt",
+    "MembershipStatus",
+    "PhoneCode",
+    "PhoneCodePurpose",
     "AccessLog",
     "ApiToken",
     "IdempotencyRecord",

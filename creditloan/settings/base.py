@@ -104,6 +104,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# One-time codes by SMS (creditloan.identity): valid for minutes, a few tries each, and sent at most once a minute
+# and a few times an hour to a number, and a bounded number of times an hour from one address.
+PHONE_CODE_MINUTES = env.int("PHONE_CODE_MINUTES", default=10)
+PHONE_CODE_TRIES = env.int("PHONE_CODE_TRIES", default=5)
+PHONE_CODE_RESEND_SECONDS = env.int("PHONE_CODE_RESEND_SECONDS", default=60)
+PHONE_CODES_PER_NUMBER_HOUR = env.int("PHONE_CODES_PER_NUMBER_HOUR", default=5)
+PHONE_CODES_PER_ADDRESS_HOUR = env.int("PHONE_CODES_PER_ADDRESS_HOUR", default=20)
+# Where texts go: a developer's machine writes them to a file to read; production names its gateway's backend.
+SMS_BACKEND = env.str("DJANGO_SMS_BACKEND", default="creditloan.identity.sms.FileBackend")
+SMS_FILE_PATH = env.str("DJANGO_SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms.log"))
+# The key of the resident-ID digests that matching a person to the registry compares. Empty: SECRET_KEY. Pin it
+# on its own before rotating SECRET_KEY, or every verified identity stops matching (docs/security.md).
+IDENTITY_DIGEST_KEY = env.str("DJANGO_IDENTITY_DIGEST_KEY", default="")
+# Failed claims of a firm as its legal representative, in a day, after which more are refused until the day
+# has passed: per account (guessing) and per firm (many accounts guessing at one firm).
+CLAIM_FAILURES_PER_ACCOUNT_DAY = env.int("CLAIM_FAILURES_PER_ACCOUNT_DAY", default=5)
+CLAIM_FAILURES_PER_FIRM_DAY = env.int("CLAIM_FAILURES_PER_FIRM_DAY", default=10)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -19,3 +19,5 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 DEMO_DATA_ALLOWED = False
+# The SMS gateway's backend (creditloan.identity.sms): chosen deliberately, never the developer's file.
+SMS_BACKEND = env.str("DJANGO_SMS_BACKEND")

@@ -9,3 +9,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "en"
 DEMO_DATA_ALLOWED = True
+SMS_BACKEND = "creditloan.identity.sms.MemoryBackend"

@@ -1,10 +1,10 @@
 import pytest
 from rest_framework.test import APIClient
 
-from creditloan.models import EnterpriseMembership, User
+from creditloan.models import User
 from creditloan.models.accounts import Role
 from creditloan.services import api_token_issue
-from tests.factories import EnterpriseFactory, offer_world
+from tests.factories import EnterpriseFactory, member_of, offer_world
 
 
 def client_for(user: User) -> APIClient:
@@ -22,7 +22,7 @@ def world(db):
     world = offer_world()
     other_firm = EnterpriseFactory(uscc="91110000100000008J", name="北京另一家有限公司", region="110105")
     other = User.objects.create_user(username="li-applicant", role=Role.APPLICANT)
-    EnterpriseMembership.objects.create(user=other, enterprise=other_firm, relation="legal_representative")
+    member_of(other, other_firm)
     return world | {
         "other_firm": other_firm,
         "as_applicant": client_for(world["applicant"]),

@@ -17,18 +17,22 @@ from tests.factories import TaxRecordFactory
 SUBMIT = {"amount": "300000.00", "term_months": 12, "purpose": "采购原材料", "guarantee_mode": "credit"}
 
 
-def test_the_applicant_lists_their_own_firms_and_adds_one_by_its_code(world):
+def test_the_applicant_lists_their_own_firms_and_asks_to_act_for_another_as_its_agent(world):
     client = world["as_applicant"]
 
     mine = client.get("/api/v1/enterprises/").json()
-    added = client.post(
+    asked = client.post(
         "/api/v1/enterprises/", {"uscc": world["other_firm"].uscc, "relation": "authorised_agent"}, format="json"
     )
 
     assert [firm["uscc"] for firm in mine["results"]] == [world["firm"].uscc]
-    assert added.status_code == 201
-    assert added.json()["relation"] == "authorised_agent"
-    assert client.get("/api/v1/enterprises/").json()["count"] == 2
+    assert mine["results"][0]["may_view_report"] is True
+    assert asked.status_code == 201
+    assert asked.json()["relation"] == "authorised_agent"
+    assert asked.json()["membership_status"] == "pending"
+    # Until the other firm's legal representative approves, nothing of it is told, nor listed.
+    assert world["other_firm"].name not in asked.content.decode()
+    assert client.get("/api/v1/enterprises/").json()["count"] == 1
 
 
 def test_another_applicants_firm_is_not_found_anywhere(world):

@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from creditloan.models import (
     AccessLog,
+    AgreementAcceptance,
     ApiToken,
     Application,
     Authorisation,
     BankRecord,
+    ClaimAttempt,
     CustomsRecord,
     Dispute,
     Enterprise,
@@ -28,6 +30,7 @@ from creditloan.models import (
     MembershipRelation,
     OutboxMessage,
     PenaltySeverity,
+    PhoneCode,
     PublicCreditKind,
     PublicCreditRecord,
     RecordSource,
@@ -164,7 +167,13 @@ def one_of_each(db) -> dict[type, object]:
         User: applicant,
         Enterprise: enterprise,
         EnterpriseMembership: EnterpriseMembership.objects.create(
-            user=applicant, enterprise=enterprise, relation=MembershipRelation.LEGAL_REPRESENTATIVE
+            user=applicant,
+            enterprise=enterprise,
+            relation=MembershipRelation.LEGAL_REPRESENTATIVE,
+            status="active",
+            may_apply=True,
+            may_consent=True,
+            may_view_report=True,
         ),
         Application: application,
         PublicCreditRecord: PublicCreditRecord.objects.create(
@@ -297,6 +306,20 @@ def one_of_each(db) -> dict[type, object]:
         OutboxMessage: OutboxMessage.objects.create(
             task="scoring.tasks.score_application", args=[1], created_at=now, next_attempt_at=now
         ),
+        ClaimAttempt: ClaimAttempt.objects.create(
+            user=applicant, enterprise=enterprise, succeeded=False, attempted_at=now, address="127.0.0.1"
+        ),
+        AgreementAcceptance: AgreementAcceptance.objects.create(
+            user=applicant, document="privacy_notice", version="2026-12-03", accepted_at=now
+        ),
+        PhoneCode: PhoneCode.objects.create(
+            phone=PHONE,
+            purpose="confirm",
+            user=applicant,
+            digest="d" * 64,
+            sent_at=now,
+            expires_at=now + dt.timedelta(minutes=10),
+        ),
     }
 
 
@@ -333,6 +356,9 @@ MODELS = [
     IdempotencyRecord,
     SourceKey,
     OutboxMessage,
+    ClaimAttempt,
+    AgreementAcceptance,
+    PhoneCode,
 ]
 # Records the admin shows but never lets anyone rewrite.
 AUDIT_TRAIL = [
@@ -352,6 +378,9 @@ AUDIT_TRAIL = [
     IdempotencyRecord,
     SourceKey,
     OutboxMessage,
+    ClaimAttempt,
+    AgreementAcceptance,
+    PhoneCode,
 ]
 # A search field naming a missing relation or field fails only when someone searches.
 SEARCHABLE = [model for model in MODELS if admin.site.get_model_admin(model).search_fields]

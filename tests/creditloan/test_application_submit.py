@@ -5,11 +5,11 @@ from decimal import Decimal
 import pytest
 
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Application, Enterprise, EnterpriseMembership, User
-from creditloan.models.accounts import MembershipRelation, Role
+from creditloan.models import Application, Enterprise, User
+from creditloan.models.accounts import Role
 from creditloan.services import application_submit
 from matching.models import Bank
-from tests.factories import EnterpriseFactory
+from tests.factories import EnterpriseFactory, member_of
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def firm(db) -> Enterprise:
 @pytest.fixture
 def applicant(firm) -> User:
     user = User.objects.create_user(username="zhang", role=Role.APPLICANT)
-    EnterpriseMembership.objects.create(user=user, enterprise=firm, relation=MembershipRelation.LEGAL_REPRESENTATIVE)
+    member_of(user, firm)
     return user
 
 
@@ -75,7 +75,7 @@ def test_only_someone_who_acts_for_the_firm_may_apply(firm, db):
         submit(stranger, firm)
 
     assert error.value.code == ErrorCode.FORBIDDEN
-    assert "you do not act for 914403001922038216" in error.value.message
+    assert "you may not apply for 914403001922038216" in error.value.message
 
 
 def test_a_bank_officer_cannot_apply(firm, db):

@@ -83,7 +83,7 @@ def test_only_a_person_acting_for_the_firm_can_grant_or_revoke(applicant, firm, 
     stranger = User.objects.create_user(username="zhao", role=Role.APPLICANT)
     authorisation = grant(applicant, firm, bank)
 
-    with pytest.raises(DomainError, match="you do not act for"):
+    with pytest.raises(DomainError, match="you may not grant authorisations for"):
         grant(stranger, firm, bank)
     with pytest.raises(DomainError, match=f"no authorisation #{authorisation.pk} of yours"):
         authorisation_revoke(user=stranger, authorisation_id=authorisation.pk)

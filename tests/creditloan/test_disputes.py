@@ -68,7 +68,7 @@ def test_a_record_has_one_open_dispute_and_only_its_firm_can_raise_one(applicant
 
     with pytest.raises(DomainError, match="already open"):
         dispute_raise(user=applicant, enterprise=firm, source="tax", record_id=record.pk, reason="again")
-    with pytest.raises(DomainError, match="you do not act for"):
+    with pytest.raises(DomainError, match="you may not see or dispute the records of"):
         dispute_raise(user=stranger, enterprise=firm, source="tax", record_id=record.pk, reason="not mine")
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from creditloan.demo.world import build_world
 from creditloan.ingestion.formats import FORMATS
+from creditloan.ingestion.vectorised import accept_uscc
 
 COLUMNS = [
     pytest.param(source, column, id=f"{source}.{column.name}")
@@ -144,3 +145,9 @@ def test_validating_a_chunk_gives_what_validating_each_row_gives(world, source):
     ]
     assert chunk_good == one_by_one_good
     assert len(rejected) > 0 and len(chunk_good) > len(rows) / 2
+
+
+def test_the_column_check_vouches_for_a_code_registered_nationally():
+    codes = np.array(["91100000100003962T", "911000001000013428", "91100000100003962X"], dtype=object)
+
+    assert accept_uscc(codes).tolist() == [True, True, False]

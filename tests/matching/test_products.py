@@ -80,7 +80,7 @@ def test_a_product_with_sound_rules_validates(bank):
         (
             {"enterprise_kinds": ["bank"]},
             "enterprise_kinds",
-            "unknown: bank; choose from company, sole_proprietor, other",
+            "unknown: bank; choose from company, sole_proprietor, cooperative, other",
         ),
         ({"customs_classes": ["gold"]}, "customs_classes", "unknown: gold"),
         ({"policy_tags": ["vip"]}, "policy_tags", "unknown: vip; choose from tax_data, customs_data, bank_data"),

@@ -20,12 +20,11 @@ from creditloan.models import (
     Application,
     Authorisation,
     Enterprise,
-    EnterpriseMembership,
     OutboxMessage,
     PublicCreditRecord,
     User,
 )
-from creditloan.models.accounts import MembershipRelation, Role
+from creditloan.models.accounts import Role
 from creditloan.outbox import outbox_relay
 from creditloan.services import application_submit, authorisation_revoke
 from matching.routing import enterprise_reassess
@@ -43,7 +42,7 @@ from scoring.services import (
     promotion_verdict,
 )
 from scoring.tasks import rate_firms, rerate_population, score_application
-from tests.factories import consent
+from tests.factories import consent, member_of
 
 AS_OF = dt.date(2026, 10, 31)
 
@@ -375,7 +374,7 @@ def submitted_by_its_owner() -> Application:
     """An application of the world's first active firm, submitted by a person who acts for it."""
     firm = Enterprise.objects.filter(status="active").order_by("pk").first()
     person = User.objects.create_user(username="owner", role=Role.APPLICANT)
-    EnterpriseMembership.objects.create(user=person, enterprise=firm, relation=MembershipRelation.LEGAL_REPRESENTATIVE)
+    member_of(person, firm)
     return application_submit(
         applicant=person, enterprise=firm, amount="300000", term_months=12, purpose="备货", guarantee_mode="credit"
     )
@@ -593,9 +592,7 @@ def test_an_application_scored_again_after_its_firm_revoked_a_source_does_not_us
     application, _ = excluded_application(world)
     firm = application.enterprise
     applicant = User.objects.create_user(username="revoker", role=Role.APPLICANT)
-    EnterpriseMembership.objects.create(
-        user=applicant, enterprise=firm, relation=MembershipRelation.LEGAL_REPRESENTATIVE
-    )
+    member_of(applicant, firm)
     for grant in Authorisation.objects.filter(enterprise=firm, revoked_at__isnull=True):
         Authorisation.objects.filter(pk=grant.pk).update(granted_by=applicant)
         authorisation_revoke(user=applicant, authorisation_id=grant.pk)

@@ -20,7 +20,7 @@ from creditloan.services import authorisation_grant
 from matching.models import Bank, LoanProduct, MatchingSettings
 from scoring.models import TrainingRun
 from scoring.services import training_run_execute
-from tests.factories import EnterpriseFactory, TaxRecordFactory, offer_world
+from tests.factories import EnterpriseFactory, TaxRecordFactory, member_of, offer_world, verified_applicant
 
 
 @pytest.fixture
@@ -122,17 +122,18 @@ def test_an_approval_outside_the_products_ranges_is_shown_on_its_field(client, w
 
 def test_adding_a_firm_says_what_is_wrong_with_the_code_and_where(client, world):
     other_firm = EnterpriseFactory(uscc="91110108551385082Q", name="北京某公司")
-    applicant = User.objects.create_user(username="sun", role=Role.APPLICANT)
+    member_of(verified_applicant("zhao"), other_firm)
+    applicant = verified_applicant("sun")
     client.force_login(applicant)
 
-    wrong = client.post(reverse("enterprise_add"), {"uscc": "914403001922038217", "relation": "authorised_agent"})
+    wrong = client.post(reverse("enterprise_add"), {"uscc": "914403001922038217", "role": "agent"})
     typed = client.get(reverse("uscc_check"), {"code": "914403001922038217"}).json()
-    right = client.post(reverse("enterprise_add"), {"uscc": other_firm.uscc.lower(), "relation": "authorised_agent"})
+    right = client.post(reverse("enterprise_add"), {"uscc": other_firm.uscc.lower(), "role": "agent"})
 
     assert "position 18: check character should be 6, got 7" in wrong.content.decode()
     assert typed == {"valid": False, "message": "position 18: check character should be 6, got 7", "position": 18}
     assert right.status_code == 302
-    assert EnterpriseMembership.objects.filter(user=applicant, enterprise=other_firm).exists()
+    assert EnterpriseMembership.objects.get(user=applicant, enterprise=other_firm).status == "pending"
 
 
 def test_the_operator_pauses_a_product_and_offers_it_again(client, world):

@@ -67,3 +67,20 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}), at http://127.0.0.1:8000/:")
         for username, _, role in logins:
             self.stdout.write(f"  {username:<16} {role}")
+        self._print_new_user_way_in()
+
+    def _print_new_user_way_in(self):
+        from django.conf import settings
+
+        from creditloan.demo.services import demo_firms_to_claim
+
+        firm = demo_firms_to_claim().filter(memberships__isnull=True).first()
+        self.stdout.write(
+            "\nA new user: open /signup/; the code texted to the mobile is written to "
+            f"{settings.SMS_FILE_PATH} (the demo's SMS backend)."
+        )
+        if firm is not None:
+            self.stdout.write(
+                f"To claim a firm, state the identity of its legal representative, for example "
+                f"{firm.legal_representative_name} {firm.legal_representative_id.unmasked}, then add {firm.uscc}."
+            )
