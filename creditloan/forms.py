@@ -16,7 +16,17 @@ def show_error(form: forms.Form, error: DomainError) -> None:
     form.add_error(field, without_field_name(error.message) if field else error.message)
 
 
-class SignupForm(forms.Form):
+class PasswordTwice:
+    """A new password typed twice: the form says so when the two differ."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class SignupForm(PasswordTwice, forms.Form):
     username = forms.CharField(
         label=_("User name"),
         max_length=150,
@@ -49,12 +59,6 @@ class SignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     accept = forms.BooleanField(label=_("I have read and accept the user agreement and the privacy notice"))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
-            self.add_error("password2", _("The two passwords differ."))
-        return data
 
 
 class PhoneCodeForm(forms.Form):
@@ -128,7 +132,7 @@ class PasswordResetRequestForm(forms.Form):
     )
 
 
-class PasswordResetForm(forms.Form):
+class PasswordResetForm(PasswordTwice, forms.Form):
     code = forms.CharField(
         label=_("Code from the text message"),
         max_length=12,
@@ -146,12 +150,6 @@ class PasswordResetForm(forms.Form):
         max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
-            self.add_error("password2", _("The two passwords differ."))
-        return data
 
 
 class ApplicationForm(forms.Form):

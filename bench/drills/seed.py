@@ -17,9 +17,11 @@ class Applicant:
 def applicants(count: int) -> list[Applicant]:
     """`count` people, each acting for an active company of the world that has authorised every bank to see
     every source (tax and bank data each granted alone, as the service requires), each with an API token."""
+    from django.utils import timezone
+
     from creditloan.demo.services import every_source_granted_to
     from creditloan.models import Enterprise, EnterpriseMembership, User
-    from creditloan.models.accounts import MembershipRelation, Role
+    from creditloan.models.accounts import MembershipRelation, MembershipStatus, Role
     from creditloan.services import api_token_issue
     from matching.models import Bank
 
@@ -28,8 +30,17 @@ def applicants(count: int) -> list[Applicant]:
     people = []
     for index, firm in enumerate(firms[:count]):
         person = User.objects.create_user(username=f"drill-applicant-{index}", role=Role.APPLICANT)
+        # As a verified claim leaves it (creditloan.identity.services.enterprise_claim): the drills measure the
+        # pipeline, not the sign-up each of these people would have gone through.
         EnterpriseMembership.objects.create(
-            user=person, enterprise=firm, relation=MembershipRelation.LEGAL_REPRESENTATIVE
+            user=person,
+            enterprise=firm,
+            relation=MembershipRelation.LEGAL_REPRESENTATIVE,
+            status=MembershipStatus.ACTIVE,
+            may_apply=True,
+            may_consent=True,
+            may_view_report=True,
+            decided_at=timezone.now(),
         )
         every_source_granted_to(banks=banks, user=person, enterprise=firm)
         people.append(Applicant(api_token_issue(user=person, name="drill")[1], firm.pk))

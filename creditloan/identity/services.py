@@ -479,7 +479,17 @@ def agent_request(*, user: User, uscc: str, note: str = "") -> EnterpriseMembers
     return mine
 
 
-def _delegation_of_my_firm(*, by: User, membership_id: int) -> EnterpriseMembership:
+# What the legal representative may do with an agent's request or delegation: from which states, to which.
+DELEGATION_MOVES = {
+    "approve": ({MembershipStatus.PENDING}, MembershipStatus.ACTIVE),
+    "refuse": ({MembershipStatus.PENDING}, MembershipStatus.REFUSED),
+    "revoke": ({MembershipStatus.PENDING, MembershipStatus.ACTIVE}, MembershipStatus.REVOKED),
+}
+
+
+def _delegation_move(*, by: User, membership_id: int, event: str, **fields) -> EnterpriseMembership:
+    """One answer of the legal representative to an agent of a firm they represent, under a row lock: the move
+    must start from a state the table allows; `fields` are what the answer sets besides the state."""
     delegation = (
         delegations_answerable_by(by).select_for_update().filter(pk=membership_id).select_related("user", "enterprise")
     ).first()
@@ -489,6 +499,17 @@ def _delegation_of_my_firm(*, by: User, membership_id: int) -> EnterpriseMembers
             _("no request #%(number)s to a firm you represent") % {"number": membership_id},
             field="delegation",
         )
+    allowed, target = DELEGATION_MOVES[event]
+    if delegation.status not in allowed:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            _("request #%(number)d was already answered: %(status)s")
+            % {"number": delegation.pk, "status": delegation.get_status_display()},
+        )
+    fields |= {"status": target, "decided_at": timezone.now(), "decided_by": by}
+    for name, value in fields.items():
+        setattr(delegation, name, value)
+    delegation.save(update_fields=list(fields))
     return delegation
 
 
@@ -503,13 +524,6 @@ def delegation_approve(
     valid_until: dt.date,
 ) -> EnterpriseMembership:
     """The legal representative lets the agent act for the firm: what they may do, until when."""
-    delegation = _delegation_of_my_firm(by=by, membership_id=membership_id)
-    if delegation.status != MembershipStatus.PENDING:
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            _("request #%(number)d was already answered: %(status)s")
-            % {"number": delegation.pk, "status": delegation.get_status_display()},
-        )
     if not (may_apply or may_consent or may_view_report):
         raise DomainError(
             ErrorCode.INVALID_INPUT, _("permissions: choose at least one thing the agent may do"), field="permissions"
@@ -521,37 +535,23 @@ def delegation_approve(
             _("valid_until: a day from today to %(last)s") % {"last": today + DELEGATION_LONGEST},
             field="valid_until",
         )
-    delegation.status = MembershipStatus.ACTIVE
-    delegation.may_apply, delegation.may_consent, delegation.may_view_report = may_apply, may_consent, may_view_report
-    delegation.valid_until, delegation.decided_at, delegation.decided_by = valid_until, timezone.now(), by
-    delegation.save()
-    return delegation
+    return _delegation_move(
+        by=by,
+        membership_id=membership_id,
+        event="approve",
+        may_apply=may_apply,
+        may_consent=may_consent,
+        may_view_report=may_view_report,
+        valid_until=valid_until,
+    )
 
 
 @transaction.atomic
 def delegation_refuse(*, by: User, membership_id: int) -> EnterpriseMembership:
-    delegation = _delegation_of_my_firm(by=by, membership_id=membership_id)
-    if delegation.status != MembershipStatus.PENDING:
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            _("request #%(number)d was already answered: %(status)s")
-            % {"number": delegation.pk, "status": delegation.get_status_display()},
-        )
-    delegation.status, delegation.decided_at, delegation.decided_by = MembershipStatus.REFUSED, timezone.now(), by
-    delegation.save(update_fields=["status", "decided_at", "decided_by"])
-    return delegation
+    return _delegation_move(by=by, membership_id=membership_id, event="refuse")
 
 
 @transaction.atomic
 def delegation_revoke(*, by: User, membership_id: int) -> EnterpriseMembership:
-    """The legal representative ends an agent's delegation at once (or withdraws a request's chance)."""
-    delegation = _delegation_of_my_firm(by=by, membership_id=membership_id)
-    if delegation.status not in (MembershipStatus.ACTIVE, MembershipStatus.PENDING):
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            _("request #%(number)d is not in force: %(status)s")
-            % {"number": delegation.pk, "status": delegation.get_status_display()},
-        )
-    delegation.status, delegation.decided_at, delegation.decided_by = MembershipStatus.REVOKED, timezone.now(), by
-    delegation.save(update_fields=["status", "decided_at", "decided_by"])
-    return delegation
+    """The legal representative ends an agent's delegation at once, or a request before answering it."""
+    return _delegation_move(by=by, membership_id=membership_id, event="revoke")

@@ -20,6 +20,7 @@ from creditloan.identity.services import (
     account_open,
     agent_request,
     delegation_approve,
+    delegation_refuse,
     delegation_revoke,
     enterprise_claim,
     identity_verify,
@@ -501,6 +502,42 @@ def test_an_approval_needs_something_to_do_and_a_day_within_a_year(firm, owner, 
 
     assert refused.value.field == field
     assert EnterpriseMembership.objects.get(pk=request.pk).status == "pending"
+
+
+MOVES = {
+    "approve": lambda owner, pk: delegation_approve(
+        by=owner,
+        membership_id=pk,
+        may_apply=True,
+        may_consent=False,
+        may_view_report=False,
+        valid_until=timezone.localdate() + dt.timedelta(days=30),
+    ),
+    "refuse": lambda owner, pk: delegation_refuse(by=owner, membership_id=pk),
+    "revoke": lambda owner, pk: delegation_revoke(by=owner, membership_id=pk),
+}
+AFTER = {
+    ("pending", "approve"): "active",
+    ("pending", "refuse"): "refused",
+    ("pending", "revoke"): "revoked",
+    ("active", "revoke"): "revoked",
+}
+
+
+@pytest.mark.parametrize("event", list(MOVES))
+@pytest.mark.parametrize("state", ["pending", "active", "refused", "revoked"])
+def test_each_answer_to_an_agent_moves_only_from_the_states_it_allows(firm, owner, agent, state, event):
+    request = agent_request(user=agent, uscc=firm.uscc)
+    if state != "pending":
+        MOVES[{"active": "approve", "refused": "refuse", "revoked": "revoke"}[state]](owner, request.pk)
+
+    if (state, event) in AFTER:
+        assert MOVES[event](owner, request.pk).status == AFTER[(state, event)]
+    else:
+        with pytest.raises(DomainError) as refused:
+            MOVES[event](owner, request.pk)
+        assert refused.value.code == ErrorCode.INVALID_TRANSITION
+        assert EnterpriseMembership.objects.get(pk=request.pk).status == state
 
 
 def test_an_agent_can_ask_only_a_firm_whose_legal_representative_is_verified(firm, agent):
