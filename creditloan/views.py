@@ -96,7 +96,11 @@ def apply(request, enterprise_id: int):
             }
         except DomainError as error:
             show_error(form, error)
-    return render(request, "applicant/apply.html", {"enterprise": enterprise, "form": form, "preview": preview})
+    return render(
+        request,
+        "applicant/apply.html",
+        {"enterprise": enterprise, "membership": membership, "form": form, "preview": preview},
+    )
 
 
 @applicant_required

@@ -88,7 +88,7 @@ def phone_confirm_view(request):
     user = request.user
     if user.phone_confirmed:
         return redirect(selectors.onboarding_step(user) or "applicant_home")
-    action = request.POST.get("action", "confirm")
+    action = request.POST.get("action", "confirm") if request.method == "POST" else None
     code_form = PhoneCodeForm(request.POST if action == "confirm" else None)
     change_form = PhoneChangeForm(request.POST if action == "change" else None)
     if request.method == "POST":
@@ -154,7 +154,10 @@ def enterprise_add(request):
                 membership = enterprise_claim(user=request.user, uscc=data["uscc"], address=client_address(request))
                 messages.success(
                     request,
-                    _("You are recorded as the legal representative of %(name)s.")
+                    _(
+                        "You are recorded as the legal representative of %(name)s. Next, choose under Authorisations "
+                        "which data the banks may see; then read the credit report or apply."
+                    )
                     % {"name": membership.enterprise.name},
                 )
             else:

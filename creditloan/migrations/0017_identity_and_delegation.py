@@ -207,5 +207,10 @@ class Migration(migrations.Migration):
             model_name='phonecode',
             constraint=models.CheckConstraint(condition=models.Q(('expires_at__gt', models.F('sent_at'))), name='phonecode_expires'),
         ),
+        migrations.AlterField(
+            model_name='enterprisemembership',
+            name='relation',
+            field=models.CharField(choices=[('legal_representative', 'Legal representative (法定代表人)'), ('authorised_agent', 'Agent (经办人)')], max_length=24, verbose_name='relation'),
+        ),
         migrations.RunPython(memberships_unverified, migrations.RunPython.noop),
     ]

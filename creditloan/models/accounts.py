@@ -88,7 +88,7 @@ class User(AbstractUser):
 
 class MembershipRelation(models.TextChoices):
     LEGAL_REPRESENTATIVE = "legal_representative", _("Legal representative (法定代表人)")
-    AUTHORISED_AGENT = "authorised_agent", _("Authorised agent (授权代理人)")
+    AUTHORISED_AGENT = "authorised_agent", _("Agent (经办人)")
 
 
 class MembershipStatus(models.TextChoices):

@@ -10,10 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from creditloan.demo.services import DEMO_PASSWORD, demo_world_generate
-from creditloan.models import EnterpriseMembership, ImportBatch, TaxRecord, User
+from creditloan.demo.services import DEMO_PASSWORD, demo_firms_to_claim, demo_world_generate
+from creditloan.identifiers import resident_id_check_character
+from creditloan.identity.services import resident_id_digest
+from creditloan.identity.sms import MemoryBackend
+from creditloan.models import Application, EnterpriseMembership, ImportBatch, MembershipStatus, TaxRecord, User
 from creditloan.services import application_submit, authorisation_grant, dispute_raise
 from matching.models import Bank, LoanProduct, MatchingSettings, Offer
 from matching.selectors import eligibility_preview
@@ -371,3 +374,171 @@ def test_every_main_page_in_chinese_is_kept_and_meets_wcag_aa(browser, world):
     assert page.locator("[data-run-field=text]").inner_text() == "v9 已训练"
     screens.keep(page, "28-model-training-done")
     context.close()
+
+
+NEW_PASSWORD = "Xinyidai-2026-test"
+
+
+def sign_up(page, url: str, *, username: str, phone: str) -> None:
+    """Fills the sign-up form, the agreement accepted, without sending it."""
+    page.goto(f"{url}/signup/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=phone]", phone)
+    page.fill("input[name=password1]", NEW_PASSWORD)
+    page.fill("input[name=password2]", NEW_PASSWORD)
+    page.check("input[name=accept]")
+
+
+def code_texted_to(phone: str) -> str:
+    """The code of the last text to the number, as the live server (in this process) sent it."""
+    texts = [text for number, text in MemoryBackend.outbox if number == phone]
+    assert texts, f"no text was sent to {phone}"
+    return re.search(r"验证码是(\d{6})", texts[-1]).group(1)
+
+
+def fits_the_screen(page) -> bool:
+    """Whether the page is no wider than the window; if not, says which elements stick out, for the failure."""
+    if page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
+        return True
+    too_wide = page.evaluate(
+        """() => [...document.querySelectorAll('main *')]
+            .filter(element => element.getBoundingClientRect().right > window.innerWidth)
+            .slice(-5).map(element => element.outerHTML.slice(0, 160))"""
+    )
+    print(f"{page.url} is wider than the window:", *too_wide, sep="\n  ")
+    return False
+
+
+DESK_ZH = {"locale": "zh-CN", "viewport": {"width": 1280, "height": 900}}
+PHONE_EN = {"locale": "en-US", "viewport": {"width": 390, "height": 844}}
+DESK_EN = {"locale": "en-US", "viewport": {"width": 1280, "height": 900}}
+PHONE_ZH = {"locale": "zh-CN", "viewport": {"width": 390, "height": 844}}
+
+
+def django_language(context: dict) -> str:
+    return "zh-hans" if context["locale"].startswith("zh") else "en"
+
+
+@pytest.mark.parametrize(
+    ("owner_context", "agent_context"),
+    [
+        pytest.param(DESK_ZH, PHONE_EN, id="owner-zh-1280-agent-en-390"),
+        pytest.param(PHONE_ZH, DESK_EN, id="owner-zh-390-agent-en-1280"),
+    ],
+)
+def test_a_new_owner_signs_up_is_verified_claims_the_firm_and_an_agent_applies_once_approved(
+    browser, world, owner_context, agent_context
+):
+    width = owner_context["viewport"]["width"]
+    url, screens = world["url"], Screens(f"owner_and_agent_{width}")
+    # A firm nobody acts for yet, whose legal representative has no account (the demo applicant's own ID is that
+    # of the first claimable firm, which the fixture moved it away from).
+    taken = set(User.objects.exclude(resident_id_digest="").values_list("resident_id_digest", flat=True))
+    firm = next(
+        firm
+        for firm in demo_firms_to_claim().filter(memberships__isnull=True)
+        if resident_id_digest(firm.legal_representative_id.unmasked) not in taken
+    )
+    agent_id = "11010119850505001" + resident_id_check_character("11010119850505001")
+    until = timezone.localdate() + dt.timedelta(days=30)
+    report_path = f"/me/enterprises/{firm.pk}/report/"
+
+    # The owner, in Chinese at a desk: signs up, confirms the mobile, states the identity, claims the firm.
+    owner = browser.new_context(**owner_context).new_page()
+    sign_up(owner, url, username="new-owner", phone="13912340001")
+    screens.keep(owner, "01-owner-signup")
+    owner.click("form.card button[type=submit]")
+    owner.wait_for_url(f"{url}/me/phone/")
+    owner.fill("input[name=code]", code_texted_to("13912340001"))
+    screens.keep(owner, "02-owner-phone-code")
+    owner.locator("form:has(input[name=action][value=confirm]) button[type=submit]").click()
+    owner.wait_for_url(f"{url}/me/identity/")
+    owner.fill("input[name=real_name]", firm.legal_representative_name)
+    owner.fill("input[name=resident_id]", firm.legal_representative_id.unmasked)
+    screens.keep(owner, "03-owner-identity")
+    owner.locator("form.card button[type=submit]").click()
+    owner.wait_for_url(f"{url}/me/enterprises/add/")
+    owner.fill("input[name=uscc]", firm.uscc)
+    owner.check("input[name=role][value=claim]")
+    screens.keep(owner, "04-owner-claims-the-firm")
+    owner.locator("form.card button[type=submit]").click()
+    owner.wait_for_url(f"{url}/me/")
+    assert firm.name in owner.locator("main").inner_text()
+    screens.keep(owner, "05-owner-home")
+    owner.locator(f"a[href='{report_path}']").click()
+    owner.wait_for_url(url + report_path)
+    assert owner.get_by_role("heading", level=1).is_visible()
+    assert fits_the_screen(owner)
+    screens.keep(owner, "06-owner-credit-report")
+
+    # The agent, in English on a phone: signs up, is verified, asks to act for the firm and waits.
+    agent = browser.new_context(**agent_context).new_page()
+    sign_up(agent, url, username="new-agent", phone="13912340002")
+    assert fits_the_screen(agent)
+    screens.keep(agent, "10-agent-signup")
+    agent.click("form.card button[type=submit]")
+    agent.wait_for_url(f"{url}/me/phone/")
+    agent.fill("input[name=code]", code_texted_to("13912340002"))
+    assert fits_the_screen(agent)
+    screens.keep(agent, "11-agent-phone-code")
+    agent.locator("form:has(input[name=action][value=confirm]) button[type=submit]").click()
+    agent.wait_for_url(f"{url}/me/identity/")
+    agent.fill("input[name=real_name]", "李经办")
+    agent.fill("input[name=resident_id]", agent_id)
+    assert fits_the_screen(agent)
+    screens.keep(agent, "12-agent-identity")
+    agent.locator("form.card button[type=submit]").click()
+    agent.wait_for_url(f"{url}/me/enterprises/add/")
+    agent.fill("input[name=uscc]", firm.uscc)
+    agent.check("input[name=role][value=agent]")
+    agent.fill("[name=note]", "Finance manager; I prepare the loan papers.")
+    assert fits_the_screen(agent)
+    screens.keep(agent, "13-agent-asks-to-act")
+    agent.locator("form.card button[type=submit]").click()
+    agent.wait_for_url(f"{url}/me/")
+    assert firm.name not in agent.locator("main").inner_text()
+    with translation.override(django_language(agent_context)):
+        waiting = str(MembershipStatus.PENDING.label)
+    assert waiting in agent.locator("[data-testid=requests]").inner_text()
+    assert fits_the_screen(agent)
+    screens.keep(agent, "14-agent-waits")
+
+    # The owner approves: applying only, for 30 days.
+    owner.goto(f"{url}/me/")
+    owner.locator(f"a[href='/me/enterprises/{firm.pk}/agents/']").click()
+    request = owner.locator("[data-testid=delegations] section").filter(has_text="李经办")
+    assert "Finance manager" in request.inner_text()
+    request.locator("input[name=may_apply]").check()
+    request.locator("input[name=may_consent]").uncheck()
+    request.locator("input[name=may_view_report]").uncheck()
+    request.locator("input[name=valid_until]").fill(until.isoformat())
+    assert fits_the_screen(owner)
+    screens.keep(owner, "07-owner-answers-the-agent")
+    request.locator("button[name=action][value=approve]").click()
+    approved = owner.locator("[data-testid=delegations] section").filter(has_text="李经办")
+    assert until.isoformat() in approved.inner_text()
+    assert approved.locator("button[name=action][value=revoke]").is_visible()
+    screens.keep(owner, "08-owner-approved-the-agent")
+
+    # The agent: the firm with the apply button only; the report is not theirs to see; the application is.
+    agent.goto(f"{url}/me/")
+    assert firm.name in agent.locator("main").inner_text()
+    assert agent.locator(f"a[href='/me/enterprises/{firm.pk}/apply/']").is_visible()
+    assert agent.locator(f"a[href='{report_path}']").count() == 0
+    assert fits_the_screen(agent)
+    screens.keep(agent, "15-agent-approved")
+    assert agent.request.get(url + report_path).status == 404
+    agent.locator(f"a[href='/me/enterprises/{firm.pk}/apply/']").click()
+    fill_request(agent)
+    agent.locator("button[name=preview]").click()
+    assert agent.locator("[data-testid=ineligible-products]").is_visible()
+    assert fits_the_screen(agent)
+    screens.keep(agent, "16-agent-preview")
+    agent.locator("button[name=submit]").click()
+    agent.wait_for_url(re.compile(r"/me/applications/\d+/$"))
+    assert fits_the_screen(agent)
+    screens.keep(agent, "17-agent-application")
+    agent_user = User.objects.get(username="new-agent")
+    assert Application.objects.filter(applicant=agent_user, enterprise=firm).count() == 1
+    owner.context.close()
+    agent.context.close()
