@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from creditloan.access import applicant_required
-from creditloan.errors import DomainError, ErrorCode
+from creditloan.errors import DomainError, ErrorCode, without_field_name
 from creditloan.forms import (
     DelegationForm,
     EnterpriseJoinForm,
@@ -110,8 +110,10 @@ def phone_confirm_view(request):
         except DomainError as error:
             if action == "change":
                 show_error(change_form, error)
-            else:
-                show_error(code_form, _as_field(error, "code") if error.field != "phone" else error)
+            elif action == "confirm":
+                show_error(code_form, _as_field(error, "code"))
+            else:  # a new code asked for too soon: no form was sent, so the page says it
+                messages.error(request, without_field_name(error.message))
     return render(
         request,
         "identity/phone_confirm.html",

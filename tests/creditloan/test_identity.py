@@ -734,3 +734,69 @@ def test_the_identity_page_comes_after_the_mobile_is_confirmed(client, db):
     assert client.get(reverse("identity_verify")).status_code == 200
     wrong = client.post(reverse("identity_verify"), {"real_name": "张三", "resident_id": "110105194912310021"})
     assert wrong.context["form"].errors == {"resident_id": ["position 18: check character should be X, got 1"]}
+
+
+def test_asking_again_too_soon_on_the_code_page_says_when_to_ask(client, db):
+    user = opened()
+    client.force_login(user)
+
+    page = client.post(reverse("phone_confirm"), {"action": "resend"})
+
+    assert page.status_code == 200
+    (said,) = [str(message) for message in page.context["messages"]]
+    assert said.startswith("a code was sent to this number just now; ask again in ")
+
+
+ODD = ["", " ", "\x00", "١٢٣٤٥٦", "１３８１２３４５６７８", "9" * 5000, "<script>", "1e5", "-1", "☃"]
+
+
+@pytest.mark.parametrize("odd", ODD)
+def test_odd_input_on_every_page_of_these_flows_gets_a_page_not_a_500(client, firm, owner, agent, odd):
+    request = agent_request(user=agent, uscc=firm.uscc)
+    fresh = opened("fresh", "13712345678")
+    posts = [
+        (None, "signup", {}, {"username": odd, "phone": odd, "email": odd, "password1": odd, "password2": odd}),
+        (fresh, "phone_confirm", {}, {"action": "confirm", "code": odd}),
+        (fresh, "phone_confirm", {}, {"action": "change", "phone": odd}),
+        (fresh, "phone_confirm", {}, {"action": odd}),
+        (confirmed("midway", "13612345678"), "identity_verify", {}, {"real_name": odd, "resident_id": odd}),
+        (agent, "enterprise_add", {}, {"uscc": odd, "role": odd, "note": odd}),
+        (
+            owner,
+            "delegations",
+            {"args": [firm.pk]},
+            {"action": "approve", "delegation": request.pk, "valid_until": odd},
+        ),
+        (owner, "delegations", {"args": [firm.pk]}, {"action": odd, "delegation": request.pk}),
+        (None, "password_reset_by_phone", {}, {"phone": odd}),
+    ]
+    for user, name, reverse_args, body in posts:
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+
+        answer = client.post(reverse(name, **reverse_args), body)
+
+        assert answer.status_code in (200, 302, 404), (name, body, answer.status_code)
+
+
+@pytest.mark.parametrize("odd", ODD)
+def test_odd_input_to_every_account_endpoint_gets_a_clear_refusal(firm, owner, agent, odd):
+    request = agent_request(user=agent, uscc=firm.uscc)
+    anonymous, as_owner = APIClient(), client_for_api(owner)
+    calls = [
+        (anonymous, "/api/v1/accounts/", {"username": odd, "password": odd, "phone": odd, "accept_agreements": odd}),
+        (anonymous, "/api/v1/password-reset/", {"phone": odd}),
+        (anonymous, "/api/v1/password-reset/confirm/", {"phone": odd, "code": odd, "password": odd}),
+        (client_for_api(opened("fresh", "13712345678")), "/api/v1/accounts/me/phone/confirm/", {"code": odd}),
+        (as_owner, "/api/v1/accounts/me/identity/", {"real_name": odd, "resident_id": odd}),
+        (client_for_api(agent), "/api/v1/enterprises/", {"uscc": odd, "relation": odd, "note": odd}),
+        (as_owner, f"/api/v1/delegations/{request.pk}/approve/", {"may_apply": odd, "valid_until": odd}),
+    ]
+    for client, path, body in calls:
+        answer = client.post(path, body, format="json")
+
+        # A mobile typed in full-width digits (a Chinese input method's) is that number: a reset is sent.
+        if answer.status_code != 202:
+            assert 400 <= answer.status_code < 500, (path, body, answer.status_code)
+            assert set(answer.json()) == {"code", "message", "fields"}
