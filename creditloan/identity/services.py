@@ -364,8 +364,8 @@ def _verified_applicant(user: User) -> None:
 def claim_refused_message() -> str:
     """The one answer to every failed claim, whatever did not match: no oracle for guessing a stranger's ID."""
     return _(
-        "uscc: your verified identity does not match the registry's legal representative of this firm. If you act "
-        "for it as an agent, ask its legal representative to approve you."
+        "uscc: your verified identity does not match the person the registry names for this firm (its legal "
+        "representative, operator or person in charge). If you act for it as an agent, ask that person to approve you."
     )
 
 

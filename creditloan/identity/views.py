@@ -157,10 +157,10 @@ def enterprise_add(request):
                 messages.success(
                     request,
                     _(
-                        "You are recorded as the legal representative of %(name)s. Next, choose under Authorisations "
-                        "which data the banks may see; then read the credit report or apply."
+                        "You are recorded as the %(title)s of %(name)s. Next, choose under Authorisations which data "
+                        "the banks may see; then read the credit report or apply."
                     )
-                    % {"name": membership.enterprise.name},
+                    % {"title": membership.enterprise.representative_title, "name": membership.enterprise.name},
                 )
             else:
                 agent_request(user=request.user, uscc=data["uscc"], note=data["note"])

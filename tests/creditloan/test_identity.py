@@ -298,7 +298,7 @@ def test_the_registrys_legal_representative_claims_the_firm_and_may_do_everythin
     assert ClaimAttempt.objects.get(user=owner).succeeded
 
 
-def test_a_sole_proprietors_operator_claims_it_as_its_legal_representative(db):
+def test_a_sole_proprietors_operator_claims_it_and_is_called_its_operator(client, db):
     shop = EnterpriseFactory(
         uscc="92440300MA5F1CEY5G",
         kind="sole_proprietor",
@@ -309,6 +309,9 @@ def test_a_sole_proprietors_operator_claims_it_as_its_legal_representative(db):
     operator = person("shopkeeper", "李四", "44030519900101123X", "13812345678")
 
     assert enterprise_claim(user=operator, uscc=shop.uscc).status == "active"
+    client.force_login(operator)
+    home = client.get(reverse("applicant_home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"{shop.uscc} · 经营者" in home and "法定代表人" not in home
 
 
 WRONG_NAME = ("李四", OWNER_ID)
@@ -343,7 +346,7 @@ def test_through_the_api_a_wrong_name_and_a_wrong_id_get_the_same_answer(firm):
 def test_a_firm_without_the_registrys_id_cannot_be_claimed(db):
     firm = EnterpriseFactory(legal_representative_name=OWNER_NAME, legal_representative_id=None)
 
-    with pytest.raises(DomainError, match="does not match the registry"):
+    with pytest.raises(DomainError, match="does not match the person the registry names"):
         enterprise_claim(user=person("owner", OWNER_NAME, OWNER_ID, "13812345678"), uscc=firm.uscc)
 
 
