@@ -408,6 +408,18 @@ def test_a_claim_on_the_page_succeeds_for_the_registrys_person(client, firm):
 # -- agents ---------------------------------------------------------------------------------------------------
 
 
+def approve(by: User, request_id: int, *, may_apply=True, may_consent=False, may_view_report=False, days=30):
+    """The legal representative's approval: applying only, for 30 days, unless told otherwise."""
+    return delegation_approve(
+        by=by,
+        membership_id=request_id,
+        may_apply=may_apply,
+        may_consent=may_consent,
+        may_view_report=may_view_report,
+        valid_until=timezone.localdate() + dt.timedelta(days=days),
+    )
+
+
 @pytest.fixture
 def owner(firm):
     owner = person("owner", OWNER_NAME, OWNER_ID, "13812345678")
@@ -425,14 +437,7 @@ def test_an_agent_acts_only_once_approved_and_only_for_what_was_delegated(firm, 
     request = agent_request(user=agent, uscc=firm.uscc, note="财务")
     assert not memberships_in_force(agent).exists()
 
-    delegation_approve(
-        by=owner,
-        membership_id=request.pk,
-        may_apply=True,
-        may_consent=False,
-        may_view_report=False,
-        valid_until=timezone.localdate() + dt.timedelta(days=30),
-    )
+    approve(owner, request.pk)
 
     assert acts_for(agent, firm, may="apply")
     assert not acts_for(agent, firm, may="view_report") and not acts_for(agent, firm, may="consent")
@@ -443,14 +448,7 @@ def test_an_agent_acts_only_once_approved_and_only_for_what_was_delegated(firm, 
 
 def test_an_agent_without_the_report_permission_gets_no_report_page(client, firm, owner, agent):
     request = agent_request(user=agent, uscc=firm.uscc)
-    delegation_approve(
-        by=owner,
-        membership_id=request.pk,
-        may_apply=True,
-        may_consent=False,
-        may_view_report=False,
-        valid_until=timezone.localdate() + dt.timedelta(days=30),
-    )
+    approve(owner, request.pk)
     client.force_login(agent)
 
     assert client.get(reverse("apply", args=[firm.pk])).status_code == 200
@@ -478,14 +476,7 @@ def test_only_the_legal_representative_answers_requests(firm, owner, agent):
     member_of(other, firm, relation="authorised_agent", may_apply=True, may_consent=True, may_view_report=True)
 
     with pytest.raises(DomainError) as refused:
-        delegation_approve(
-            by=other,
-            membership_id=request.pk,
-            may_apply=True,
-            may_consent=True,
-            may_view_report=True,
-            valid_until=timezone.localdate() + dt.timedelta(days=30),
-        )
+        approve(other, request.pk, may_consent=True, may_view_report=True)
 
     assert refused.value.code == ErrorCode.NOT_FOUND
 
@@ -508,14 +499,7 @@ def test_an_approval_needs_something_to_do_and_a_day_within_a_year(firm, owner, 
 
 
 MOVES = {
-    "approve": lambda owner, pk: delegation_approve(
-        by=owner,
-        membership_id=pk,
-        may_apply=True,
-        may_consent=False,
-        may_view_report=False,
-        valid_until=timezone.localdate() + dt.timedelta(days=30),
-    ),
+    "approve": lambda owner, pk: approve(owner, pk),
     "refuse": lambda owner, pk: delegation_refuse(by=owner, membership_id=pk),
     "revoke": lambda owner, pk: delegation_revoke(by=owner, membership_id=pk),
 }
