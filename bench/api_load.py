@@ -129,6 +129,8 @@ def start_gunicorn(port: int, threads: int) -> subprocess.Popen:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_LOG_LEVEL": "ERROR",
+        # Production requires an SMS gateway to be named; the bench sends no text.
+        "DJANGO_SMS_BACKEND": "creditloan.identity.sms.FileBackend",
     }
     server = subprocess.Popen(
         [
