@@ -787,3 +787,23 @@ def test_odd_input_to_every_account_endpoint_gets_a_clear_refusal(firm, owner, a
         if answer.status_code != 202:
             assert 400 <= answer.status_code < 500, (path, body, answer.status_code)
             assert set(answer.json()) == {"code", "message", "fields"}
+
+
+def test_a_password_is_reset_by_the_link_mailed_to_the_accounts_address(client, db, mailoutbox):
+    user = account_open(
+        username="mailer", password=PASSWORD, phone="13812345678", email="mailer@example.cn", accepted=True
+    )
+
+    client.post(reverse("password_reset"), {"email": "mailer@example.cn"})
+    client.post(reverse("password_reset"), {"email": "nobody@example.cn"})
+    (mail,) = mailoutbox
+    link = re.search(r"https?://[^/\s]+(/password-reset/email/\S+/)", mail.body)[1]
+    form = client.get(link, follow=True)
+    done = client.post(
+        form.redirect_chain[-1][0], {"new_password1": "another-Pass-2027", "new_password2": "another-Pass-2027"}
+    )
+
+    assert mail.to == ["mailer@example.cn"]
+    assert done.url == reverse("password_reset_complete")
+    user.refresh_from_db()
+    assert user.check_password("another-Pass-2027")
