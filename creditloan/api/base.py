@@ -113,12 +113,33 @@ class BoundedJSONParser(parsers.JSONParser):
         if not raw:
             return {}
         try:
-            return json.loads(
-                raw.decode((parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)),
-                parse_constant=_not_json,
-            )
-        except (ValueError, UnicodeDecodeError) as error:
+            text = raw.decode((parser_context or {}).get("encoding", settings.DEFAULT_CHARSET))
+        except UnicodeDecodeError as error:
             raise exceptions.ParseError(_("The body is not valid JSON: %(error)s") % {"error": error}) from None
+        if json_depth(text) > JSON_MAX_DEPTH:
+            raise exceptions.ParseError(
+                _("The body nests arrays and objects more than %(most)d deep.") % {"most": JSON_MAX_DEPTH}
+            )
+        try:
+            return json.loads(text, parse_constant=_not_json)
+        except ValueError as error:
+            raise exceptions.ParseError(_("The body is not valid JSON: %(error)s") % {"error": error}) from None
+
+
+# No body of this API nests deeper than a few levels; a deeper one is refused before the parser recurses into it
+# (Python's json module raises RecursionError, a 500, from about 1,000 levels).
+JSON_MAX_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """How deep arrays and objects nest in the text, strings aside: counted without parsing it."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKETS.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 class StrictInput:
