@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.access import applicant_required
+from creditloan.converters import row_id
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.forms import ApplicationForm, AuthorisationForm, show_error
 from creditloan.identifiers import InvalidIdentifier, validate_uscc
@@ -221,7 +222,7 @@ def credit_report(request, enterprise_id: int):
                 user=request.user,
                 enterprise=enterprise,
                 source=request.POST.get("source", ""),
-                record_id=int(request.POST.get("record_id") or 0),
+                record_id=row_id(request.POST.get("record_id")),
                 reason=request.POST.get("reason", ""),
             )
         except DomainError as error:

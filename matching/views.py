@@ -17,8 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.access import officer_required, operator_required
+from creditloan.converters import row_id
 from creditloan.errors import DomainError
 from creditloan.forms import show_error
+from creditloan.models import DisputeStatus, KnockOutReviewStatus
 from creditloan.services import dispute_resolve, disputes_seen, knockout_review_resolve, knockout_reviews_seen
 from matching import dashboard, selectors
 from matching.forms import ApproveForm, BankForm, DeclineForm, DisburseForm, ProductForm, QueueFilter, WeightsForm
@@ -129,6 +131,12 @@ def operator_product_active(request, product_id: int):
     return redirect("operator_products")
 
 
+def queue_status(request, statuses) -> str:
+    """The queue's ?status=: one of the model's states or "all"; anything else shows the open ones."""
+    status = request.GET.get("status", "open")
+    return status if status == "all" or status in statuses.values else "open"
+
+
 @operator_required
 @require_http_methods(["GET", "POST"])
 def operator_reviews(request):
@@ -138,16 +146,16 @@ def operator_reviews(request):
         try:
             knockout_review_resolve(
                 by=request.user,
-                review_id=int(request.POST.get("review") or 0),
+                review_id=row_id(request.POST.get("review")),
                 outcome=request.POST.get("outcome", ""),
                 resolution=request.POST.get("resolution", ""),
             )
-        except (DomainError, ValueError) as error:
-            messages.error(request, getattr(error, "message", _("Choose a review from the list.")))
+        except DomainError as error:
+            messages.error(request, error.message)
         else:
             messages.success(request, _("The review is answered; the applicant is told."))
         return redirect("operator_reviews")
-    status = request.GET.get("status", "open")
+    status = queue_status(request, KnockOutReviewStatus)
     return render(
         request,
         "operator/reviews.html",
@@ -169,7 +177,7 @@ def operator_disputes(request):
         try:
             dispute_resolve(
                 by=request.user,
-                dispute_id=int(request.POST.get("dispute") or 0),
+                dispute_id=row_id(request.POST.get("dispute")),
                 outcome=request.POST.get("outcome", ""),
                 resolution=request.POST.get("resolution", ""),
             )
@@ -178,7 +186,7 @@ def operator_disputes(request):
         else:
             messages.success(request, _("The dispute is answered; the applicant sees the answer."))
         return redirect("operator_disputes")
-    status = request.GET.get("status", "open")
+    status = queue_status(request, DisputeStatus)
     return render(
         request,
         "operator/disputes.html",
@@ -332,7 +340,7 @@ def operator_models(request):
                 run = training_run_start(by=request.user)
                 return redirect(f"{reverse('operator_models')}?run={run.pk}")
             if action == "promote":
-                version = model_promote(number=int(request.POST.get("number") or 0))
+                version = model_promote(number=row_id(request.POST.get("number")))
                 messages.success(request, _("v%(number)s is the champion.") % {"number": version.number})
             elif action == "roll_back":
                 version = model_roll_back()
@@ -343,7 +351,7 @@ def operator_models(request):
             messages.error(request, error.message)
         return redirect("operator_models")
     run = (
-        TrainingRun.objects.filter(pk=request.GET.get("run") or 0).first()
+        TrainingRun.objects.filter(pk=row_id(request.GET.get("run"))).first()
         or TrainingRun.objects.order_by("-pk").first()
     )
     return render(

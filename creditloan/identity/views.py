@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from creditloan.access import applicant_required
+from creditloan.converters import row_id
 from creditloan.errors import DomainError, ErrorCode, without_field_name
 from creditloan.forms import (
     DelegationForm,
@@ -185,10 +186,7 @@ def delegations(request, enterprise_id: int):
     default_until = timezone.localdate() + dt.timedelta(days=180)
     form = DelegationForm(initial={"may_apply": True, "may_view_report": True, "valid_until": default_until})
     if request.method == "POST":
-        action, membership_id = request.POST.get("action"), request.POST.get("delegation", "")
-        if not membership_id.isascii() or not membership_id.isdigit() or len(membership_id) > 18:
-            raise Http404
-        membership_id = int(membership_id)
+        action, membership_id = request.POST.get("action"), row_id(request.POST.get("delegation"))
         try:
             if action == "approve":
                 form = DelegationForm(request.POST)

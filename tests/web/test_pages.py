@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 
 from creditloan.models import (
     AccessLog,
+    Dispute,
     EnterpriseMembership,
     ImportBatch,
     ImportFile,
@@ -360,3 +361,39 @@ def test_the_operator_adds_a_bank_and_changes_its_capacity(client, world):
     assert "response_deadline_days" in refused.context["form"].errors
     added.refresh_from_db()
     assert added.monthly_capacity == 800
+
+
+@pytest.mark.parametrize("odd", ["abc", "1e5", "-1", "１２", "9" * 30, "\x00", ""])
+def test_ids_and_filters_that_are_not_what_they_should_be_get_a_page_not_a_500(client, world, odd):
+    record = TaxRecordFactory(enterprise=world["firm"])
+    asks = [
+        (
+            world["applicant"],
+            "post",
+            reverse("credit_report", args=[world["firm"].pk]),
+            {"source": "tax", "record_id": odd, "reason": "错"},
+        ),
+        (
+            world["operator"],
+            "post",
+            reverse("operator_disputes"),
+            {"dispute": odd, "outcome": "upheld", "resolution": "x"},
+        ),
+        (
+            world["operator"],
+            "post",
+            reverse("operator_reviews"),
+            {"review": odd, "outcome": "upheld", "resolution": "x"},
+        ),
+        (world["operator"], "post", reverse("operator_models"), {"action": "promote", "number": odd}),
+        (world["operator"], "get", reverse("operator_models"), {"run": odd}),
+        (world["operator"], "get", reverse("operator_disputes"), {"status": odd}),
+        (world["operator"], "get", reverse("operator_reviews"), {"status": odd}),
+    ]
+    for user, method, url, data in asks:
+        client.force_login(user)
+
+        answer = getattr(client, method)(url, data, follow=True)
+
+        assert answer.status_code == 200, (url, data)
+    assert not Dispute.objects.filter(record_id=record.pk).exists()  # no dispute was raised against a mangled id
