@@ -271,6 +271,9 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "level": LOG_LEVEL, "filters": ["redact"]}
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # The development server's request lines (a query string may carry an ID number) have a handler of Django's
+    # own that writes them past the filter: they go through the console handler like every other line.
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 
 # How long a negative record (a penalty, a listing, a broken commitment) counts and is shown after the act ended:

@@ -455,3 +455,22 @@ def test_records_of_what_happened_cannot_be_added_changed_or_deleted(admin_clien
     assert admin_client.post(admin_url(model, "change", pk), {}).status_code == 403
     assert admin_client.get(admin_url(model, "delete", pk)).status_code == 403
     assert model.objects.filter(pk=pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("model", "lookup"),
+    [
+        (Enterprise, "legal_representative_id__startswith=110"),
+        (Enterprise, "legal_representative_id=11010519491231002X"),
+        (User, "phone__startswith=138"),
+        (ImportRejection, "raw__icontains=1101"),
+        (PhoneCode, "phone__startswith=1381"),
+    ],
+)
+def test_no_personal_identifier_can_be_narrowed_down_through_the_changelists_query(
+    admin_client, one_of_each, model, lookup
+):
+    answer = admin_client.get(f"{admin_url(model, 'changelist')}?{lookup}")
+
+    assert answer.status_code == 400
+    assert admin_client.get(f"{admin_url(model, 'changelist')}").status_code == 200

@@ -43,3 +43,10 @@ def test_the_console_handler_writes_through_the_filter():
     assert any(
         isinstance(each, RedactingFilter) for handler in logging.getLogger().handlers for each in handler.filters
     )
+
+
+def test_the_development_servers_request_lines_go_through_the_filter_too():
+    handlers = logging.getLogger("django.server").handlers
+
+    assert handlers
+    assert all(any(isinstance(each, RedactingFilter) for each in handler.filters) for handler in handlers)
