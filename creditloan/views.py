@@ -24,11 +24,10 @@ from creditloan.services import (
     DISPUTE_DAYS,
     application_submit,
     authorisation_grant,
-    authorisation_revoke,
     dispute_raise,
     knockout_review_request,
 )
-from matching.routing import application_withdraw
+from matching.routing import application_withdraw, authorisation_withdraw
 from matching.selectors import eligibility_preview
 from scoring.selectors import enterprise_assess
 
@@ -197,7 +196,7 @@ def authorisations(request):
 @require_POST
 def authorisation_revoke_view(request, authorisation_id: int):
     try:
-        authorisation_revoke(user=request.user, authorisation_id=authorisation_id)
+        authorisation_withdraw(user=request.user, authorisation_id=authorisation_id)
     except DomainError as error:
         if error.code == ErrorCode.NOT_FOUND:
             raise Http404 from None

@@ -97,6 +97,31 @@ def offer_lapsed(offer: Offer, next_step: str, application: Application) -> None
     )
 
 
+def offer_closed_for_want_of_consent(offer: Offer, next_step: str, application: Application) -> None:
+    """The firm revoked the consent the offer's bank needed: the bank stops, and the applicant hears what next."""
+    bank = offer.product.bank.name
+    recipients = list(
+        User.objects.filter(role=Role.BANK_OFFICER, bank_id=offer.bank_id, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    _after_commit(
+        f"贷款申请已关闭 / Application closed: #{offer.application_id}",
+        f"企业已撤回向贵行提供数据的授权，申请 #{offer.application_id} 已关闭，请勿再使用其数据。\n"
+        f"The firm withdrew its consent to share its data with your bank: application #{offer.application_id} is "
+        "closed, and its data may not be used any more.",
+        recipients,
+    )
+    if not _applicant_email(application):
+        return
+    then_zh, then_en = NEXT_STEP_WORDS[next_step]
+    application_changed(
+        application,
+        f"您撤回了对{bank}的授权，{bank}不再处理您的申请。{then_zh}",
+        f"You withdrew your consent for {bank}, so {bank} no longer handles your application. {then_en}".strip(),
+    )
+
+
 def application_moved_on(application: Application, next_step: str) -> None:
     """A held-back application offered again (or found declined by every bank) by the sweep."""
     application_changed(application, *NEXT_STEP_WORDS[next_step])

@@ -22,8 +22,9 @@ from django.utils import timezone
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Application
+from creditloan.models import Application, Authorisation
 from creditloan.models.applications import ApplicationStatus
+from creditloan.services import authorisation_revoke
 from matching import notifications
 from matching.eligibility import consent_allows
 from matching.models import (
@@ -393,6 +394,26 @@ def loan_outcome_record(*, loan_id: int, by, outcome: str, on: dt.date) -> Loan:
 
 
 @transaction.atomic
+@transaction.atomic
+def authorisation_withdraw(*, user, authorisation_id: int) -> Authorisation:
+    """The firm revokes a consent: no new use of the data from now on, and every open offer whose bank may no
+    longer see what its product needs is closed, that bank and the applicant told, and the application goes on to
+    the next product its remaining consent allows (the applicant still wants the loan; withdrawing it is the
+    applicant's other button)."""
+    authorisation = authorisation_revoke(user=user, authorisation_id=authorisation_id)
+    consent = creditloan_selectors.consent_by_bank(authorisation.enterprise_id)
+    offers = Offer.objects.filter(
+        application__enterprise_id=authorisation.enterprise_id, status__in=OPEN_OFFER_STATES
+    ).select_related("product__bank", "application")
+    for offer in offers:
+        if consent_allows(consent, offer.bank_id, offer.product.policy_tags):
+            continue
+        closed = offer_transition(offer_id=offer.pk, event="close")
+        application = Application.objects.select_for_update().get(pk=offer.application_id)
+        notifications.offer_closed_for_want_of_consent(closed, _route_on(application), application)
+    return authorisation
+
+
 def application_withdraw(*, application_id: int) -> Application:
     """The applicant withdraws: every open offer closes."""
     application = application_transition(application_id=application_id, event="withdraw")

@@ -27,11 +27,10 @@ from creditloan.models import AccessLog, Application, Authorisation, Dispute, En
 from creditloan.services import (
     application_submit,
     authorisation_grant,
-    authorisation_revoke,
     dispute_raise,
     knockout_review_request,
 )
-from matching.routing import application_withdraw
+from matching.routing import application_withdraw, authorisation_withdraw
 from matching.selectors import eligibility_preview
 from scoring.selectors import enterprise_assess
 
@@ -202,7 +201,7 @@ class AuthorisationRevoke(APIView):
     def post(self, request, authorisation_id: int):
         if not selectors.authorisations_of(request.user).filter(pk=authorisation_id).exists():
             raise Http404
-        authorisation = authorisation_revoke(user=request.user, authorisation_id=authorisation_id)
+        authorisation = authorisation_withdraw(user=request.user, authorisation_id=authorisation_id)
         return Response(s.AuthorisationOut(authorisation).data)
 
 

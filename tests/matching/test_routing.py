@@ -15,11 +15,22 @@ from creditloan.models import Application, Authorisation, User
 from creditloan.models.accounts import Role
 from creditloan.models.applications import ApplicationStatus
 from creditloan.services import authorisation_revoke
-from matching.models import Bank, BankMonth, Loan, LoanProduct, MatchingSettings, Offer, OfferStatus, Ranking
+from matching.models import (
+    OPEN_OFFER_STATES,
+    Bank,
+    BankMonth,
+    Loan,
+    LoanProduct,
+    MatchingSettings,
+    Offer,
+    OfferStatus,
+    Ranking,
+)
 from matching.routing import (
     application_route,
     application_withdraw,
     applications_route_waiting,
+    authorisation_withdraw,
     loan_outcome_record,
     offer_accept,
     offer_approve,
@@ -572,3 +583,47 @@ def test_an_application_of_a_firm_that_shares_nothing_with_any_bank_is_offered_n
     assert application_route(application_id=application.pk) == []
     application.refresh_from_db()
     assert application.status == ApplicationStatus.NOT_ELIGIBLE
+
+
+def separate_grants_per_bank(application: Application) -> dict[str, Authorisation]:
+    """The firm's consent as one grant per bank (every source), so one bank's can be revoked alone."""
+    Authorisation.objects.filter(enterprise=application.enterprise).delete()
+    return {bank.code: consent(application.enterprise, banks=[bank]) for bank in Bank.objects.order_by("code")}
+
+
+def test_revoking_a_banks_consent_closes_its_open_offers_and_routes_on(
+    application, django_capture_on_commit_callbacks, mailoutbox
+):
+    grants = separate_grants_per_bank(application)
+    first, second, _ = application_route(application_id=application.pk)
+    offer_accept(offer_id=second.pk, by=None)
+    applicant = acting_for(application.enterprise, "revoker")
+    User.objects.filter(role=Role.BANK_OFFICER).delete()
+    User.objects.create_user(username="officer-a", role=Role.BANK_OFFICER, bank=first.bank, email="a@bank.example")
+    Application.objects.filter(pk=application.pk).update(applicant=applicant)
+    User.objects.filter(pk=applicant.pk).update(email="revoker@firm.example")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        authorisation_withdraw(user=applicant, authorisation_id=grants["A"].pk)
+
+    assert banks_offered(application, OfferStatus.CLOSED) == ["A"]
+    assert banks_offered(application, *OPEN_OFFER_STATES) == ["B", "C", "D"]  # B's accepted offer stays open
+    (to_bank,) = [mail for mail in mailoutbox if mail.to == ["a@bank.example"]]
+    assert f"application #{application.pk} is closed" in to_bank.body
+    (to_applicant,) = [mail for mail in mailoutbox if mail.to == ["revoker@firm.example"]]
+    assert "您撤回了对银行A的授权，银行A不再处理您的申请。已为您推送下一家银行的产品。" in to_applicant.body
+    with pytest.raises(DomainError):
+        offer_accept(offer_id=first.pk, by=None)
+
+
+def test_revoking_one_of_two_grants_that_cover_a_bank_leaves_its_offer_open(application):
+    grants = separate_grants_per_bank(application)
+    also_a = consent(application.enterprise, banks=[Bank.objects.get(code="A")])
+    first, *_ = application_route(application_id=application.pk)
+    applicant = acting_for(application.enterprise, "revoker")
+
+    authorisation_withdraw(user=applicant, authorisation_id=grants["A"].pk)
+
+    first.refresh_from_db()
+    assert first.status == OfferStatus.OFFERED
+    assert also_a.revoked_at is None
