@@ -3,4 +3,7 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditloan.settings.production")
-application = get_wsgi_application()
+
+from creditloan.chunked import ChunkedBodies  # noqa: E402 (needs the settings module named first)
+
+application = ChunkedBodies(get_wsgi_application())

@@ -1,11 +1,16 @@
 """Source systems push their records with a key scoped to their one source, through the same import service
 as the command, with the same rejected rows."""
 
+import io
+import json
+import sys
+
 from django.test import override_settings
 from rest_framework.test import APIClient
 
 from creditloan.models import ImportBatch, ImportRejection, SourceKey, TaxRecord
 from creditloan.services import source_key_issue
+from creditloan.wsgi import application
 
 HEADER = "uscc,record_id,tax_year,rating,rated_on,tax_paid,declared_revenue\n"
 
@@ -91,3 +96,67 @@ def test_an_empty_push_is_refused_saying_so(world):
 
     assert refused.status_code == 400 and "body" in refused.json()["fields"]
     assert ImportBatch.objects.count() == 0
+
+
+def chunked_post(path: str, body: bytes, **headers) -> tuple[str, dict]:
+    """A POST as gunicorn hands a chunked one to the application: the chunks decoded, no Content-Length."""
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "HTTP_TRANSFER_ENCODING": "chunked",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    } | headers
+    started = []
+    answer = b"".join(application(environ, lambda status, _headers, _exc=None: started.append(status)))
+    return started[0], json.loads(answer)
+
+
+def test_a_chunked_push_is_read_whole(world):
+    _, raw = source_key_issue(source="tax", name="tax bureau")
+    uscc = world["firm"].uscc
+    body = HEADER + f"{uscc},T-1,2025,B,2026-04-01,80000,2000000\n"
+
+    status, batch = chunked_post(
+        "/api/v1/sources/tax/records/", body.encode(), CONTENT_TYPE="text/csv", HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
+
+    assert status.startswith("201"), batch
+    assert [(f["created"], f["rejected"]) for f in batch["files"]] == [(1, 0)]
+
+
+@override_settings(SOURCE_MAX_BODY_BYTES=1000)
+def test_a_chunked_push_over_the_limit_is_a_413_before_it_is_read_to_the_end(world):
+    _, raw = source_key_issue(source="tax", name="tax bureau")
+
+    status, error = chunked_post(
+        "/api/v1/sources/tax/records/",
+        (HEADER * 100).encode(),
+        CONTENT_TYPE="text/csv",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert status.startswith("413")
+    assert error == {"code": "too_large", "message": "The body is over 1000 bytes.", "fields": {}}
+    assert ImportBatch.objects.count() == 0
+
+
+def test_a_chunked_json_body_reaches_the_api_as_sent(world):
+    status, error = chunked_post(
+        "/api/v1/tokens/",
+        json.dumps({"username": "zhang", "password": "pw-zhang-123"}).encode(),
+        CONTENT_TYPE="application/json",
+    )
+
+    assert status.startswith("201"), error
