@@ -30,9 +30,11 @@ from creditloan.reference.industries import UnknownIndustryCode, normalise_indus
 from creditloan.reference.regions import UnknownRegionCode, normalise_region_code
 
 EARLIEST_DATE = dt.date(1949, 10, 1)
-_AMOUNT = re.compile(r"\d{1,14}(?:\.\d{1,2})?")
-_SIGNED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_INTEGER = re.compile(r"\d{1,9}")
+# ASCII digits only: \d alone also matches full-width (１００) and Arabic-Indic (٢٠٢٣) digits, which PostgreSQL's
+# COPY then refuses, failing the whole batch for one cell.
+_AMOUNT = re.compile(r"\d{1,14}(?:\.\d{1,2})?", re.ASCII)
+_SIGNED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?", re.ASCII)
+_INTEGER = re.compile(r"\d{1,9}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ def parse_industry(text: str) -> str:
 
 
 def parse_date(text: str) -> str:
+    if not text.isascii():
+        raise ValueError(f"'{text}' is not a date (YYYY-MM-DD, in ASCII digits)")
     try:
         value = dt.date.fromisoformat(text.strip())
     except ValueError:
@@ -119,12 +123,12 @@ def parse_count(text: str) -> str:
     text = text.strip()
     if _INTEGER.fullmatch(text):
         return text
-    raise ValueError(f"'{text}' is not a whole number, 0 or more")
+    raise ValueError(f"'{text}' is not a whole number, 0 or more, in ASCII digits")
 
 
 def parse_year(text: str) -> str:
     text = text.strip()
-    if len(text) == 4 and text.isdigit() and 1990 <= int(text) <= dt.date.today().year:
+    if len(text) == 4 and text.isascii() and text.isdigit() and 1990 <= int(text) <= dt.date.today().year:
         return text
     raise ValueError(f"'{text}' is not a year between 1990 and {dt.date.today().year}")
 

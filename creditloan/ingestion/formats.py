@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -50,6 +51,15 @@ FieldError = tuple[str, str]
 Row = dict[str, str | None]
 
 
+NUL = "\x00"
+
+
+def without_nul(values: np.ndarray) -> np.ndarray:
+    """Cells with no NUL character: NumPy's fixed-width text, which the column checks read, ends a string at the
+    first NUL, so a check would otherwise vouch for what comes before it."""
+    return ~np.fromiter(map(str.__contains__, values, itertools.repeat(NUL)), dtype=bool, count=len(values))
+
+
 @dataclass(frozen=True)
 class RowCheck:
     """A rule that spans columns, said once in words (for docs/data-formats.md) and written twice: per row,
@@ -78,8 +88,9 @@ class SourceFormat:
         return tuple(column.model_field for column in self.columns if column.personal)
 
     def masked(self, row: Row) -> Row:
-        """The row as it may be kept for inspection: personal identifiers masked."""
-        masked = dict(row)
+        """The row as it may be kept for inspection: personal identifiers masked, and a NUL written as the symbol
+        that shows one (PostgreSQL's jsonb cannot hold the character itself)."""
+        masked = {name: cell.replace(NUL, "␀") if cell else cell for name, cell in row.items()}
         for name in self.personal_fields:
             if masked.get(name):
                 masked[name] = mask_resident_id(masked[name])
@@ -98,6 +109,9 @@ class SourceFormat:
                 if column.required:
                     errors.append((column.name, "is required"))
                 values[column.model_field] = column.default
+                continue
+            if NUL in cell:
+                errors.append((column.name, "holds a NUL character, which no field can store"))
                 continue
             try:
                 values[column.model_field] = column.parse(cell)
@@ -133,7 +147,7 @@ class SourceFormat:
             present = ~empty
             if present.any():
                 accepted = np.ones(count, dtype=bool)
-                accepted[present] = column.acceptor(cells[present])
+                accepted[present] = column.acceptor(cells[present]) & without_nul(cells[present])
                 vouched &= accepted
             data[column.model_field] = np.where(empty, column.default, cells)
         frame = pd.DataFrame(data)

@@ -15,6 +15,10 @@ from pathlib import Path
 from creditloan.errors import DomainError, ErrorCode
 
 FORMATS = ("csv", "jsonl")
+# The csv module refuses a cell over 128 KiB, and with it the rest of the file. Cells up to this size are read,
+# so a too-long one is refused by its column (every text column has a bound far below it) and only its row goes.
+CSV_CELL_MOST_BYTES = 16 * 1024 * 1024
+csv.field_size_limit(CSV_CELL_MOST_BYTES)
 
 
 @dataclass
@@ -178,6 +182,9 @@ class RowReader:
                 obj = json.loads(line)
             except json.JSONDecodeError as error:
                 yield line_number, None, f"is not valid JSON: {error.msg} at column {error.colno}"
+                continue
+            except RecursionError:
+                yield line_number, None, "nests arrays and objects too deep to read"
                 continue
             if not isinstance(obj, dict):
                 yield line_number, None, "is not a JSON object"

@@ -5,6 +5,8 @@ import io
 import json
 import sys
 
+from django.core.signals import request_started
+from django.db import close_old_connections
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -118,7 +120,13 @@ def chunked_post(path: str, body: bytes, **headers) -> tuple[str, dict]:
         "wsgi.run_once": False,
     } | headers
     started = []
-    answer = b"".join(application(environ, lambda status, _headers, _exc=None: started.append(status)))
+    # As Django's test client does: the request must not close the test's connection, whose transaction holds
+    # the test's rows.
+    request_started.disconnect(close_old_connections)
+    try:
+        answer = b"".join(application(environ, lambda status, _headers, _exc=None: started.append(status)))
+    finally:
+        request_started.connect(close_old_connections)
     return started[0], json.loads(answer)
 
 

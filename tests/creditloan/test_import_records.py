@@ -478,3 +478,46 @@ def test_the_minimum_publication_periods_are_configuration(tmp_path, settings):
     run([("enterprises", firm_file(tmp_path)), ("public_credit", penalty)], fast=False)
 
     assert str(PublicCreditRecord.objects.get().repaired_on) == "2025-04-10"
+
+
+ODD_CELLS = [
+    pytest.param("tax_paid", "１００", "'１００' is not an amount in yuan", id="full-width-amount"),
+    pytest.param("tax_year", "٢٠٢٣", "'٢٠٢٣' is not a year", id="arabic-indic-year"),
+    pytest.param("rated_on", "２０２４-04-01", "is not a date", id="full-width-date"),
+    pytest.param("tax_paid", "100\x00", "holds a NUL character", id="nul-in-amount"),
+    pytest.param("record_id", "T-9\x00", "holds a NUL character", id="nul-in-text"),
+    pytest.param("record_id", "T" * 200_000, "characters long; at most", id="cell-over-128-kib"),
+]
+
+
+@pytest.mark.parametrize("fast", PATHS)
+@pytest.mark.parametrize(("column", "cell", "reason"), ODD_CELLS)
+def test_an_odd_cell_rejects_its_row_and_every_other_row_lands(tmp_path, fast, column, cell, reason):
+    good = {"uscc": FIRM, "record_id": "", "tax_year": "2024", "rating": "B", "rated_on": "2025-04-01"}
+    good |= {"tax_paid": "100", "declared_revenue": "1000"}
+    rows = [good | {"record_id": f"T-{n}"} for n in range(1, 4)]
+    rows[1] = rows[1] | {column: cell}
+    lines = [",".join(f'"{row[name]}"' for name in TAX_HEADER.strip().split(",")) for row in rows]
+    tax = write(tmp_path, "tax.csv", TAX_HEADER + "\n".join(lines) + "\n")
+
+    batch = run([("enterprises", firm_file(tmp_path)), ("tax", tax)], fast=fast)
+
+    assert batch.status == ImportBatchStatus.COMPLETED
+    assert sorted(TaxRecord.objects.values_list("source_record_id", flat=True)) == ["T-1", "T-3"]
+    rejection = ImportRejection.objects.get()
+    assert (rejection.row_number, rejection.field) == (3, column)
+    assert reason in rejection.reason
+
+
+@pytest.mark.parametrize("fast", PATHS)
+def test_a_json_line_nested_too_deep_rejects_that_line_only(tmp_path, fast):
+    good = {"uscc": FIRM, "tax_year": 2024, "rating": "B", "rated_on": "2025-04-01", "tax_paid": "100"}
+    good |= {"declared_revenue": "1000"}
+    lines = [json.dumps(good | {"record_id": "T-1"}), "[" * 5000 + "]" * 5000, json.dumps(good | {"record_id": "T-3"})]
+    tax = write(tmp_path, "tax.jsonl", "\n".join(lines) + "\n")
+
+    batch = run([("enterprises", firm_file(tmp_path)), ("tax", tax)], fast=fast)
+
+    assert batch.status == ImportBatchStatus.COMPLETED
+    assert sorted(TaxRecord.objects.values_list("source_record_id", flat=True)) == ["T-1", "T-3"]
+    assert ImportRejection.objects.get().reason.endswith("nests arrays and objects too deep to read")
