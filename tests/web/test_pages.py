@@ -21,7 +21,14 @@ from creditloan.services import authorisation_grant
 from matching.models import Bank, LoanProduct, MatchingSettings
 from scoring.models import TrainingRun
 from scoring.services import training_run_execute
-from tests.factories import EnterpriseFactory, TaxRecordFactory, member_of, offer_world, verified_applicant
+from tests.factories import (
+    EnterpriseFactory,
+    TaxRecordFactory,
+    consent,
+    member_of,
+    offer_world,
+    verified_applicant,
+)
 
 
 @pytest.fixture
@@ -397,3 +404,21 @@ def test_ids_and_filters_that_are_not_what_they_should_be_get_a_page_not_a_500(c
 
         assert answer.status_code == 200, (url, data)
     assert not Dispute.objects.filter(record_id=record.pk).exists()  # no dispute was raised against a mangled id
+
+
+def test_revoking_on_the_page_closes_the_offer_of_the_bank_it_covered(client, world):
+    grant = consent(world["firm"], banks=[world["offer"].bank], by=world["applicant"])
+    client.force_login(world["applicant"])
+
+    answer = client.post(reverse("authorisation_revoke", args=[grant.pk]))
+
+    assert answer.status_code == 302
+    world["offer"].refresh_from_db()
+    assert world["offer"].status == "closed"
+    client.force_login(world["officer_a"])
+    assert client.post(reverse("officer_offer", args=[world["offer"].pk]), {"action": "accept"}).status_code in (
+        200,
+        302,
+    )
+    world["offer"].refresh_from_db()
+    assert world["offer"].status == "closed"
