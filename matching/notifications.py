@@ -11,6 +11,7 @@ import logging
 from django.core.mail import send_mail
 from django.db import transaction
 
+from creditloan.identity.selectors import acts_for
 from creditloan.models import Application, User
 from creditloan.models.accounts import Role
 from matching.models import DECLINE_REASON_WORDS, Loan, Offer
@@ -43,10 +44,14 @@ def application_changed(application: Application, what_zh: str, what_en: str) ->
 
 def _applicant_email(application: Application) -> str | None:
     """Where the applicant hears of changes; None (before any other query) for an application with nobody to
-    tell, such as one loaded in bulk."""
-    if application.applicant_id is None:
+    tell, such as one loaded in bulk, or whose applicant no longer acts for the firm."""
+    if application.applicant_id is None or not application.applicant.email:
         return None
-    return application.applicant.email or None
+    # Only while the person still acts for the firm: an agent whose delegation ended, or a legal representative the
+    # registry no longer names, hears nothing more of the firm's applications.
+    if not acts_for(application.applicant, application.enterprise_id, may="apply"):
+        return None
+    return application.applicant.email
 
 
 # What happens next, after an offer closed without a loan (matching.routing.NextStep): (Chinese, English).

@@ -394,7 +394,6 @@ def loan_outcome_record(*, loan_id: int, by, outcome: str, on: dt.date) -> Loan:
 
 
 @transaction.atomic
-@transaction.atomic
 def authorisation_withdraw(*, user, authorisation_id: int) -> Authorisation:
     """The firm revokes a consent: no new use of the data from now on, and every open offer whose bank may no
     longer see what its product needs is closed, that bank and the applicant told, and the application goes on to
@@ -402,9 +401,12 @@ def authorisation_withdraw(*, user, authorisation_id: int) -> Authorisation:
     applicant's other button)."""
     authorisation = authorisation_revoke(user=user, authorisation_id=authorisation_id)
     consent = creditloan_selectors.consent_by_bank(authorisation.enterprise_id)
-    offers = Offer.objects.filter(
-        application__enterprise_id=authorisation.enterprise_id, status__in=OPEN_OFFER_STATES
-    ).select_related("product__bank", "application")
+    # Locked, so a bank deciding one of them at this moment waits, and one it decided first is left as it is.
+    offers = (
+        Offer.objects.select_for_update(of=("self",))
+        .filter(application__enterprise_id=authorisation.enterprise_id, status__in=OPEN_OFFER_STATES)
+        .select_related("product")
+    )
     for offer in offers:
         if consent_allows(consent, offer.bank_id, offer.product.policy_tags):
             continue
@@ -414,6 +416,7 @@ def authorisation_withdraw(*, user, authorisation_id: int) -> Authorisation:
     return authorisation
 
 
+@transaction.atomic
 def application_withdraw(*, application_id: int) -> Application:
     """The applicant withdraws: every open offer closes."""
     application = application_transition(application_id=application_id, event="withdraw")

@@ -129,16 +129,27 @@ class BoundedJSONParser(parsers.JSONParser):
 # No body of this API nests deeper than a few levels; a deeper one is refused before the parser recurses into it
 # (Python's json module raises RecursionError, a 500, from about 1,000 levels).
 JSON_MAX_DEPTH = 32
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_JSON_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 def json_depth(text: str) -> int:
-    """How deep arrays and objects nest in the text, strings aside: counted without parsing it."""
+    """How deep arrays and objects nest in the text, strings aside: one pass, counted without parsing it."""
     depth = deepest = 0
-    for bracket in _JSON_BRACKETS.findall(_JSON_STRING.sub("", text)):
-        depth += 1 if bracket in "[{" else -1
-        deepest = max(deepest, depth)
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
     return deepest
 
 

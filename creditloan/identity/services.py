@@ -118,7 +118,7 @@ def account_open(
     return user
 
 
-def _check_password(password: str, user: User) -> None:
+def _check_password(password: str, user: User | None) -> None:
     try:
         password_validation.validate_password(password or "", user)
     except ValidationError as error:
@@ -155,6 +155,8 @@ def _code_digest(phone: str, purpose: str, code: str) -> str:
 def phone_code_send(*, phone: str, purpose: str, user: User | None = None, address: str | None = None) -> PhoneCode:
     """A new one-time code to the number, by SMS once committed. Refused while the number was sent one less
     than a minute ago, or too many in the last hour, or the address asked for too many."""
+    if not phone:
+        raise DomainError(ErrorCode.INVALID_INPUT, _("phone: give your mobile number first"), field="phone")
     now = timezone.now()
     hour_ago = now - dt.timedelta(hours=1)
     to_number = PhoneCode.objects.filter(phone=phone, sent_at__gte=hour_ago)
@@ -193,7 +195,8 @@ def phone_code_send(*, phone: str, purpose: str, user: User | None = None, addre
         f"【信易贷】您的验证码是{code}，{minutes}分钟内有效，用于"
         f"{'确认手机号' if purpose == PhoneCodePurpose.CONFIRM else '重置密码'}。请勿告诉他人。"
     )
-    transaction.on_commit(lambda: sms_send(phone=phone, text=text))
+    # A gateway that fails is logged, not a 500 after the account was committed: the person asks for a new code.
+    transaction.on_commit(lambda: sms_send(phone=phone, text=text), robust=True)
     return sent
 
 
@@ -210,11 +213,15 @@ def phone_code_use(*, phone: str, purpose: str, code: str, user: User | None = N
             ErrorCode.INVALID_INPUT, _("code: the code has expired or none was sent; ask for a new one"), field="code"
         )
     tries = settings.PHONE_CODE_TRIES
-    if latest.attempts >= tries:
+    # The try is counted before the code is compared, in one statement, so guesses sent at once cannot all pass
+    # the count while it still reads 0.
+    counted = PhoneCode.objects.filter(pk=latest.pk, used_at__isnull=True, attempts__lt=tries).update(
+        attempts=F("attempts") + 1
+    )
+    if not counted:
         raise DomainError(ErrorCode.THROTTLED, _("code: too many wrong tries; ask for a new code"), field="code")
     typed = re.sub(r"\s", "", code or "")
     if not hmac.compare_digest(latest.digest, _code_digest(phone, purpose, typed)):
-        PhoneCode.objects.filter(pk=latest.pk).update(attempts=F("attempts") + 1)
         left = tries - latest.attempts - 1
         if left <= 0:
             raise DomainError(ErrorCode.THROTTLED, _("code: too many wrong tries; ask for a new code"), field="code")
@@ -268,13 +275,16 @@ def password_reset_confirm(*, phone: str, code: str, password: str) -> User:
     """The code sent to the account's number and a new password: every session and API token issued under the
     old password stops working."""
     phone = phone_normalise(phone)
+    # The same answers whether or not an account has the number: the password's own rules first, with nobody's
+    # name to compare it to, then the code; only a right code lets it be compared to the account's name.
+    _check_password(password, None)
     user = User.objects.filter(phone=phone, phone_confirmed_at__isnull=False, is_active=True).first()
     if user is None:
         raise DomainError(
             ErrorCode.INVALID_INPUT, _("code: the code has expired or none was sent; ask for a new one"), field="code"
         )
-    _check_password(password, user)
     phone_code_use(phone=phone, purpose=PhoneCodePurpose.RESET, code=code, user=user)
+    _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     return user
@@ -435,7 +445,12 @@ def agent_request(*, user: User, uscc: str, note: str = "") -> EnterpriseMembers
             field="note",
         )
     mine = EnterpriseMembership.objects.select_for_update().filter(user=user, enterprise=enterprise).first()
-    if mine is not None and mine.status in (MembershipStatus.ACTIVE, MembershipStatus.PENDING):
+    # A legal representative's row still pending is a claim made before verification existed: it may become a
+    # request; an agent's request waiting, or any membership in force, may not be asked again.
+    if mine is not None and (
+        mine.status == MembershipStatus.ACTIVE
+        or (mine.status == MembershipStatus.PENDING and mine.relation == MembershipRelation.AUTHORISED_AGENT)
+    ):
         raise DomainError(
             ErrorCode.CONFLICT,
             _("uscc: you already asked to act for this firm, or act for it"),
@@ -452,7 +467,9 @@ def agent_request(*, user: User, uscc: str, note: str = "") -> EnterpriseMembers
             ),
             field="uscc",
         )
-    pending = EnterpriseMembership.objects.filter(user=user, status=MembershipStatus.PENDING).count()
+    pending = EnterpriseMembership.objects.filter(
+        user=user, relation=MembershipRelation.AUTHORISED_AGENT, status=MembershipStatus.PENDING
+    ).count()
     if pending >= PENDING_REQUESTS_MOST:
         raise DomainError(
             ErrorCode.THROTTLED,
@@ -471,7 +488,13 @@ def agent_request(*, user: User, uscc: str, note: str = "") -> EnterpriseMembers
         "decided_by": None,
     }
     if mine is None:
-        return EnterpriseMembership.objects.create(user=user, enterprise=enterprise, **fields)
+        try:
+            with transaction.atomic():
+                return EnterpriseMembership.objects.create(user=user, enterprise=enterprise, **fields)
+        except IntegrityError:  # the same request sent twice at once: the other one is it
+            raise DomainError(
+                ErrorCode.CONFLICT, _("uscc: you already asked to act for this firm, or act for it"), field="uscc"
+            ) from None
     for name, value in fields.items():
         setattr(mine, name, value)
     mine.created_at = timezone.now()

@@ -208,7 +208,7 @@ def delegations(request, enterprise_id: int):
         except DomainError as error:
             if error.code == ErrorCode.NOT_FOUND:
                 raise Http404 from None
-            messages.error(request, error.message)
+            messages.error(request, without_field_name(error.message))
     return render(
         request,
         "identity/delegations.html",

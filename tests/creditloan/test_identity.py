@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.identifiers import resident_id_check_character
-from creditloan.identity.selectors import acts_for, memberships_in_force
+from creditloan.identity.selectors import acts_for, delegations_answerable_by, memberships_in_force
 from creditloan.identity.services import (
     account_open,
     agent_request,
@@ -807,3 +807,27 @@ def test_a_password_is_reset_by_the_link_mailed_to_the_accounts_address(client, 
     assert done.url == reverse("password_reset_complete")
     user.refresh_from_db()
     assert user.check_password("another-Pass-2027")
+
+
+def test_a_reset_answers_the_same_for_a_number_with_or_without_an_account_whatever_the_password(client, db):
+    confirmed("owner", "13812345678")
+    bodies = []
+    for phone in ("13812345678", "13912345678"):
+        for password in ("123", "ownerx12", PASSWORD):
+            answer = APIClient().post(
+                "/api/v1/password-reset/confirm/",
+                {"phone": phone, "code": "000000", "password": password},
+                format="json",
+            )
+            bodies.append((answer.status_code, answer.json()))
+
+    assert bodies[:3] == bodies[3:]
+
+
+def test_a_claim_left_pending_by_the_migration_can_become_an_agents_request(firm, owner, agent):
+    EnterpriseMembership.objects.create(user=agent, enterprise=firm, relation="legal_representative")
+
+    request = agent_request(user=agent, uscc=firm.uscc)
+
+    assert (request.relation, request.status) == ("authorised_agent", "pending")
+    assert list(delegations_answerable_by(owner)) == [request]

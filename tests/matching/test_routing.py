@@ -49,6 +49,7 @@ from tests.factories import (
     LoanProductFactory,
     acting_for,
     consent,
+    member_of,
     scored_application,
 )
 
@@ -254,8 +255,7 @@ def test_banks_officers_hear_of_a_new_offer_and_the_applicant_of_each_change_onc
     officer = User.objects.create_user(
         username="wang", email="wang@a.example", role=Role.BANK_OFFICER, bank=Bank.objects.get(code="A")
     )
-    applicant = User.objects.create_user(username="zhang", email="zhang@firm.example")
-    Application.objects.filter(pk=application.pk).update(applicant=applicant)
+    applicant = applicant_hears(application)
 
     with django_capture_on_commit_callbacks(execute=True):
         application_route(application_id=application.pk)
@@ -304,7 +304,9 @@ def test_a_decline_keeps_its_reason_and_the_banks_words(application):
 
 
 def applicant_hears(application: Application) -> User:
+    """The application's applicant, acting for the firm, with an e-mail address."""
     applicant = User.objects.create_user(username="zhang", email="zhang@firm.example")
+    member_of(applicant, application.enterprise)
     Application.objects.filter(pk=application.pk).update(applicant=applicant)
     return applicant
 
@@ -341,6 +343,18 @@ def test_the_applicant_hears_of_every_change_to_the_application(
         "银行C已批准：450000 元，年利率 0.05，12 个月。\n银行C approved ¥450000 at 0.05 a year for 12 months.",
         "银行C已于2026-11-25放款 450000 元。\n银行C paid out ¥450000 on 2026-11-25.",
     ]
+
+
+def test_someone_who_no_longer_acts_for_the_firm_hears_nothing_more_of_its_applications(
+    application, django_capture_on_commit_callbacks, mailoutbox
+):
+    applicant = applicant_hears(application)
+    application.enterprise.memberships.filter(user=applicant).update(status="revoked")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        application_route(application_id=application.pk)
+
+    assert [mail for mail in mailoutbox if mail.to == ["zhang@firm.example"]] == []
 
 
 def test_a_withdrawal_is_confirmed_to_the_applicant(application, django_capture_on_commit_callbacks, mailoutbox):
