@@ -155,8 +155,8 @@ def json_depth(text: str) -> int:
 
 class StrictInput:
     """Input that is what the schema says or is refused, by field: a field the serializer does not declare
-    (instead of silently dropping a misspelt one the client believes it sent), text with a NUL in it, and a
-    number where text is expected (DRF would turn 0 into "0")."""
+    (instead of silently dropping a misspelt one the client believes it sent), text with a NUL in it, a number
+    where text is expected (DRF would turn 0 into "0"), and text longer than the schema's maxLength."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -170,8 +170,18 @@ class StrictInput:
             for name in writable & set(data):
                 if name in problems:
                     continue
-                if isinstance(self.fields[name], serializers.CharField) and not isinstance(data[name], str | None):
+                field = self.fields[name]
+                if isinstance(field, serializers.CharField) and not isinstance(data[name], str | None):
                     problems[name] = [_("Give text (a JSON string).")]
+                elif (
+                    isinstance(field, serializers.CharField)
+                    and field.max_length is not None
+                    and isinstance(data[name], str)
+                    and len(data[name]) > field.max_length
+                ):
+                    # As the schema says, before DRF trims surrounding white space: a value longer than the
+                    # schema allows is refused whatever it would become.
+                    problems[name] = [field.error_messages["max_length"].format(max_length=field.max_length)]
             if problems:
                 raise serializers.ValidationError(problems)
         return super().to_internal_value(data)

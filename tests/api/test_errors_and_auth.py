@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from creditloan.api.base import json_depth
 from creditloan.models import ApiToken
+from matching.models import Bank
 
 ENTERPRISES = "/api/v1/enterprises/"
 
@@ -198,3 +199,14 @@ def test_json_nested_too_deep_is_a_400_before_it_is_parsed(world, path):
 
 def test_brackets_inside_strings_do_not_count_as_nesting():
     assert json_depth('{"purpose": "[[[[\\"]]]] {{{{", "list": [[1], {"a": [2]}]}') == 4
+
+
+def test_text_longer_than_the_schema_allows_is_refused_even_if_trimming_would_shorten_it(world):
+    name_most = Bank._meta.get_field("name").max_length
+    body = {"code": "LONG", "name": "\n" + "银" * name_most, "contact_email": "a@b.example"}
+
+    answer = world["as_operator"].post("/api/v1/operations/banks/", body, format="json")
+
+    assert answer.status_code == 400
+    assert list(answer.json()["fields"]) == ["name"]
+    assert not Bank.objects.filter(code="LONG").exists()
