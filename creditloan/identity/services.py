@@ -92,11 +92,7 @@ def account_open(
         raise DomainError(ErrorCode.CONFLICT, _("username: this name is taken; choose another"), field="username")
     phone = phone_normalise(phone)
     if User.objects.filter(phone=phone, phone_confirmed_at__isnull=False).exists():
-        raise DomainError(
-            ErrorCode.CONFLICT,
-            _("phone: this number already belongs to an account: sign in, or reset its password by this number"),
-            field="phone",
-        )
+        raise _phone_taken()
     email = (email or "").strip()
     if email:
         try:
@@ -118,6 +114,15 @@ def account_open(
     return user
 
 
+def _phone_taken() -> DomainError:
+    """One account per confirmed number: the refusal wherever a number would become a second account's."""
+    return DomainError(
+        ErrorCode.CONFLICT,
+        _("phone: this number already belongs to an account: sign in, or reset its password by this number"),
+        field="phone",
+    )
+
+
 def _check_password(password: str, user: User | None) -> None:
     try:
         password_validation.validate_password(password or "", user)
@@ -136,11 +141,7 @@ def phone_change(*, user: User, phone: str, address: str | None = None) -> User:
         raise DomainError(ErrorCode.INVALID_TRANSITION, _("phone: your number is already confirmed"), field="phone")
     phone = phone_normalise(phone)
     if User.objects.filter(phone=phone, phone_confirmed_at__isnull=False).exclude(pk=user.pk).exists():
-        raise DomainError(
-            ErrorCode.CONFLICT,
-            _("phone: this number already belongs to an account: sign in, or reset its password by this number"),
-            field="phone",
-        )
+        raise _phone_taken()
     user.phone = phone
     user.save(update_fields=["phone"])
     phone_code_send(phone=phone, purpose=PhoneCodePurpose.CONFIRM, user=user, address=address)
@@ -248,11 +249,7 @@ def phone_confirm(*, user: User, code: str) -> User:
             user.save(update_fields=["phone_confirmed_at"])
     except IntegrityError:
         user.phone_confirmed_at = None
-        raise DomainError(
-            ErrorCode.CONFLICT,
-            _("phone: this number already belongs to an account: sign in, or reset its password by this number"),
-            field="phone",
-        ) from None
+        raise _phone_taken() from None
     return user
 
 
