@@ -3,6 +3,8 @@ SESSION_ABSOLUTE_SECONDS after signing in, however active. (Django's own expiry 
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import time
 
 from django.conf import settings
@@ -72,11 +74,45 @@ def login_locked_out(request, original_response, credentials):
 
 
 def client_address(request) -> str | None:
-    """The client's address for the login lockout (AXES_CLIENT_IP_CALLABLE). Behind TRUSTED_PROXY_COUNT proxies
-    (a load balancer) it is the entry those proxies appended to X-Forwarded-For, counted from the right: what
-    the client wrote there itself is not believed, or anyone could lock anybody out by naming their address."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if entry.strip()]
-    if proxies and len(forwarded) >= proxies:
-        return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR")
+    """The client's address, for the login lockout (AXES_CLIENT_IP_CALLABLE) and the text and claim throttles.
+
+    X-Forwarded-For is believed only from a proxy of ours (TRUSTED_PROXIES: the node's own nginx, a load
+    balancer): read from the right, each entry a trusted proxy added is passed over, and the first address that
+    is not one of ours is the client. A request that reaches the node from anywhere else is keyed on its own
+    peer address, whatever it wrote in the header, or a fresh forged entry per try would undo every lockout.
+    """
+    peer = request.META.get("REMOTE_ADDR")
+    if not _trusted_proxy(peer):
+        return peer
+    address = peer
+    for entry in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        entry = entry.strip()
+        if not entry:
+            continue
+        if not _is_address(entry):
+            # Not an address: what is left of the header came from the client, and the last proxy's peer stands.
+            return address
+        address = entry
+        if not _trusted_proxy(entry):
+            return entry
+    return address
+
+
+def _trusted_proxy(address: str | None) -> bool:
+    if not address or not _is_address(address):
+        return False
+    parsed = ipaddress.ip_address(address)
+    return any(parsed in network for network in _trusted_networks(tuple(settings.TRUSTED_PROXIES)))
+
+
+@functools.cache
+def _trusted_networks(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

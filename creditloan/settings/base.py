@@ -5,9 +5,12 @@ on a newcomer's laptop (SQLite, eager Celery), in CI and in production (PostgreS
 """
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
@@ -32,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "creditloan",
     "matching",
     "scoring",
@@ -46,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "creditloan.middleware.SessionLimitsMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into its answer.
     "axes.middleware.AxesMiddleware",
@@ -89,8 +94,22 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "creditloan.middleware.login_locked_out"
 AXES_CLIENT_IP_CALLABLE = "creditloan.middleware.client_address"
-# How many proxies of ours stand in front of the web nodes (a load balancer: 1); 0 when clients connect directly.
-TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
+
+# The addresses (or networks) of our own proxies in front of the web nodes: the node's nginx, a load balancer.
+# X-Forwarded-For is believed only from these (creditloan.middleware.client_address); none when clients connect
+# directly, as they do to runserver.
+def trusted_proxies(default: list[str]) -> list[str]:
+    entries = env.list("DJANGO_TRUSTED_PROXIES", default=default)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {entry!r} is not an address or a network") from None
+    return entries
+
+
+TRUSTED_PROXIES = trusted_proxies(default=[])
 # Signed out after 30 minutes without a request and 12 hours after signing in, whatever happens in between
 # (creditloan.middleware.SessionLimitsMiddleware); the cookie itself lasts no longer than the longer limit.
 SESSION_IDLE_SECONDS = env.int("DJANGO_SESSION_IDLE_SECONDS", default=30 * 60)
@@ -134,7 +153,25 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images only from the site itself, no inline
+# script or style attribute, no framing, forms posted only back here. A script injected into a page despite the
+# templates' escaping is not run. The API docs' pages relax style-src for their own inline styles (urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 # The API: bearer tokens for clients, the session (with its CSRF check) for the pages' own scripts; JSON only,
 # so any other content type is a 415; one error shape; paged, filtered and ordered lists.

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from axes.models import AccessAttempt
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -155,38 +156,102 @@ def test_a_write_authenticated_by_the_session_cookie_needs_the_csrf_token(person
     assert api_write.status_code == 403
 
 
+NGINX = ["127.0.0.1"]
+NGINX_AND_BALANCER = ["127.0.0.1", "10.20.0.0/16"]
+
+
 @pytest.mark.parametrize(
-    ("proxies", "forwarded", "address"),
+    ("proxies", "peer", "forwarded", "address"),
     [
-        (0, "203.0.113.9", "10.0.0.1"),  # no proxy of ours: the header is the client's own words
-        (1, "203.0.113.9", "203.0.113.9"),
-        (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a forged first entry is not believed
-        (2, "203.0.113.9, 10.1.1.1", "203.0.113.9"),
-        (2, "203.0.113.9", "10.0.0.1"),  # fewer entries than proxies: something is off, use the peer
+        ([], "10.0.0.1", "203.0.113.9", "10.0.0.1"),  # no proxy of ours: the header is the client's own words
+        (NGINX, "127.0.0.1", "203.0.113.9", "203.0.113.9"),
+        (NGINX, "127.0.0.1", "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a forged first entry is not believed
+        (NGINX, "127.0.0.1", "", "127.0.0.1"),
+        (NGINX, "127.0.0.1", "not-an-address", "127.0.0.1"),
+        # The node reached directly, not through nginx: whatever the header says, the peer is the client.
+        (NGINX, "198.51.100.20", "203.0.113.9", "198.51.100.20"),
+        (NGINX_AND_BALANCER, "127.0.0.1", "6.6.6.6, 203.0.113.9, 10.20.3.4", "203.0.113.9"),
+        (NGINX_AND_BALANCER, "127.0.0.1", "10.20.3.4", "10.20.3.4"),  # nothing in front of the balancer
+        (["::1"], "::1", "2001:db8::7", "2001:db8::7"),
     ],
 )
-def test_the_lockout_keys_on_the_address_the_trusted_proxies_saw(settings, rf, proxies, forwarded, address):
-    settings.TRUSTED_PROXY_COUNT = proxies
-    request = rf.post("/login/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+def test_the_lockout_keys_on_the_address_our_own_proxies_saw(settings, rf, proxies, peer, forwarded, address):
+    settings.TRUSTED_PROXIES = proxies
+    request = rf.post("/login/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded)
 
     assert client_address(request) == address
 
 
+def test_a_new_forged_address_per_try_does_not_escape_the_lockout_when_the_node_is_reached_directly(
+    client, person, settings
+):
+    settings.TRUSTED_PROXIES = NGINX
+    answers = [
+        client.post(
+            reverse("login"),
+            {"username": "zhang", "password": "wrong"},
+            REMOTE_ADDR="198.51.100.20",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}",
+        ).status_code
+        for attempt in range(6)
+    ]
+
+    assert answers[-1] == 429
+
+
+def test_a_proxy_setting_that_is_not_an_address_stops_the_start(monkeypatch):
+    from creditloan.settings.base import trusted_proxies
+
+    monkeypatch.setenv("DJANGO_TRUSTED_PROXIES", "127.0.0.1,nginx.internal")
+
+    with pytest.raises(ImproperlyConfigured, match="nginx.internal"):
+        trusted_proxies(default=[])
+
+
 def test_behind_a_proxy_a_forged_address_cannot_lock_another_person_out(client, person, settings):
-    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = NGINX
     for _ in range(5):
         client.post(
             reverse("login"),
             {"username": "zhang", "password": "wrong"},
-            REMOTE_ADDR="10.9.9.9",
+            REMOTE_ADDR="127.0.0.1",
             HTTP_X_FORWARDED_FOR="198.51.100.7, 198.51.100.66",  # the attacker, claiming zhang's office
         )
 
     signed_in = Client().post(
         reverse("login"),
         {"username": "zhang", "password": PASSWORD},
-        REMOTE_ADDR="10.9.9.9",
+        REMOTE_ADDR="127.0.0.1",
         HTTP_X_FORWARDED_FOR="198.51.100.7",  # zhang, from that office
     )
 
     assert signed_in.status_code == 302
+
+
+def policy(response) -> dict[str, set[str]]:
+    header = response.headers["Content-Security-Policy"]
+    return {name: set(sources) for name, *sources in (part.split() for part in header.split(";") if part.strip())}
+
+
+@pytest.mark.parametrize("page", ["login", "signup", "api_docs", "api_redoc"])
+def test_every_page_forbids_inline_and_foreign_scripts_and_being_framed(client, page):
+    directives = policy(client.get(reverse(page)))
+
+    assert directives["script-src"] == {"'self'"}
+    assert directives["frame-ancestors"] == {"'none'"}
+    assert directives["object-src"] == {"'none'"}
+    assert directives["form-action"] == {"'self'"}
+
+
+def test_only_the_api_docs_may_use_inline_styles(client):
+    assert policy(client.get(reverse("login")))["style-src"] == {"'self'"}
+    assert policy(client.get(reverse("api_docs")))["style-src"] == {"'self'", "'unsafe-inline'"}
+
+
+def test_swagger_ui_is_set_up_by_a_script_of_the_site_not_an_inline_one(client):
+    page = client.get(reverse("api_docs")).content.decode()
+    script = client.get(reverse("api_docs") + "?script=")
+
+    assert "<script>" not in page
+    assert script.status_code == 200
+    assert "SwaggerUIBundle" in script.content.decode()
