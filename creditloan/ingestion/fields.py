@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from creditloan.identifiers import InvalidIdentifier, validate_resident_id, validate_uscc
 from creditloan.ingestion.vectorised import (
     Acceptor,
@@ -28,12 +30,15 @@ from creditloan.ingestion.vectorised import (
 )
 from creditloan.reference.industries import UnknownIndustryCode, normalise_industry_code
 from creditloan.reference.regions import UnknownRegionCode, normalise_region_code
+from creditloan.values import amount_text, read_date, read_whole_number
 
 EARLIEST_DATE = dt.date(1949, 10, 1)
+EARLIEST_YEAR = 1990
+COUNT_LARGEST = 999_999_999
+# The grammar is creditloan/values.py's; these are its common cases, matched first because they are cheap.
 # ASCII digits only: \d alone also matches full-width (１００) and Arabic-Indic (٢٠٢٣) digits, which PostgreSQL's
 # COPY then refuses, failing the whole batch for one cell.
 _AMOUNT = re.compile(r"\d{1,14}(?:\.\d{1,2})?", re.ASCII)
-_SIGNED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?", re.ASCII)
 _INTEGER = re.compile(r"\d{1,9}", re.ASCII)
 
 
@@ -94,43 +99,30 @@ def parse_industry(text: str) -> str:
 
 
 def parse_date(text: str) -> str:
-    if not text.isascii():
-        raise ValueError(f"'{text}' is not a date (YYYY-MM-DD, in ASCII digits)")
-    try:
-        value = dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"'{text}' is not a date (YYYY-MM-DD)") from None
-    if value < EARLIEST_DATE:
-        raise ValueError(f"{value} is before {EARLIEST_DATE}")
+    value = read_date(text, earliest=EARLIEST_DATE)
     if value > dt.date.today():
-        raise ValueError(f"{value} is in the future")
+        raise ValueError(_("%(value)s is in the future") % {"value": value})
     return value.isoformat()
 
 
 def parse_amount(text: str) -> str:
-    """Yuan, not negative, at most two decimals: what every money column in the hub stores."""
+    """Yuan, not negative, at most two decimals: what every money column in the hub stores. Read as every
+    amount is (values.read_amount); thousands separators are taken out ("1,250,000.00" → "1250000.00")."""
     text = text.strip()
     if _AMOUNT.fullmatch(text):
-        return text
-    if _SIGNED_NUMBER.fullmatch(text):
-        if text.startswith("-"):
-            raise ValueError(f"{text} is negative; amounts are yuan, 0 or more")
-        raise ValueError(f"{text} has more than 14 digits or more than 2 decimals")
-    raise ValueError(f"'{text}' is not an amount in yuan (like 1250000.00)")
+        return text  # the common case, without the reader's checks
+    return amount_text(text)
 
 
 def parse_count(text: str) -> str:
     text = text.strip()
     if _INTEGER.fullmatch(text):
         return text
-    raise ValueError(f"'{text}' is not a whole number, 0 or more, in ASCII digits")
+    return str(read_whole_number(text, minimum=0, maximum=COUNT_LARGEST))
 
 
 def parse_year(text: str) -> str:
-    text = text.strip()
-    if len(text) == 4 and text.isascii() and text.isdigit() and 1990 <= int(text) <= dt.date.today().year:
-        return text
-    raise ValueError(f"'{text}' is not a year between 1990 and {dt.date.today().year}")
+    return str(read_whole_number(text.strip(), minimum=EARLIEST_YEAR, maximum=dt.date.today().year))
 
 
 def text_parser(max_length: int) -> Callable[[str], str]:

@@ -481,9 +481,9 @@ def test_the_minimum_publication_periods_are_configuration(tmp_path, settings):
 
 
 ODD_CELLS = [
-    pytest.param("tax_paid", "１００", "'１００' is not an amount in yuan", id="full-width-amount"),
-    pytest.param("tax_year", "٢٠٢٣", "'٢٠٢٣' is not a year", id="arabic-indic-year"),
-    pytest.param("rated_on", "２０２４-04-01", "is not a date", id="full-width-date"),
+    pytest.param("tax_paid", "１００", "'１００': write digits as 0–9 (half-width)", id="full-width-amount"),
+    pytest.param("tax_year", "٢٠٢٣", "'٢٠٢٣': write digits as 0–9 (half-width)", id="arabic-indic-year"),
+    pytest.param("rated_on", "２０２４-04-01", "'２０２４-04-01': write digits as 0–9", id="full-width-date"),
     pytest.param("tax_paid", "100\x00", "holds a NUL character", id="nul-in-amount"),
     pytest.param("record_id", "T-9\x00", "holds a NUL character", id="nul-in-text"),
     pytest.param("record_id", "T" * 200_000, "characters long; at most", id="cell-over-128-kib"),

@@ -170,8 +170,12 @@ def _intro() -> list[str]:
         "",
         f"- **Dates** are `YYYY-MM-DD`, not before {EARLIEST_DATE.isoformat()} and not in the future.",
         "- **Years** are four digits, from 1990 to the current year.",
+        "- **Digits** are ASCII `0`–`9` in every number and date: full-width (`１２`) and other scripts' digits, "
+        "underscores (`1_000`), exponents (`5e5`), signs, `NaN` and `Infinity` reject the row. The pages and "
+        "the API read numbers the same way (docs/api.md, *How numbers are read*).",
         "- **Amounts** are yuan, 0 or more, with up to 14 digits before the point and up to 2 decimals "
-        "(`1250000.00`, `0`); no thousands separators, no currency sign.",
+        "(`1250000.00`, `0`); no currency sign. Thousands separators are allowed in groups of exactly three "
+        "and are taken out (`1,250,000.00` is stored as `1250000.00`; a CSV cell holding commas is quoted).",
         "- **Counts** are whole numbers, 0 or more.",
         "- **An empty cell is absent**, as is a cell of only spaces, a JSON `null` or a missing JSON key: "
         "a required column then rejects the row, an optional one takes its default.",
