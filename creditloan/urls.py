@@ -1,4 +1,4 @@
-from csp.constants import UNSAFE_INLINE
+from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -13,6 +13,8 @@ from matching import views as matching_views
 register_converter(IdConverter, "id")
 
 api_docs_styles = csp_update({"style-src": [UNSAFE_INLINE]})
+# ReDoc searches in a web worker it builds from a blob of its own script.
+redoc_policy = csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -114,7 +116,7 @@ urlpatterns = [
     ),
     path(
         "api/redoc/",
-        api_docs_styles(
+        redoc_policy(
             SpectacularRedocView.as_view(url_name="api_schema", template_name="drf_spectacular/redoc_local.html")
         ),
         name="api_redoc",
