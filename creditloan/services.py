@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
@@ -36,6 +36,7 @@ from creditloan.models import (
 )
 from creditloan.models.applications import ApplicationStatus, GuaranteeMode
 from creditloan.outbox import task_send_after_commit
+from creditloan.values import ValueRefused, read_amount
 
 AMOUNT_MIN, AMOUNT_MAX = Decimal("10000"), Decimal("100000000")
 TERM_MIN, TERM_MAX = 1, 360
@@ -54,7 +55,9 @@ def application_submit(
 ) -> Application:
     """A firm's application, submitted by a person who acts for it. Once it is committed, the scoring task is
     queued: a rolled-back submission queues nothing, and a queued task always finds its application."""
-    amount = _amount(amount)
+    amount, term_months = application_terms_checked(
+        amount=amount, term_months=term_months, guarantee_mode=guarantee_mode
+    )
     if not applicant.is_applicant:
         raise DomainError(ErrorCode.FORBIDDEN, _("only an applicant account can apply for a loan"))
     if not acts_for(applicant, enterprise, may="apply"):
@@ -71,32 +74,12 @@ def application_submit(
             % {"uscc": enterprise.uscc, "status": enterprise.get_status_display()},
             field="enterprise",
         )
-    if isinstance(term_months, bool) or not isinstance(term_months, int):
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("term: '%(term)s' is not a whole number of months") % {"term": term_months},
-            field="term_months",
-        )
-    if not TERM_MIN <= term_months <= TERM_MAX:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("term: %(term)d months is outside %(low)d–%(high)d")
-            % {"term": term_months, "low": TERM_MIN, "high": TERM_MAX},
-            field="term_months",
-        )
     purpose = (purpose or "").strip()
     if not purpose or len(purpose) > PURPOSE_MAX:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
             _("purpose: say what the loan is for, in at most %(most)d characters") % {"most": PURPOSE_MAX},
             field="purpose",
-        )
-    if guarantee_mode not in GuaranteeMode.values:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("guarantee: '%(value)s' is not one of %(allowed)s")
-            % {"value": guarantee_mode, "allowed": ", ".join(GuaranteeMode.values)},
-            field="guarantee_mode",
         )
     application = Application.objects.create(
         enterprise=enterprise,
@@ -115,25 +98,40 @@ def application_submit(
     return application
 
 
-def _amount(raw) -> Decimal:
-    try:
-        amount = Decimal(str(raw))
-    except (InvalidOperation, ValueError):
-        raise DomainError(
-            ErrorCode.INVALID_INPUT, _("amount: '%(raw)s' is not a number of yuan") % {"raw": raw}, field="amount"
-        ) from None
-    if not amount.is_finite() or not AMOUNT_MIN <= amount <= AMOUNT_MAX:
+def application_terms_checked(*, amount, term_months: int, guarantee_mode: str) -> tuple[Decimal, int]:
+    """The terms asked for, as an application or its preview takes them, or the refusal naming what is wrong:
+    submitting and previewing refuse the same amounts and terms with the same words."""
+    amount = _amount(amount)
+    if isinstance(term_months, bool) or not isinstance(term_months, int):
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            _("amount: %(raw)s yuan is outside %(low)s–%(high)s")
-            % {"raw": raw, "low": f"{AMOUNT_MIN:,}", "high": f"{AMOUNT_MAX:,}"},
-            field="amount",
+            _("term: '%(term)s' is not a whole number of months") % {"term": term_months},
+            field="term_months",
         )
-    if amount != amount.quantize(Decimal("0.01")):
+    if not TERM_MIN <= term_months <= TERM_MAX:
         raise DomainError(
-            ErrorCode.INVALID_INPUT, _("amount: %(raw)s has more than two decimals") % {"raw": raw}, field="amount"
+            ErrorCode.INVALID_INPUT,
+            _("term: %(term)d months is outside %(low)d–%(high)d")
+            % {"term": term_months, "low": TERM_MIN, "high": TERM_MAX},
+            field="term_months",
         )
-    return amount
+    if guarantee_mode not in GuaranteeMode.values:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("guarantee: '%(value)s' is not one of %(allowed)s")
+            % {"value": guarantee_mode, "allowed": ", ".join(GuaranteeMode.values)},
+            field="guarantee_mode",
+        )
+    return amount, term_months
+
+
+def _amount(raw) -> Decimal:
+    try:
+        return read_amount(raw, minimum=AMOUNT_MIN, maximum=AMOUNT_MAX)
+    except ValueRefused as refusal:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, _("amount: %(problem)s") % {"problem": refusal.message}, field="amount"
+        ) from None
 
 
 # Tax and bank-account data are each authorised on their own (涉税信息、银行账户信息须单独授权): the person

@@ -14,6 +14,7 @@ from django.db.models import Count, F, Q
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.models import Application, Enterprise, KnockOutReview, KnockOutReviewStatus
+from creditloan.services import application_terms_checked
 from matching.eligibility import Applicant, ProductRules, ProductTable
 from matching.models import OPEN_OFFER_STATES, ApprovalModelVersion, LoanProduct, MatchingSettings, Offer, OfferStatus
 from matching.ranking import ApprovalModel, Candidates, Weights
@@ -204,7 +205,11 @@ def application_eligibility(*, application: Application) -> list[ProductVerdict]
 def eligibility_preview(
     *, enterprise: Enterprise, amount, term_months: int, guarantee_mode: str
 ) -> tuple[Score, list[ProductVerdict]]:
-    """Before applying: the firm assessed today (not stored) and every offered product's verdict."""
+    """Before applying: the firm assessed today (not stored) and every offered product's verdict. Terms that
+    submitting would refuse are refused here too, in the same words."""
+    amount, term_months = application_terms_checked(
+        amount=amount, term_months=term_months, guarantee_mode=guarantee_mode
+    )
     score = enterprise_assess(enterprise_id=enterprise.pk)
     applicant = applicant_of(
         enterprise=enterprise,

@@ -19,6 +19,7 @@ from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import AccessPurpose, Application
 from creditloan.numbering import numbered_create
 from creditloan.services import access_record
+from creditloan.values import read_weight
 from matching import selectors
 from matching.models import ApprovalModelVersion, Bank, BankMonth, LoanProduct, MatchingSettings, Offer, Ranking
 from matching.ranking import ApprovalModel, Weights, rank
@@ -33,9 +34,11 @@ APPROVAL_HOLDOUT_SHARE = 0.2
 
 
 def checked_settings(*, approval, price, fit, response, top_k) -> tuple[Weights, int]:
-    """Weights and K as a ranking can use them, or an error naming what is wrong."""
+    """Weights and K as a ranking can use them, or an error naming what is wrong. Each weight is read as the
+    forms and the API read it (finite, 0 to WEIGHT_LARGEST), so their sum cannot overflow to infinity."""
+    given = {"approval": approval, "price": price, "fit": fit, "response": response}
     try:
-        weights = Weights(approval=approval, price=price, fit=fit, response=response)
+        weights = Weights(**{name: read_weight(value) for name, value in given.items()})
     except (ValueError, TypeError) as error:
         raise DomainError(
             ErrorCode.INVALID_INPUT, _("weights: %(problem)s") % {"problem": error}, field="weights"

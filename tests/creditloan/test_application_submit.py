@@ -49,9 +49,10 @@ def test_a_submitted_application_is_stored_and_queues_its_scoring_once_committed
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"amount": "abc"}, "amount", "'abc' is not a number of yuan"),
-        ({"amount": "5000"}, "amount", "outside 10,000–100,000,000"),
-        ({"amount": "NaN"}, "amount", "outside"),
+        ({"amount": "abc"}, "amount", "amount: 'abc' is not an amount in yuan"),
+        ({"amount": "5000"}, "amount", "amount: 5000 yuan is outside 10,000–100,000,000"),
+        ({"amount": "NaN"}, "amount", "amount: 'NaN' is not a number"),
+        ({"amount": "５０００００"}, "amount", "amount: '５０００００': write digits as 0–9 (half-width)"),
         ({"amount": "10000.005"}, "amount", "more than two decimals"),
         ({"term_months": 0}, "term_months", "0 months is outside 1–360"),
         ({"term_months": "12"}, "term_months", "'12' is not a whole number of months"),

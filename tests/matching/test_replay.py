@@ -137,7 +137,7 @@ def test_weights_that_offer_one_product_each_make_at_most_one_offer_an_applicati
     ("changes", "message"),
     [
         ({"weight_changes": {"speed": 1}}, "weights: unknown keys speed"),
-        ({"weight_changes": {"price": -1}}, "weights: weights must be finite and not negative"),
+        ({"weight_changes": {"price": -1}}, "weights: -1 is not a weight from 0 to 100"),
         ({"weight_changes": {"top_k": 0}}, "top_k: 0 is not a whole number from 1 to 10"),
         ({"weight_changes": [1, 2]}, "weights: expected a JSON object"),
         ({"product_changes": {"product": "X"}}, "product changes: expected a JSON list"),
