@@ -6,8 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from creditloan.errors import DomainError, without_field_name
+from creditloan.formfields import AmountField, DateField, WholeNumberField
 from creditloan.models import CONSENT_SOURCES, AuthorisationPurpose
 from creditloan.models.applications import GuaranteeMode
+from creditloan.services import AMOUNT_MAX, AMOUNT_MIN, TERM_MAX, TERM_MIN
 
 
 def show_error(form: forms.Form, error: DomainError) -> None:
@@ -121,7 +123,7 @@ class DelegationForm(forms.Form):
     may_apply = forms.BooleanField(label=_("Apply for loans"), required=False)
     may_consent = forms.BooleanField(label=_("Grant and revoke authorisations"), required=False)
     may_view_report = forms.BooleanField(label=_("See the credit report and records"), required=False)
-    valid_until = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = DateField(label=_("Until"))
 
 
 class PasswordResetRequestForm(forms.Form):
@@ -153,8 +155,9 @@ class PasswordResetForm(PasswordTwice, forms.Form):
 
 
 class ApplicationForm(forms.Form):
-    amount = forms.DecimalField(label=_("Amount (yuan)"), min_value=1, max_digits=14, decimal_places=2)
-    term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=360)
+    # The bounds submitting checks, so that a preview refuses what submitting would, in the same words.
+    amount = AmountField(label=_("Amount (yuan)"), minimum=AMOUNT_MIN, maximum=AMOUNT_MAX)
+    term_months = WholeNumberField(label=_("Term (months)"), minimum=TERM_MIN, maximum=TERM_MAX)
     purpose = forms.CharField(label=_("Purpose"), max_length=200)
     guarantee_mode = forms.ChoiceField(label=_("Guarantee you can offer"), choices=GuaranteeMode.choices)
 
@@ -171,9 +174,8 @@ class AuthorisationForm(forms.Form):
     banks = forms.ModelMultipleChoiceField(
         label=_("Banks that may receive your application"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
-    expires_on = forms.DateField(
+    expires_on = DateField(
         label=_("Valid until"),
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("At most a year from today; you can revoke it at any time."),
     )
 

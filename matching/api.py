@@ -11,10 +11,13 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from creditloan.api import fields
 from creditloan.api.applicant import records_out
 from creditloan.api.base import CallerScoped, IsBankOfficer, StrictSerializer, validated
 from creditloan.api.idempotency import idempotent
 from creditloan.api.serializers import AMOUNT, Record, ScoreOut
+from creditloan.services import TERM_MAX, TERM_MIN
+from creditloan.values import LOAN_AMOUNT_LARGEST
 from matching import selectors
 from matching.models import DeclineReason, Offer, OfferStatus
 from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
@@ -115,14 +118,14 @@ class Decline(StrictSerializer):
 
 
 class Approve(StrictSerializer):
-    amount = serializers.DecimalField(**AMOUNT, min_value=1)
-    annual_rate = serializers.DecimalField(max_digits=6, decimal_places=4)
-    term_months = serializers.IntegerField(min_value=1, max_value=360)
+    amount = fields.AmountField(minimum=1, maximum=LOAN_AMOUNT_LARGEST)
+    annual_rate = fields.RateField()
+    term_months = fields.WholeNumberField(minimum=TERM_MIN, maximum=TERM_MAX)
 
 
 class Disburse(StrictSerializer):
-    amount = serializers.DecimalField(**AMOUNT, min_value=1)
-    disbursed_on = serializers.DateField()
+    amount = fields.AmountField(minimum=1, maximum=LOAN_AMOUNT_LARGEST)
+    disbursed_on = fields.DateField()
 
 
 @extend_schema(

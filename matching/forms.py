@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from creditloan.formfields import (
+    AmountField,
+    DateField,
+    DecimalNumberField,
+    RateField,
+    WeightField,
+    WholeNumberField,
+)
 from creditloan.models import CustomsCreditClass, EnterpriseKind
+from creditloan.services import TERM_MAX, TERM_MIN
+from creditloan.values import LOAN_AMOUNT_LARGEST
 from matching.models import Bank, DeclineReason, LoanProduct, OfferStatus, PolicyTag, RepaymentMethod
+from matching.services import TOP_K_MAX
+
+# The columns' own limits: years since registration hold 4 digits with 1 decimal, a deadline a small integer,
+# a capacity an integer.
+FIRM_AGE_LARGEST = Decimal("999.9")
+DEADLINE_DAYS_LARGEST = 32767
+CAPACITY_LARGEST = 2**31 - 1
 
 QUEUE_STATES = [("open", _("Open (offered or accepted)")), *OfferStatus.choices, ("all", _("All"))]
 QUEUE_ORDER = [("deadline", _("Deadline, soonest first")), ("-offered_at", _("Newest first"))]
@@ -27,26 +46,24 @@ class DeclineForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    amount = forms.DecimalField(label=_("Amount (yuan)"), min_value=1, max_digits=14, decimal_places=2)
-    annual_rate = forms.DecimalField(label=_("Annual rate (e.g. 0.0450)"), max_digits=6, decimal_places=4)
-    term_months = forms.IntegerField(label=_("Term (months)"), min_value=1)
+    amount = AmountField(label=_("Amount (yuan)"), minimum=1, maximum=LOAN_AMOUNT_LARGEST)
+    annual_rate = RateField(label=_("Annual rate (e.g. 0.0450)"))
+    term_months = WholeNumberField(label=_("Term (months)"), minimum=TERM_MIN, maximum=TERM_MAX)
 
 
 class DisburseForm(forms.Form):
-    amount = forms.DecimalField(label=_("Amount paid out (yuan)"), min_value=1, max_digits=14, decimal_places=2)
-    disbursed_on = forms.DateField(label=_("Paid out on"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = AmountField(label=_("Amount paid out (yuan)"), minimum=1, maximum=LOAN_AMOUNT_LARGEST)
+    disbursed_on = DateField(label=_("Paid out on"))
 
 
 class WeightsForm(forms.Form):
-    approval = forms.FloatField(label=_("Chance the bank approves"), min_value=0)
-    price = forms.FloatField(label=_("Price to the applicant"), min_value=0)
-    fit = forms.FloatField(label=_("Fit of amount and term"), min_value=0)
-    response = forms.FloatField(label=_("The bank's response record"), min_value=0)
-    top_k = forms.IntegerField(label=_("Products offered at once"), min_value=1, max_value=10)
+    approval = WeightField(label=_("Chance the bank approves"))
+    price = WeightField(label=_("Price to the applicant"))
+    fit = WeightField(label=_("Fit of amount and term"))
+    response = WeightField(label=_("The bank's response record"))
+    top_k = WholeNumberField(label=_("Products offered at once"), minimum=1, maximum=TOP_K_MAX)
     note = forms.CharField(label=_("Why this version"), max_length=300, required=False)
-    since = forms.DateField(
-        label=_("Preview on applications since"), widget=forms.DateInput(attrs={"type": "date"}), required=False
-    )
+    since = DateField(label=_("Preview on applications since"), required=False)
 
 
 class CodeListField(forms.CharField):
@@ -60,8 +77,32 @@ class CodeListField(forms.CharField):
         return ", ".join(value) if isinstance(value, list) else value
 
 
+def _label(model, name: str) -> str:
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
+def _product(name: str, field_class, **options):
+    """A product's number, read as the API reads it (values.py), labelled as the model names it."""
+    return field_class(label=_label(LoanProduct, name), required=not LoanProduct._meta.get_field(name).blank, **options)
+
+
 class ProductForm(forms.ModelForm):
     """A product's terms and rules; the model's own clean() checks them (ranges, codes that exist)."""
+
+    amount_min = _product("amount_min", AmountField, minimum=Decimal("0.01"), maximum=LOAN_AMOUNT_LARGEST)
+    amount_max = _product("amount_max", AmountField, minimum=Decimal("0.01"), maximum=LOAN_AMOUNT_LARGEST)
+    term_min_months = _product("term_min_months", WholeNumberField, minimum=TERM_MIN, maximum=TERM_MAX)
+    term_max_months = _product("term_max_months", WholeNumberField, minimum=TERM_MIN, maximum=TERM_MAX)
+    rate_min = _product("rate_min", RateField)
+    rate_max = _product("rate_max", RateField)
+    min_firm_age_years = _product(
+        "min_firm_age_years", DecimalNumberField, places=1, minimum=0, maximum=FIRM_AGE_LARGEST
+    )
+    max_probability_of_default = _product(
+        "max_probability_of_default", DecimalNumberField, places=4, minimum=0, maximum=1
+    )
+    min_annual_tax_paid = _product("min_annual_tax_paid", AmountField)
+    min_annual_revenue = _product("min_annual_revenue", AmountField)
 
     regions = CodeListField(label=_("Regions (GB/T 2260 prefixes)"), required=False, help_text=_("e.g. 44, 4403"))
     industries_included = CodeListField(
@@ -118,6 +159,11 @@ class ProductForm(forms.ModelForm):
 
 
 class BankForm(forms.ModelForm):
+    response_deadline_days = WholeNumberField(
+        label=_label(Bank, "response_deadline_days"), minimum=1, maximum=DEADLINE_DAYS_LARGEST
+    )
+    monthly_capacity = WholeNumberField(label=_label(Bank, "monthly_capacity"), minimum=0, maximum=CAPACITY_LARGEST)
+
     class Meta:
         model = Bank
         fields = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 
 import django_filters
 from django.core.exceptions import ValidationError as ModelValidationError
@@ -20,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creditloan import selectors as creditloan_selectors
+from creditloan.api import fields
 from creditloan.api.base import (
     CallerScoped,
     IsOperator,
@@ -34,12 +36,20 @@ from creditloan.api.serializers import DisputeOut, KnockOutReviewOut
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Dispute, ImportBatch, ImportRejection, KnockOutReview, KnockOutReviewStatus
 from creditloan.models.disputes import DisputeStatus
-from creditloan.services import dispute_resolve, disputes_seen, knockout_review_resolve, knockout_reviews_seen
+from creditloan.services import (
+    TERM_MAX,
+    TERM_MIN,
+    dispute_resolve,
+    disputes_seen,
+    knockout_review_resolve,
+    knockout_reviews_seen,
+)
+from creditloan.values import LOAN_AMOUNT_LARGEST
 from matching import dashboard
-from matching.forms import BankForm
+from matching.forms import CAPACITY_LARGEST, DEADLINE_DAYS_LARGEST, FIRM_AGE_LARGEST, BankForm
 from matching.models import Bank, LoanProduct, MatchingSettings
 from matching.replay import replay
-from matching.services import matching_settings_publish
+from matching.services import TOP_K_MAX, matching_settings_publish
 from scoring.models import ModelVersion, TrainingRun
 from scoring.services import TRAINING_STEPS, model_promote, model_roll_back, training_run_start
 
@@ -95,6 +105,9 @@ class ModelValidated(StrictInput, serializers.ModelSerializer):
 
 
 class BankOut(ModelValidated):
+    response_deadline_days = fields.WholeNumberField(minimum=1, maximum=DEADLINE_DAYS_LARGEST, required=False)
+    monthly_capacity = fields.WholeNumberField(minimum=0, maximum=CAPACITY_LARGEST)
+
     class Meta:
         model = Bank
         # What an operator may set on a bank is the same on the page and through the API.
@@ -103,7 +116,21 @@ class BankOut(ModelValidated):
 
 
 class ProductOut(ModelValidated):
+    """A product's numbers are read as the operator's page reads them (creditloan/values.py)."""
+
     bank = serializers.SlugRelatedField(slug_field="code", queryset=Bank.objects.all())
+    amount_min = fields.AmountField(minimum=Decimal("0.01"), maximum=LOAN_AMOUNT_LARGEST)
+    amount_max = fields.AmountField(minimum=Decimal("0.01"), maximum=LOAN_AMOUNT_LARGEST)
+    term_min_months = fields.WholeNumberField(minimum=TERM_MIN, maximum=TERM_MAX)
+    term_max_months = fields.WholeNumberField(minimum=TERM_MIN, maximum=TERM_MAX)
+    rate_min = fields.RateField()
+    rate_max = fields.RateField()
+    min_firm_age_years = fields.DecimalNumberField(
+        places=1, minimum=0, maximum=FIRM_AGE_LARGEST, required=False, allow_null=True
+    )
+    max_probability_of_default = fields.ProbabilityField(required=False, allow_null=True)
+    min_annual_tax_paid = fields.AmountField(required=False, allow_null=True)
+    min_annual_revenue = fields.AmountField(required=False, allow_null=True)
 
     class Meta:
         model = LoanProduct
@@ -184,16 +211,16 @@ class SettingsOut(serializers.ModelSerializer):
 
 
 class WeightsIn(StrictSerializer):
-    approval = serializers.FloatField(min_value=0)
-    price = serializers.FloatField(min_value=0)
-    fit = serializers.FloatField(min_value=0)
-    response = serializers.FloatField(min_value=0)
-    top_k = serializers.IntegerField(min_value=1)
+    approval = fields.WeightField()
+    price = fields.WeightField()
+    fit = fields.WeightField()
+    response = fields.WeightField()
+    top_k = fields.WholeNumberField(minimum=1, maximum=TOP_K_MAX)
     note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
 
 
 class WeightsPreviewIn(WeightsIn):
-    since = serializers.DateField(required=False, help_text=f"Default: {PREVIEW_DAYS} days ago.")
+    since = fields.DateField(required=False, help_text=f"Default: {PREVIEW_DAYS} days ago.")
 
 
 class Weights(CallerScoped, generics.ListAPIView):
@@ -448,7 +475,7 @@ class DashboardOut(serializers.Serializer):
 
 
 class DashboardSince(StrictSerializer):
-    since = serializers.DateField(required=False)
+    since = fields.DateField(required=False)
 
 
 @extend_schema(parameters=[DashboardSince])

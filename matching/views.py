@@ -22,6 +22,7 @@ from creditloan.errors import DomainError
 from creditloan.forms import show_error
 from creditloan.models import DisputeStatus, KnockOutReviewStatus
 from creditloan.services import dispute_resolve, disputes_seen, knockout_review_resolve, knockout_reviews_seen
+from creditloan.values import ValueRefused, read_date
 from matching import dashboard, selectors
 from matching.forms import ApproveForm, BankForm, DeclineForm, DisburseForm, ProductForm, QueueFilter, WeightsForm
 from matching.models import Bank, LoanProduct, MatchingSettings
@@ -206,8 +207,8 @@ DASHBOARD_MONTHS = 12
 def _since(request) -> dt.date:
     """The first day the figures cover: ?since=YYYY-MM-DD, or twelve months back."""
     try:
-        return dt.date.fromisoformat(request.GET["since"])
-    except (KeyError, ValueError):
+        return read_date(request.GET["since"])
+    except (KeyError, ValueRefused):
         return timezone.localdate() - dt.timedelta(days=DASHBOARD_MONTHS * 30)
 
 

@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from creditloan.api import fields
 from creditloan.api.base import CallerScoped, IsApplicant, StrictSerializer, validated
 from creditloan.identity import selectors
 from creditloan.identity.services import (
@@ -73,7 +74,7 @@ class DelegationIn(StrictSerializer):
     may_apply = serializers.BooleanField(default=False)
     may_consent = serializers.BooleanField(default=False)
     may_view_report = serializers.BooleanField(default=False)
-    valid_until = serializers.DateField()
+    valid_until = fields.DateField()
 
 
 class DelegationOut(serializers.ModelSerializer):

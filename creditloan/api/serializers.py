@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from creditloan.api import fields
 from creditloan.api.base import StrictSerializer
 from creditloan.models import (
     CONSENT_SOURCES,
@@ -20,10 +21,9 @@ from creditloan.models import (
 )
 from creditloan.models.accounts import MembershipRelation
 from creditloan.models.applications import GuaranteeMode
+from creditloan.services import AMOUNT_MAX, AMOUNT_MIN, TERM_MAX, TERM_MIN
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
-# A row id as the database holds it (bigint); anything larger cannot name a row.
-ROW_ID = {"min_value": 1, "max_value": 2**63 - 1}
 
 
 class TokenRequest(StrictSerializer):
@@ -90,13 +90,18 @@ class AgentRequestOut(serializers.ModelSerializer):
 
 
 class Terms(StrictSerializer):
-    amount = serializers.DecimalField(**AMOUNT, help_text="yuan")
-    term_months = serializers.IntegerField(min_value=1, max_value=360)
+    # The bounds submitting checks, so that a preview refuses what submitting would, in the same words.
+    amount = fields.AmountField(
+        minimum=AMOUNT_MIN,
+        maximum=AMOUNT_MAX,
+        help_text=f"yuan, {AMOUNT_MIN:,} to {AMOUNT_MAX:,}; 1000000.00 or 1,000,000.00",
+    )
+    term_months = fields.WholeNumberField(minimum=TERM_MIN, maximum=TERM_MAX)
     guarantee_mode = serializers.ChoiceField(choices=GuaranteeMode.choices)
 
 
 class ApplicationCreate(Terms):
-    enterprise = serializers.IntegerField(**ROW_ID, help_text="The id of a firm you act for.")
+    enterprise = fields.RowIdField(help_text="The id of a firm you act for.")
     purpose = serializers.CharField(max_length=200)
 
 
@@ -203,11 +208,11 @@ class ApplicationOut(serializers.ModelSerializer):
 
 
 class AuthorisationCreate(StrictSerializer):
-    enterprise = serializers.IntegerField(**ROW_ID)
+    enterprise = fields.RowIdField()
     sources = serializers.ListField(child=serializers.ChoiceField(choices=CONSENT_SOURCES), min_length=1)
     purpose = serializers.ChoiceField(choices=AuthorisationPurpose.choices)
-    banks = serializers.ListField(child=serializers.IntegerField(**ROW_ID), min_length=1, help_text="Bank ids.")
-    expires_on = serializers.DateField()
+    banks = serializers.ListField(child=fields.RowIdField(), min_length=1, help_text="Bank ids.")
+    expires_on = fields.DateField()
 
 
 class AuthorisationOut(serializers.ModelSerializer):
@@ -235,9 +240,9 @@ class AuthorisationOut(serializers.ModelSerializer):
 
 
 class DisputeCreate(StrictSerializer):
-    enterprise = serializers.IntegerField(**ROW_ID)
+    enterprise = fields.RowIdField()
     source = serializers.ChoiceField(choices=sorted(DISPUTABLE_SOURCES))
-    record_id = serializers.IntegerField(**ROW_ID)
+    record_id = fields.RowIdField()
     reason = serializers.CharField(max_length=2000)
 
 

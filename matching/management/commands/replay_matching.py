@@ -5,14 +5,15 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from creditloan.errors import DomainError
+from creditloan.values import ValueRefused, read_date
 from matching.replay import ReplayReport, read_json, replay
 
 
 def day(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"{text!r} is not a date: write it as YYYY-MM-DD") from None
+        return read_date(text)
+    except ValueRefused as refusal:
+        raise CommandError(refusal.message) from None
 
 
 class Command(BaseCommand):
