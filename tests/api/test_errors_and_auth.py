@@ -3,7 +3,6 @@
 import datetime as dt
 import json
 
-import pytest
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -186,17 +185,7 @@ def test_a_password_keeps_its_spaces(world):
     assert issued.status_code == 201
 
 
-@pytest.mark.parametrize("path", ["/api/v1/tokens/", "/api/v1/accounts/", "/api/v1/applications/"])
-def test_json_nested_too_deep_is_a_400_before_it_is_parsed(world, path):
-    client = world["as_applicant"] if path == "/api/v1/applications/" else APIClient()
-
-    for body in ("[" * 3000 + "]" * 3000, '{"a":' * 33 + "1" + "}" * 33):
-        answer = client.post(path, body, content_type="application/json")
-
-        assert answer.status_code == 400, (path, body[:10])
-        assert answer.json()["code"] == "parse_error"
-
-
+# JSON nested too deep: every operation that takes a body, in tests/api/test_contract.py.
 def test_brackets_inside_strings_do_not_count_as_nesting():
     assert json_depth('{"purpose": "[[[[\\"]]]] {{{{", "list": [[1], {"a": [2]}]}') == 4
 
