@@ -18,9 +18,13 @@ fetch bootstrap "$BOOTSTRAP"
 fetch chart.js "$CHARTJS"
 fetch axe-core "$AXE"
 mkdir -p "$out/bootstrap" "$out/chartjs"
-cp "$scratch/bootstrap/package/dist/css/bootstrap.min.css" "$scratch/bootstrap/package/dist/js/bootstrap.bundle.min.js" \
-    "$scratch/bootstrap/package/LICENSE" "$out/bootstrap/"
-cp "$scratch/chart.js/package/dist/chart.umd.min.js" "$scratch/chart.js/package/LICENSE.md" "$out/chartjs/"
+# The source maps come too: each minified file names its map, and collectstatic (the production settings' hashed
+# storage) refuses a file that names one it cannot find.
+cp "$scratch/bootstrap/package/dist/css/bootstrap.min.css" "$scratch/bootstrap/package/dist/css/bootstrap.min.css.map" \
+    "$scratch/bootstrap/package/dist/js/bootstrap.bundle.min.js" \
+    "$scratch/bootstrap/package/dist/js/bootstrap.bundle.min.js.map" "$scratch/bootstrap/package/LICENSE" "$out/bootstrap/"
+cp "$scratch/chart.js/package/dist/chart.umd.min.js" "$scratch/chart.js/package/dist/chart.umd.min.js.map" \
+    "$scratch/chart.js/package/LICENSE.md" "$out/chartjs/"
 axe_out=tests/web/vendor/axe-core
 mkdir -p "$axe_out"
 cp "$scratch/axe-core/package/axe.min.js" "$scratch/axe-core/package/LICENSE" "$axe_out/"

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.drills.stack import DrillFailed, Stack, django_setup  # noqa: E402
 
-DRILLS = ["load", "worker_kill", "redis_outage", "postgres_restart", "decision_race", "idempotency"]
+DRILLS = ["load", "worker_kill", "redis_outage", "postgres_restart", "decision_race", "idempotency", "web_tier"]
 
 
 def main(argv: list[str] | None = None) -> int:

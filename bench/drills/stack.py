@@ -1,7 +1,7 @@
 """The whole service on loopback, built for breaking: a PostgreSQL cluster and a Redis of the drill's own (so
-stopping them disturbs nothing else on the machine), gunicorn with the production settings, Celery workers and
-beat. Each part can be stopped, killed and started again; everything is ended when the drill ends, however it
-ends.
+stopping them disturbs nothing else on the machine), gunicorn with the production settings behind nginx with the
+configuration in deploy/nginx/ (every request a drill makes goes through it), Celery workers and beat. Each part
+can be stopped, killed and started again; everything is ended when the drill ends, however it ends.
 
 The world is generated, trained and kept as a template database once per run; each drill starts from a copy.
 """
@@ -37,6 +37,25 @@ DATABASE = "drill"
 # production waits minutes (creditloan.settings.base).
 OUTBOX = {"OUTBOX_GRACE_SECONDS": "5", "OUTBOX_RELAY_SECONDS": "2"}
 
+
+# The drill's nginx: the deployed files (deploy/nginx/) included as they are, around the drill's own ports, logs
+# and temporary files.
+NGINX_CONF = """daemon off;
+worker_processes auto;
+pid {folder}/nginx.pid;
+events {{ worker_connections 4096; }}
+http {{
+    include creditloan/http.conf;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    upstream creditloan_app {{ server 127.0.0.1:{app_port}; keepalive 16; }}
+    server {{
+        listen 127.0.0.1:{web_port};
+        access_log {folder}/access.log creditloan;
+        include creditloan/app.conf;
+    }}
+}}
+"""
 
 # The worker pools of a deployment that gives each kind of work its own (docs/operations.md).
 POOLS = {"worker-scoring": "scoring", "worker-routing": "routing,housekeeping", "worker-bulk": "imports,training"}
@@ -161,7 +180,10 @@ class Stack:
         os.chmod(self.directory, 0o755)
         self.postgres = Postgres(self.directory / "postgres")
         self.redis = Redis(self.directory)
+        # Clients talk to nginx on web_port; gunicorn listens on app_port, on loopback, as on a production node.
         self.web_port = free_port()
+        self.app_port = free_port()
+        self.static_collected = False
         self.web_workers, self.web_threads, self.worker_concurrency = web_workers, web_threads, worker_concurrency
         self.processes: dict[str, subprocess.Popen] = {}
         self.closed = False
@@ -208,6 +230,7 @@ class Stack:
             # The drills send no text message; production requires a gateway backend to be named.
             "DJANGO_SMS_BACKEND": "creditloan.identity.sms.FileBackend",
             "DJANGO_SMS_FILE_PATH": str(self.directory / "sms.log"),
+            "DJANGO_STATIC_ROOT": str(self.directory / "static"),
             **OUTBOX,
         }
 
@@ -251,17 +274,41 @@ class Stack:
     # -- the service's processes ------------------------------------------------------------------------------
 
     def start_web(self) -> None:
+        """gunicorn on app_port, and nginx in front of it on web_port."""
+        if not self.static_collected:
+            # As a deploy does: the hashed, compressed static files that whitenoise serves.
+            subprocess.run(
+                [str(ROOT / ".venv/bin/python"), str(ROOT / "manage.py"), "collectstatic", "--no-input", "-v", "0"],
+                env=os.environ | {"DJANGO_SETTINGS_MODULE": "creditloan.settings.production"},
+                cwd=ROOT,
+                check=True,
+            )
+            self.static_collected = True
         command = [
             str(ROOT / ".venv/bin/gunicorn"),
             "creditloan.wsgi:application",
             "--workers", str(self.web_workers),
             "--worker-class", "gthread", "--threads", str(self.web_threads),
-            "--bind", f"127.0.0.1:{self.web_port}",
+            "--bind", f"127.0.0.1:{self.app_port}",
             "--log-level", "warning",
             "--graceful-timeout", "5",
         ]  # fmt: skip
         self._start("web", command, {"DJANGO_SETTINGS_MODULE": "creditloan.settings.production"})
-        wait_for("gunicorn", lambda: self.get("/api/schema/")[0] == 200, seconds=60)
+        wait_for("gunicorn", lambda: self.get("/api/schema/", port=self.app_port)[0] == 200, seconds=60)
+        self.start_proxy()
+
+    def start_proxy(self) -> None:
+        """nginx with deploy/nginx/'s http.conf, app.conf and proxy.conf, in a folder of the drill's own."""
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        check(Path(nginx).exists(), "the drills need nginx (apt-get install nginx-light)")
+        folder = self.directory / "nginx"
+        shutil.copytree(ROOT / "deploy/nginx", folder / "creditloan", dirs_exist_ok=True)
+        (folder / "nginx.conf").write_text(
+            NGINX_CONF.format(folder=folder, app_port=self.app_port, web_port=self.web_port), encoding="utf-8"
+        )
+        command = [nginx, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log")]
+        self._start("proxy", command, {})
+        wait_for("nginx", lambda: self.get("/api/schema/")[0] == 200, seconds=30)
 
     def start_worker(self, name: str = "worker", queues: str | None = None, concurrency: int | None = None) -> None:
         command = [
@@ -337,7 +384,7 @@ class Stack:
         """CPU time used so far by each part: the web tier, the Celery workers, PostgreSQL and Redis, each with
         every process it started (the exited ones through their parents' counts of waited-for children)."""
         roots = {
-            "web": [p.pid for name, p in self.processes.items() if name == "web"],
+            "web": [p.pid for name, p in self.processes.items() if name in ("web", "proxy")],
             "workers": [p.pid for name, p in self.processes.items() if name.startswith("worker")],
             "postgres": [int((Path(self.postgres.data) / "postmaster.pid").read_text().split()[0])],
             "redis": [self.redis.process.pid] if self.redis.process else [],
@@ -350,10 +397,19 @@ class Stack:
 
     # -- talking to it ----------------------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, body: dict | None = None, token: str = "", headers: dict | None = None):
-        """(status, parsed JSON or None) of one request, with a fresh connection."""
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        token: str = "",
+        headers: dict | None = None,
+        port: int | None = None,
+    ):
+        """(status, parsed JSON or None) of one request, with a fresh connection: through nginx unless a port is
+        given."""
         request = urllib.request.Request(
-            f"http://127.0.0.1:{self.web_port}{path}",
+            f"http://127.0.0.1:{port or self.web_port}{path}",
             method=method,
             data=json.dumps(body).encode() if body is not None else None,
             headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
@@ -365,8 +421,8 @@ class Stack:
         except urllib.error.HTTPError as error:
             return error.code, _json(error.read())
 
-    def get(self, path: str, token: str = ""):
-        return self.request("GET", path, token=token)
+    def get(self, path: str, token: str = "", port: int | None = None):
+        return self.request("GET", path, token=token, port=port)
 
 
 def at_once(calls: list) -> list:
