@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
+from creditloan.converters import row_id
 from creditloan.errors import DomainError, without_field_name
 from creditloan.formfields import AmountField, DateField, WholeNumberField
 from creditloan.models import CONSENT_SOURCES, AuthorisationPurpose
@@ -16,6 +18,54 @@ def show_error(form: forms.Form, error: DomainError) -> None:
     """A service's refusal, on the field it names (or on the whole form)."""
     field = error.field if error.field in form.fields else None
     form.add_error(field, without_field_name(error.message) if field else error.message)
+
+
+def refusal_of(form: forms.Form) -> str:
+    """A refused form's errors as one message, each after its field's label: for a page that answers a posted
+    form with a message and a redirect rather than the form again."""
+    return " ".join(
+        f"{form.fields[name].label}: {error}" if name in form.fields and form.fields[name].label else error
+        for name, errors in form.errors.items()
+        for error in errors
+    )
+
+
+class RowIdField(forms.CharField):
+    """A row's id from a hidden field, read as the `id` path converter reads one: anything else names no row
+    (0), so the service it goes to says that it is not found."""
+
+    def to_python(self, value) -> int:
+        return row_id(value)
+
+
+class RequestTextField(forms.CharField):
+    """Text a person writes to the platform (a dispute's reason, an operator's answer): Django's checks of text
+    a form can carry, such as no NUL character, which PostgreSQL cannot store. Whether it says enough, and
+    how long it may be, the service that takes it judges, with its own words."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(required=False, strip=False, **kwargs)
+        # Django's own words for a NUL read badly in Chinese ("an empty string"); the API's say what it is.
+        self.validators = [
+            ProhibitNullCharactersValidator(_("Text may not contain a NUL character."))
+            if isinstance(validator, ProhibitNullCharactersValidator)
+            else validator
+            for validator in self.validators
+        ]
+
+
+class DisputeForm(forms.Form):
+    """A record of the firm disputed (异议) from its credit report: which one, as the page sends it, and why."""
+
+    source = RequestTextField(label=_("Source"))
+    record_id = RowIdField(required=False)
+    reason = RequestTextField(label=_("What is wrong with it"))
+
+
+class ReviewRequestForm(forms.Form):
+    """Why a policy rule should not apply to the application: the request for a person's review (人工复核)."""
+
+    reason = RequestTextField(label=_("Why the rule should not apply"))
 
 
 class PasswordTwice:

@@ -14,9 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.access import applicant_required
-from creditloan.converters import row_id
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.forms import ApplicationForm, AuthorisationForm, show_error
+from creditloan.forms import ApplicationForm, AuthorisationForm, DisputeForm, ReviewRequestForm, refusal_of, show_error
 from creditloan.identifiers import InvalidIdentifier, validate_uscc
 from creditloan.identity import selectors as identity_selectors
 from creditloan.models import KnockOutReview, Role
@@ -128,8 +127,12 @@ def knockout_review_request_view(request, application_id: int):
     application = creditloan_selectors.application_of(request.user, application_id)
     if application is None:
         raise Http404
+    form = ReviewRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, refusal_of(form))
+        return redirect("application_detail", application_id=application.pk)
     try:
-        knockout_review_request(user=request.user, application_id=application.pk, reason=request.POST.get("reason", ""))
+        knockout_review_request(user=request.user, application_id=application.pk, **form.cleaned_data)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -216,14 +219,12 @@ def credit_report(request, enterprise_id: int):
         raise Http404
     enterprise = membership.enterprise
     if request.method == "POST":
+        form = DisputeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, refusal_of(form))
+            return redirect("credit_report", enterprise.pk)
         try:
-            dispute_raise(
-                user=request.user,
-                enterprise=enterprise,
-                source=request.POST.get("source", ""),
-                record_id=row_id(request.POST.get("record_id")),
-                reason=request.POST.get("reason", ""),
-            )
+            dispute_raise(user=request.user, enterprise=enterprise, **form.cleaned_data)
         except DomainError as error:
             messages.error(request, error.message)
         else:

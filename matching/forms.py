@@ -17,6 +17,7 @@ from creditloan.formfields import (
     WeightField,
     WholeNumberField,
 )
+from creditloan.forms import RequestTextField, RowIdField
 from creditloan.models import CustomsCreditClass, EnterpriseKind
 from creditloan.services import TERM_MAX, TERM_MIN
 from creditloan.values import LOAN_AMOUNT_LARGEST
@@ -36,6 +37,22 @@ QUEUE_ORDER = [("deadline", _("Deadline, soonest first")), ("-offered_at", _("Ne
 class QueueFilter(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=QUEUE_STATES, required=False)
     order = forms.ChoiceField(label=_("Sort by"), choices=QUEUE_ORDER, required=False)
+
+
+class AnswerForm(forms.Form):
+    """An operator's answer to a firm's request: the outcome (the service knows which it allows) and what was
+    found."""
+
+    outcome = RequestTextField(label=_("Outcome"))
+    resolution = RequestTextField(label=_("The answer"))
+
+
+class DisputeAnswerForm(AnswerForm):
+    dispute = RowIdField(required=False)
+
+
+class ReviewAnswerForm(AnswerForm):
+    review = RowIdField(required=False)
 
 
 class DeclineForm(forms.Form):

@@ -19,12 +19,22 @@ from creditloan import selectors as creditloan_selectors
 from creditloan.access import officer_required, operator_required
 from creditloan.converters import row_id
 from creditloan.errors import DomainError
-from creditloan.forms import show_error
+from creditloan.forms import refusal_of, show_error
 from creditloan.models import DisputeStatus, KnockOutReviewStatus
 from creditloan.services import dispute_resolve, disputes_seen, knockout_review_resolve, knockout_reviews_seen
 from creditloan.values import ValueRefused, read_date
 from matching import dashboard, selectors
-from matching.forms import ApproveForm, BankForm, DeclineForm, DisburseForm, ProductForm, QueueFilter, WeightsForm
+from matching.forms import (
+    ApproveForm,
+    BankForm,
+    DeclineForm,
+    DisburseForm,
+    DisputeAnswerForm,
+    ProductForm,
+    QueueFilter,
+    ReviewAnswerForm,
+    WeightsForm,
+)
 from matching.models import Bank, LoanProduct, MatchingSettings
 from matching.replay import replay
 from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
@@ -144,12 +154,14 @@ def operator_reviews(request):
     """Requests that a person review an automated knock-out: each overturned (the application goes on) or
     upheld, with the answer the applicant is sent."""
     if request.method == "POST":
+        form = ReviewAnswerForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, refusal_of(form))
+            return redirect("operator_reviews")
+        answer = form.cleaned_data
         try:
             knockout_review_resolve(
-                by=request.user,
-                review_id=row_id(request.POST.get("review")),
-                outcome=request.POST.get("outcome", ""),
-                resolution=request.POST.get("resolution", ""),
+                by=request.user, review_id=answer["review"], outcome=answer["outcome"], resolution=answer["resolution"]
             )
         except DomainError as error:
             messages.error(request, error.message)
@@ -175,12 +187,17 @@ def operator_reviews(request):
 def operator_disputes(request):
     """The dispute queue: open ones by deadline, the overdue flagged; each answered corrected or upheld."""
     if request.method == "POST":
+        form = DisputeAnswerForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, refusal_of(form))
+            return redirect("operator_disputes")
+        answer = form.cleaned_data
         try:
             dispute_resolve(
                 by=request.user,
-                dispute_id=row_id(request.POST.get("dispute")),
-                outcome=request.POST.get("outcome", ""),
-                resolution=request.POST.get("resolution", ""),
+                dispute_id=answer["dispute"],
+                outcome=answer["outcome"],
+                resolution=answer["resolution"],
             )
         except DomainError as error:
             messages.error(request, error.message)

@@ -14,10 +14,11 @@ from creditloan.models import (
     ImportBatch,
     ImportFile,
     ImportRejection,
+    KnockOutReview,
     User,
 )
 from creditloan.models.accounts import Role
-from creditloan.services import authorisation_grant
+from creditloan.services import authorisation_grant, dispute_raise, knockout_review_request
 from matching.models import Bank, LoanProduct, MatchingSettings
 from scoring.models import TrainingRun
 from scoring.services import training_run_execute
@@ -27,6 +28,8 @@ from tests.factories import (
     consent,
     member_of,
     offer_world,
+    score_of,
+    scored_application,
     verified_applicant,
 )
 
@@ -404,6 +407,38 @@ def test_ids_and_filters_that_are_not_what_they_should_be_get_a_page_not_a_500(c
 
         assert answer.status_code == 200, (url, data)
     assert not Dispute.objects.filter(record_id=record.pk).exists()  # no dispute was raised against a mangled id
+
+
+def test_text_with_a_nul_in_it_is_refused_by_the_page_it_was_sent_to_and_nothing_is_stored(client, world):
+    """PostgreSQL cannot store a NUL: a dispute's reason, a review's reason and an operator's answer to either
+    holding one are refused by the page's form, saying so, before any service would try to store it."""
+    applicant, firm = world["applicant"], world["firm"]
+    ruled_out, reviewed = (scored_application(firm, status="not_eligible", applicant=applicant) for _ in range(2))
+    for application in (ruled_out, reviewed):
+        score_of(application, exclusions=[{"rule": "dishonest-judgment-debtor", "reason_zh": "失信被执行人"}])
+    review = knockout_review_request(user=applicant, application_id=reviewed.pk, reason="已履行完毕")
+    disputed, undisputed = TaxRecordFactory(enterprise=firm), TaxRecordFactory(enterprise=firm)
+    dispute = dispute_raise(user=applicant, enterprise=firm, source="tax", record_id=disputed.pk, reason="错")
+    asks = [
+        (applicant, "credit_report", [firm.pk], {"source": "tax", "record_id": undisputed.pk, "reason": "错\x00"}),
+        (applicant, "knockout_review_request", [ruled_out.pk], {"reason": "已履行\x00"}),
+        (
+            world["operator"],
+            "operator_disputes",
+            [],
+            {"dispute": dispute.pk, "outcome": "upheld", "resolution": "\x00"},
+        ),
+        (world["operator"], "operator_reviews", [], {"review": review.pk, "outcome": "upheld", "resolution": "\x00"}),
+    ]
+    for user, page, args, data in asks:
+        client.force_login(user)
+
+        answer = client.post(reverse(page, args=args), data, follow=True)
+
+        assert answer.status_code == 200, page
+        assert "Text may not contain a NUL character." in answer.content.decode(), page
+    assert list(Dispute.objects.values_list("pk", "status")) == [(dispute.pk, "open")]
+    assert list(KnockOutReview.objects.values_list("pk", "status")) == [(review.pk, "open")]
 
 
 def test_revoking_on_the_page_closes_the_offer_of_the_bank_it_covered(client, world):
