@@ -72,6 +72,17 @@ class RateField(ReadField):
         return values.read_rate(text)
 
 
+class PercentRateField(ReadField):
+    """An annual rate typed in percent, 4.50 (values.read_rate_percent), kept as the fraction 0.0450 and shown
+    again in percent."""
+
+    def read(self, text: str) -> Decimal:
+        return values.read_rate_percent(text)
+
+    def prepare_value(self, value):
+        return f"{value * 100:.2f}" if isinstance(value, Decimal) else value
+
+
 class DecimalNumberField(ReadField):
     """A number with at most `places` decimals within bounds (values.read_decimal): years, a probability."""
 

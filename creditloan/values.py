@@ -143,6 +143,28 @@ def read_rate(raw) -> Decimal:
     return rate
 
 
+def read_rate_percent(raw) -> Decimal:
+    """An annual rate as a person writes it, in percent with at most two decimals ("4.5", "4.50", "4.50%"),
+    returned as the fraction the products and offers store (0.0450). The API takes the fraction (read_rate)."""
+    text = _text_of_number(raw)
+    # The sign may be the full-width ％ a Chinese keyboard types; the digits may not.
+    if text.endswith(("%", "％")):
+        text = text[:-1].rstrip()
+    if not _DECIMAL.fullmatch(text):
+        raise ValueRefused(_why_not_a_number(text, _("'%(value)s' is not a rate in percent (like 4.50)")))
+    percent = Decimal(text)
+    if text.startswith("-") or not 0 <= percent < RATE_BELOW * 100:
+        raise ValueRefused(_("%(value)s%% is not a rate from 0%% to below 100%%") % {"value": text})
+    if percent != round(percent, RATE_DECIMALS - 2):
+        raise ValueRefused(_("%(value)s%% has more than two decimals") % {"value": text})
+    return (percent / 100).quantize(Decimal(1).scaleb(-RATE_DECIMALS))
+
+
+def percent_text(rate) -> str:
+    """A stored rate (a fraction) as people read it: 0.0450 is "4.50%"."""
+    return f"{Decimal(rate) * 100:.2f}%"
+
+
 def read_decimal(raw, *, places: int, minimum: Decimal | int, maximum: Decimal | int) -> Decimal:
     """A number with at most `places` decimals from `minimum` to `maximum`, in ASCII digits: a share, a
     probability, a number of years (1.5)."""

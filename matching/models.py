@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from creditloan.models import CustomsCreditClass, EnterpriseKind, GuaranteeMode, TaxCreditRating
 from creditloan.reference.industries import DIVISIONS, SECTIONS
 from creditloan.reference.regions import REGIONS
+from creditloan.values import percent_text
 from scoring.ml.scale import GRADES
 
 
@@ -168,8 +169,8 @@ class LoanProduct(models.Model):
             }
         if self.rate_min is not None and self.rate_max is not None and self.rate_min > self.rate_max:
             errors["rate_max"] = _("the highest rate %(max)s is below the lowest %(min)s") % {
-                "max": self.rate_max,
-                "min": self.rate_min,
+                "max": percent_text(self.rate_max),
+                "min": percent_text(self.rate_min),
             }
         checks = {
             "repayment_methods": (self.repayment_methods, RepaymentMethod.values),

@@ -19,12 +19,14 @@ from enum import StrEnum
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application, Authorisation
 from creditloan.models.applications import ApplicationStatus
 from creditloan.services import authorisation_revoke
+from creditloan.values import grouped, percent_text
 from matching import notifications
 from matching.eligibility import consent_allows
 from matching.models import (
@@ -73,7 +75,7 @@ def application_route(*, application_id: int) -> list[Offer]:
     if not ranking.entries:
         application_transition(application_id=application.pk, event="exclude")
         return []
-    offers, _ = _offer_next(application, ranking.entries, how_many=ranking.settings.top_k)
+    offers = _offer_next(application, ranking.entries, how_many=ranking.settings.top_k)[0]
     if offers:
         application_transition(application_id=application.pk, event="match")
         notifications.application_changed(
@@ -182,7 +184,7 @@ def _remaining_capacity(banks: dict[str, Bank], month: dt.date) -> dict[str, int
 
 def _count_offers(bank: Bank, month: dt.date, how_many: int) -> None:
     """Add offers to the bank's month; the bank's row is locked, so no other routing counts at once."""
-    row, _ = BankMonth.objects.get_or_create(bank=bank, month=month)
+    row = BankMonth.objects.get_or_create(bank=bank, month=month)[0]
     BankMonth.objects.filter(pk=row.pk).update(offers=F("offers") + how_many)
 
 
@@ -312,15 +314,22 @@ def offer_approve(*, offer_id: int, by, amount, annual_rate, term_months: int) -
     offer = Offer.objects.select_related("product").get(pk=offer_id)
     product = offer.product
     amount, annual_rate = _decimal(amount, "amount"), _decimal(annual_rate, "annual_rate")
-    for value, low, high, field in (
-        (amount, product.amount_min, product.amount_max, "amount"),
-        (annual_rate, product.rate_min, product.rate_max, "annual_rate"),
-        (Decimal(term_months), Decimal(product.term_min_months), Decimal(product.term_max_months), "term_months"),
-    ):
+    # Each in the words and units its reader uses: yuan grouped in thousands, rates in percent, months.
+    term, term_min, term_max = (
+        Decimal(months) for months in (term_months, product.term_min_months, product.term_max_months)
+    )
+    checks = [
+        ("amount", amount, product.amount_min, product.amount_max, grouped,
+         _("amount: %(value)s yuan is outside the product's %(low)s–%(high)s yuan")),
+        ("annual_rate", annual_rate, product.rate_min, product.rate_max, percent_text,
+         _("annual_rate: %(value)s is outside the product's %(low)s–%(high)s")),
+        ("term_months", term, term_min, term_max, int,
+         _("term_months: %(value)s months is outside the product's %(low)s–%(high)s months")),
+    ]  # fmt: skip
+    for field, value, low, high, shown, message in checks:
         if not low <= value <= high:
-            raise DomainError(
-                ErrorCode.INVALID_INPUT, f"{field}: {value} is outside the product's {low}–{high}", field=field
-            )
+            words = message % {"value": shown(value), "low": shown(low), "high": shown(high)}
+            raise DomainError(ErrorCode.INVALID_INPUT, words, field=field)
     offer = offer_transition(
         offer_id=offer_id,
         event="approve",

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from creditloan.values import percent_text
+
 register = template.Library()
 
 
@@ -78,3 +80,9 @@ def time_left(deadline):
 @register.filter
 def due_soon(deadline) -> bool:
     return (deadline - timezone.now()).total_seconds() < 24 * 3600
+
+
+@register.filter
+def percent(rate) -> str:
+    """A stored rate (a fraction) as people write it: 0.0450 → 4.50%."""
+    return "—" if rate is None else percent_text(rate)

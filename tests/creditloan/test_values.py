@@ -12,7 +12,9 @@ from creditloan.values import (
     read_amount,
     read_date,
     read_decimal,
+    percent_text,
     read_rate,
+    read_rate_percent,
     read_weight,
     read_whole_number,
 )
@@ -175,6 +177,42 @@ def test_a_rate_is_a_fraction_below_1_with_at_most_four_decimals(raw, message):
 def test_a_rate_as_a_fraction_is_read():
     assert read_rate("0.0450") == Decimal("0.0450")
     assert read_rate(0.045) == Decimal("0.045")
+
+
+@pytest.mark.parametrize(
+    ("raw", "rate"),
+    [
+        ("4.5", Decimal("0.0450")),
+        ("4.50", Decimal("0.0450")),
+        ("4.50%", Decimal("0.0450")),
+        ("4.5％", Decimal("0.0450")),
+        (" 12 % ", Decimal("0.12")),
+        ("0", Decimal("0")),
+    ],
+)
+def test_a_rate_typed_in_percent_is_kept_as_the_fraction_products_store(raw, rate):
+    assert read_rate_percent(raw) == rate
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("0.045%", "more than two decimals"),
+        ("100", "from 0% to below 100%"),
+        ("-4.5", "from 0% to below 100%"),
+        ("４.５", "half-width"),
+        ("4,5", "without separators"),
+        ("", "not a rate in percent"),
+    ],
+)
+def test_a_rate_in_percent_written_any_other_way_is_refused(raw, message):
+    with pytest.raises(ValueRefused, match=message):
+        read_rate_percent(raw)
+
+
+def test_a_stored_rate_reads_in_percent():
+    assert percent_text(Decimal("0.0450")) == "4.50%"
+    assert percent_text(Decimal("0.2")) == "20.00%"
 
 
 def test_a_decimal_number_keeps_to_its_places_and_bounds():

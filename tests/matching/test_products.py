@@ -64,7 +64,7 @@ def test_a_product_with_sound_rules_validates(bank):
     [
         ({"amount_max": Decimal("50000")}, "amount_max", "the maximum amount 50000 is below the minimum 100000"),
         ({"term_max_months": 2}, "term_max_months", "the longest term 2 is shorter than the shortest 3"),
-        ({"rate_max": Decimal("0.03")}, "rate_max", "the highest rate 0.03 is below the lowest 0.0385"),
+        ({"rate_max": Decimal("0.03")}, "rate_max", "the highest rate 3.00% is below the lowest 3.85%"),
         ({"regions": ["99"]}, "regions", "not GB/T 2260 prefixes: 99"),
         ({"regions": ["4400"]}, "regions", "not GB/T 2260 prefixes: 4400"),
         ({"regions": ["44", "4403", "44"]}, "regions", "listed more than once: 44"),

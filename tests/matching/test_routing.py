@@ -185,7 +185,7 @@ def test_approval_terms_must_lie_within_the_products_ranges(application):
     _, second, _ = application_route(application_id=application.pk)
     offer_transition(offer_id=second.pk, event="accept")
 
-    with pytest.raises(DomainError, match="annual_rate: 0.2 is outside the product's 0.0450–0.0850") as error:
+    with pytest.raises(DomainError, match="annual_rate: 20.00% is outside the product's 4.50%–8.50%") as error:
         offer_approve(offer_id=second.pk, by=None, amount="450000", annual_rate="0.2", term_months=12)
 
     assert error.value.field == "annual_rate"
