@@ -15,6 +15,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from creditloan.forms import AdminSignInForm
 from creditloan.identifiers import mask_phone, mask_resident_id
 from creditloan.models import (
     AccessLog,
@@ -45,6 +46,9 @@ from creditloan.services import back_office_seen
 
 # Raw cells of rejected rows that hold personal identifiers, by column name, and how to show them.
 RAW_CELL_MASKS = {"legal_representative_id": mask_resident_id}
+
+# The back office's sign-in refuses a user name longer than an account's, as the site's does.
+admin.site.login_form = AdminSignInForm
 
 
 def masked_raw_row(raw: dict) -> dict:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.validators import ProhibitNullCharactersValidator
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from creditloan.converters import row_id
@@ -66,6 +68,26 @@ class ReviewRequestForm(forms.Form):
     """Why a policy rule should not apply to the application: the request for a person's review (人工复核)."""
 
     reason = RequestTextField(label=_("Why the rule should not apply"))
+
+
+class UserNameBounded:
+    """A sign-in form whose user name is refused past the length an account's can have. Django sets the field's
+    max_length after the field is built, which bounds the input box but checks nothing: a 10,000-character
+    name went on to authenticate() and to django-axes' record of the failed sign-in, a 255-character column,
+    which PostgreSQL refuses with an error (a 500)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
+
+
+class SignInForm(UserNameBounded, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(UserNameBounded, AdminAuthenticationForm):
+    pass
 
 
 class PasswordTwice:

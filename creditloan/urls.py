@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from creditloan import views
 from creditloan.converters import IdConverter
+from creditloan.forms import SignInForm
 from creditloan.identity import views as identity_views
 from matching import views as matching_views
 
@@ -19,7 +20,7 @@ redoc_policy = csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "b
 urlpatterns = [
     path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", identity_views.signup, name="signup"),
     path("password-reset/", identity_views.password_reset_by_phone, name="password_reset_by_phone"),

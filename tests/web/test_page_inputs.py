@@ -17,6 +17,8 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.db import DataError, connection, transaction
+from django.db.models import CharField
+from django.db.models.signals import pre_save
 from django.test import Client
 from django.urls import Resolver404, resolve
 from django.utils.encoding import force_bytes
@@ -150,6 +152,15 @@ def refuse_nul(execute, sql, params, many, context):
     return execute(sql, params, many, context)
 
 
+def refuse_too_long(sender, instance, **kwargs):
+    """PostgreSQL refuses text longer than its column's max_length, where SQLite stores it: the same refusal here
+    for every row saved, so a long value that reaches a column fails this test on either."""
+    for column in instance._meta.concrete_fields:
+        value = getattr(instance, column.attname)
+        if isinstance(column, CharField) and isinstance(value, str) and len(value) > (column.max_length or len(value)):
+            raise DataError(f"value too long for type character varying({column.max_length}): {column}")
+
+
 @pytest.fixture
 def site(world):
     """The world of the isolation test with what makes every form show: a record of zhang's firm with no
@@ -178,8 +189,12 @@ def site(world):
         "bank_officer": [world["officer_a"]],
         "operator": [world["operator"]],
     }
-    with connection.execute_wrapper(refuse_nul):
-        yield world
+    pre_save.connect(refuse_too_long, dispatch_uid="refuse_too_long")
+    try:
+        with connection.execute_wrapper(refuse_nul):
+            yield world
+    finally:
+        pre_save.disconnect(dispatch_uid="refuse_too_long")
 
 
 def client_for(user: User | None, world) -> Client:

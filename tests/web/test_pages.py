@@ -4,6 +4,7 @@ officer never reaches an offer routed to another bank."""
 import datetime as dt
 
 import pytest
+from axes.models import AccessAttempt
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -439,6 +440,17 @@ def test_text_with_a_nul_in_it_is_refused_by_the_page_it_was_sent_to_and_nothing
         assert "Text may not contain a NUL character." in answer.content.decode(), page
     assert list(Dispute.objects.values_list("pk", "status")) == [(dispute.pk, "open")]
     assert list(KnockOutReview.objects.values_list("pk", "status")) == [(review.pk, "open")]
+
+
+@pytest.mark.parametrize("page", ["login", "admin:login"])
+def test_a_user_name_longer_than_any_accounts_is_refused_by_the_sign_in_form_before_it_is_tried(client, db, page):
+    """Not tried, so not recorded as a failed sign-in in django-axes' 255-character column, which PostgreSQL
+    would refuse with an error."""
+    answer = client.post(reverse(page), {"username": "x" * 10_000, "password": "whatever"})
+
+    assert answer.status_code == 200
+    assert "username" in answer.context["form"].errors
+    assert not AccessAttempt.objects.exists()
 
 
 def test_revoking_on_the_page_closes_the_offer_of_the_bank_it_covered(client, world):
