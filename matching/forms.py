@@ -13,7 +13,7 @@ from creditloan.formfields import (
     AmountField,
     DateField,
     DecimalNumberField,
-    RateField,
+    PercentRateField,
     WeightField,
     WholeNumberField,
 )
@@ -64,7 +64,7 @@ class DeclineForm(forms.Form):
 
 class ApproveForm(forms.Form):
     amount = AmountField(label=_("Amount (yuan)"), minimum=1, maximum=LOAN_AMOUNT_LARGEST)
-    annual_rate = RateField(label=_("Annual rate (e.g. 0.0450)"))
+    annual_rate = PercentRateField(label=_("Annual rate (%)"))
     term_months = WholeNumberField(label=_("Term (months)"), minimum=TERM_MIN, maximum=TERM_MAX)
 
 
@@ -110,8 +110,8 @@ class ProductForm(forms.ModelForm):
     amount_max = _product("amount_max", AmountField, minimum=Decimal("0.01"), maximum=LOAN_AMOUNT_LARGEST)
     term_min_months = _product("term_min_months", WholeNumberField, minimum=TERM_MIN, maximum=TERM_MAX)
     term_max_months = _product("term_max_months", WholeNumberField, minimum=TERM_MIN, maximum=TERM_MAX)
-    rate_min = _product("rate_min", RateField)
-    rate_max = _product("rate_max", RateField)
+    rate_min = PercentRateField(label=_("Lowest annual rate (%)"))
+    rate_max = PercentRateField(label=_("Highest annual rate (%)"))
     min_firm_age_years = _product(
         "min_firm_age_years", DecimalNumberField, places=1, minimum=0, maximum=FIRM_AGE_LARGEST
     )

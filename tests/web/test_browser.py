@@ -172,7 +172,7 @@ def test_an_application_goes_from_the_applicant_to_a_bank_and_back_and_a_paused_
     page.get_by_role("link", name=f"#{offer.pk}").click()
     page.locator("button[name=action][value=accept]").click()
     assert page.locator("[data-testid=offer-status]").inner_text() == "已接单，审核中"
-    page.fill("input[name=approve-annual_rate]", str(offer.product.rate_min))
+    page.fill("input[name=approve-annual_rate]", f"{offer.product.rate_min * 100:.2f}")
     screens.keep(page, "05-officer-offer-accepted")
     page.locator("button[name=action][value=approve]").click()
     assert page.locator("[data-testid=offer-status]").inner_text() == "已批准"

@@ -2,6 +2,7 @@
 officer never reaches an offer routed to another bank."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from axes.models import AccessAttempt
@@ -124,11 +125,11 @@ def test_an_approval_outside_the_products_ranges_is_shown_on_its_field(client, w
 
     response = client.post(
         url,
-        {"action": "approve", "approve-amount": "500000", "approve-annual_rate": "0.2", "approve-term_months": "12"},
+        {"action": "approve", "approve-amount": "500000", "approve-annual_rate": "20", "approve-term_months": "12"},
     )
 
     assert response.context["forms"]["approve"].errors == {
-        "annual_rate": ["0.2 is outside the product's 0.0400–0.0800"]
+        "annual_rate": ["20.00% is outside the product's 4.00%–8.00%"]
     }
 
 
@@ -283,8 +284,8 @@ PRODUCT = {
     "amount_max": "2000000",
     "term_min_months": "6",
     "term_max_months": "36",
-    "rate_min": "0.04",
-    "rate_max": "0.07",
+    "rate_min": "4",
+    "rate_max": "7",
     "regions": "440300, 11",
     "industries_included": "C",
     "min_tax_rating": "B",
@@ -296,7 +297,7 @@ def test_the_operator_creates_a_product_and_is_told_what_is_wrong_field_by_field
     bank = world["products"]["A"].bank
 
     wrong = client.post(
-        reverse("operator_product_new"), PRODUCT | {"bank": bank.pk, "regions": "99", "rate_max": "0.01"}
+        reverse("operator_product_new"), PRODUCT | {"bank": bank.pk, "regions": "99", "rate_max": "1"}
     )
     right = client.post(reverse("operator_product_new"), PRODUCT | {"bank": bank.pk})
 
@@ -305,8 +306,9 @@ def test_the_operator_creates_a_product_and_is_told_what_is_wrong_field_by_field
     assert "rate_max" in errors
     assert right.status_code == 302
     product = LoanProduct.objects.get(code="A-2")
-    # 440300 is kept as the prefix it stands for.
+    # 440300 is kept as the prefix it stands for; rates typed in percent are kept as fractions.
     assert (product.regions, product.industries_included, product.min_tax_rating) == (["4403", "11"], ["C"], "B")
+    assert (product.rate_min, product.rate_max) == (Decimal("0.04"), Decimal("0.07"))
 
 
 def test_the_operator_changes_a_products_rule(client, world):
@@ -321,6 +323,8 @@ def test_the_operator_changes_a_products_rule(client, world):
 
     product.refresh_from_db()
     assert product.code in page
+    # The product's stored fractions are shown to be edited in percent.
+    assert 'name="rate_min" value="4.00"' in page
     assert product.min_tax_rating == "A"
 
 
