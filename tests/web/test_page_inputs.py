@@ -42,6 +42,7 @@ HOSTILE = [
     "%00",  # literally, as a client that encoded twice sends it
     "x" * 10_000,
     "1e308",
+    "9" * 30,  # past any integer column
     "NaN",
     "[]",
     "{}",

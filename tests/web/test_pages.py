@@ -296,9 +296,7 @@ def test_the_operator_creates_a_product_and_is_told_what_is_wrong_field_by_field
     client.force_login(world["operator"])
     bank = world["products"]["A"].bank
 
-    wrong = client.post(
-        reverse("operator_product_new"), PRODUCT | {"bank": bank.pk, "regions": "99", "rate_max": "1"}
-    )
+    wrong = client.post(reverse("operator_product_new"), PRODUCT | {"bank": bank.pk, "regions": "99", "rate_max": "1"})
     right = client.post(reverse("operator_product_new"), PRODUCT | {"bank": bank.pk})
 
     errors = wrong.context["form"].errors
@@ -455,6 +453,23 @@ def test_a_user_name_longer_than_any_accounts_is_refused_by_the_sign_in_form_bef
     assert answer.status_code == 200
     assert "username" in answer.context["form"].errors
     assert not AccessAttempt.objects.exists()
+
+
+@pytest.mark.parametrize("bank", ["9" * 30, "abc", "１２", "-1"])
+def test_a_bank_named_by_anything_but_its_id_is_not_one_of_the_authorisations_choices(client, world, bank):
+    client.force_login(world["applicant"])
+    consent_form = {
+        "enterprise": world["firm"].pk,
+        "sources": ["tax"],
+        "purpose": "financing",
+        "expires_on": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+    }
+
+    answer = client.post(reverse("authorisations"), consent_form | {"banks": [world["offer"].bank_id, bank]})
+
+    assert answer.status_code == 200
+    assert list(answer.context["form"].errors) == ["banks"]
+    assert not world["firm"].authorisations.exists()
 
 
 def test_revoking_on_the_page_closes_the_offer_of_the_bank_it_covered(client, world):
