@@ -107,7 +107,7 @@ def _amount_bounds(text: str, minimum, maximum) -> str:
 def grouped(number) -> str:
     """A number as the messages write it: thousands grouped, no trailing zeros (10000 → 10,000)."""
     number = Decimal(number)
-    return f"{number:,}" if number == number.to_integral_value() else f"{number:,.2f}"
+    return f"{int(number):,}" if number == number.to_integral_value() else f"{number:,.2f}"
 
 
 def read_whole_number(raw, *, minimum: int = 0, maximum: int) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
 from django.db import transaction
@@ -26,7 +26,7 @@ from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application, Authorisation
 from creditloan.models.applications import ApplicationStatus
 from creditloan.services import authorisation_revoke
-from creditloan.values import grouped, percent_text
+from creditloan.values import LOAN_AMOUNT_LARGEST, ValueRefused, grouped, percent_text, read_amount, read_rate
 from matching import notifications
 from matching.eligibility import consent_allows
 from matching.models import (
@@ -313,7 +313,8 @@ def offer_approve(*, offer_id: int, by, amount, annual_rate, term_months: int) -
     _check_officer(offer_id, by)
     offer = Offer.objects.select_related("product").get(pk=offer_id)
     product = offer.product
-    amount, annual_rate = _decimal(amount, "amount"), _decimal(annual_rate, "annual_rate")
+    amount = _read(amount, "amount", lambda raw: read_amount(raw, minimum=Decimal("0.01"), maximum=LOAN_AMOUNT_LARGEST))
+    annual_rate = _read(annual_rate, "annual_rate", read_rate)
     # Each in the words and units its reader uses: yuan grouped in thousands, rates in percent, months.
     term, term_min, term_max = (
         Decimal(months) for months in (term_months, product.term_min_months, product.term_max_months)
@@ -354,11 +355,12 @@ def offer_disburse(*, offer_id: int, by, amount, disbursed_on: dt.date) -> Loan:
     """放款反馈: the loan as paid out, at most the approved amount; it is what the next models learn from."""
     _check_officer(offer_id, by)
     offer = Offer.objects.get(pk=offer_id)
-    amount = _decimal(amount, "amount")
-    if offer.approved_amount is not None and not Decimal(0) < amount <= offer.approved_amount:
+    amount = _read(amount, "amount", lambda raw: read_amount(raw, minimum=Decimal("0.01"), maximum=LOAN_AMOUNT_LARGEST))
+    if offer.approved_amount is not None and amount > offer.approved_amount:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            f"amount: {amount} is not within 0–{offer.approved_amount} approved",
+            _("amount: %(value)s yuan is more than the %(approved)s yuan approved")
+            % {"value": grouped(amount), "approved": grouped(offer.approved_amount)},
             field="amount",
         )
     offer = offer_transition(offer_id=offer_id, event="disburse", by=by)
@@ -437,11 +439,13 @@ def application_withdraw(*, application_id: int) -> Application:
     return application
 
 
-def _decimal(raw, field: str) -> Decimal:
+def _read(raw, field: str, reader) -> Decimal:
+    """A number from a caller, read as every page and the API read it (creditloan.values), or refused naming the
+    field."""
     try:
-        value = Decimal(str(raw))
-    except (InvalidOperation, ValueError):
-        raise DomainError(ErrorCode.INVALID_INPUT, f"{field}: '{raw}' is not a number", field=field) from None
-    if not value.is_finite():
-        raise DomainError(ErrorCode.INVALID_INPUT, f"{field}: '{raw}' is not a number", field=field)
-    return value
+        return reader(raw)
+    except ValueRefused as refusal:
+        prefixes = {"amount": _("amount: %(problem)s"), "annual_rate": _("annual_rate: %(problem)s")}
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, prefixes[field] % {"problem": refusal.message}, field=field
+        ) from None
