@@ -8,7 +8,6 @@ import json
 import re
 
 import django_filters
-from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.utils import timezone
@@ -22,6 +21,7 @@ from rest_framework import authentication, exceptions, filters, parsers, permiss
 from rest_framework.pagination import PageNumberPagination
 
 from creditloan.api.errors import RequestTooLarge
+from creditloan.formfields import WholeNumberField
 from creditloan.models import ApiToken, token_digest
 from creditloan.models.accounts import Role
 
@@ -216,13 +216,15 @@ class StrictFilterSet(django_filters.FilterSet):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class RowIdFilter(django_filters.NumberFilter):
-    """A row's id: a whole number the database can hold, or the filter refuses it."""
+@extend_schema_field(OpenApiTypes.INT)
+class RowIdFilter(django_filters.Filter):
+    """A row's id: a whole number the database can hold, in ASCII digits as every number is read
+    (creditloan.values), or the filter refuses it saying why."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
+        super().__init__(*args, minimum=1, maximum=2**63 - 1, **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.BOOL)

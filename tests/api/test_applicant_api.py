@@ -120,6 +120,14 @@ def test_applications_filter_by_status_and_order_by_amount(world):
     assert [row["amount"] for row in by_amount["results"]] == ["300000.00", "500000.00"]
 
 
+@pytest.mark.parametrize(("raw", "problem"), [("１", "half-width"), ("abc", "not a whole number"), ("0", "from 1 to")])
+def test_a_list_filtered_by_a_firm_id_not_written_as_one_is_refused_saying_why(world, raw, problem):
+    answer = world["as_applicant"].get("/api/v1/applications/", {"enterprise": raw})
+
+    assert answer.status_code == 400
+    assert problem in answer.json()["fields"]["enterprise"][0]
+
+
 def test_consent_is_granted_with_its_words_and_revoked(world):
     client = world["as_applicant"]
     bank = world["products"]["A"].bank
