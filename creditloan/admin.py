@@ -8,13 +8,18 @@ record of what each file did to the data.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from creditloan import formfields
 from creditloan.forms import AdminSignInForm
 from creditloan.identifiers import mask_phone, mask_resident_id
 from creditloan.models import (
@@ -56,6 +61,45 @@ def masked_raw_row(raw: dict) -> dict:
         column: RAW_CELL_MASKS[column](value) if column in RAW_CELL_MASKS and isinstance(value, str) else value
         for column, value in raw.items()
     }
+
+
+class ModelAdmin(admin.ModelAdmin):
+    """Django's ModelAdmin, whose forms read numbers and dates as every page and the API do (creditloan.values):
+    Django's own fields take full-width digits and exponents ('１００', '1e5') that the rest of the service
+    refuses."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        reader = _reader_field(db_field)
+        if reader is None:
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        field_class, options = reader
+        if isinstance(db_field, models.DateField):
+            options["widget"] = AdminDateWidget
+        return field_class(
+            label=capfirst(db_field.verbose_name),
+            required=not db_field.blank,
+            help_text=db_field.help_text,
+            **options,
+        )
+
+
+def _reader_field(db_field):
+    """The form field of creditloan.formfields that reads a model field's values, with its bounds, or None for a
+    field Django's own form field reads as the rest of the service does."""
+    if db_field.choices or db_field.primary_key or not db_field.editable or db_field.is_relation:
+        return None
+    if isinstance(db_field, models.DecimalField):
+        places, digits = db_field.decimal_places, db_field.max_digits
+        largest = Decimal(10) ** (digits - places) - Decimal(1).scaleb(-places)
+        return formfields.DecimalNumberField, {"places": places, "minimum": 0, "maximum": largest}
+    if isinstance(db_field, models.FloatField):
+        return formfields.DecimalNumberField, {"places": 6, "minimum": 0, "maximum": 10**9}
+    if isinstance(db_field, models.IntegerField):
+        largest = 2**63 - 1 if isinstance(db_field, models.BigIntegerField) else 2**31 - 1
+        return formfields.WholeNumberField, {"minimum": 0, "maximum": largest}
+    if isinstance(db_field, models.DateField) and not isinstance(db_field, models.DateTimeField):
+        return formfields.DateField, {}
+    return None
 
 
 class NoLookupOnIdentifiers:
@@ -127,7 +171,7 @@ class UserAdmin(NoLookupOnIdentifiers, DjangoUserAdmin):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(NoLookupOnIdentifiers, admin.ModelAdmin):
+class EnterpriseAdmin(NoLookupOnIdentifiers, ModelAdmin):
     identifier_fields = ("legal_representative_id", "legal_representative_name")
     list_display = (
         "uscc",
@@ -174,7 +218,7 @@ class EnterpriseAdmin(NoLookupOnIdentifiers, admin.ModelAdmin):
 
 
 @admin.register(EnterpriseMembership)
-class EnterpriseMembershipAdmin(admin.ModelAdmin):
+class EnterpriseMembershipAdmin(ModelAdmin):
     list_display = ("user", "enterprise", "relation", "status", "valid_until", "created_at")
     list_filter = ("relation", "status")
     search_fields = ("user__username", "^enterprise__uscc", "enterprise__name")
@@ -183,7 +227,7 @@ class EnterpriseMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ModelAdmin):
     list_display = (
         "id",
         "enterprise",
@@ -202,7 +246,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
-class CreditRecordAdmin(admin.ModelAdmin):
+class CreditRecordAdmin(ModelAdmin):
     """Shared by the four record sources: each row hangs off one of many enterprises and came from an import."""
 
     raw_id_fields = ("enterprise",)
@@ -284,7 +328,7 @@ class ImportFileInline(AuditTrailMixin, admin.TabularInline):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(AuditTrailMixin, admin.ModelAdmin):
+class ImportBatchAdmin(AuditTrailMixin, ModelAdmin):
     list_display = ("id", "status", "origin", "started_by", "started_at", "finished_at")
     list_filter = ("status", "origin")
     list_select_related = ("started_by",)
@@ -301,7 +345,7 @@ class ImportRejectionInline(AuditTrailMixin, RawRowMixin, admin.TabularInline):
 
 
 @admin.register(ImportFile)
-class ImportFileAdmin(AuditTrailMixin, admin.ModelAdmin):
+class ImportFileAdmin(AuditTrailMixin, ModelAdmin):
     list_display = ("name", "source", "batch", "rows", "created", "updated", "unchanged", "rejected")
     list_filter = ("source", "file_format")
     search_fields = ("name", "=sha256")
@@ -310,7 +354,7 @@ class ImportFileAdmin(AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(ImportRejection)
-class ImportRejectionAdmin(NoLookupOnIdentifiers, AuditTrailMixin, RawRowMixin, admin.ModelAdmin):
+class ImportRejectionAdmin(NoLookupOnIdentifiers, AuditTrailMixin, RawRowMixin, ModelAdmin):
     """Every rejected row, searchable and paginated, for files with more rejections than one page can show."""
 
     identifier_fields = ("raw",)
@@ -324,7 +368,7 @@ class ImportRejectionAdmin(NoLookupOnIdentifiers, AuditTrailMixin, RawRowMixin, 
 
 
 @admin.register(Authorisation)
-class AuthorisationAdmin(AuditTrailMixin, admin.ModelAdmin):
+class AuthorisationAdmin(AuditTrailMixin, ModelAdmin):
     """Read-only: a grant and its revocation are the firm's own acts, kept with the words agreed to."""
 
     list_display = ("enterprise", "purpose", "sources", "granted_at", "expires_on", "revoked_at")
@@ -334,7 +378,7 @@ class AuthorisationAdmin(AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(LooksLoggedAdmin, AuditTrailMixin, admin.ModelAdmin):
+class DisputeAdmin(LooksLoggedAdmin, AuditTrailMixin, ModelAdmin):
     """Read-only: disputes are answered in the operators' queue, which records who answered and when."""
 
     list_display = ("pk", "enterprise", "source", "status", "raised_at", "due_on", "resolved_at")
@@ -346,7 +390,7 @@ class DisputeAdmin(LooksLoggedAdmin, AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(KnockOutReview)
-class KnockOutReviewAdmin(LooksLoggedAdmin, AuditTrailMixin, admin.ModelAdmin):
+class KnockOutReviewAdmin(LooksLoggedAdmin, AuditTrailMixin, ModelAdmin):
     """Read-only: reviews are answered in the operators' queue, which reinstates an overturned application."""
 
     list_display = ("pk", "application", "status", "requested_at", "due_on", "resolved_at")
@@ -360,7 +404,7 @@ class KnockOutReviewAdmin(LooksLoggedAdmin, AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(AuditTrailMixin, admin.ModelAdmin):
+class AccessLogAdmin(AuditTrailMixin, ModelAdmin):
     """Read-only: the access log is only ever added to."""
 
     list_display = ("viewed_at", "enterprise", "viewer", "bank", "what", "purpose", "reference")
@@ -370,7 +414,7 @@ class AccessLogAdmin(AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(AuditTrailMixin, admin.ModelAdmin):
+class ApiTokenAdmin(AuditTrailMixin, ModelAdmin):
     """Tokens by their first characters only (the platform holds no more than their hashes). Issued through
     the API; revoked there or by its owner."""
 
@@ -381,14 +425,14 @@ class ApiTokenAdmin(AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(AuditTrailMixin, admin.ModelAdmin):
+class IdempotencyRecordAdmin(AuditTrailMixin, ModelAdmin):
     list_display = ("key", "user", "operation", "status_code", "created_at")
     search_fields = ("key", "user__username", "operation")
     date_hierarchy = "created_at"
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(AuditTrailMixin, admin.ModelAdmin):
+class OutboxMessageAdmin(AuditTrailMixin, ModelAdmin):
     """Tasks that committed writes set going and that have not run to the end yet. A row here for long means the
     broker or the workers were failing; one set aside failed OUTBOX_MAX_ATTEMPTS times and waits for a person
     (docs/operations.md). "Send again" makes it due at once."""
@@ -406,7 +450,7 @@ class OutboxMessageAdmin(AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(SourceKey)
-class SourceKeyAdmin(AuditTrailMixin, admin.ModelAdmin):
+class SourceKeyAdmin(AuditTrailMixin, ModelAdmin):
     """Source systems' keys by their first characters; issued with `manage.py issue_source_key`."""
 
     list_display = ("prefix", "source", "name", "created_at", "last_used_at", "revoked_at")
@@ -416,7 +460,7 @@ class SourceKeyAdmin(AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(ClaimAttempt)
-class ClaimAttemptAdmin(AuditTrailMixin, admin.ModelAdmin):
+class ClaimAttemptAdmin(AuditTrailMixin, ModelAdmin):
     list_display = ("attempted_at", "user", "enterprise", "succeeded", "address")
     list_filter = ("succeeded",)
     search_fields = ("user__username", "^enterprise__uscc")
@@ -424,7 +468,7 @@ class ClaimAttemptAdmin(AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(AgreementAcceptance)
-class AgreementAcceptanceAdmin(AuditTrailMixin, admin.ModelAdmin):
+class AgreementAcceptanceAdmin(AuditTrailMixin, ModelAdmin):
     list_display = ("accepted_at", "user", "document", "version")
     list_filter = ("document", "version")
     search_fields = ("user__username",)
@@ -432,7 +476,7 @@ class AgreementAcceptanceAdmin(AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(PhoneCode)
-class PhoneCodeAdmin(NoLookupOnIdentifiers, AuditTrailMixin, admin.ModelAdmin):
+class PhoneCodeAdmin(NoLookupOnIdentifiers, AuditTrailMixin, ModelAdmin):
     """When codes went out, for what, and how they were tried: the code itself is kept only as a digest."""
 
     identifier_fields = ("phone", "digest")

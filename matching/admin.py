@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from creditloan.admin import AuditTrailMixin
+from creditloan.admin import AuditTrailMixin, ModelAdmin
 from matching.models import (
     ApprovalModelVersion,
     Bank,
@@ -19,14 +19,14 @@ from matching.models import (
 
 
 @admin.register(Bank)
-class BankAdmin(admin.ModelAdmin):
+class BankAdmin(ModelAdmin):
     list_display = ("name", "code", "contact_email", "response_deadline_days", "monthly_capacity", "active")
     list_filter = ("active",)
     search_fields = ("code", "name")
 
 
 @admin.register(LoanProduct)
-class LoanProductAdmin(admin.ModelAdmin):
+class LoanProductAdmin(ModelAdmin):
     list_display = (
         "name",
         "bank",
@@ -77,7 +77,7 @@ class LoanProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(ModelAdmin):
     list_display = ("id", "application", "product", "rank", "status", "offered_at", "deadline", "decided_at")
     list_filter = ("status", "bank")
     search_fields = ("^application__enterprise__uscc", "application__enterprise__name")
@@ -89,7 +89,7 @@ class OfferAdmin(admin.ModelAdmin):
 
 
 @admin.register(Loan)
-class LoanAdmin(admin.ModelAdmin):
+class LoanAdmin(ModelAdmin):
     list_display = ("id", "offer", "amount", "annual_rate", "term_months", "disbursed_on", "outcome", "outcome_on")
     list_filter = ("outcome",)
     search_fields = ("^offer__application__enterprise__uscc", "offer__application__enterprise__name")
@@ -100,7 +100,7 @@ class LoanAdmin(admin.ModelAdmin):
 
 
 @admin.register(MatchingSettings)
-class MatchingSettingsAdmin(AuditTrailMixin, admin.ModelAdmin):
+class MatchingSettingsAdmin(AuditTrailMixin, ModelAdmin):
     """Versions are published, never edited: a ranking must keep meaning what it meant."""
 
     list_display = (
@@ -116,19 +116,19 @@ class MatchingSettingsAdmin(AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(ApprovalModelVersion)
-class ApprovalModelVersionAdmin(AuditTrailMixin, admin.ModelAdmin):
+class ApprovalModelVersionAdmin(AuditTrailMixin, ModelAdmin):
     list_display = ("number", "trained_at")
 
 
 @admin.register(Ranking)
-class RankingAdmin(AuditTrailMixin, admin.ModelAdmin):
+class RankingAdmin(AuditTrailMixin, ModelAdmin):
     list_display = ("application", "settings", "approval_model", "created_at")
     list_select_related = ("settings", "approval_model")
     raw_id_fields = ("application", "score")
 
 
 @admin.register(BankMonth)
-class BankMonthAdmin(AuditTrailMixin, admin.ModelAdmin):
+class BankMonthAdmin(AuditTrailMixin, ModelAdmin):
     """Read-only: routing keeps these counts under the bank's lock; an edit here would let a bank be offered
     more than its capacity, or less."""
 

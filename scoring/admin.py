@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from creditloan.admin import AuditTrailMixin, LooksLoggedAdmin
+from creditloan.admin import AuditTrailMixin, LooksLoggedAdmin, ModelAdmin
 from scoring.models import ModelVersion, PolicyRule, Rating, Score, TrainingRun
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(AuditTrailMixin, admin.ModelAdmin):
+class ModelVersionAdmin(AuditTrailMixin, ModelAdmin):
     """Read-only: versions come from `train_model`, and change status through promote / roll back."""
 
     list_display = ("number", "status", "beats_baseline", "held_out_auc", "baseline_auc", "trained_at", "promoted_at")
@@ -22,7 +22,7 @@ class ModelVersionAdmin(AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(LooksLoggedAdmin, AuditTrailMixin, admin.ModelAdmin):
+class ScoreAdmin(LooksLoggedAdmin, AuditTrailMixin, ModelAdmin):
     looked_at = "score"
     list_display = ("enterprise", "application", "grade", "points", "probability_of_default", "model_version", "as_of")
     list_filter = ("grade", "model_version")
@@ -32,13 +32,13 @@ class ScoreAdmin(LooksLoggedAdmin, AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(PolicyRule)
-class PolicyRuleAdmin(admin.ModelAdmin):
+class PolicyRuleAdmin(ModelAdmin):
     list_display = ("code", "name", "feature", "operator", "threshold", "active")
     list_filter = ("active",)
 
 
 @admin.register(Rating)
-class RatingAdmin(LooksLoggedAdmin, AuditTrailMixin, admin.ModelAdmin):
+class RatingAdmin(LooksLoggedAdmin, AuditTrailMixin, ModelAdmin):
     looked_at = "score"
     """Read-only: ratings are refreshed in bulk by the re-rating tasks."""
 
@@ -49,6 +49,6 @@ class RatingAdmin(LooksLoggedAdmin, AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(TrainingRun)
-class TrainingRunAdmin(AuditTrailMixin, admin.ModelAdmin):
+class TrainingRunAdmin(AuditTrailMixin, ModelAdmin):
     list_display = ("pk", "status", "step", "queued_at", "finished_at", "version", "started_by")
     list_filter = ("status",)

@@ -474,3 +474,23 @@ def test_no_personal_identifier_can_be_narrowed_down_through_the_changelists_que
 
     assert answer.status_code == 400
     assert admin_client.get(f"{admin_url(model, 'changelist')}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"), [("１００", "half-width"), ("1e5", "exponent"), ("-5", "not a whole number from 0")]
+)
+def test_the_back_office_reads_a_number_as_every_page_does_and_keeps_the_row_as_it_was(
+    admin_client, one_of_each, raw, problem
+):
+    from matching.models import Bank
+
+    bank = one_of_each[Bank]
+    form = admin_client.get(admin_url(Bank, "change", bank.pk)).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields} | {"monthly_capacity": raw}
+
+    answer = admin_client.post(admin_url(Bank, "change", bank.pk), {k: v for k, v in data.items() if v is not None})
+
+    bank.refresh_from_db()
+    assert answer.status_code == 200
+    assert problem in answer.context["adminform"].form.errors["monthly_capacity"][0]
+    assert str(bank.monthly_capacity) != raw
