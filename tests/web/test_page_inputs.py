@@ -55,8 +55,13 @@ HOSTILE = [
     "",
     ["1", "abc"],  # the same name twice: a view reading one value gets the last, a form's list gets both
 ]
-# Names that any page's filter might read although no form on it sends them.
-COMMON_NAMES = ["page", "status", "q", "sort", "order", "run", "dispute", "record_id", "number", "since", "action"]
+# Names that a page might read although no form on it sends them: common filters, the ids and actions the views
+# read, the code the USCC check reads as it is typed, and where a page sends its visitor next.
+COMMON_NAMES = [
+    *["page", "status", "q", "sort", "order", "since"],
+    *["run", "dispute", "review", "delegation", "record_id", "number", "action", "active"],
+    *["code", "next"],
+]
 
 PAGES = [(route, view) for route, view in isolation.routes() if not route.startswith("api/")]
 PUBLIC = {route for route, _ in PAGES if route in isolation.NOT_A_ROLES_ROUTE}
