@@ -6,7 +6,8 @@ The parameter names are the ones the pages' own forms send, read from the HTML t
 the route each form is sent to, and a few that any filter might read. The values are one fixed set of what a
 careless or hostile client sends: each request sets every name to one of them, once in a body of the names
 alone and once in each form as its page sends it (its hidden fields, its button and its choices kept, so the
-view gets past `action` and the ids to the fields behind them). Each request's writes are undone after it.
+view gets past `action` and the ids to the fields behind them); then each of a form's hidden fields alone takes
+each value. Each request's writes are undone after it.
 
 SQLite stores what PostgreSQL (CI's database) refuses with an error, a NUL character and text longer than its
 column: the test refuses both the same way, so that it finds here what would be a 500 there."""
@@ -102,6 +103,17 @@ class Form:
             if name not in body:
                 body[name] = offered if kind in CHOSEN else value
         return body
+
+    def hidden(self) -> list[str]:
+        """The fields the page fills in itself (the id of the row a form is about, say)."""
+        return [name for name, kind, _offered in self.fields if kind == "hidden" and name != "csrfmiddlewaretoken"]
+
+    def with_only(self, name: str, value) -> dict:
+        """The form as the page offers it, with `value` in the one field `name`."""
+        body: dict = {}
+        for field_name, _kind, offered in self.fields:
+            body.setdefault(field_name, offered)
+        return body | {name: value}
 
 
 CHOSEN = {"hidden", "submit", "select", "radio", "checkbox"}
@@ -319,21 +331,28 @@ def test_every_page_route_is_known_to_this_test(site):
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize(("route", "view"), PAGES, ids=[route or "home" for route, _ in PAGES])
 def test_no_input_gives_a_page_a_server_error(site, route, view, method):
-    """Each hostile value in every name at once, then in every field a person types into of each form sent to
-    the route, as its page sends it."""
+    """Each hostile value in every name at once; in every field a person types into of each form sent to the
+    route, as its page sends it; and in each field the page fills in itself, alone (an id with the rest of the
+    form as the page offers it, which is how a tampered id reaches the code past the other fields' checks)."""
     client, url, _answer = opened(route, view, site)
     forms = [(address, form) for address, form in forms_sent_to(route, site) if form.method == method]
     names = set(COMMON_NAMES).union(*(form.names() for _address, form in forms))
-    asks = [(url, value, dict.fromkeys(sorted(names), value)) for value in HOSTILE]
-    asks += [(address, value, form.as_sent(value)) for address, form in forms for value in HOSTILE]
+    asks = [(url, value, "in every name", dict.fromkeys(sorted(names), value)) for value in HOSTILE]
+    asks += [
+        (address, value, "typed into its form", form.as_sent(value)) for address, form in forms for value in HOSTILE
+    ]
+    asks += [
+        (address, value, f"in {name} alone", form.with_only(name, value))
+        for address, form in forms
+        for name in form.hidden()
+        for value in HOSTILE
+    ]
 
     failures = []
-    for address, value, body in asks:
+    for address, value, where, body in asks:
         answer = ask(client, method, address, body)
         if answer.status_code >= 500:
             error = answer.exc_info[1] if answer.exc_info else None
-            failures.append(
-                f"{method.upper()} {address} {shown(value)} in {sorted(body)}: {answer.status_code} {error!r}"
-            )
+            failures.append(f"{method.upper()} {address} {shown(value)} {where}: {answer.status_code} {error!r}")
 
     assert not failures, f"{len(failures)} of {len(asks)} answered 5xx:\n" + "\n".join(failures[:10])
