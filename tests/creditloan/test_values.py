@@ -9,10 +9,10 @@ import pytest
 from creditloan.values import (
     ValueRefused,
     amount_text,
+    percent_text,
     read_amount,
     read_date,
     read_decimal,
-    percent_text,
     read_rate,
     read_rate_percent,
     read_weight,
