@@ -45,8 +45,8 @@ def main() -> None:
     from django.utils import timezone
 
     from creditloan.demo.services import demo_world_generate
-    from creditloan.models import Application, Enterprise
-    from matching.models import Bank, LoanProduct, MatchingSettings, Offer, OfferStatus, Ranking
+    from creditloan.models import Application, Bank, Enterprise
+    from matching.models import LoanProduct, MatchingSettings, Offer, OfferStatus, Ranking
     from matching.routing import offers_lapse_sweep
     from scoring.models import Score
     from scoring.selectors import champion

@@ -28,6 +28,7 @@ from creditloan.models import (
     ApiToken,
     Application,
     Authorisation,
+    Bank,
     BankRecord,
     ClaimAttempt,
     CustomsRecord,
@@ -215,6 +216,13 @@ class EnterpriseAdmin(NoLookupOnIdentifiers, ModelAdmin):
             "name": enterprise.legal_representative_name,
             "title": enterprise.representative_title,
         }
+
+
+@admin.register(Bank)
+class BankAdmin(ModelAdmin):
+    list_display = ("name", "code", "contact_email", "response_deadline_days", "monthly_capacity", "active")
+    list_filter = ("active",)
+    search_fields = ("code", "name")
 
 
 @admin.register(EnterpriseMembership)

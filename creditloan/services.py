@@ -23,6 +23,7 @@ from creditloan.models import (
     Application,
     Authorisation,
     AuthorisationPurpose,
+    Bank,
     Dispute,
     DisputeStatus,
     Enterprise,
@@ -147,7 +148,6 @@ def authorisation_grant(
 ) -> Authorisation:
     """A firm's consent, given by a person who acts for it: which sources, for what, to which banks, until
     when. The words agreed to are kept with it, in both languages."""
-    from matching.models import Bank  # matching's models import this package's
 
     if not acts_for(user, enterprise, may="consent"):
         raise DomainError(

@@ -18,7 +18,7 @@ from creditloan.errors import DomainError, ErrorCode
 from creditloan.forms import ApplicationForm, AuthorisationForm, DisputeForm, ReviewRequestForm, refusal_of, show_error
 from creditloan.identifiers import InvalidIdentifier, validate_uscc
 from creditloan.identity import selectors as identity_selectors
-from creditloan.models import KnockOutReview, Role
+from creditloan.models import Bank, KnockOutReview, Role
 from creditloan.services import (
     DISPUTE_DAYS,
     application_submit,
@@ -159,7 +159,6 @@ def application_withdraw_view(request, application_id: int):
 @require_http_methods(["GET", "POST"])
 def authorisations(request):
     """The firm's consents: grant one, see them all (active, expired, revoked) with their words, revoke."""
-    from matching.models import Bank  # matching's models import this package's
 
     firms = identity_selectors.firms_acted_for(request.user, may="consent").order_by("name")
     form = AuthorisationForm(

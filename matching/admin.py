@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from creditloan.admin import AuditTrailMixin, ModelAdmin
 from matching.models import (
     ApprovalModelVersion,
-    Bank,
     BankMonth,
     Loan,
     LoanProduct,
@@ -16,13 +15,6 @@ from matching.models import (
     Offer,
     Ranking,
 )
-
-
-@admin.register(Bank)
-class BankAdmin(ModelAdmin):
-    list_display = ("name", "code", "contact_email", "response_deadline_days", "monthly_capacity", "active")
-    list_filter = ("active",)
-    search_fields = ("code", "name")
 
 
 @admin.register(LoanProduct)

@@ -11,8 +11,8 @@ import pandas as pd
 from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import TruncMonth
 
-from creditloan.models import Application
-from matching.models import Bank, Loan, Offer, OfferStatus, Ranking
+from creditloan.models import Application, Bank
+from matching.models import Loan, Offer, OfferStatus, Ranking
 from scoring.ml.scale import GRADES
 from scoring.models import Rating
 from scoring.selectors import champion

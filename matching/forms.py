@@ -18,10 +18,10 @@ from creditloan.formfields import (
     WholeNumberField,
 )
 from creditloan.forms import RequestTextField, RowIdField
-from creditloan.models import CustomsCreditClass, EnterpriseKind
+from creditloan.models import Bank, CustomsCreditClass, EnterpriseKind
 from creditloan.services import TERM_MAX, TERM_MIN
 from creditloan.values import LOAN_AMOUNT_LARGEST
-from matching.models import Bank, DeclineReason, LoanProduct, OfferStatus, PolicyTag, RepaymentMethod
+from matching.models import DeclineReason, LoanProduct, OfferStatus, PolicyTag, RepaymentMethod
 from matching.services import TOP_K_MAX
 
 # The columns' own limits: years since registration hold 4 digits with 1 decimal, a deadline a small integer,

@@ -2,40 +2,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from creditloan.models import CustomsCreditClass, EnterpriseKind, GuaranteeMode, TaxCreditRating
+from creditloan.models import Bank, CustomsCreditClass, EnterpriseKind, GuaranteeMode, TaxCreditRating
 from creditloan.reference.industries import DIVISIONS, SECTIONS
 from creditloan.reference.regions import REGIONS
 from creditloan.values import percent_text
 from scoring.ml.scale import GRADES
-
-
-class Bank(models.Model):
-    """A participating bank."""
-
-    code = models.CharField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=200, unique=True)
-    contact_email = models.EmailField(_("contact e-mail"))
-    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
-    response_deadline_days = models.PositiveSmallIntegerField(
-        _("response deadline (working days)"), default=3, validators=[MinValueValidator(1)]
-    )
-    monthly_capacity = models.PositiveIntegerField(_("offers it can take a month"))
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        verbose_name = _("bank")
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(condition=Q(response_deadline_days__gte=1), name="bank_deadline_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class BankMonth(models.Model):

@@ -34,7 +34,7 @@ from creditloan.api.base import (
 )
 from creditloan.api.serializers import DisputeOut, KnockOutReviewOut
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Dispute, ImportBatch, ImportRejection, KnockOutReview, KnockOutReviewStatus
+from creditloan.models import Bank, Dispute, ImportBatch, ImportRejection, KnockOutReview, KnockOutReviewStatus
 from creditloan.models.disputes import DisputeStatus
 from creditloan.services import (
     TERM_MAX,
@@ -47,7 +47,7 @@ from creditloan.services import (
 from creditloan.values import LOAN_AMOUNT_LARGEST
 from matching import dashboard
 from matching.forms import CAPACITY_LARGEST, DEADLINE_DAYS_LARGEST, FIRM_AGE_LARGEST, BankForm
-from matching.models import Bank, LoanProduct, MatchingSettings
+from matching.models import LoanProduct, MatchingSettings
 from matching.replay import replay
 from matching.services import TOP_K_MAX, matching_settings_publish
 from scoring.models import ModelVersion, TrainingRun

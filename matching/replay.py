@@ -24,10 +24,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Application
+from creditloan.models import Application, Bank
 from matching import selectors
 from matching.eligibility import Applicant
-from matching.models import Bank, LoanProduct
+from matching.models import LoanProduct
 from matching.ranking import ApprovalModel, Weights, rank, top_within_capacity
 from matching.services import EVEN_ODDS, checked_settings
 from scoring import selectors as scoring_selectors

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Application, Authorisation
+from creditloan.models import Application, Authorisation, Bank
 from creditloan.models.applications import ApplicationStatus
 from creditloan.services import authorisation_revoke
 from creditloan.values import LOAN_AMOUNT_LARGEST, ValueRefused, grouped, percent_text, read_amount, read_rate
@@ -31,7 +31,6 @@ from matching import notifications
 from matching.eligibility import consent_allows
 from matching.models import (
     OPEN_OFFER_STATES,
-    Bank,
     BankMonth,
     DeclineReason,
     Loan,

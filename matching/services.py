@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import AccessPurpose, Application
+from creditloan.models import AccessPurpose, Application, Bank
 from creditloan.numbering import numbered_create
 from creditloan.services import access_record
 from creditloan.values import read_weight
 from matching import selectors
-from matching.models import ApprovalModelVersion, Bank, BankMonth, LoanProduct, MatchingSettings, Offer, Ranking
+from matching.models import ApprovalModelVersion, BankMonth, LoanProduct, MatchingSettings, Offer, Ranking
 from matching.ranking import ApprovalModel, Weights, rank
 from scoring import selectors as scoring_selectors
 from scoring.ml.features import FEATURES_BY_NAME, build_features

@@ -20,7 +20,7 @@ from creditloan.access import officer_required, operator_required
 from creditloan.converters import row_id
 from creditloan.errors import DomainError
 from creditloan.forms import refusal_of, show_error
-from creditloan.models import DisputeStatus, KnockOutReviewStatus
+from creditloan.models import Bank, DisputeStatus, KnockOutReviewStatus
 from creditloan.services import dispute_resolve, disputes_seen, knockout_review_resolve, knockout_reviews_seen
 from creditloan.values import ValueRefused, read_date
 from matching import dashboard, selectors
@@ -35,7 +35,7 @@ from matching.forms import (
     ReviewAnswerForm,
     WeightsForm,
 )
-from matching.models import Bank, LoanProduct, MatchingSettings
+from matching.models import LoanProduct, MatchingSettings
 from matching.replay import replay
 from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
 from matching.services import matching_settings_publish, offer_profile_open, product_set_active

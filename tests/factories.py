@@ -32,7 +32,7 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
 
 class BankFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "matching.Bank"
+        model = "creditloan.Bank"
         django_get_or_create = ("code",)
 
     code = factory.Sequence(lambda n: f"B{n}")
@@ -138,8 +138,7 @@ def consent(
     """The firm's authorisation (授权) for financing: the given sources (all by default) to the given banks (every
     bank by default), from `since` (a year ago) until `until` (a year from now). Made as a row, so a test may
     date it in the past; the service's own rules are tested with the service."""
-    from creditloan.models import Authorisation
-    from matching.models import Bank
+    from creditloan.models import Authorisation, Bank
 
     now = timezone.now()
     grant = Authorisation.objects.create(

@@ -63,10 +63,9 @@ def drill(stack: Stack, args) -> None:
 
 
 def _two_officers_per_bank() -> dict[int, tuple[str, str]]:
-    from creditloan.models import User
+    from creditloan.models import Bank, User
     from creditloan.models.accounts import Role
     from creditloan.services import api_token_issue
-    from matching.models import Bank
 
     pairs = {}
     for bank in Bank.objects.all():

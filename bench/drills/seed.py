@@ -20,10 +20,9 @@ def applicants(count: int) -> list[Applicant]:
     from django.utils import timezone
 
     from creditloan.demo.services import every_source_granted_to
-    from creditloan.models import Enterprise, EnterpriseMembership, User
+    from creditloan.models import Bank, Enterprise, EnterpriseMembership, User
     from creditloan.models.accounts import MembershipRelation, MembershipStatus, Role
     from creditloan.services import api_token_issue
-    from matching.models import Bank
 
     banks = list(Bank.objects.all())
     firms = Enterprise.objects.filter(kind="company", status="active", memberships__isnull=True).order_by("pk")
@@ -60,7 +59,7 @@ def officer_tokens() -> dict[int, str]:
 def banks_with_room() -> None:
     """No bank turns an application away for want of capacity this month: the drills measure the pipeline,
     not the banks' monthly limits (which hold applications back on purpose, to be routed later)."""
-    from matching.models import Bank
+    from creditloan.models import Bank
 
     Bank.objects.update(monthly_capacity=1_000_000)
 

@@ -25,6 +25,7 @@ from creditloan.models import (
     Application,
     Authorisation,
     AuthorisationPurpose,
+    Bank,
     Enterprise,
     EnterpriseKind,
     EnterpriseStatus,
@@ -34,7 +35,7 @@ from creditloan.models import (
 )
 from creditloan.models.consent import CONSENT_SOURCES
 from creditloan.services import authorisation_grant
-from matching.models import Bank, Loan, LoanProduct, Offer
+from matching.models import Loan, LoanProduct, Offer
 from matching.services import bank_months_recount
 
 logger = logging.getLogger(__name__)

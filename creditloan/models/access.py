@@ -25,7 +25,7 @@ class AccessLog(models.Model):
     enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.PROTECT, related_name="access_log")
     viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # The viewer's bank at the time, kept in case the officer moves on.
-    bank = models.ForeignKey("matching.Bank", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    bank = models.ForeignKey("creditloan.Bank", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     what = models.CharField(_("what was seen"), max_length=200)
     purpose = models.CharField(_("why"), max_length=16, choices=AccessPurpose.choices)
     reference = models.CharField(_("the offer or dispute it served"), max_length=64)

@@ -19,7 +19,7 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.APPLICANT)
     bank = models.ForeignKey(
-        "matching.Bank",
+        "creditloan.Bank",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -30,7 +30,7 @@ class Authorisation(models.Model):
     )
     sources = models.JSONField(_("data sources"))
     purpose = models.CharField(_("purpose"), max_length=16, choices=AuthorisationPurpose.choices)
-    banks = models.ManyToManyField("matching.Bank", related_name="authorisations", verbose_name=_("banks"))
+    banks = models.ManyToManyField("creditloan.Bank", related_name="authorisations", verbose_name=_("banks"))
     text = models.TextField(_("the words agreed to"))
     granted_at = models.DateTimeField(_("granted at"))
     expires_on = models.DateField(_("valid until (inclusive)"))

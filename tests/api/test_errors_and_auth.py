@@ -9,8 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from creditloan.api.base import json_depth
-from creditloan.models import ApiToken
-from matching.models import Bank
+from creditloan.models import ApiToken, Bank
 
 ENTERPRISES = "/api/v1/enterprises/"
 

@@ -3,9 +3,9 @@ model training queued and followed, import batches with their rejected rows, dis
 
 from django.utils import timezone
 
-from creditloan.models import Dispute, ImportBatch, ImportBatchStatus, ImportFile, ImportRejection, RecordSource
+from creditloan.models import Bank, Dispute, ImportBatch, ImportBatchStatus, ImportFile, ImportRejection, RecordSource
 from creditloan.services import dispute_raise
-from matching.models import Bank, LoanProduct, MatchingSettings
+from matching.models import LoanProduct, MatchingSettings
 from scoring.models import TrainingRun
 from tests.factories import TaxRecordFactory
 

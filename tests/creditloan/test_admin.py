@@ -15,6 +15,7 @@ from creditloan.models import (
     ApiToken,
     Application,
     Authorisation,
+    Bank,
     BankRecord,
     ClaimAttempt,
     CustomsRecord,
@@ -41,7 +42,6 @@ from creditloan.models import (
 )
 from matching.models import (
     ApprovalModelVersion,
-    Bank,
     BankMonth,
     Loan,
     LoanProduct,
@@ -482,7 +482,7 @@ def test_no_personal_identifier_can_be_narrowed_down_through_the_changelists_que
 def test_the_back_office_reads_a_number_as_every_page_does_and_keeps_the_row_as_it_was(
     admin_client, one_of_each, raw, problem
 ):
-    from matching.models import Bank
+    from creditloan.models import Bank
 
     bank = one_of_each[Bank]
     form = admin_client.get(admin_url(Bank, "change", bank.pk)).context["adminform"].form

@@ -5,10 +5,9 @@ from decimal import Decimal
 import pytest
 
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Application, Enterprise, User
+from creditloan.models import Application, Bank, Enterprise, User
 from creditloan.models.accounts import Role
 from creditloan.services import application_submit
-from matching.models import Bank
 from tests.factories import EnterpriseFactory, member_of
 
 

@@ -6,8 +6,8 @@ from django.core.management import call_command
 
 from creditloan.demo.world import build_world
 from creditloan.identifiers import validate_resident_id, validate_uscc
-from creditloan.models import Application, Enterprise, ImportFile, ImportRejection, Role, TaxRecord, User
-from matching.models import Bank, Loan, LoanOutcome, LoanProduct, Offer
+from creditloan.models import Application, Bank, Enterprise, ImportFile, ImportRejection, Role, TaxRecord, User
+from matching.models import Loan, LoanOutcome, LoanProduct, Offer
 
 AS_OF = dt.date(2026, 10, 31)
 

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from creditloan.models import Enterprise
-from matching.models import Bank, LoanProduct
+from creditloan.models import Bank, Enterprise
+from matching.models import LoanProduct
 from matching.selectors import applicant_of, eligibility
 from scoring.models import ModelVersion, Score
 from tests.factories import EnterpriseFactory

@@ -10,8 +10,8 @@ from django.db import transaction
 
 from creditloan.demo.services import demo_world_generate
 from creditloan.errors import DomainError
-from creditloan.models import Application
-from matching.models import Bank, LoanProduct, MatchingSettings, Offer, Ranking
+from creditloan.models import Application, Bank
+from matching.models import LoanProduct, MatchingSettings, Offer, Ranking
 from matching.replay import replay
 from matching.services import approval_model_train
 from scoring.services import model_train

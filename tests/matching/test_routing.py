@@ -11,13 +11,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from creditloan.errors import DomainError
-from creditloan.models import Application, Authorisation, User
+from creditloan.models import Application, Authorisation, Bank, User
 from creditloan.models.accounts import Role
 from creditloan.models.applications import ApplicationStatus
 from creditloan.services import authorisation_revoke
 from matching.models import (
     OPEN_OFFER_STATES,
-    Bank,
     BankMonth,
     Loan,
     LoanProduct,

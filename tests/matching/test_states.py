@@ -10,10 +10,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Application, User
+from creditloan.models import Application, Bank, User
 from creditloan.models.accounts import Role
 from creditloan.models.applications import ApplicationStatus
-from matching.models import Bank, LoanProduct, Offer, OfferStatus
+from matching.models import LoanProduct, Offer, OfferStatus
 from matching.states import (
     APPLICATION_EVENTS,
     APPLICATION_TRANSITIONS,

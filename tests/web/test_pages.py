@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from creditloan.models import (
     AccessLog,
+    Bank,
     Dispute,
     EnterpriseMembership,
     ImportBatch,
@@ -21,7 +22,7 @@ from creditloan.models import (
 )
 from creditloan.models.accounts import Role
 from creditloan.services import authorisation_grant, dispute_raise, knockout_review_request
-from matching.models import Bank, LoanProduct, MatchingSettings
+from matching.models import LoanProduct, MatchingSettings
 from scoring.models import TrainingRun
 from scoring.services import training_run_execute
 from tests.factories import (

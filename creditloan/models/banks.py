@@ -1,0 +1,36 @@
+"""The banks taking part. Core's accounts, consent and access log point at them, and matching's products, offers
+and monthly capacity hang off them."""
+
+from __future__ import annotations
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Bank(models.Model):
+    """A participating bank."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    contact_email = models.EmailField(_("contact e-mail"))
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    response_deadline_days = models.PositiveSmallIntegerField(
+        _("response deadline (working days)"), default=3, validators=[MinValueValidator(1)]
+    )
+    monthly_capacity = models.PositiveIntegerField(_("offers it can take a month"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        # The table keeps the name it had when banks lived in matching (migration 0018 moved the model, not the
+        # rows).
+        db_table = "matching_bank"
+        verbose_name = _("bank")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(response_deadline_days__gte=1), name="bank_deadline_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
