@@ -37,6 +37,7 @@ from creditloan.models import (
 )
 from creditloan.models.applications import ApplicationStatus, GuaranteeMode
 from creditloan.outbox import task_send_after_commit
+from creditloan.states import application_transition
 from creditloan.values import ValueRefused, read_amount
 
 AMOUNT_MIN, AMOUNT_MAX = Decimal("10000"), Decimal("100000000")
@@ -392,7 +393,6 @@ def knockout_review_resolve(*, by: User, review_id: int, outcome: str, resolutio
     """An operator's answer. Overturned, the rule is waived for this application: it is reinstated and
     matched, once committed. Upheld, it stays not eligible. The applicant is told either way."""
     from matching import notifications  # matching builds on this package
-    from matching.states import application_transition
     from matching.tasks import route_application
 
     if not by.is_operator:

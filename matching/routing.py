@@ -26,6 +26,7 @@ from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application, Authorisation, Bank
 from creditloan.models.applications import ApplicationStatus
 from creditloan.services import authorisation_revoke
+from creditloan.states import application_transition
 from creditloan.values import LOAN_AMOUNT_LARGEST, ValueRefused, grouped, percent_text, read_amount, read_rate
 from matching import notifications
 from matching.eligibility import consent_allows
@@ -42,7 +43,7 @@ from matching.models import (
 )
 from matching.ranking import top_within_capacity
 from matching.services import application_rank
-from matching.states import application_transition, offer_transition
+from matching.states import offer_transition
 from scoring import selectors as scoring_selectors
 from scoring.services import enterprise_score
 

@@ -18,7 +18,7 @@ from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from creditloan.numbering import numbered_create
 from creditloan.outbox import task_send_after_commit
-from matching.states import application_transition
+from creditloan.states import application_transition
 from scoring import selectors
 from scoring.ml.features import MONOTONE, build_features
 from scoring.ml.metrics import evaluate

@@ -1,5 +1,5 @@
-"""The application's and the offer's state machines: a test per (state, event) pair, and two officers
-deciding one offer at once."""
+"""The offer's state machine: a test per (state, event) pair, and two officers deciding one offer at once. (The
+application's is the core's: tests/creditloan/test_states.py.)"""
 
 import datetime as dt
 import threading
@@ -12,16 +12,8 @@ from django.utils import timezone
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application, Bank, User
 from creditloan.models.accounts import Role
-from creditloan.models.applications import ApplicationStatus
 from matching.models import LoanProduct, Offer, OfferStatus
-from matching.states import (
-    APPLICATION_EVENTS,
-    APPLICATION_TRANSITIONS,
-    OFFER_EVENTS,
-    OFFER_TRANSITIONS,
-    application_transition,
-    offer_transition,
-)
+from matching.states import OFFER_EVENTS, OFFER_TRANSITIONS, offer_transition
 from tests.factories import EnterpriseFactory
 
 
@@ -58,26 +50,6 @@ def offer(db) -> Offer:
         offered_at=now,
         deadline=now + dt.timedelta(days=3),
     )
-
-
-@pytest.mark.parametrize("state", ApplicationStatus.values)
-@pytest.mark.parametrize("event", APPLICATION_EVENTS)
-def test_an_application_moves_exactly_as_its_table_says(offer, state, event):
-    application = offer.application
-    Application.objects.filter(pk=application.pk).update(status=state)
-    target = APPLICATION_TRANSITIONS.get((state, event))
-
-    if target is None:
-        with pytest.raises(DomainError) as error:
-            application_transition(application_id=application.pk, event=event)
-        assert error.value.code == ErrorCode.INVALID_TRANSITION
-        assert f"is “{ApplicationStatus(state).label}”: it cannot {event}" in error.value.message
-        application.refresh_from_db()
-        assert application.status == state
-    else:
-        assert application_transition(application_id=application.pk, event=event).status == target
-        application.refresh_from_db()
-        assert application.status == target
 
 
 # What an event must record beside the new state (the database refuses a decline without a reason).

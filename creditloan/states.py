@@ -1,0 +1,71 @@
+"""The life of an application: an explicit state machine, one place that moves it.
+
+Every move is an event looked up in a table of (state, event) → new state. The transition function locks the row
+(select_for_update), checks the table against the state as it is now in the database, and saves; an event the
+table does not allow from the current state is refused with a message naming both. The core, scoring and
+matching all move applications, so it lives here; an offer's states are matching's (matching/states.py), refused
+in the same words (`transition_refusal`).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from creditloan.errors import DomainError, ErrorCode
+from creditloan.models import Application
+from creditloan.models.applications import ApplicationStatus
+
+APPLICATION_TRANSITIONS: dict[tuple[str, str], str] = {
+    (ApplicationStatus.SUBMITTED, "score"): ApplicationStatus.SCORED,
+    # exclude: a policy rule, when scored; or no product the application is eligible for, when matched
+    (ApplicationStatus.SUBMITTED, "exclude"): ApplicationStatus.NOT_ELIGIBLE,
+    (ApplicationStatus.SCORED, "exclude"): ApplicationStatus.NOT_ELIGIBLE,
+    (ApplicationStatus.SCORED, "match"): ApplicationStatus.MATCHED,
+    (ApplicationStatus.MATCHED, "grant"): ApplicationStatus.GRANTED,
+    (ApplicationStatus.MATCHED, "exhaust"): ApplicationStatus.DECLINED,  # every ranked product declined or lapsed
+    (ApplicationStatus.SUBMITTED, "withdraw"): ApplicationStatus.WITHDRAWN,
+    (ApplicationStatus.SCORED, "withdraw"): ApplicationStatus.WITHDRAWN,
+    (ApplicationStatus.MATCHED, "withdraw"): ApplicationStatus.WITHDRAWN,
+    # A knock-out that no longer holds (the record repaired or found wrong, or a person's review overturned
+    # it): the application is scored again and matched.
+    (ApplicationStatus.NOT_ELIGIBLE, "reinstate"): ApplicationStatus.SCORED,
+}
+
+APPLICATION_EVENTS = sorted({event for _, event in APPLICATION_TRANSITIONS})
+
+
+def transition_refusal(thing: str, current: str, event: str, table: dict) -> DomainError:
+    """Says what the thing is now and what can still happen to it; `thing` names it in the reader's language."""
+    allowed = sorted(event_ for (state, event_) in table if state == current)
+    said = {"thing": thing, "status": current.label, "event": event, "allowed": ", ".join(allowed)}
+    return DomainError(
+        ErrorCode.INVALID_TRANSITION,
+        _("%(thing)s is “%(status)s”: it cannot %(event)s (from here it can: %(allowed)s)") % said
+        if allowed
+        else _("%(thing)s is “%(status)s”: it cannot %(event)s (that state is final)") % said,
+        field="status",
+    )
+
+
+@transaction.atomic
+def application_transition(*, application_id: int, event: str, **fields) -> Application:
+    """Move an application by `event` under a row lock; `fields` are saved with the new state."""
+    if event not in APPLICATION_EVENTS:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, _("unknown application event '%(event)s'") % {"event": event}, field="event"
+        )
+    application = Application.objects.select_for_update().get(pk=application_id)
+    target = APPLICATION_TRANSITIONS.get((application.status, event))
+    if target is None:
+        raise transition_refusal(
+            _("application #%(number)d") % {"number": application.pk},
+            ApplicationStatus(application.status),
+            event,
+            APPLICATION_TRANSITIONS,
+        )
+    application.status = target
+    for name, value in fields.items():
+        setattr(application, name, value)
+    application.save(update_fields=["status", *fields])
+    return application

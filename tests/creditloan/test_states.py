@@ -1,0 +1,43 @@
+"""The application's state machine: a test per (state, event) pair."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from creditloan.errors import DomainError, ErrorCode
+from creditloan.models import Application
+from creditloan.models.applications import ApplicationStatus
+from creditloan.states import APPLICATION_EVENTS, APPLICATION_TRANSITIONS, application_transition
+from tests.factories import EnterpriseFactory
+
+
+@pytest.fixture
+def application(db) -> Application:
+    return Application.objects.create(
+        enterprise=EnterpriseFactory(),
+        amount=Decimal("500000"),
+        term_months=12,
+        purpose="备货",
+        guarantee_mode="credit",
+        submitted_at=timezone.now(),
+    )
+
+
+@pytest.mark.parametrize("state", ApplicationStatus.values)
+@pytest.mark.parametrize("event", APPLICATION_EVENTS)
+def test_an_application_moves_exactly_as_its_table_says(application, state, event):
+    Application.objects.filter(pk=application.pk).update(status=state)
+    target = APPLICATION_TRANSITIONS.get((state, event))
+
+    if target is None:
+        with pytest.raises(DomainError) as error:
+            application_transition(application_id=application.pk, event=event)
+        assert error.value.code == ErrorCode.INVALID_TRANSITION
+        assert f"is “{ApplicationStatus(state).label}”: it cannot {event}" in error.value.message
+        application.refresh_from_db()
+        assert application.status == state
+    else:
+        assert application_transition(application_id=application.pk, event=event).status == target
+        application.refresh_from_db()
+        assert application.status == target
