@@ -76,11 +76,16 @@ class ModelAdmin(admin.ModelAdmin):
         field_class, options = reader
         if isinstance(db_field, models.DateField):
             options["widget"] = AdminDateWidget
+        # What the form factory passes (a label of the firm's own kind, say) wins over the column's own words.
+        given = {name: kwargs[name] for name in ("label", "help_text", "required", "widget") if name in kwargs}
         return field_class(
-            label=capfirst(db_field.verbose_name),
-            required=not db_field.blank,
-            help_text=db_field.help_text,
-            **options,
+            **{
+                "label": capfirst(db_field.verbose_name),
+                "required": not db_field.blank,
+                "help_text": db_field.help_text,
+            }
+            | options
+            | given
         )
 
 
