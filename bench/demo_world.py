@@ -31,7 +31,8 @@ def main() -> None:
     from django.db import transaction
 
     from creditloan.demo import services
-    from creditloan.ingestion.services import ImportSource, records_import
+    from creditloan.flows.records import records_import
+    from creditloan.ingestion.services import ImportSource
 
     as_of = dt.date(2026, 10, 31)
     timings = {}

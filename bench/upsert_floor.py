@@ -45,7 +45,8 @@ def main() -> None:
     from django.db import transaction
 
     from creditloan.demo.world import build_world
-    from creditloan.ingestion.services import ImportSource, records_import
+    from creditloan.flows.records import records_import
+    from creditloan.ingestion.services import ImportSource
 
     world = build_world(max(args.rows // 4, 1000), seed=13, as_of=dt.date(2026, 10, 31))
     with tempfile.TemporaryDirectory() as scratch:

@@ -39,9 +39,12 @@ class OutboxTask(Task):
             OutboxMessage.objects.filter(pk=outbox_id).delete()
 
 
-def task_send_after_commit(task: Task, *args) -> OutboxMessage:
+def task_send_after_commit(task: Task | str, *args) -> OutboxMessage:
     """Run `task(*args)` once the current transaction commits, and make sure it does run even if the broker or
-    a worker fails on the way. Must be called inside a transaction."""
+    a worker fails on the way. Must be called inside a transaction. `task` is the task or its registered name:
+    the flows (creditloan/flows/) sit below the tasks that call them, so they name the next step's task rather
+    than import it."""
+    task = registered_task(task) if isinstance(task, str) else task
     if not isinstance(task, OutboxTask):
         raise TypeError(f"{task.name} must be declared with base=OutboxTask to be sent through the outbox")
     now = timezone.now()
@@ -94,11 +97,20 @@ def outbox_retry(*, message_ids: list[int]) -> int:
 def _publish(message: OutboxMessage) -> bool:
     try:
         # No publish retries: the row is the retry. A request need not wait on a broker that is down.
-        current_app.tasks[message.task].apply_async(args=message.args, headers={OUTBOX_HEADER: message.pk}, retry=False)
+        registered_task(message.task).apply_async(args=message.args, headers={OUTBOX_HEADER: message.pk}, retry=False)
     except BrokerUnreachable as error:
         logger.warning("outbox: broker unreachable (%s); %s #%d waits for the relay", error, message.task, message.pk)
         return False
     return True
+
+
+def registered_task(name: str) -> Task:
+    """The task registered under `name`. A web process imports the apps' tasks modules only when something asks
+    for one (Celery's autodiscovery is lazy), so a name not yet known has them imported first; a name still
+    unknown then is a KeyError (celery.exceptions.NotRegistered)."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
 
 
 def _grace() -> dt.timedelta:

@@ -36,7 +36,6 @@ from creditloan.models import (
     token_digest,
 )
 from creditloan.models.applications import ApplicationStatus, GuaranteeMode
-from creditloan.outbox import task_send_after_commit
 from creditloan.states import application_transition
 from creditloan.values import ValueRefused, read_amount
 
@@ -55,8 +54,8 @@ def application_submit(
     purpose: str,
     guarantee_mode: str,
 ) -> Application:
-    """A firm's application, submitted by a person who acts for it. Once it is committed, the scoring task is
-    queued: a rolled-back submission queues nothing, and a queued task always finds its application."""
+    """A firm's application, submitted by a person who acts for it. What follows (scoring, then routing) is the
+    flow's (creditloan.flows.applications.application_submit), which the pages and the API call."""
     amount, term_months = application_terms_checked(
         amount=amount, term_months=term_months, guarantee_mode=guarantee_mode
     )
@@ -93,10 +92,6 @@ def application_submit(
         status=ApplicationStatus.SUBMITTED,
         submitted_at=timezone.now(),
     )
-    # Imported here rather than at the top: scoring's modules import this package's models.
-    from scoring.tasks import score_application
-
-    task_send_after_commit(score_application, application.pk)
     return application
 
 
@@ -306,11 +301,6 @@ def dispute_resolve(*, by: User, dispute_id: int, outcome: str, resolution: str)
     _answer(
         dispute, by=by, outcome=outcome, allowed=(DisputeStatus.CORRECTED, DisputeStatus.UPHELD), resolution=resolution
     )
-    if outcome == DisputeStatus.CORRECTED:
-        # The record no longer counts: the firm's open applications are weighed again without it.
-        from matching.tasks import reassess_enterprise  # matching builds on this package
-
-        task_send_after_commit(reassess_enterprise, dispute.enterprise_id)
     return dispute
 
 
@@ -390,11 +380,9 @@ def knockout_review_request(*, user: User, application_id: int, reason: str) -> 
 
 @transaction.atomic
 def knockout_review_resolve(*, by: User, review_id: int, outcome: str, resolution: str) -> KnockOutReview:
-    """An operator's answer. Overturned, the rule is waived for this application: it is reinstated and
-    matched, once committed. Upheld, it stays not eligible. The applicant is told either way."""
-    from matching import notifications  # matching builds on this package
-    from matching.tasks import route_application
-
+    """An operator's answer. Overturned, the rule is waived for this application and it is reinstated; upheld,
+    it stays not eligible. Routing it again and telling the applicant are the flow's
+    (creditloan.flows.applications.knockout_review_resolve)."""
     if not by.is_operator:
         raise DomainError(ErrorCode.FORBIDDEN, _("only a platform operator answers a review"))
     review = KnockOutReview.objects.select_for_update().filter(pk=review_id).first()
@@ -409,20 +397,9 @@ def knockout_review_resolve(*, by: User, review_id: int, outcome: str, resolutio
     allowed = (KnockOutReviewStatus.OVERTURNED, KnockOutReviewStatus.UPHELD)
     _answer(review, by=by, outcome=outcome, allowed=allowed, resolution=resolution)
     application = Application.objects.select_for_update().get(pk=review.application_id)
-    if outcome == KnockOutReviewStatus.OVERTURNED:
-        # The rules are waived from now on; an application a repair has already reinstated just goes on.
-        if application.status == ApplicationStatus.NOT_ELIGIBLE:
-            application_transition(application_id=application.pk, event="reinstate")
-            task_send_after_commit(route_application, application.pk)
-        notifications.application_changed(
-            application,
-            f"人工复核结论：{review.resolution}。申请将重新匹配。",
-            f"Reviewed by a person: {review.resolution}. Matched again.",
-        )
-    else:
-        notifications.application_changed(
-            application, f"人工复核结论：{review.resolution}。", f"Reviewed by a person: {review.resolution}."
-        )
+    # Overturned, the rules are waived from now on; an application a repair has already reinstated just goes on.
+    if outcome == KnockOutReviewStatus.OVERTURNED and application.status == ApplicationStatus.NOT_ELIGIBLE:
+        application_transition(application_id=application.pk, event="reinstate")
     return review
 
 

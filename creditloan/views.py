@@ -15,13 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from creditloan import selectors as creditloan_selectors
 from creditloan.access import applicant_required
 from creditloan.errors import DomainError, ErrorCode
+from creditloan.flows import applications
 from creditloan.forms import ApplicationForm, AuthorisationForm, DisputeForm, ReviewRequestForm, refusal_of, show_error
 from creditloan.identifiers import InvalidIdentifier, validate_uscc
 from creditloan.identity import selectors as identity_selectors
 from creditloan.models import Bank, KnockOutReview, Role
 from creditloan.services import (
     DISPUTE_DAYS,
-    application_submit,
     authorisation_grant,
     dispute_raise,
     knockout_review_request,
@@ -79,7 +79,7 @@ def apply(request, enterprise_id: int):
         terms = form.cleaned_data
         try:
             if "submit" in request.POST:
-                application = application_submit(applicant=request.user, enterprise=enterprise, **terms)
+                application = applications.application_submit(applicant=request.user, enterprise=enterprise, **terms)
                 messages.success(request, _("Application submitted. It is being scored and matched."))
                 return redirect("application_detail", application.pk)
             score, verdicts = eligibility_preview(

@@ -34,14 +34,13 @@ from creditloan.api.base import (
 )
 from creditloan.api.serializers import DisputeOut, KnockOutReviewOut
 from creditloan.errors import DomainError, ErrorCode
+from creditloan.flows import applications, records
 from creditloan.models import Bank, Dispute, ImportBatch, ImportRejection, KnockOutReview, KnockOutReviewStatus
 from creditloan.models.disputes import DisputeStatus
 from creditloan.services import (
     TERM_MAX,
     TERM_MIN,
-    dispute_resolve,
     disputes_seen,
-    knockout_review_resolve,
     knockout_reviews_seen,
 )
 from creditloan.values import LOAN_AMOUNT_LARGEST
@@ -410,7 +409,7 @@ class DisputeResolve(APIView):
     @extend_schema(request=DisputeResolveIn, responses={200: DisputeOut})
     def post(self, request, dispute_id: int):
         given = validated(DisputeResolveIn, request.data)
-        return Response(DisputeOut(dispute_resolve(by=request.user, dispute_id=dispute_id, **given)).data)
+        return Response(DisputeOut(records.dispute_resolve(by=request.user, dispute_id=dispute_id, **given)).data)
 
 
 class ReviewResolveIn(StrictSerializer):
@@ -444,7 +443,9 @@ class ReviewResolve(APIView):
     @extend_schema(request=ReviewResolveIn, responses={200: KnockOutReviewOut})
     def post(self, request, review_id: int):
         given = validated(ReviewResolveIn, request.data)
-        return Response(KnockOutReviewOut(knockout_review_resolve(by=request.user, review_id=review_id, **given)).data)
+        return Response(
+            KnockOutReviewOut(applications.knockout_review_resolve(by=request.user, review_id=review_id, **given)).data
+        )
 
 
 class BankFiguresOut(serializers.Serializer):

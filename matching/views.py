@@ -19,9 +19,10 @@ from creditloan import selectors as creditloan_selectors
 from creditloan.access import officer_required, operator_required
 from creditloan.converters import row_id
 from creditloan.errors import DomainError
+from creditloan.flows import applications, records
 from creditloan.forms import refusal_of, show_error
 from creditloan.models import Bank, DisputeStatus, KnockOutReviewStatus
-from creditloan.services import dispute_resolve, disputes_seen, knockout_review_resolve, knockout_reviews_seen
+from creditloan.services import disputes_seen, knockout_reviews_seen
 from creditloan.values import ValueRefused, read_date
 from matching import dashboard, selectors
 from matching.forms import (
@@ -160,7 +161,7 @@ def operator_reviews(request):
             return redirect("operator_reviews")
         answer = form.cleaned_data
         try:
-            knockout_review_resolve(
+            applications.knockout_review_resolve(
                 by=request.user, review_id=answer["review"], outcome=answer["outcome"], resolution=answer["resolution"]
             )
         except DomainError as error:
@@ -193,7 +194,7 @@ def operator_disputes(request):
             return redirect("operator_disputes")
         answer = form.cleaned_data
         try:
-            dispute_resolve(
+            records.dispute_resolve(
                 by=request.user,
                 dispute_id=answer["dispute"],
                 outcome=answer["outcome"],

@@ -6,16 +6,14 @@ import datetime as dt
 import logging
 
 from celery import group, shared_task
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 from django.utils import timezone
 
-from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Application
-from creditloan.models.applications import ApplicationStatus
-from creditloan.outbox import OutboxTask, task_send_after_commit
+from creditloan.flows import applications
+from creditloan.outbox import OutboxTask
 from scoring import selectors
 from scoring.models import ModelVersion
-from scoring.services import RATING_CHUNK, application_score, ratings_refresh, training_run_execute
+from scoring.services import RATING_CHUNK, ratings_refresh, training_run_execute
 
 logger = logging.getLogger(__name__)
 
@@ -26,26 +24,10 @@ RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_bac
 
 @shared_task(base=OutboxTask, acks_late=True, **RETRY)
 def score_application(application_id: int) -> int | None:
-    """Score a submitted application with the champion, then send it on to routing once committed; returns
-    the score's id (None while no model is champion). A retry after a crash finds the score stored and returns
-    it."""
-    from matching.tasks import route_application  # matching builds on scoring: imported when needed
-
-    with transaction.atomic():
-        try:
-            score = application_score(application_id=application_id)
-        except DomainError as error:
-            if error.code != ErrorCode.NO_CHAMPION:
-                raise
-            # Nothing to score with yet. Not a failure to retry: promoting a model scores every application
-            # still waiting (after_new_champion), so this delivery has done all it can.
-            logger.warning("application #%d waits for a champion model to be promoted", application_id)
-            return None
-        # Routing is owed only while the application waits for it: a second delivery of this task (sent again
-        # by the outbox relay while the first was still queued) finds it routed already and owes nothing.
-        if Application.objects.filter(pk=application_id, status=ApplicationStatus.SCORED).exists():
-            task_send_after_commit(route_application, application_id)
-    return score.pk
+    """Score a submitted application with the champion and send it on to routing (the flow); returns the score's
+    id (None while no model is champion). A retry after a crash finds the score stored and returns it."""
+    score = applications.application_score(application_id=application_id)
+    return None if score is None else score.pk
 
 
 @shared_task(acks_late=True, **RETRY)

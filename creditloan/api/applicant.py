@@ -20,12 +20,12 @@ from creditloan.api import serializers as s
 from creditloan.api.base import CallerScoped, IsApplicant, RowIdFilter, StrictFilterSet, validated
 from creditloan.api.idempotency import idempotent
 from creditloan.errors import DomainError
+from creditloan.flows import applications
 from creditloan.identity.selectors import Permission
 from creditloan.identity.services import agent_request, enterprise_claim
 from creditloan.middleware import client_address
 from creditloan.models import AccessLog, Application, Authorisation, Dispute, EnterpriseMembership, MembershipRelation
 from creditloan.services import (
-    application_submit,
     authorisation_grant,
     dispute_raise,
     knockout_review_request,
@@ -232,7 +232,7 @@ class Applications(CallerScoped, generics.ListCreateAPIView):
         def submit() -> Response:
             data = validated(s.ApplicationCreate, request.data)
             enterprise = _membership(request, data.pop("enterprise"), may="apply").enterprise
-            application = application_submit(applicant=request.user, enterprise=enterprise, **data)
+            application = applications.application_submit(applicant=request.user, enterprise=enterprise, **data)
             return Response(s.ApplicationOut(application).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, "POST /api/v1/applications/", submit)

@@ -18,7 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creditloan.api.errors import RequestTooLarge
-from creditloan.ingestion.services import ImportSource, records_import
+from creditloan.flows.records import records_import
+from creditloan.ingestion.services import ImportSource
 from creditloan.models import SourceKey, token_digest
 from matching.operator_api import BatchOut
 

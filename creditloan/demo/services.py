@@ -19,8 +19,9 @@ from django.utils import timezone
 from creditloan.demo.catalog import BANKS, products_of
 from creditloan.demo.history import build_history
 from creditloan.demo.world import iter_world
+from creditloan.flows.records import records_import
 from creditloan.identity.services import agent_request, delegation_approve, enterprise_claim, identity_verify
-from creditloan.ingestion.services import ImportSource, Progress, records_import
+from creditloan.ingestion.services import ImportSource, Progress
 from creditloan.models import (
     Application,
     Authorisation,

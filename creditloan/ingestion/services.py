@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
@@ -52,11 +51,14 @@ def records_import(
     on_progress: Callable[[Progress], None] | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     fast_path: bool | None = None,
+    on_landed: Callable[[ImportBatch], None] | None = None,
 ) -> ImportBatch:
     """Import source files as one batch: every file lands, or (on any failure) none of them does.
 
     Rows that break the format are rejected with their reasons and do not stop the rest. A file that cannot be
     read as its format at all (wrong columns, not UTF-8) fails the batch before anything is applied.
+    `on_landed(batch)` runs in the batch's last transaction, so what it queues is sent once the batch commits, or
+    never (creditloan.flows.records.records_import sets the re-rating going with it).
     """
     if not files:
         raise DomainError(ErrorCode.INVALID_INPUT, "nothing to import: give at least one SOURCE PATH pair")
@@ -84,7 +86,8 @@ def records_import(
             batch.finished_at = timezone.now()
             batch.save(update_fields=["status", "finished_at"])
             _close_interrupted_predecessors(batch)
-            _rerate_after_commit(batch)
+            if on_landed is not None:
+                on_landed(batch)
     except BaseException as error:
         _record_failure(batch, error)
         raise
@@ -126,21 +129,6 @@ def _import_file(batch, item: ImportSource, file_format: str, on_progress, chunk
         import_file.unchanged,
         import_file.rejected,
     )
-
-
-def _rerate_after_commit(batch: ImportBatch) -> None:
-    """Records that changed change ratings: once the batch is committed, the firms are re-rated under the
-    champion. A batch that changed nothing sets nothing going."""
-    if not batch.files.filter(Q(created__gt=0) | Q(updated__gt=0)).exists():
-        return
-    # Imported here rather than at the top: scoring's modules import this package's models.
-    from creditloan.outbox import task_send_after_commit
-    from matching.tasks import reassess_repaired_after_import
-    from scoring.tasks import rerate_population
-
-    task_send_after_commit(rerate_population)
-    # A repair counts at once (信用修复): the open applications of firms it concerns are weighed again.
-    task_send_after_commit(reassess_repaired_after_import, batch.pk)
 
 
 def _close_interrupted_predecessors(batch: ImportBatch) -> None:

@@ -52,6 +52,10 @@ class ImportBatch(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_status_display()}"
 
+    def changed_records(self) -> bool:
+        """Whether any of its files created or updated a record (a batch of unchanged rows changes no rating)."""
+        return self.files.filter(Q(created__gt=0) | Q(updated__gt=0)).exists()
+
 
 class ImportFile(models.Model):
     """One file of a batch and what became of its rows: accepted = created + updated + unchanged."""

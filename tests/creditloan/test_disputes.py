@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from creditloan.errors import DomainError
+from creditloan.flows.records import dispute_resolve
 from creditloan.models import Dispute, User
 from creditloan.models.accounts import Role
-from creditloan.services import dispute_raise, dispute_resolve
+from creditloan.services import dispute_raise
 from scoring.selectors import record_frames
 from tests.factories import EnterpriseFactory, TaxRecordFactory, acting_for, consent
 

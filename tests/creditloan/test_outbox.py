@@ -11,9 +11,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from creditloan.flows.applications import application_submit
 from creditloan.models import OutboxMessage
 from creditloan.outbox import outbox_relay, task_send_after_commit
-from creditloan.services import application_submit
 from creditloan.tasks import prune_idempotency_records
 from matching.tasks import route_application
 from scoring.tasks import score_application

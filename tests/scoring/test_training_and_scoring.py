@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from creditloan.demo.services import demo_world_generate
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.ingestion.services import ImportSource, records_import
+from creditloan.flows.applications import application_submit
+from creditloan.flows.records import records_import
+from creditloan.ingestion.services import ImportSource
 from creditloan.models import (
     Application,
     Authorisation,
@@ -26,7 +28,7 @@ from creditloan.models import (
 )
 from creditloan.models.accounts import Role
 from creditloan.outbox import outbox_relay
-from creditloan.services import application_submit, authorisation_revoke
+from creditloan.services import authorisation_revoke
 from matching.routing import enterprise_reassess
 from matching.selectors import application_eligibility
 from scoring import selectors

@@ -13,11 +13,12 @@ import pytest
 from django.utils import timezone, translation
 
 from creditloan.demo.services import DEMO_PASSWORD, demo_firms_to_claim, demo_world_generate
+from creditloan.flows.applications import application_submit
 from creditloan.identifiers import resident_id_check_character
 from creditloan.identity.services import resident_id_digest
 from creditloan.identity.sms import MemoryBackend
 from creditloan.models import Application, Bank, EnterpriseMembership, ImportBatch, MembershipStatus, TaxRecord, User
-from creditloan.services import application_submit, authorisation_grant, dispute_raise
+from creditloan.services import authorisation_grant, dispute_raise
 from matching.models import LoanProduct, MatchingSettings, Offer
 from matching.selectors import eligibility_preview
 from matching.services import approval_model_train

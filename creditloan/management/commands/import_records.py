@@ -5,8 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from creditloan.errors import DomainError
+from creditloan.flows.records import records_import
 from creditloan.ingestion.progress import TerminalProgress
-from creditloan.ingestion.services import DEFAULT_CHUNK_SIZE, SOURCE_ORDER, ImportSource, records_import
+from creditloan.ingestion.services import DEFAULT_CHUNK_SIZE, SOURCE_ORDER, ImportSource
 
 
 class Command(BaseCommand):

@@ -1,0 +1,69 @@
+"""An application's way from the applicant to the banks: submitted, scored, routed; and back into that way when
+a person's review overturns its knock-out."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from creditloan import services
+from creditloan.errors import DomainError, ErrorCode
+from creditloan.flows import steps
+from creditloan.models import Application, KnockOutReview
+from creditloan.models.applications import ApplicationStatus
+from creditloan.models.disputes import KnockOutReviewStatus
+from creditloan.outbox import task_send_after_commit
+from matching import notifications
+from scoring.models import Score
+from scoring.services import application_score as score_with_champion
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def application_submit(**terms) -> Application:
+    """The application (creditloan.services.application_submit takes the same arguments), then, once committed,
+    its scoring: a rolled-back submission queues nothing, and a queued task always finds its application."""
+    application = services.application_submit(**terms)
+    task_send_after_commit(steps.SCORE_APPLICATION, application.pk)
+    return application
+
+
+@transaction.atomic
+def application_score(*, application_id: int) -> Score | None:
+    """Score a submitted application with the champion, then send it on to routing once committed. None while no
+    model is champion: promoting one scores every application still waiting, so there is nothing to retry."""
+    try:
+        score = score_with_champion(application_id=application_id)
+    except DomainError as error:
+        if error.code != ErrorCode.NO_CHAMPION:
+            raise
+        logger.warning("application #%d waits for a champion model to be promoted", application_id)
+        return None
+    # Routing is owed only while the application waits for it: a second delivery of the scoring task (sent again
+    # by the outbox relay while the first was still queued) finds it routed already and owes nothing.
+    if Application.objects.filter(pk=application_id, status=ApplicationStatus.SCORED).exists():
+        task_send_after_commit(steps.ROUTE_APPLICATION, application_id)
+    return score
+
+
+@transaction.atomic
+def knockout_review_resolve(*, by, review_id: int, outcome: str, resolution: str) -> KnockOutReview:
+    """An operator's answer to a review of a knock-out. Overturned, the application is reinstated (the service)
+    and routed once committed; the applicant is told either way."""
+    review = services.knockout_review_resolve(by=by, review_id=review_id, outcome=outcome, resolution=resolution)
+    application = Application.objects.get(pk=review.application_id)
+    if review.status == KnockOutReviewStatus.OVERTURNED:
+        if application.status == ApplicationStatus.SCORED:
+            task_send_after_commit(steps.ROUTE_APPLICATION, application.pk)
+        notifications.application_changed(
+            application,
+            f"人工复核结论：{review.resolution}。申请将重新匹配。",
+            f"Reviewed by a person: {review.resolution}. Matched again.",
+        )
+    else:
+        notifications.application_changed(
+            application, f"人工复核结论：{review.resolution}。", f"Reviewed by a person: {review.resolution}."
+        )
+    return review

@@ -1,0 +1,10 @@
+"""The tasks that carry out the flows' next steps, by their registered names (the flows may not import the tasks,
+which call them). tests/creditloan/test_flows.py holds each name to a registered outbox task."""
+
+SCORE_APPLICATION = "scoring.tasks.score_application"
+ROUTE_APPLICATION = "matching.tasks.route_application"
+REASSESS_ENTERPRISE = "matching.tasks.reassess_enterprise"
+REASSESS_REPAIRED = "matching.tasks.reassess_repaired_after_import"
+RERATE_POPULATION = "scoring.tasks.rerate_population"
+
+ALL = (SCORE_APPLICATION, ROUTE_APPLICATION, REASSESS_ENTERPRISE, REASSESS_REPAIRED, RERATE_POPULATION)
