@@ -18,10 +18,12 @@ import numpy as np
 
 from creditloan.reference.industries import DIVISIONS, SECTIONS
 from creditloan.reference.regions import REGIONS
+from scoring.ml.features import TAX_RATING_ORDINAL
 from scoring.ml.scale import GRADES
 
 # Best first. A minimum rating is met by that rating or a better one.
-TAX_RATING_RANK = {"A": 5, "B": 4, "M": 3, "C": 2, "D": 1}
+# The tax-credit ratings from best to worst (A > B > M > C > D), as the model reads them: one order for both.
+TAX_RATING_RANK = TAX_RATING_ORDINAL
 RISK_GRADE_RANK = {grade: rank for rank, grade in enumerate(GRADES, start=1)}
 # What a firm can put up: one that offers collateral can also take a guaranteed or a credit loan.
 GUARANTEE_RANK = {"credit": 0, "guarantee": 1, "collateral": 2}

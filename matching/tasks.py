@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
 
+from creditloan.celery import RETRY_TRANSIENT
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
@@ -17,7 +17,7 @@ from matching.routing import (
     offers_lapse_sweep,
 )
 
-RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_backoff_max": 300, "max_retries": 8}
+RETRY = RETRY_TRANSIENT
 
 
 @shared_task(base=OutboxTask, acks_late=True, **RETRY)

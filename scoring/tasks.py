@@ -6,9 +6,9 @@ import datetime as dt
 import logging
 
 from celery import group, shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
+from creditloan.celery import RETRY_TRANSIENT
 from creditloan.flows import applications
 from creditloan.outbox import OutboxTask
 from scoring import selectors
@@ -17,9 +17,7 @@ from scoring.services import RATING_CHUNK, ratings_refresh, training_run_execute
 
 logger = logging.getLogger(__name__)
 
-# Transient faults (a dropped connection, a restarting database) are retried with backoff; anything else is a
-# bug or bad data and fails loudly.
-RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_backoff_max": 300, "max_retries": 8}
+RETRY = RETRY_TRANSIENT
 
 
 @shared_task(base=OutboxTask, acks_late=True, **RETRY)
