@@ -28,7 +28,7 @@ from creditloan.services import (
 )
 from matching.routing import application_withdraw, authorisation_withdraw
 from matching.selectors import eligibility_preview
-from scoring.selectors import enterprise_assess
+from scoring.selectors import application_latest_score, enterprise_assess
 
 
 def home(request):
@@ -107,7 +107,7 @@ def application_detail(request, application_id: int):
     application = creditloan_selectors.application_of(request.user, application_id)
     if application is None:
         raise Http404
-    score = application.scores.order_by("-created_at").first()
+    score = application_latest_score(application)
     return render(
         request,
         "applicant/application.html",

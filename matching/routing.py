@@ -45,6 +45,7 @@ from matching.ranking import top_within_capacity
 from matching.services import application_rank
 from matching.states import offer_transition
 from scoring import selectors as scoring_selectors
+from scoring.selectors import application_latest_score
 from scoring.services import enterprise_score
 
 NOTE_MAX = Offer._meta.get_field("decline_note").max_length
@@ -127,8 +128,8 @@ def _ranking_of_latest_score(application: Application) -> Ranking | None:
     """The ranking made from the application's latest score, if any: an application that capacity held back
     is offered from it again, rather than ranked anew on every try."""
     ranking = application.rankings.order_by("-created_at").first()
-    latest_score = application.scores.order_by("-created_at").values_list("pk", flat=True).first()
-    return ranking if ranking is not None and ranking.score_id == latest_score else None
+    latest_score = application_latest_score(application)
+    return ranking if ranking is not None and latest_score is not None and ranking.score_id == latest_score.pk else None
 
 
 def _offer_next(application: Application, entries: list[dict], *, how_many: int) -> tuple[list[Offer], bool]:

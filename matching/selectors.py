@@ -20,7 +20,7 @@ from matching.models import OPEN_OFFER_STATES, ApprovalModelVersion, LoanProduct
 from matching.ranking import ApprovalModel, Candidates, Weights
 from scoring.ml.features import CUSTOMS_CLASS_ORDINAL, TAX_RATING_BY_ORDINAL
 from scoring.models import Score
-from scoring.selectors import enterprise_assess
+from scoring.selectors import application_latest_score, enterprise_assess
 
 CUSTOMS_CLASS_BY_ORDINAL = {rank: name for name, rank in CUSTOMS_CLASS_ORDINAL.items()}
 
@@ -182,7 +182,7 @@ def eligibility(*, applicant: Applicant, products: list[LoanProduct] | None = No
 
 def application_eligibility(*, application: Application) -> list[ProductVerdict]:
     """After applying: the verdicts against the application's latest score."""
-    score = application.scores.order_by("-created_at").first()
+    score = application_latest_score(application)
     if score is None:
         return []
     # A product is open only while the firm lets its bank see its data, and one that needs a source (税易贷: tax

@@ -27,6 +27,7 @@ from scoring import selectors as scoring_selectors
 from scoring.ml.features import FEATURES_BY_NAME, build_features
 from scoring.ml.metrics import evaluate
 from scoring.models import Score
+from scoring.selectors import application_latest_score
 
 TOP_K_MAX = 10
 # The held-out period of the approval model: the latest fifth of the decisions.
@@ -160,7 +161,7 @@ EVEN_ODDS = ApprovalModel(banks=(), intercept=(), pd_slope=(), amount_slope=0.0)
 @transaction.atomic
 def application_rank(*, application: Application) -> Ranking:
     """Rank the products the application is eligible for, and keep the ranking with everything behind it."""
-    score = application.scores.order_by("-created_at").first()
+    score = application_latest_score(application)
     if score is None:
         raise DomainError(
             ErrorCode.NOT_FOUND,
@@ -213,7 +214,7 @@ def offer_profile_open(*, offer: Offer, viewer) -> OfferProfile:
     enterprise_id = offer.application.enterprise_id
     shared = creditloan_selectors.authorised_sources(enterprise_id, bank=viewer.bank)
     # The score too is the firm's data: a bank no active authorisation names sees the application alone.
-    score = offer.application.scores.order_by("-created_at").first() if shared else None
+    score = application_latest_score(offer.application) if shared else None
     access_record(
         viewer=viewer,
         enterprise_id=enterprise_id,

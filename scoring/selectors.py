@@ -83,6 +83,12 @@ COPY_ABOVE = 100
 SECTION_OF_DIVISION = {code: division.section for code, division in DIVISIONS.items()}
 
 
+def application_latest_score(application: Application) -> Score | None:
+    """The score that counts for an application: its latest (a reassessment after a repair or a dispute adds a
+    new one, and the earlier ones stay as the record of what was decided then)."""
+    return application.scores.order_by("-created_at").first()
+
+
 def record_frames(*, requests: pd.DataFrame, id_range: tuple[int, int] | None = None) -> RecordFrames:
     """The firms named in `requests` (enterprise_id, as_of) and all their records, as frames; with `id_range`
     (first, last), every firm whose id lies in it, read as one range scan of each table's firm index.
