@@ -1,0 +1,112 @@
+"""Applications as the core writes them: the terms checked the same way on submitting and on the eligibility
+preview, and the application stored (what follows it is the flows', creditloan/flows/applications.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from creditloan.errors import DomainError, ErrorCode
+from creditloan.identity.selectors import acts_for
+from creditloan.models import (
+    Application,
+    Enterprise,
+    EnterpriseStatus,
+    User,
+)
+from creditloan.models.applications import ApplicationStatus, GuaranteeMode
+from creditloan.values import ValueRefused, read_amount
+
+AMOUNT_MIN, AMOUNT_MAX = Decimal("10000"), Decimal("100000000")
+TERM_MIN, TERM_MAX = 1, 360
+PURPOSE_MAX = 200
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    applicant: User,
+    enterprise: Enterprise,
+    amount,
+    term_months: int,
+    purpose: str,
+    guarantee_mode: str,
+) -> Application:
+    """A firm's application, submitted by a person who acts for it. What follows (scoring, then routing) is the
+    flow's (creditloan.flows.applications.application_submit), which the pages and the API call."""
+    amount, term_months = application_terms_checked(
+        amount=amount, term_months=term_months, guarantee_mode=guarantee_mode
+    )
+    if not applicant.is_applicant:
+        raise DomainError(ErrorCode.FORBIDDEN, _("only an applicant account can apply for a loan"))
+    if not acts_for(applicant, enterprise, may="apply"):
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            _("you may not apply for %(uscc)s: only its verified legal representative or an agent allowed to apply")
+            % {"uscc": enterprise.uscc},
+            field="enterprise",
+        )
+    if enterprise.status != EnterpriseStatus.ACTIVE:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("%(uscc)s is %(status)s; only an active firm can apply")
+            % {"uscc": enterprise.uscc, "status": enterprise.get_status_display()},
+            field="enterprise",
+        )
+    purpose = (purpose or "").strip()
+    if not purpose or len(purpose) > PURPOSE_MAX:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("purpose: say what the loan is for, in at most %(most)d characters") % {"most": PURPOSE_MAX},
+            field="purpose",
+        )
+    application = Application.objects.create(
+        enterprise=enterprise,
+        applicant=applicant,
+        amount=amount,
+        term_months=term_months,
+        purpose=purpose,
+        guarantee_mode=guarantee_mode,
+        status=ApplicationStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    return application
+
+
+def application_terms_checked(*, amount, term_months: int, guarantee_mode: str) -> tuple[Decimal, int]:
+    """The terms asked for, as an application or its preview takes them, or the refusal naming what is wrong:
+    submitting and previewing refuse the same amounts and terms with the same words."""
+    amount = _amount(amount)
+    if isinstance(term_months, bool) or not isinstance(term_months, int):
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("term: '%(term)s' is not a whole number of months") % {"term": term_months},
+            field="term_months",
+        )
+    if not TERM_MIN <= term_months <= TERM_MAX:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("term: %(term)d months is outside %(low)d–%(high)d")
+            % {"term": term_months, "low": TERM_MIN, "high": TERM_MAX},
+            field="term_months",
+        )
+    if guarantee_mode not in GuaranteeMode.values:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("guarantee: '%(value)s' is not one of %(allowed)s")
+            % {"value": guarantee_mode, "allowed": ", ".join(GuaranteeMode.values)},
+            field="guarantee_mode",
+        )
+    return amount, term_months
+
+
+def _amount(raw) -> Decimal:
+    try:
+        return read_amount(raw, minimum=AMOUNT_MIN, maximum=AMOUNT_MAX)
+    except ValueRefused as refusal:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, _("amount: %(problem)s") % {"problem": refusal.message}, field="amount"
+        ) from None
