@@ -74,14 +74,7 @@ def authorisations_of(user: User) -> QuerySet[Authorisation]:
 def authorised_sources(enterprise_id: int, *, purpose: str = "financing", bank=None, at=None) -> frozenset[str]:
     """The sources some active authorisation of the firm covers for the purpose (and, given a bank, names that
     bank as a recipient): expired or revoked ones count as none."""
-    at = at or timezone.now()
-    grants = Authorisation.objects.filter(
-        enterprise_id=enterprise_id,
-        purpose=purpose,
-        revoked_at__isnull=True,
-        granted_at__lte=at,
-        expires_on__gte=timezone.localdate(at),
-    )
+    grants = Authorisation.objects.filter(Authorisation.in_force(at), enterprise_id=enterprise_id, purpose=purpose)
     if bank is not None:
         grants = grants.filter(banks=bank)
     return frozenset(source for sources in grants.values_list("sources", flat=True) for source in sources)
@@ -90,14 +83,11 @@ def authorised_sources(enterprise_id: int, *, purpose: str = "financing", bank=N
 def consent_by_bank(enterprise_id: int, *, purpose: str = "financing", at=None) -> dict[int, frozenset[str]]:
     """Each bank the firm's active authorisations for the purpose name, with the sources it may receive: the
     banks an application may be routed to, and what each may see (separate consent per recipient bank)."""
-    at = at or timezone.now()
     shared: dict[int, set[str]] = {}
     links = Authorisation.banks.through.objects.filter(
+        Authorisation.in_force(at, via="authorisation__"),
         authorisation__enterprise_id=enterprise_id,
         authorisation__purpose=purpose,
-        authorisation__revoked_at__isnull=True,
-        authorisation__granted_at__lte=at,
-        authorisation__expires_on__gte=timezone.localdate(at),
     ).values_list("bank_id", "authorisation__sources")
     for bank_id, sources in links:
         shared.setdefault(bank_id, set()).update(sources)

@@ -58,6 +58,19 @@ class Authorisation(models.Model):
         return f"{self.enterprise_id}: {', '.join(self.sources)} until {self.expires_on}"
 
     def is_active(self, at: dt.datetime | None = None) -> bool:
-        """Granted, not revoked, not expired: an expired authorisation counts as none."""
+        """Granted, not revoked, not expired: an expired authorisation counts as none (as `in_force` asks it)."""
         at = at or timezone.now()
         return self.revoked_at is None and self.granted_at <= at and timezone.localdate(at) <= self.expires_on
+
+    @staticmethod
+    def in_force(at: dt.datetime | None = None, *, via: str = "") -> Q:
+        """The grants in force at `at` (now): granted by then, not revoked, not expired. `via` is the path to the
+        authorisation from the model queried ("authorisation__" from its banks' link table)."""
+        at = at or timezone.now()
+        return Q(
+            **{
+                f"{via}revoked_at__isnull": True,
+                f"{via}granted_at__lte": at,
+                f"{via}expires_on__gte": timezone.localdate(at),
+            }
+        )
