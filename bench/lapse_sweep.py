@@ -45,12 +45,12 @@ def main() -> None:
     from django.utils import timezone
 
     from creditloan.demo.services import demo_world_generate
+    from creditloan.flows.champion import model_train
     from creditloan.models import Application, Bank, Enterprise
     from matching.models import LoanProduct, MatchingSettings, Offer, OfferStatus, Ranking
     from matching.routing import offers_lapse_sweep
     from scoring.models import Score
     from scoring.selectors import champion
-    from scoring.services import model_train
 
     start = time.perf_counter()
     demo_world_generate(enterprises=7_000, seed=7, as_of=AS_OF)

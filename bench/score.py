@@ -77,8 +77,8 @@ def _database(reuse: bool):
 def _quality():
     from django.conf import settings
 
+    from creditloan.flows.champion import model_promote, model_train
     from scoring.models import ModelStatus
-    from scoring.services import model_promote, model_train
 
     # Without a broker, Celery runs tasks where they are sent: the re-rating that a promotion queues would run
     # inside train_model and be counted as training. Queued to the in-memory broker instead, it is left

@@ -35,6 +35,7 @@ from creditloan.api.base import (
 from creditloan.api.serializers import DisputeOut, KnockOutReviewOut
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.flows import applications, records
+from creditloan.flows.champion import model_promote, model_roll_back, training_run_start
 from creditloan.models import Bank, Dispute, ImportBatch, ImportRejection, KnockOutReview, KnockOutReviewStatus
 from creditloan.models.disputes import DisputeStatus
 from creditloan.services import (
@@ -50,7 +51,7 @@ from matching.models import LoanProduct, MatchingSettings
 from matching.replay import replay
 from matching.services import TOP_K_MAX, matching_settings_publish
 from scoring.models import ModelVersion, TrainingRun
-from scoring.services import TRAINING_STEPS, model_promote, model_roll_back, training_run_start
+from scoring.services import TRAINING_STEPS
 
 PREVIEW_DAYS = 90
 

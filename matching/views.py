@@ -20,6 +20,7 @@ from creditloan.access import officer_required, operator_required
 from creditloan.converters import row_id
 from creditloan.errors import DomainError
 from creditloan.flows import applications, records
+from creditloan.flows.champion import model_promote, model_roll_back, training_run_start
 from creditloan.forms import refusal_of, show_error
 from creditloan.models import Bank, DisputeStatus, KnockOutReviewStatus
 from creditloan.services import disputes_seen, knockout_reviews_seen
@@ -44,7 +45,7 @@ from scoring.ml.features import FEATURES_BY_NAME
 from scoring.ml.metrics import PSI_ALERT
 from scoring.models import ModelVersion, TrainingRun
 from scoring.selectors import champion, model_drift
-from scoring.services import TRAINING_STEPS, model_promote, model_roll_back, training_run_start
+from scoring.services import TRAINING_STEPS
 
 
 @officer_required

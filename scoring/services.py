@@ -17,7 +17,6 @@ from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from creditloan.numbering import numbered_create
-from creditloan.outbox import task_send_after_commit
 from creditloan.states import application_transition
 from scoring import selectors
 from scoring.ml.features import MONOTONE, build_features
@@ -43,10 +42,15 @@ class TrainingOutcome:
 
 
 def model_train(
-    *, trained_by=None, on_step: Callable[[str], None] | None = None, holdout_share: float = HOLDOUT_SHARE
+    *,
+    trained_by=None,
+    on_step: Callable[[str], None] | None = None,
+    holdout_share: float = HOLDOUT_SHARE,
+    on_promoted: Callable[[ModelVersion], None] | None = None,
 ) -> TrainingOutcome:
     """Train on past loans with known outcomes, judge out of time against the WOE scorecard, register the
-    model, and promote it only if it beats the scorecard on the held-out period."""
+    model, and promote it only if it beats the scorecard on the held-out period (`on_promoted` as for
+    model_promote)."""
     step = on_step or (lambda _step: None)
     step(_("loading the loans with known outcomes"))
     sample = selectors.training_sample()
@@ -111,7 +115,7 @@ def model_train(
     held_out = f"{metrics['split']['test_from']}..{metrics['split']['test_to']}"
     said = {"auc": model_metrics.auc, "baseline": baseline_metrics.auc, "period": held_out}
     if beats:
-        version = model_promote(number=version.number)
+        version = model_promote(number=version.number, on_promoted=on_promoted)
         said["number"] = version.number
         message = _("v%(number)d promoted: AUC %(auc).3f against the scorecard's %(baseline).3f on %(period)s") % said
     else:
@@ -147,8 +151,10 @@ def _register(model_text: str, manifest: dict, metrics: dict, beats: bool, train
 
 
 @transaction.atomic
-def model_promote(*, number: int) -> ModelVersion:
-    """Make version `number` the champion; the current champion retires. Its model must load and verify."""
+def model_promote(*, number: int, on_promoted: Callable[[ModelVersion], None] | None = None) -> ModelVersion:
+    """Make version `number` the champion; the current champion retires. Its model must load and verify.
+    `on_promoted(version)` runs in the promotion's transaction when the champion did change (what a new
+    champion sets going is the flow's: creditloan.flows.champion)."""
     _lock_versions()
     try:
         version = ModelVersion.objects.get(number=number)
@@ -163,9 +169,8 @@ def model_promote(*, number: int) -> ModelVersion:
     version.status = ModelStatus.CHAMPION
     version.promoted_at = timezone.now()
     version.save(update_fields=["status", "promoted_at"])
-    from scoring.tasks import after_new_champion  # the tasks module imports this one
-
-    task_send_after_commit(after_new_champion)
+    if on_promoted is not None:
+        on_promoted(version)
     return version
 
 
@@ -177,7 +182,7 @@ def _lock_versions() -> None:
 
 
 @transaction.atomic
-def model_roll_back() -> ModelVersion:
+def model_roll_back(*, on_promoted: Callable[[ModelVersion], None] | None = None) -> ModelVersion:
     """Bring back the champion before the current one (the most recently promoted of the others)."""
     _lock_versions()
     previous = (
@@ -188,7 +193,7 @@ def model_roll_back() -> ModelVersion:
     )
     if previous is None:
         raise DomainError(ErrorCode.NOT_FOUND, _("no earlier champion to roll back to"))
-    return model_promote(number=previous.number)
+    return model_promote(number=previous.number, on_promoted=on_promoted)
 
 
 def enterprise_score(
@@ -310,21 +315,18 @@ TRAINING_STEPS = 6
 
 @transaction.atomic
 def training_run_start(*, by=None) -> TrainingRun:
-    """Queue a training for a worker; refused while another is queued or running."""
+    """A training run, queued (the flow, creditloan.flows.champion, sends it to a worker); refused while another
+    is queued or running."""
     if (
         TrainingRun.objects.select_for_update()
         .filter(status__in=[TrainingRunStatus.QUEUED, TrainingRunStatus.RUNNING])
         .exists()
     ):
         raise DomainError(ErrorCode.CONFLICT, _("a training is already under way: wait for it to finish"))
-    run = TrainingRun.objects.create(started_by=by, queued_at=timezone.now())
-    from scoring.tasks import train_model_run
-
-    task_send_after_commit(train_model_run, run.pk)
-    return run
+    return TrainingRun.objects.create(started_by=by, queued_at=timezone.now())
 
 
-def training_run_execute(*, run_id: int) -> TrainingRun:
+def training_run_execute(*, run_id: int, on_promoted: Callable[[ModelVersion], None] | None = None) -> TrainingRun:
     """Carry out a queued run, recording each step as it starts; a run already taken up is left alone."""
     if not TrainingRun.objects.filter(pk=run_id, status=TrainingRunStatus.QUEUED).update(
         status=TrainingRunStatus.RUNNING
@@ -336,7 +338,9 @@ def training_run_execute(*, run_id: int) -> TrainingRun:
         TrainingRun.objects.filter(pk=run_id).update(step=next(steps), step_text=text[:200])
 
     try:
-        outcome = model_train(trained_by=TrainingRun.objects.get(pk=run_id).started_by, on_step=on_step)
+        outcome = model_train(
+            trained_by=TrainingRun.objects.get(pk=run_id).started_by, on_step=on_step, on_promoted=on_promoted
+        )
     except DomainError as error:
         TrainingRun.objects.filter(pk=run_id).update(
             status=TrainingRunStatus.FAILED, message=error.message, finished_at=timezone.now()

@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from creditloan.celery import RETRY_TRANSIENT
 from creditloan.flows import applications
+from creditloan.flows.champion import training_run_execute
 from creditloan.outbox import OutboxTask
 from scoring import selectors
 from scoring.models import ModelVersion
-from scoring.services import RATING_CHUNK, ratings_refresh, training_run_execute
+from scoring.services import RATING_CHUNK, ratings_refresh
 
 logger = logging.getLogger(__name__)
 

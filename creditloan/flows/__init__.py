@@ -8,6 +8,8 @@ the API, the commands and the tasks call the flows where a step has a next one.
     a review overturns a knock-out (core) -> route again (matching)  applications.py
     a dispute finds a record wrong (core) -> reassess the firm       records.py
     an import lands (core) -> re-rate every firm, reassess repairs   records.py
+    a champion is promoted (scoring) -> re-rate, score the waiting   champion.py
+    a training is asked for (scoring) -> train on a worker           champion.py
 
 This layer sits between the interface and matching (docs/architecture.md). It names the next step's task
 (`steps`) rather than importing it, since the tasks, being interface, import the flows.

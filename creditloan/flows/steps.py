@@ -6,5 +6,15 @@ ROUTE_APPLICATION = "matching.tasks.route_application"
 REASSESS_ENTERPRISE = "matching.tasks.reassess_enterprise"
 REASSESS_REPAIRED = "matching.tasks.reassess_repaired_after_import"
 RERATE_POPULATION = "scoring.tasks.rerate_population"
+AFTER_NEW_CHAMPION = "scoring.tasks.after_new_champion"
+TRAIN_MODEL_RUN = "scoring.tasks.train_model_run"
 
-ALL = (SCORE_APPLICATION, ROUTE_APPLICATION, REASSESS_ENTERPRISE, REASSESS_REPAIRED, RERATE_POPULATION)
+ALL = (
+    SCORE_APPLICATION,
+    ROUTE_APPLICATION,
+    REASSESS_ENTERPRISE,
+    REASSESS_REPAIRED,
+    RERATE_POPULATION,
+    AFTER_NEW_CHAMPION,
+    TRAIN_MODEL_RUN,
+)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from creditloan.demo.services import demo_world_generate
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.flows.applications import application_submit
+from creditloan.flows.champion import model_promote, model_roll_back, model_train
 from creditloan.flows.records import records_import
 from creditloan.ingestion.services import ImportSource
 from creditloan.models import (
@@ -35,14 +36,7 @@ from scoring import selectors
 from scoring.ml.features import FEATURE_NAMES, build_features
 from scoring.models import ModelStatus, ModelVersion, PolicyRule, Rating, Score
 from scoring.selectors import loaded_model, loaded_models_forget
-from scoring.services import (
-    application_score,
-    enterprise_score,
-    model_promote,
-    model_roll_back,
-    model_train,
-    promotion_verdict,
-)
+from scoring.services import application_score, enterprise_score, promotion_verdict
 from scoring.tasks import rate_firms, rerate_population, score_application
 from tests.factories import consent, member_of
 

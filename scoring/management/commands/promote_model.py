@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from creditloan.errors import DomainError
-from scoring.services import model_promote, model_roll_back
+from creditloan.flows.champion import model_promote, model_roll_back
 
 
 class Command(BaseCommand):

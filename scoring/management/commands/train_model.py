@@ -6,9 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from creditloan.errors import DomainError
+from creditloan.flows.champion import model_train
 from scoring import selectors
 from scoring.ml.tabular import TableError, table_evaluate
-from scoring.services import model_train
 
 
 class Command(BaseCommand):
