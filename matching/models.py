@@ -243,15 +243,15 @@ class OfferStatus(models.TextChoices):
 OPEN_OFFER_STATES = (OfferStatus.OFFERED, OfferStatus.ACCEPTED)
 
 
-# Why a bank declines, as the applicant is told it: (Chinese, English).
+# Why a bank declines, as the applicant is told it (in the e-mail's sentence, so lower case).
 DECLINE_REASON_WORDS = {
-    "insufficient_credit": ("信用记录不足", "the credit record is not sufficient"),
-    "high_leverage": ("负债水平过高", "debt is too high"),
-    "insufficient_revenue": ("经营收入不足", "revenue is too low"),
-    "industry_policy": ("所属行业不在本行支持范围", "the industry is outside the bank's lending policy"),
-    "collateral": ("担保或抵质押不足", "the guarantee or collateral is not sufficient"),
-    "incomplete_information": ("申请资料不完整", "the application is incomplete"),
-    "other": ("其他原因", "another reason"),
+    "insufficient_credit": _("the credit record is not sufficient"),
+    "high_leverage": _("debt is too high"),
+    "insufficient_revenue": _("revenue is too low"),
+    "industry_policy": _("the industry is outside the bank's lending policy"),
+    "collateral": _("the guarantee or collateral is not sufficient"),
+    "incomplete_information": _("the application is incomplete"),
+    "other": _("another reason"),
 }
 
 

@@ -1,45 +1,78 @@
 """E-mail that routing sends: a new offer to the bank's officers, every change to the applicant.
 
 Sent only once the change is committed (a rolled-back change tells nobody anything), and a mail server that
-fails is logged without undoing the change. Texts are bilingual, Chinese first.
+fails is logged without undoing the change. Each text is one message through gettext, sent in Chinese and
+then English (an account keeps no language of its own).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from creditloan.identity.selectors import acts_for
 from creditloan.models import Application, User
 from creditloan.models.accounts import Role
+from creditloan.values import grouped, percent_text
 from matching.models import DECLINE_REASON_WORDS, Loan, Offer
 
 logger = logging.getLogger(__name__)
 
 
 def offer_made(offer: Offer) -> None:
-    recipients = list(
-        User.objects.filter(role=Role.BANK_OFFICER, bank_id=offer.product.bank_id, is_active=True)
+    recipients = _officers_of(offer.product.bank_id)
+    application = offer.application
+    said = {
+        "number": offer.application_id,
+        "product": offer.product.name,
+        "code": offer.product.code,
+        "amount": grouped(application.amount),
+        "months": application.term_months,
+        "deadline": f"{timezone.localtime(offer.deadline):%Y-%m-%d %H:%M}",
+    }
+    _after_commit(
+        _both(lambda: _("New application to review: #%(number)s") % said, joined=" / "),
+        _both(
+            lambda: _(
+                "Product %(product)s (%(code)s): %(amount)s yuan for %(months)s months; please answer by %(deadline)s."
+            )
+            % said
+        ),
+        recipients,
+    )
+
+
+def application_changed(application: Application, what: Callable[[], str]) -> None:
+    """Tell the applicant what changed: `what()` is called once in each language (gettext reads the active one),
+    and the e-mail carries both, Chinese first, since an account keeps no language of its own."""
+    email = _applicant_email(application)
+    if email:
+        subject = _both(
+            lambda: _("Your application #%(number)s has moved on") % {"number": application.pk}, joined=" / "
+        )
+        _after_commit(subject, _both(what), [email])
+
+
+def _both(render: Callable[[], str], joined: str = "\n") -> str:
+    texts = []
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            texts.append(render())
+    return joined.join(texts)
+
+
+def _officers_of(bank_id: int) -> list[str]:
+    return list(
+        User.objects.filter(role=Role.BANK_OFFICER, bank_id=bank_id, is_active=True)
         .exclude(email="")
         .values_list("email", flat=True)
     )
-    subject = f"新的贷款申请待处理 / New application to review: #{offer.application_id}"
-    body = (
-        f"产品 {offer.product.name}（{offer.product.code}），金额 {offer.application.amount} 元，"
-        f"期限 {offer.application.term_months} 个月，请于 {offer.deadline:%Y-%m-%d %H:%M} 前处理。\n"
-        f"Product {offer.product.code}, amount ¥{offer.application.amount}, {offer.application.term_months} months; "
-        f"please answer by {offer.deadline:%Y-%m-%d %H:%M}."
-    )
-    _after_commit(subject, body, recipients)
-
-
-def application_changed(application: Application, what_zh: str, what_en: str) -> None:
-    email = _applicant_email(application)
-    if email:
-        subject = f"您的贷款申请 #{application.pk} 有新进展 / Your application #{application.pk} has moved on"
-        _after_commit(subject, f"{what_zh}\n{what_en}", [email])
 
 
 def _applicant_email(application: Application) -> str | None:
@@ -54,91 +87,119 @@ def _applicant_email(application: Application) -> str | None:
     return application.applicant.email
 
 
-# What happens next, after an offer closed without a loan (matching.routing.NextStep): (Chinese, English).
+# What happens next, after an offer closed without a loan (matching.routing.NextStep).
 NEXT_STEP_WORDS = {
-    "offered": ("已为您推送下一家银行的产品。", "It has gone on to the next bank's product."),
-    "waiting": ("其他银行仍在处理您的申请。", "Other banks are still considering it."),
-    "capacity": (
-        "其余匹配银行本月受理额度已满，有额度时将继续为您推送。",
-        "The other matched banks are full this month; it will go on to them when they have room.",
-    ),
-    "exhausted": ("很遗憾，所有匹配的银行均未批准。", "Every bank it was offered to has declined."),
-    "closed": ("", ""),
+    "offered": gettext_lazy("It has gone on to the next bank's product."),
+    "waiting": gettext_lazy("Other banks are still considering it."),
+    "capacity": gettext_lazy("The other matched banks are full this month; it will go on to them when they have room."),
+    "exhausted": gettext_lazy("Every bank it was offered to has declined."),
+    "closed": "",
 }
+
+
+def offers_made(application: Application, count: int) -> None:
+    application_changed(
+        application,
+        lambda: ngettext("Offered to %(count)d bank product.", "Offered to %(count)d bank products.", count)
+        % {"count": count},
+    )
 
 
 def offer_accepted(offer: Offer) -> None:
     bank = offer.product.bank.name
     application_changed(
-        offer.application,
-        f"{bank}已受理您的申请（接单），正在审核。",
-        f"{bank} has taken up your application for review.",
+        offer.application, lambda: _("%(bank)s has taken up your application for review.") % {"bank": bank}
     )
 
 
 def offer_declined(offer: Offer, next_step: str, application: Application) -> None:
     if not _applicant_email(application):
         return
-    bank = offer.product.bank.name
-    reason_zh, reason_en = DECLINE_REASON_WORDS[offer.decline_reason]
-    note = f"（{offer.decline_note}）" if offer.decline_note else ""
-    then_zh, then_en = NEXT_STEP_WORDS[next_step]
-    application_changed(
-        application,
-        f"{bank}未批准您的申请：{reason_zh}{note}。{then_zh}",
-        f"{bank} declined: {reason_en}{f' ({offer.decline_note})' if offer.decline_note else ''}. {then_en}".strip(),
-    )
+    said = {"bank": offer.product.bank.name, "note": offer.decline_note}
+
+    def what() -> str:
+        said["reason"] = DECLINE_REASON_WORDS[offer.decline_reason]
+        said["then"] = NEXT_STEP_WORDS[next_step]
+        if offer.decline_note:
+            return _("%(bank)s declined: %(reason)s (%(note)s). %(then)s") % said
+        return _("%(bank)s declined: %(reason)s. %(then)s") % said
+
+    application_changed(application, lambda: what().strip())
 
 
 def offer_lapsed(offer: Offer, next_step: str, application: Application) -> None:
     if not _applicant_email(application):
         return
-    bank = offer.product.bank.name
-    then_zh, then_en = NEXT_STEP_WORDS[next_step]
+    said = {"bank": offer.product.bank.name}
     application_changed(
         application,
-        f"{bank}未在期限内答复。{then_zh}",
-        f"{bank} did not answer in time. {then_en}".strip(),
+        lambda: (
+            _("%(bank)s did not answer in time. %(then)s") % (said | {"then": NEXT_STEP_WORDS[next_step]})
+        ).strip(),
+    )
+
+
+def offer_approved(offer: Offer, *, amount, annual_rate, term_months: int) -> None:
+    said = {
+        "bank": offer.product.bank.name,
+        "amount": grouped(amount),
+        "rate": percent_text(annual_rate),
+        "months": term_months,
+    }
+    application_changed(
+        offer.application,
+        lambda: _("%(bank)s approved %(amount)s yuan at %(rate)s a year for %(months)s months.") % said,
     )
 
 
 def offer_closed_for_want_of_consent(offer: Offer, next_step: str, application: Application) -> None:
     """The firm revoked the consent the offer's bank needed: the bank stops, and the applicant hears what next."""
-    bank = offer.product.bank.name
-    recipients = list(
-        User.objects.filter(role=Role.BANK_OFFICER, bank_id=offer.bank_id, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    number = {"number": offer.application_id}
     _after_commit(
-        f"贷款申请已关闭 / Application closed: #{offer.application_id}",
-        f"企业已撤回向贵行提供数据的授权，申请 #{offer.application_id} 已关闭，请勿再使用其数据。\n"
-        f"The firm withdrew its consent to share its data with your bank: application #{offer.application_id} is "
-        "closed, and its data may not be used any more.",
-        recipients,
+        _both(lambda: _("Application closed: #%(number)s") % number, joined=" / "),
+        _both(
+            lambda: _(
+                "The firm withdrew its consent to share its data with your bank: application #%(number)s is closed, "
+                "and its data may not be used any more."
+            )
+            % number
+        ),
+        _officers_of(offer.bank_id),
     )
     if not _applicant_email(application):
         return
-    then_zh, then_en = NEXT_STEP_WORDS[next_step]
+    said = {"bank": offer.product.bank.name}
     application_changed(
         application,
-        f"您撤回了对{bank}的授权，{bank}不再处理您的申请。{then_zh}",
-        f"You withdrew your consent for {bank}, so {bank} no longer handles your application. {then_en}".strip(),
+        lambda: (
+            _("You withdrew your consent for %(bank)s, so %(bank)s no longer handles your application. %(then)s")
+            % (said | {"then": NEXT_STEP_WORDS[next_step]})
+        ).strip(),
     )
 
 
 def application_moved_on(application: Application, next_step: str) -> None:
     """A held-back application offered again (or found declined by every bank) by the sweep."""
-    application_changed(application, *NEXT_STEP_WORDS[next_step])
+    application_changed(application, lambda: str(NEXT_STEP_WORDS[next_step]))
+
+
+def application_withdrawn(application: Application) -> None:
+    application_changed(application, lambda: _("You withdrew the application; no bank will act on it."))
+
+
+def review_answered(application: Application, *, resolution: str, matched_again: bool) -> None:
+    """An operator answered the applicant's request to review a knock-out."""
+    said = {"resolution": resolution}
+    if matched_again:
+        application_changed(application, lambda: _("Reviewed by a person: %(resolution)s. Matched again.") % said)
+    else:
+        application_changed(application, lambda: _("Reviewed by a person: %(resolution)s.") % said)
 
 
 def loan_disbursed(loan: Loan) -> None:
     offer = loan.offer
-    application_changed(
-        offer.application,
-        f"{offer.product.bank.name}已于{loan.disbursed_on:%Y-%m-%d}放款 {loan.amount} 元。",
-        f"{offer.product.bank.name} paid out ¥{loan.amount} on {loan.disbursed_on:%Y-%m-%d}.",
-    )
+    said = {"bank": offer.product.bank.name, "amount": grouped(loan.amount), "day": f"{loan.disbursed_on:%Y-%m-%d}"}
+    application_changed(offer.application, lambda: _("%(bank)s paid out %(amount)s yuan on %(day)s.") % said)
 
 
 def _after_commit(subject: str, body: str, recipients: list[str]) -> None:

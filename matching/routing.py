@@ -79,9 +79,7 @@ def application_route(*, application_id: int) -> list[Offer]:
     offers = _offer_next(application, ranking.entries, how_many=ranking.settings.top_k)[0]
     if offers:
         application_transition(application_id=application.pk, event="match")
-        notifications.application_changed(
-            application, f"已推送给{len(offers)}家银行的产品。", f"Offered to {len(offers)} bank products."
-        )
+        notifications.offers_made(application, len(offers))
     return offers
 
 
@@ -340,12 +338,8 @@ def offer_approve(*, offer_id: int, by, amount, annual_rate, term_months: int) -
         approved_rate=annual_rate,
         approved_term_months=term_months,
     )
-    granted = application_transition(application_id=offer.application_id, event="grant")
-    notifications.application_changed(
-        granted,
-        f"{offer.product.bank.name}已批准：{amount} 元，年利率 {annual_rate}，{term_months} 个月。",
-        f"{offer.product.bank.name} approved ¥{amount} at {annual_rate} a year for {term_months} months.",
-    )
+    application_transition(application_id=offer.application_id, event="grant")
+    notifications.offer_approved(offer, amount=amount, annual_rate=annual_rate, term_months=term_months)
     for other in Offer.objects.filter(application_id=offer.application_id, status__in=OPEN_OFFER_STATES):
         offer_transition(offer_id=other.pk, event="close")
     return offer
@@ -434,9 +428,7 @@ def application_withdraw(*, application_id: int) -> Application:
     application = application_transition(application_id=application_id, event="withdraw")
     for offer in Offer.objects.filter(application_id=application_id, status__in=OPEN_OFFER_STATES):
         offer_transition(offer_id=offer.pk, event="close")
-    notifications.application_changed(
-        application, "您已撤回申请，银行不会再处理。", "You withdrew the application; no bank will act on it."
-    )
+    notifications.application_withdrawn(application)
     return application
 
 

@@ -54,16 +54,8 @@ def knockout_review_resolve(*, by, review_id: int, outcome: str, resolution: str
     and routed once committed; the applicant is told either way."""
     review = services.knockout_review_resolve(by=by, review_id=review_id, outcome=outcome, resolution=resolution)
     application = Application.objects.get(pk=review.application_id)
-    if review.status == KnockOutReviewStatus.OVERTURNED:
-        if application.status == ApplicationStatus.SCORED:
-            task_send_after_commit(steps.ROUTE_APPLICATION, application.pk)
-        notifications.application_changed(
-            application,
-            f"人工复核结论：{review.resolution}。申请将重新匹配。",
-            f"Reviewed by a person: {review.resolution}. Matched again.",
-        )
-    else:
-        notifications.application_changed(
-            application, f"人工复核结论：{review.resolution}。", f"Reviewed by a person: {review.resolution}."
-        )
+    overturned = review.status == KnockOutReviewStatus.OVERTURNED
+    if overturned and application.status == ApplicationStatus.SCORED:
+        task_send_after_commit(steps.ROUTE_APPLICATION, application.pk)
+    notifications.review_answered(application, resolution=review.resolution, matched_again=overturned)
     return review

@@ -339,8 +339,9 @@ def test_the_applicant_hears_of_every_change_to_the_application(
         "银行B未在期限内答复。其他银行仍在处理您的申请。\n"
         "银行B did not answer in time. Other banks are still considering it.",
         "银行C已受理您的申请（接单），正在审核。\n银行C has taken up your application for review.",
-        "银行C已批准：450000 元，年利率 0.05，12 个月。\n银行C approved ¥450000 at 0.05 a year for 12 months.",
-        "银行C已于2026-11-25放款 450000 元。\n银行C paid out ¥450000 on 2026-11-25.",
+        # Amounts grouped in thousands and the rate in percent, as people write them.
+        "银行C已批准：450,000 元，年利率 5.00%，12 个月。\n银行C approved 450,000 yuan at 5.00% a year for 12 months.",
+        "银行C已于2026-11-25放款 450,000 元。\n银行C paid out 450,000 yuan on 2026-11-25.",
     ]
 
 
