@@ -70,7 +70,9 @@ def application_route(*, application_id: int) -> list[Offer]:
     application = Application.objects.select_for_update().get(pk=application_id)
     if application.status != ApplicationStatus.SCORED:
         raise DomainError(
-            ErrorCode.INVALID_TRANSITION, f"application #{application.pk} is {application.status}, not scored"
+            ErrorCode.INVALID_TRANSITION,
+            _("application #%(number)s is “%(status)s”, not scored")
+            % {"number": application.pk, "status": application.get_status_display()},
         )
     ranking = _ranking_of_latest_score(application) or application_rank(application=application)
     if not ranking.entries:
@@ -217,7 +219,9 @@ def _route_on(application: Application) -> NextStep:
 def _check_officer(offer_id: int, by) -> None:
     """A decision on an offer is its bank's: an officer of another bank is refused (None: the system)."""
     if by is not None and not Offer.objects.filter(pk=offer_id, bank_id=by.bank_id).exists():
-        raise DomainError(ErrorCode.FORBIDDEN, f"offer #{offer_id} is not routed to your bank", field="offer")
+        raise DomainError(
+            ErrorCode.FORBIDDEN, _("offer #%(number)s is not routed to your bank") % {"number": offer_id}, field="offer"
+        )
 
 
 @transaction.atomic
@@ -237,16 +241,21 @@ def offer_decline(*, offer_id: int, by, reason: str, note: str = "") -> Offer:
     if reason not in DeclineReason.values:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            f"reason: {reason!r} is not a decline reason; choose from {', '.join(DeclineReason.values)}",
+            _("reason: “%(reason)s” is not a decline reason; choose from %(allowed)s")
+            % {"reason": reason, "allowed": ", ".join(DeclineReason.values)},
             field="reason",
         )
     note = (note or "").strip()
     if reason == DeclineReason.OTHER and not note:
         raise DomainError(
-            ErrorCode.INVALID_INPUT, 'note: a decline for "other" reasons must say what they are', field="note"
+            ErrorCode.INVALID_INPUT, _("note: a decline for “other” reasons must say what they are"), field="note"
         )
     if len(note) > NOTE_MAX:
-        raise DomainError(ErrorCode.INVALID_INPUT, f"note: {len(note)} characters, at most {NOTE_MAX}", field="note")
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("note: %(length)d characters, at most %(most)d") % {"length": len(note), "most": NOTE_MAX},
+            field="note",
+        )
     offer = offer_transition(offer_id=offer_id, event="decline", by=by, decline_reason=reason, decline_note=note)
     application = Application.objects.select_for_update().get(pk=offer.application_id)
     notifications.offer_declined(offer, _route_on(application), application)
@@ -376,22 +385,30 @@ def loan_outcome_record(*, loan_id: int, by, outcome: str, on: dt.date) -> Loan:
     once, on a day from the payout to today; it becomes a label the next risk model trains on."""
     loan = Loan.objects.select_for_update().select_related("offer__product").get(pk=loan_id)
     if by is not None and by.bank_id != loan.offer.product.bank_id:
-        raise DomainError(ErrorCode.FORBIDDEN, f"loan #{loan.pk} was not paid out by your bank", field="loan")
+        raise DomainError(
+            ErrorCode.FORBIDDEN, _("loan #%(number)s was not paid out by your bank") % {"number": loan.pk}, field="loan"
+        )
     if outcome not in (LoanOutcome.REPAID, LoanOutcome.DEFAULTED):
-        raise DomainError(ErrorCode.INVALID_INPUT, f"outcome: {outcome!r} is not repaid or defaulted", field="outcome")
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("outcome: “%(outcome)s” is neither repaid nor defaulted") % {"outcome": outcome},
+            field="outcome",
+        )
     if loan.outcome != LoanOutcome.PERFORMING:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
-            f"loan #{loan.pk} is already {loan.outcome} (since {loan.outcome_on}): an outcome is recorded once",
+            _("loan #%(number)s is already “%(outcome)s” (since %(since)s): an outcome is recorded once")
+            % {"number": loan.pk, "outcome": loan.get_outcome_display(), "since": loan.outcome_on},
             field="outcome",
         )
     today = timezone.localdate()
     if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
-        raise DomainError(ErrorCode.INVALID_INPUT, f"on: {on!r} is not a date", field="on")
+        raise DomainError(ErrorCode.INVALID_INPUT, _("on: “%(on)s” is not a date") % {"on": on}, field="on")
     if not loan.disbursed_on <= on <= today:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            f"on: {on} is not between the payout {loan.disbursed_on} and today {today}",
+            _("on: %(on)s is not between the payout on %(payout)s and today, %(today)s")
+            % {"on": on, "payout": loan.disbursed_on, "today": today},
             field="on",
         )
     loan.outcome, loan.outcome_on = outcome, on

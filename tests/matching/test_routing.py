@@ -277,8 +277,8 @@ def test_nothing_is_sent_for_a_change_that_is_rolled_back(application, mailoutbo
 @pytest.mark.parametrize(
     ("reason", "note", "message"),
     [
-        ("too_risky", "", "reason: 'too_risky' is not a decline reason; choose from insufficient_credit, "),
-        ("other", "  ", 'note: a decline for "other" reasons must say what they are'),
+        ("too_risky", "", "reason: “too_risky” is not a decline reason; choose from insufficient_credit, "),
+        ("other", "  ", "note: a decline for “other” reasons must say what they are"),
         ("high_leverage", "长" * 501, "note: 501 characters, at most 500"),
     ],
 )
@@ -427,8 +427,8 @@ def test_a_loans_outcome_becomes_a_label_the_next_model_learns_from(loan):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"outcome": "late"}, "outcome: 'late' is not repaid or defaulted"),
-        ({"on": dt.date(2020, 1, 1)}, "on: 2020-01-01 is not between the payout"),
+        ({"outcome": "late"}, "outcome: “late” is neither repaid nor defaulted"),
+        ({"on": dt.date(2020, 1, 1)}, "on: 2020-01-01 is not between the payout on"),
         ({"on": dt.date.today() + dt.timedelta(days=3)}, "is not between the payout"),
         ({"by": "another bank"}, "was not paid out by your bank"),
     ],
@@ -448,7 +448,7 @@ def test_an_outcome_that_cannot_be_is_refused(loan, change, message):
 def test_an_outcome_is_recorded_once(loan):
     loan_outcome_record(loan_id=loan.pk, by=None, outcome="repaid", on=timezone.localdate())
 
-    with pytest.raises(DomainError, match="is already repaid"):
+    with pytest.raises(DomainError, match="is already “Repaid”"):
         loan_outcome_record(loan_id=loan.pk, by=None, outcome="defaulted", on=timezone.localdate())
 
 
