@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.ingestion.formats import FORMATS
@@ -61,15 +62,17 @@ def records_import(
     never (creditloan.flows.records.records_import sets the re-rating going with it).
     """
     if not files:
-        raise DomainError(ErrorCode.INVALID_INPUT, "nothing to import: give at least one SOURCE PATH pair")
+        raise DomainError(ErrorCode.INVALID_INPUT, _("nothing to import: give at least one source and its file"))
     plan = []
     for item in files:
         if item.source not in FORMATS:
             raise DomainError(
-                ErrorCode.IMPORT_SOURCE, f"unknown source '{item.source}'; one of: {', '.join(SOURCE_ORDER)}"
+                ErrorCode.IMPORT_SOURCE,
+                _("unknown source “%(source)s”; one of: %(known)s")
+                % {"source": item.source, "known": ", ".join(SOURCE_ORDER)},
             )
         if not item.path.is_file():
-            raise DomainError(ErrorCode.INVALID_INPUT, f"{item.path}: no such file")
+            raise DomainError(ErrorCode.INVALID_INPUT, _("%(path)s: no such file") % {"path": item.path})
         plan.append((item, detect_format(item.path, item.file_format)))
     plan.sort(key=lambda planned: SOURCE_ORDER.index(planned[0].source))
 

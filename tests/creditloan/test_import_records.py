@@ -291,7 +291,7 @@ def test_a_file_whose_columns_are_wrong_fails_whole_with_what_is_wrong(tmp_path,
 
 
 def test_an_unknown_source_or_missing_file_is_refused_before_anything_starts(tmp_path):
-    with pytest.raises(DomainError, match="unknown source 'weather'; one of: enterprises, public_credit, tax"):
+    with pytest.raises(DomainError, match="unknown source “weather”; one of: enterprises, public_credit, tax"):
         run([("weather", write(tmp_path, "w.csv", "uscc\n"))], fast=None)
     with pytest.raises(DomainError, match="no such file"):
         run([("tax", tmp_path / "missing.csv")], fast=None)
