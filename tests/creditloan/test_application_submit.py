@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.services import application_submit
 from creditloan.models import Application, Bank, Enterprise, User
 from creditloan.models.accounts import Role
+from creditloan.services import application_submit
 from tests.factories import EnterpriseFactory, member_of
 
 
