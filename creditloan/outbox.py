@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 
 from celery import Task, current_app
 from django.conf import settings
@@ -106,11 +107,18 @@ def _publish(message: OutboxMessage) -> bool:
 
 def registered_task(name: str) -> Task:
     """The task registered under `name`. A web process imports the apps' tasks modules only when something asks
-    for one (Celery's autodiscovery is lazy), so a name not yet known has them imported first; a name still
+    for one (Celery's autodiscovery is lazy), so a name not yet known has them imported first, by one thread
+    while the others wait: a thread that found a tasks module half-imported by another would find its tasks not
+    yet registered (the load drill's first submissions under gunicorn's threads answered 500). A name still
     unknown then is a KeyError (celery.exceptions.NotRegistered)."""
     if name not in current_app.tasks:
-        current_app.loader.import_default_modules()
+        with _DISCOVERY:
+            if name not in current_app.tasks:
+                current_app.loader.import_default_modules()
     return current_app.tasks[name]
+
+
+_DISCOVERY = threading.Lock()
 
 
 def _grace() -> dt.timedelta:

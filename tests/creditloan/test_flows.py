@@ -21,3 +21,28 @@ def test_a_name_no_worker_knows_is_refused_before_anything_is_stored(db):
         task_send_after_commit("scoring.tasks.no_such_task", 1)
 
     assert not OutboxMessage.objects.exists()
+
+
+def test_threads_of_a_fresh_web_process_naming_a_step_at_once_all_find_it():
+    """gunicorn's threads: the first requests of a new process each name a task before any tasks module has been
+    imported. In a fresh interpreter, 8 threads released together must all get the task, none NotRegistered."""
+    import subprocess
+    import sys
+
+    program = """
+import os, threading, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "creditloan.settings.test"
+django.setup()
+from creditloan.outbox import registered_task
+barrier, found = threading.Barrier(8), []
+def name_it():
+    barrier.wait()
+    found.append(registered_task("scoring.tasks.score_application").name)
+threads = [threading.Thread(target=name_it) for _ in range(8)]
+[thread.start() for thread in threads]
+[thread.join() for thread in threads]
+print(len(found))
+"""
+    ran = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+
+    assert ran.stdout.strip().splitlines()[-1] == "8", ran.stderr[-2000:]
