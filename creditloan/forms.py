@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from creditloan.converters import IdConverter, row_id
 from creditloan.errors import DomainError, without_field_name
@@ -55,6 +56,11 @@ class RowsChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": given}
                 )
         return super()._check_values(value)
+
+
+# Django's own Chinese for the NUL refusal every text field makes says "empty strings are not allowed"
+# (不允许是用空字符串). The site's catalogue, which Django reads before its own (LOCALE_PATHS), says what it means.
+gettext_noop("Null characters are not allowed.")
 
 
 class RequestTextField(forms.CharField):

@@ -7,6 +7,10 @@ import re
 from pathlib import Path
 
 import polib
+import pytest
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import translation
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdrf]|\{(\w+)\}")
@@ -49,3 +53,13 @@ def test_translated_strings_are_marked_with_names_the_extractor_knows():
     ]
 
     assert aliased == []
+
+
+def test_a_nul_in_any_text_field_is_refused_in_chinese_that_says_so():
+    with translation.override("zh-hans"):
+        with pytest.raises(ValidationError) as refusal:
+            forms.CharField().clean("备货\x00")
+        said = refusal.value.messages
+
+    # Django's own catalogue says 不允许是用空字符串 ("empty strings are not allowed").
+    assert said == ["文本不能包含 NUL 字符。"]
