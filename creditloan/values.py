@@ -15,9 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 from django.utils.translation import gettext as _
+
+from creditloan.errors import DomainError, ErrorCode
 
 # An amount's digits before the point: 14, as the importer's money columns store them (max_digits 16, 2 places).
 AMOUNT_DIGITS = 14
@@ -31,6 +35,8 @@ WEIGHT_LARGEST = 100
 # A rate is an annual rate as a fraction (0.0450 is 4.50%), as the products and offers store it.
 RATE_DECIMALS = 4
 RATE_BELOW = Decimal(1)
+
+T = TypeVar("T")
 
 _PLAIN_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
 _GROUPED_AMOUNT = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", re.ASCII)
@@ -51,6 +57,15 @@ class ValueRefused(ValueError):
 
     def __str__(self) -> str:
         return self.message
+
+
+def read_for_field(reader: Callable[[object], T], raw, *, field: str, labelled: str) -> T:
+    """`reader(raw)` for a service, whose callers are told which field was refused: `labelled` is the message with
+    that field's label ("amount: %(problem)s"), the refusal's own words in place of %(problem)s."""
+    try:
+        return reader(raw)
+    except ValueRefused as refusal:
+        raise DomainError(ErrorCode.INVALID_INPUT, labelled % {"problem": refusal.message}, field=field) from None
 
 
 def read_amount(raw, *, minimum: Decimal | int = 0, maximum: Decimal | int | None = None) -> Decimal:

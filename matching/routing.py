@@ -27,7 +27,7 @@ from creditloan.models import Application, Authorisation, Bank
 from creditloan.models.applications import ApplicationStatus
 from creditloan.services import authorisation_revoke
 from creditloan.states import application_transition
-from creditloan.values import LOAN_AMOUNT_LARGEST, ValueRefused, grouped, percent_text, read_amount, read_rate
+from creditloan.values import LOAN_AMOUNT_LARGEST, grouped, percent_text, read_amount, read_for_field, read_rate
 from matching import notifications
 from matching.eligibility import consent_allows
 from matching.models import (
@@ -321,8 +321,8 @@ def offer_approve(*, offer_id: int, by, amount, annual_rate, term_months: int) -
     _check_officer(offer_id, by)
     offer = Offer.objects.select_related("product").get(pk=offer_id)
     product = offer.product
-    amount = _read(amount, "amount", lambda raw: read_amount(raw, minimum=Decimal("0.01"), maximum=LOAN_AMOUNT_LARGEST))
-    annual_rate = _read(annual_rate, "annual_rate", read_rate)
+    amount = read_for_field(_loan_amount, amount, field="amount", labelled=_("amount: %(problem)s"))
+    annual_rate = read_for_field(read_rate, annual_rate, field="annual_rate", labelled=_("annual_rate: %(problem)s"))
     # Each in the words and units its reader uses: yuan grouped in thousands, rates in percent, months.
     term, term_min, term_max = (
         Decimal(months) for months in (term_months, product.term_min_months, product.term_max_months)
@@ -359,7 +359,7 @@ def offer_disburse(*, offer_id: int, by, amount, disbursed_on: dt.date) -> Loan:
     """放款反馈: the loan as paid out, at most the approved amount; it is what the next models learn from."""
     _check_officer(offer_id, by)
     offer = Offer.objects.get(pk=offer_id)
-    amount = _read(amount, "amount", lambda raw: read_amount(raw, minimum=Decimal("0.01"), maximum=LOAN_AMOUNT_LARGEST))
+    amount = read_for_field(_loan_amount, amount, field="amount", labelled=_("amount: %(problem)s"))
     if offer.approved_amount is not None and amount > offer.approved_amount:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
@@ -449,13 +449,6 @@ def application_withdraw(*, application_id: int) -> Application:
     return application
 
 
-def _read(raw, field: str, reader) -> Decimal:
-    """A number from a caller, read as every page and the API read it (creditloan.values), or refused naming the
-    field."""
-    try:
-        return reader(raw)
-    except ValueRefused as refusal:
-        prefixes = {"amount": _("amount: %(problem)s"), "annual_rate": _("annual_rate: %(problem)s")}
-        raise DomainError(
-            ErrorCode.INVALID_INPUT, prefixes[field] % {"problem": refusal.message}, field=field
-        ) from None
+def _loan_amount(raw) -> Decimal:
+    """A loan's amount as a bank approves or pays it out: more than 0, at most what its column holds."""
+    return read_amount(raw, minimum=Decimal("0.01"), maximum=LOAN_AMOUNT_LARGEST)

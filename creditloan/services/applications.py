@@ -18,7 +18,7 @@ from creditloan.models import (
     User,
 )
 from creditloan.models.applications import ApplicationStatus, GuaranteeMode
-from creditloan.values import ValueRefused, read_amount
+from creditloan.values import read_amount, read_for_field
 
 AMOUNT_MIN, AMOUNT_MAX = Decimal("10000"), Decimal("100000000")
 TERM_MIN, TERM_MAX = 1, 360
@@ -104,9 +104,9 @@ def application_terms_checked(*, amount, term_months: int, guarantee_mode: str) 
 
 
 def _amount(raw) -> Decimal:
-    try:
-        return read_amount(raw, minimum=AMOUNT_MIN, maximum=AMOUNT_MAX)
-    except ValueRefused as refusal:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT, _("amount: %(problem)s") % {"problem": refusal.message}, field="amount"
-        ) from None
+    return read_for_field(
+        lambda given: read_amount(given, minimum=AMOUNT_MIN, maximum=AMOUNT_MAX),
+        raw,
+        field="amount",
+        labelled=_("amount: %(problem)s"),
+    )
