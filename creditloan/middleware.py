@@ -82,37 +82,36 @@ def client_address(request) -> str | None:
     peer address, whatever it wrote in the header, or a fresh forged entry per try would undo every lockout.
     """
     peer = request.META.get("REMOTE_ADDR")
-    if not _trusted_proxy(peer):
+    if not _trusted_proxy(_address(peer)):
         return peer
-    address = peer
+    client = peer
     for entry in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
         entry = entry.strip()
         if not entry:
             continue
-        if not _is_address(entry):
+        address = _address(entry)
+        if address is None:
             # Not an address: what is left of the header came from the client, and the last proxy's peer stands.
-            return address
-        address = entry
-        if not _trusted_proxy(entry):
+            return client
+        client = entry
+        if not _trusted_proxy(address):
             return entry
-    return address
+    return client
 
 
-def _trusted_proxy(address: str | None) -> bool:
-    if not address or not _is_address(address):
-        return False
-    parsed = ipaddress.ip_address(address)
-    return any(parsed in network for network in _trusted_networks(tuple(settings.TRUSTED_PROXIES)))
+def _address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text or "")
+    except ValueError:
+        return None
+
+
+def _trusted_proxy(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
+    return address is not None and any(
+        address in network for network in _trusted_networks(tuple(settings.TRUSTED_PROXIES))
+    )
 
 
 @functools.cache
 def _trusted_networks(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
-
-
-def _is_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
