@@ -16,7 +16,16 @@ from creditloan import selectors as creditloan_selectors
 from creditloan.models import Application, Enterprise, KnockOutReview, KnockOutReviewStatus
 from creditloan.services import application_terms_checked
 from matching.eligibility import Applicant, ProductRules, ProductTable
-from matching.models import OPEN_OFFER_STATES, ApprovalModelVersion, LoanProduct, MatchingSettings, Offer, OfferStatus
+from matching.models import (
+    OPEN_OFFER_STATES,
+    ApprovalModelVersion,
+    Loan,
+    LoanOutcome,
+    LoanProduct,
+    MatchingSettings,
+    Offer,
+    OfferStatus,
+)
 from matching.ranking import ApprovalModel, Candidates, Weights
 from scoring.ml.features import CUSTOMS_CLASS_ORDINAL, TAX_RATING_BY_ORDINAL
 from scoring.models import Score
@@ -272,6 +281,24 @@ def decided_offers() -> pd.DataFrame:
     frame["amount"] = frame["amount"].astype(float)
     frame["approved"] = frame["status"].isin(approved).astype(int)
     return frame.drop(columns="status")
+
+
+def training_sample() -> pd.DataFrame:
+    """Every granted loan whose outcome is known, as (enterprise_id, as_of, submitted_at, defaulted), oldest
+    application first: the features are taken as the firm stood on the day it applied. The labels the risk
+    model learns from: scoring, which does not import matching, is handed them by its callers (the training
+    flows in creditloan.flows.champion; the drift page and command)."""
+    loans = (
+        Loan.objects.filter(outcome__in=[LoanOutcome.REPAID, LoanOutcome.DEFAULTED])
+        .values_list("offer__application__enterprise_id", "offer__application__submitted_at", "outcome")
+        .order_by("offer__application__submitted_at", "offer__application_id")
+    )
+    sample = pd.DataFrame.from_records(list(loans), columns=["enterprise_id", "submitted_at", "outcome"])
+    submitted = pd.to_datetime(sample["submitted_at"], utc=True)
+    local_day = submitted.dt.tz_convert(settings.TIME_ZONE).dt.date
+    sample["as_of"] = pd.to_datetime(local_day).to_numpy(dtype="datetime64[D]")
+    sample["defaulted"] = (sample["outcome"] == LoanOutcome.DEFAULTED).astype(int)
+    return sample.drop(columns="outcome")
 
 
 def bank_queue(*, bank, status: str = "open", order: str = "deadline"):

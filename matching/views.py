@@ -439,7 +439,7 @@ def operator_drift(request):
     table, error, sizes = None, None, None
     if version is not None:
         try:
-            frame, expected, actual = model_drift(version=version, since=since)
+            frame, expected, actual = model_drift(version=version, since=since, reference=selectors.training_sample())
         except DomainError as refusal:
             error = refusal.message
         else:

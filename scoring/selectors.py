@@ -1,4 +1,4 @@
-"""Reads for scoring: the record frames features are computed from, the training sample, the champion."""
+"""Reads for scoring: the record frames features are computed from, the champion, drift against a sample."""
 
 from __future__ import annotations
 
@@ -31,7 +31,6 @@ from creditloan.models.applications import ApplicationStatus
 from creditloan.reference.industries import DIVISIONS, SECTIONS
 from creditloan.reference.regions import PROVINCES
 from creditloan.selectors import consent_days
-from matching.models import Loan, LoanOutcome
 from scoring.ml import explain
 from scoring.ml.features import CONSENTED_SOURCES, FEATURE_NAMES, RecordFrames, build_features
 from scoring.ml.metrics import psi_table
@@ -289,22 +288,6 @@ def _typed(frame: pd.DataFrame, columns: list[str], dates: Iterable[str]) -> pd.
     return frame
 
 
-def training_sample() -> pd.DataFrame:
-    """Every granted loan whose outcome is known, as (enterprise_id, as_of, submitted_at, defaulted), oldest
-    application first: the features are taken as the firm stood on the day it applied."""
-    loans = (
-        Loan.objects.filter(outcome__in=[LoanOutcome.REPAID, LoanOutcome.DEFAULTED])
-        .values_list("offer__application__enterprise_id", "offer__application__submitted_at", "outcome")
-        .order_by("offer__application__submitted_at", "offer__application_id")
-    )
-    sample = pd.DataFrame.from_records(list(loans), columns=["enterprise_id", "submitted_at", "outcome"])
-    submitted = pd.to_datetime(sample["submitted_at"], utc=True)
-    local_day = submitted.dt.tz_convert(settings.TIME_ZONE).dt.date
-    sample["as_of"] = pd.to_datetime(local_day).to_numpy(dtype="datetime64[D]")
-    sample["defaulted"] = (sample["outcome"] == LoanOutcome.DEFAULTED).astype(int)
-    return sample.drop(columns="outcome")
-
-
 def loaded_model(version: ModelVersion) -> RiskModel:
     """The version's model, verified (text and manifest against their hashes) when this process first loads
     it, then kept in memory under the record's id and text hash: the text (hundreds of kilobytes) and the
@@ -363,10 +346,10 @@ def latest_submission_day() -> dt.date | None:
     return timezone.localtime(latest).date() if latest else None
 
 
-def model_drift(*, version: ModelVersion, since: dt.date) -> tuple[pd.DataFrame, int, int]:
-    """PSI of the score and of every feature, training sample against applications since `since`; returns the
-    table (most shifted first) and the sizes of both samples."""
-    reference = training_sample()
+def model_drift(*, version: ModelVersion, since: dt.date, reference: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+    """PSI of the score and of every feature, the training sample (`reference`, as
+    matching.selectors.training_sample gives it) against applications since `since`; returns the table (most
+    shifted first) and the sizes of both samples."""
     current = recent_applications(since=since)
     if current.empty:
         raise DomainError(ErrorCode.NOT_FOUND, f"no applications submitted since {since}: nothing to compare")

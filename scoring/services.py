@@ -43,6 +43,7 @@ class TrainingOutcome:
 
 def model_train(
     *,
+    training_sample: Callable[[], pd.DataFrame],
     trained_by=None,
     on_step: Callable[[str], None] | None = None,
     holdout_share: float = HOLDOUT_SHARE,
@@ -50,10 +51,11 @@ def model_train(
 ) -> TrainingOutcome:
     """Train on past loans with known outcomes, judge out of time against the WOE scorecard, register the
     model, and promote it only if it beats the scorecard on the held-out period (`on_promoted` as for
-    model_promote)."""
+    model_promote). `training_sample` reads those loans (matching.selectors.training_sample, passed in by the
+    flow): it is called once, after the first step is announced."""
     step = on_step or (lambda _step: None)
     step(_("loading the loans with known outcomes"))
-    sample = selectors.training_sample()
+    sample = training_sample()
     defaults = int(sample["defaulted"].sum()) if len(sample) else 0
     if defaults < MIN_DEFAULTS_TO_TRAIN + MIN_DEFAULTS_TO_EVALUATE:
         raise DomainError(
@@ -326,8 +328,14 @@ def training_run_start(*, by=None) -> TrainingRun:
     return TrainingRun.objects.create(started_by=by, queued_at=timezone.now())
 
 
-def training_run_execute(*, run_id: int, on_promoted: Callable[[ModelVersion], None] | None = None) -> TrainingRun:
-    """Carry out a queued run, recording each step as it starts; a run already taken up is left alone."""
+def training_run_execute(
+    *,
+    run_id: int,
+    training_sample: Callable[[], pd.DataFrame],
+    on_promoted: Callable[[ModelVersion], None] | None = None,
+) -> TrainingRun:
+    """Carry out a queued run, recording each step as it starts (`training_sample` as for model_train); a run
+    already taken up is left alone."""
     if not TrainingRun.objects.filter(pk=run_id, status=TrainingRunStatus.QUEUED).update(
         status=TrainingRunStatus.RUNNING
     ):
@@ -339,7 +347,10 @@ def training_run_execute(*, run_id: int, on_promoted: Callable[[ModelVersion], N
 
     try:
         outcome = model_train(
-            trained_by=TrainingRun.objects.get(pk=run_id).started_by, on_step=on_step, on_promoted=on_promoted
+            training_sample=training_sample,
+            trained_by=TrainingRun.objects.get(pk=run_id).started_by,
+            on_step=on_step,
+            on_promoted=on_promoted,
         )
     except DomainError as error:
         TrainingRun.objects.filter(pk=run_id).update(

@@ -12,7 +12,7 @@ from creditloan.demo.services import demo_world_generate
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from matching.models import MatchingSettings
-from matching.selectors import application_eligibility
+from matching.selectors import application_eligibility, training_sample
 from matching.services import application_rank, approval_model_train, matching_settings_publish
 from scoring.services import application_score, model_train
 
@@ -21,7 +21,7 @@ from scoring.services import application_score, model_train
 def trained(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         demo_world_generate(enterprises=7000, seed=7, as_of=dt.date(2026, 10, 31))
-        model_train()
+        model_train(training_sample=training_sample)
         yield
         transaction.set_rollback(True)
 

@@ -13,6 +13,7 @@ from creditloan.errors import DomainError
 from creditloan.models import Application, Bank
 from matching.models import LoanProduct, MatchingSettings, Offer, Ranking
 from matching.replay import replay
+from matching.selectors import training_sample
 from matching.services import approval_model_train
 from scoring.services import model_train
 
@@ -23,7 +24,7 @@ SINCE = dt.date(2026, 5, 1)
 def trained(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         demo_world_generate(enterprises=7000, seed=7, as_of=dt.date(2026, 10, 31))
-        model_train()
+        model_train(training_sample=training_sample)
         approval_model_train()
         yield
         transaction.set_rollback(True)

@@ -38,10 +38,10 @@ from matching.routing import (
     offers_lapse_sweep,
     working_days_after,
 )
+from matching.selectors import training_sample
 from matching.services import bank_months_recount
 from matching.states import offer_transition
 from matching.tasks import route_application, route_waiting_applications, sweep_lapsed_offers
-from scoring.selectors import training_sample
 from tests.factories import (
     BankFactory,
     EnterpriseFactory,

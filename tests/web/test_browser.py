@@ -20,7 +20,7 @@ from creditloan.identity.sms import MemoryBackend
 from creditloan.models import Application, Bank, EnterpriseMembership, ImportBatch, MembershipStatus, TaxRecord, User
 from creditloan.services import authorisation_grant, dispute_raise
 from matching.models import LoanProduct, MatchingSettings, Offer
-from matching.selectors import eligibility_preview
+from matching.selectors import eligibility_preview, training_sample
 from matching.services import approval_model_train
 from scoring.models import ModelVersion, TrainingRun
 from scoring.services import TRAINING_STEPS, model_train
@@ -80,7 +80,7 @@ def world(live_server, settings):
     a firm that some products fit."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
     demo_world_generate(enterprises=7000, seed=7, as_of=dt.date(2026, 10, 31))
-    model_train()
+    model_train(training_sample=training_sample)
     approval_model_train()
     # Tests of this kind empty every table after them, the settings the migrations seed among them.
     MatchingSettings.objects.get_or_create(number=1, defaults={"created_at": dt.datetime.now(dt.UTC)})

@@ -23,6 +23,7 @@ from creditloan.models import (
 from creditloan.models.accounts import Role
 from creditloan.services import authorisation_grant, dispute_raise, knockout_review_request
 from matching.models import LoanProduct, MatchingSettings
+from matching.selectors import training_sample
 from scoring.models import TrainingRun
 from scoring.services import training_run_execute
 from tests.factories import (
@@ -272,7 +273,7 @@ def test_a_second_training_waits_for_the_first(client, world):
 def test_a_run_taken_up_once_is_not_run_again(world):
     run = TrainingRun.objects.create(status="done", queued_at=timezone.now(), message="v3 promoted")
 
-    assert training_run_execute(run_id=run.pk).message == "v3 promoted"
+    assert training_run_execute(run_id=run.pk, training_sample=training_sample).message == "v3 promoted"
 
 
 PRODUCT = {

@@ -3,6 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from creditloan.errors import DomainError
+from matching.selectors import training_sample
 from scoring import selectors
 from scoring.ml.metrics import PSI_ALERT
 
@@ -30,7 +31,9 @@ class Command(BaseCommand):
                 raise CommandError("no applications yet: nothing to compare with the training sample")
             since = latest - dt.timedelta(days=90)
         try:
-            table, reference_size, current_size = selectors.model_drift(version=version, since=since)
+            table, reference_size, current_size = selectors.model_drift(
+                version=version, since=since, reference=training_sample()
+            )
         except DomainError as error:
             raise CommandError(error.message) from None
         self.stdout.write(
