@@ -1,15 +1,20 @@
+"""Every page's address, grouped by who uses it: accounts (anyone), the applicant, the bank officer and the
+operator, each a namespace (`applicant:apply`) whose views are in creditloan/pages/<role>/views.py; the API's
+are in creditloan/api/urls.py. tests/test_urls.py holds the paths themselves to the list they had."""
+
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, register_converter
+from django.urls import include, path, register_converter, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from creditloan import views
 from creditloan.converters import IdConverter
-from creditloan.forms import SignInForm
-from creditloan.identity import views as identity_views
-from matching import views as matching_views
+from creditloan.pages.accounts import views as accounts
+from creditloan.pages.accounts.forms import SignInForm
+from creditloan.pages.applicant import views as applicant
+from creditloan.pages.officer import views as officer
+from creditloan.pages.operator import views as operator
 
 register_converter(IdConverter, "id")
 
@@ -17,18 +22,12 @@ api_docs_styles = csp_update({"style-src": [UNSAFE_INLINE]})
 # ReDoc searches in a web worker it builds from a blob of its own script.
 redoc_policy = csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})
 
-urlpatterns = [
-    path("", views.home, name="home"),
-    path("i18n/", include("django.conf.urls.i18n")),
+accounts_pages = [
     path("login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("signup/", identity_views.signup, name="signup"),
-    path("password-reset/", identity_views.password_reset_by_phone, name="password_reset_by_phone"),
-    path(
-        "password-reset/confirm/",
-        identity_views.password_reset_by_phone_confirm,
-        name="password_reset_by_phone_confirm",
-    ),
+    path("signup/", accounts.signup, name="signup"),
+    path("password-reset/", accounts.password_reset_by_phone, name="password_reset_by_phone"),
+    path("password-reset/confirm/", accounts.password_reset_by_phone_confirm, name="password_reset_by_phone_confirm"),
     # By e-mail, where the account gave one: Django's signed, single-use links.
     path(
         "password-reset/email/",
@@ -36,6 +35,7 @@ urlpatterns = [
             template_name="registration/password_reset_email_form.html",
             email_template_name="registration/password_reset_email.txt",
             subject_template_name="registration/password_reset_subject.txt",
+            success_url=reverse_lazy("accounts:password_reset_done"),
         ),
         name="password_reset",
     ),
@@ -46,7 +46,10 @@ urlpatterns = [
     ),
     path(
         "password-reset/email/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(template_name="registration/password_reset_new.html"),
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/password_reset_new.html",
+            success_url=reverse_lazy("accounts:password_reset_complete"),
+        ),
         name="password_reset_confirm",
     ),
     path(
@@ -54,57 +57,67 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="registration/password_reset_finished.html"),
         name="password_reset_complete",
     ),
-    path("legal/<str:document>/", identity_views.agreement, name="agreement"),
-    path("uscc-check/", views.uscc_check, name="uscc_check"),
-    path("me/", views.applicant_home, name="applicant_home"),
-    path("me/phone/", identity_views.phone_confirm_view, name="phone_confirm"),
-    path("me/identity/", identity_views.identity_verify_view, name="identity_verify"),
-    path("me/enterprises/add/", identity_views.enterprise_add, name="enterprise_add"),
-    path("me/enterprises/<id:enterprise_id>/agents/", identity_views.delegations, name="delegations"),
-    path("me/authorisations/", views.authorisations, name="authorisations"),
-    path("me/enterprises/<id:enterprise_id>/report/", views.credit_report, name="credit_report"),
-    path("me/enterprises/<id:enterprise_id>/access/", views.access_log, name="access_log"),
-    path("me/enterprises/<id:enterprise_id>/export/", views.enterprise_export_view, name="enterprise_export"),
+    path("legal/<str:document>/", accounts.agreement, name="agreement"),
+    path("uscc-check/", accounts.uscc_check, name="uscc_check"),
+]
+
+applicant_pages = [
+    path("", applicant.applicant_home, name="home"),
+    path("phone/", applicant.phone_confirm_view, name="phone_confirm"),
+    path("identity/", applicant.identity_verify_view, name="identity_verify"),
+    path("enterprises/add/", applicant.enterprise_add, name="enterprise_add"),
+    path("enterprises/<id:enterprise_id>/agents/", applicant.delegations, name="delegations"),
+    path("enterprises/<id:enterprise_id>/report/", applicant.credit_report, name="credit_report"),
+    path("enterprises/<id:enterprise_id>/access/", applicant.access_log, name="access_log"),
+    path("enterprises/<id:enterprise_id>/export/", applicant.enterprise_export_view, name="enterprise_export"),
+    path("enterprises/<id:enterprise_id>/apply/", applicant.apply, name="apply"),
+    path("authorisations/", applicant.authorisations, name="authorisations"),
     path(
-        "me/authorisations/<id:authorisation_id>/revoke/",
-        views.authorisation_revoke_view,
-        name="authorisation_revoke",
+        "authorisations/<id:authorisation_id>/revoke/", applicant.authorisation_revoke_view, name="authorisation_revoke"
     ),
-    path("me/enterprises/<id:enterprise_id>/apply/", views.apply, name="apply"),
-    path("me/applications/<id:application_id>/", views.application_detail, name="application_detail"),
+    path("applications/<id:application_id>/", applicant.application_detail, name="application_detail"),
     path(
-        "me/applications/<id:application_id>/review/",
-        views.knockout_review_request_view,
+        "applications/<id:application_id>/review/",
+        applicant.knockout_review_request_view,
         name="knockout_review_request",
     ),
     path(
-        "me/applications/<id:application_id>/withdraw/",
-        views.application_withdraw_view,
-        name="application_withdraw",
+        "applications/<id:application_id>/withdraw/", applicant.application_withdraw_view, name="application_withdraw"
     ),
-    path("bank/offers/", matching_views.officer_queue, name="officer_queue"),
-    path("bank/offers/<id:offer_id>/", matching_views.officer_offer, name="officer_offer"),
-    path("operations/banks/", matching_views.operator_banks, name="operator_banks"),
-    path("operations/banks/new/", matching_views.operator_bank_edit, name="operator_bank_new"),
-    path("operations/banks/<id:bank_id>/", matching_views.operator_bank_edit, name="operator_bank_edit"),
-    path("operations/products/", matching_views.operator_products, name="operator_products"),
-    path("operations/products/new/", matching_views.operator_product_edit, name="operator_product_new"),
-    path("operations/products/<id:product_id>/", matching_views.operator_product_edit, name="operator_product_edit"),
-    path(
-        "operations/products/<id:product_id>/active/",
-        matching_views.operator_product_active,
-        name="operator_product_active",
-    ),
-    path("operations/disputes/", matching_views.operator_disputes, name="operator_disputes"),
-    path("operations/reviews/", matching_views.operator_reviews, name="operator_reviews"),
-    path("operations/dashboard/", matching_views.operator_dashboard, name="operator_dashboard"),
-    path("operations/drift/", matching_views.operator_drift, name="operator_drift"),
-    path("operations/imports/", matching_views.operator_imports, name="operator_imports"),
-    path("operations/weights/", matching_views.operator_weights, name="operator_weights"),
-    path("operations/models/", matching_views.operator_models, name="operator_models"),
-    path("operations/models/runs/<id:run_id>/", matching_views.operator_training_run, name="operator_training_run"),
-    path("operations/imports/<id:batch_id>/", matching_views.operator_import, name="operator_import"),
-    path("bank/figures/", matching_views.officer_figures, name="officer_figures"),
+]
+
+officer_pages = [
+    path("offers/", officer.officer_queue, name="queue"),
+    path("offers/<id:offer_id>/", officer.officer_offer, name="offer"),
+    path("figures/", officer.officer_figures, name="figures"),
+]
+
+operator_pages = [
+    path("dashboard/", operator.operator_dashboard, name="dashboard"),
+    path("banks/", operator.operator_banks, name="banks"),
+    path("banks/new/", operator.operator_bank_edit, name="bank_new"),
+    path("banks/<id:bank_id>/", operator.operator_bank_edit, name="bank_edit"),
+    path("products/", operator.operator_products, name="products"),
+    path("products/new/", operator.operator_product_edit, name="product_new"),
+    path("products/<id:product_id>/", operator.operator_product_edit, name="product_edit"),
+    path("products/<id:product_id>/active/", operator.operator_product_active, name="product_active"),
+    path("weights/", operator.operator_weights, name="weights"),
+    path("disputes/", operator.operator_disputes, name="disputes"),
+    path("reviews/", operator.operator_reviews, name="reviews"),
+    path("imports/", operator.operator_imports, name="imports"),
+    path("imports/<id:batch_id>/", operator.operator_import, name="import"),
+    path("models/", operator.operator_models, name="models"),
+    path("models/runs/<id:run_id>/", operator.operator_training_run, name="training_run"),
+    path("drift/", operator.operator_drift, name="drift"),
+]
+
+urlpatterns = [
+    path("", accounts.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include((accounts_pages, "accounts"))),
+    path("me/", include((applicant_pages, "applicant"))),
+    path("bank/", include((officer_pages, "officer"))),
+    path("operations/", include((operator_pages, "operator"))),
     path("admin/", admin.site.urls),
     path("api/v1/", include("creditloan.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -18,10 +18,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creditloan.api.errors import RequestTooLarge
+from creditloan.api.operator import BatchOut
 from creditloan.flows.records import records_import
 from creditloan.ingestion.services import ImportSource
 from creditloan.models import SourceKey, token_digest
-from matching.operator_api import BatchOut
 
 FORMAT_OF_MEDIA_TYPE = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl"}
 

@@ -140,9 +140,9 @@ IDENTITY_DIGEST_KEY = env.str("DJANGO_IDENTITY_DIGEST_KEY", default="")
 # has passed: per account (guessing) and per firm (many accounts guessing at one firm).
 CLAIM_FAILURES_PER_ACCOUNT_DAY = env.int("CLAIM_FAILURES_PER_ACCOUNT_DAY", default=5)
 CLAIM_FAILURES_PER_FIRM_DAY = env.int("CLAIM_FAILURES_PER_FIRM_DAY", default=10)
-LOGIN_URL = "login"
+LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "accounts:login"
 
 FORMAT_MODULE_PATH = ["creditloan.formats"]
 LANGUAGE_CODE = "zh-hans"

@@ -33,22 +33,22 @@ def control(bound_field):
 
 MAIN_NAV = {
     "applicant": [
-        ("applicant_home", gettext_lazy("My firms and applications")),
-        ("authorisations", gettext_lazy("Authorisations")),
+        ("applicant:home", gettext_lazy("My firms and applications")),
+        ("applicant:authorisations", gettext_lazy("Authorisations")),
     ],
     "bank_officer": [
-        ("officer_queue", gettext_lazy("Offers to review")),
-        ("officer_figures", gettext_lazy("Our figures")),
+        ("officer:queue", gettext_lazy("Offers to review")),
+        ("officer:figures", gettext_lazy("Our figures")),
     ],
     "operator": [
-        ("operator_dashboard", gettext_lazy("Dashboard")),
-        ("operator_banks", gettext_lazy("Banks")),
-        ("operator_products", gettext_lazy("Loan products")),
-        ("operator_weights", gettext_lazy("Ranking weights")),
-        ("operator_models", gettext_lazy("Risk models")),
-        ("operator_disputes", gettext_lazy("Disputes")),
-        ("operator_reviews", gettext_lazy("Reviews")),
-        ("operator_imports", gettext_lazy("Imports")),
+        ("operator:dashboard", gettext_lazy("Dashboard")),
+        ("operator:banks", gettext_lazy("Banks")),
+        ("operator:products", gettext_lazy("Loan products")),
+        ("operator:weights", gettext_lazy("Ranking weights")),
+        ("operator:models", gettext_lazy("Risk models")),
+        ("operator:disputes", gettext_lazy("Disputes")),
+        ("operator:reviews", gettext_lazy("Reviews")),
+        ("operator:imports", gettext_lazy("Imports")),
         ("admin:index", gettext_lazy("Back office")),
     ],
 }

@@ -3,8 +3,8 @@ decision taken once however often it is sent."""
 
 from django.utils import timezone
 
+from creditloan.api.officer import QueuedOffer, queue_row
 from creditloan.models import AccessLog
-from matching.api import QueuedOffer, queue_row
 from matching.models import Loan, Offer
 from matching.selectors import bank_queue_rows
 

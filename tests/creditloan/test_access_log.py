@@ -27,7 +27,7 @@ def operator(db):
 def test_the_operators_dispute_queue_logs_a_look_at_each_disputed_record_it_shows(client, dispute, operator):
     client.force_login(operator)
 
-    client.get(reverse("operator_disputes"))
+    client.get(reverse("operator:disputes"))
 
     look = AccessLog.objects.get()
     assert (look.enterprise_id, look.viewer, look.purpose) == (dispute.enterprise_id, operator, "dispute")

@@ -150,7 +150,7 @@ def test_the_page_grants_and_revokes(client, applicant, firm, bank):
     client.force_login(applicant)
 
     client.post(
-        reverse("authorisations"),
+        reverse("applicant:authorisations"),
         {
             "enterprise": firm.pk,
             "sources": ["public_credit", "customs"],
@@ -160,8 +160,8 @@ def test_the_page_grants_and_revokes(client, applicant, firm, bank):
         },
     )
     authorisation = Authorisation.objects.get()
-    client.post(reverse("authorisation_revoke", args=[authorisation.pk]))
+    client.post(reverse("applicant:authorisation_revoke", args=[authorisation.pk]))
 
     authorisation.refresh_from_db()
     assert authorisation.sources == ["customs", "public_credit"] and authorisation.revoked_by == applicant
-    assert "Revoked" in client.get(reverse("authorisations")).content.decode()
+    assert "Revoked" in client.get(reverse("applicant:authorisations")).content.decode()

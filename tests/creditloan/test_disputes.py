@@ -87,14 +87,14 @@ def test_only_an_operator_answers_once_with_a_finding(applicant, operator, firm,
 
 def test_the_applicant_disputes_on_the_report_and_reads_the_operators_answer(client, applicant, operator, firm, record):
     client.force_login(applicant)
-    report = reverse("credit_report", args=[firm.pk])
+    report = reverse("applicant:credit_report", args=[firm.pk])
 
     client.post(report, {"source": "tax", "record_id": record.pk, "reason": "评级应为B"})
     client.force_login(operator)
-    queue = client.get(reverse("operator_disputes")).content.decode()
+    queue = client.get(reverse("operator:disputes")).content.decode()
     dispute = Dispute.objects.get()
     client.post(
-        reverse("operator_disputes"), {"dispute": dispute.pk, "outcome": "corrected", "resolution": "已更正为B"}
+        reverse("operator:disputes"), {"dispute": dispute.pk, "outcome": "corrected", "resolution": "已更正为B"}
     )
     client.force_login(applicant)
     page = client.get(report).content.decode()

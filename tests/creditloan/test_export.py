@@ -29,7 +29,7 @@ def test_the_export_holds_the_firm_its_records_consents_applications_disputes_an
     offer_profile_open(offer=world["offer"], viewer=world["officer_a"])
     client.force_login(world["applicant"])
 
-    response = client.get(reverse("enterprise_export", args=[world["firm"].pk]))
+    response = client.get(reverse("applicant:enterprise_export", args=[world["firm"].pk]))
     export = json.loads(response.content)
 
     assert response["Content-Disposition"].startswith('attachment; filename="xinyidai-914403001922038216-')
@@ -50,7 +50,7 @@ def test_nobody_but_the_firms_own_people_gets_the_export(client, world):
     stranger = User.objects.create_user(username="li-applicant", role="applicant")
     client.force_login(stranger)
 
-    assert client.get(reverse("enterprise_export", args=[world["firm"].pk])).status_code == 404
+    assert client.get(reverse("applicant:enterprise_export", args=[world["firm"].pk])).status_code == 404
 
 
 def test_the_api_gives_the_same_export(world):

@@ -91,7 +91,7 @@ def confirmed(username: str = "owner", phone: str = "13812345678") -> User:
 
 def test_signing_up_on_the_page_logs_in_and_asks_for_the_code_texted_to_the_mobile(client, db):
     answer = client.post(
-        reverse("signup"),
+        reverse("accounts:signup"),
         {
             "username": "lihua",
             "phone": "138 1234 5678",
@@ -102,22 +102,24 @@ def test_signing_up_on_the_page_logs_in_and_asks_for_the_code_texted_to_the_mobi
         },
     )
 
-    assert answer.status_code == 302 and answer.url == reverse("phone_confirm")
+    assert answer.status_code == 302 and answer.url == reverse("applicant:phone_confirm")
     user = User.objects.get(username="lihua")
     assert user.phone == "13812345678" and not user.phone_confirmed
-    assert client.get(reverse("phone_confirm")).status_code == 200  # signed in
+    assert client.get(reverse("applicant:phone_confirm")).status_code == 200  # signed in
     assert {(a.document, a.version) for a in AgreementAcceptance.objects.filter(user=user)} == {
         ("user_agreement", "2026-12-03"),
         ("privacy_notice", "2026-12-03"),
     }
-    confirmed_page = client.post(reverse("phone_confirm"), {"action": "confirm", "code": last_code("13812345678")})
-    assert confirmed_page.url == reverse("identity_verify")
+    confirmed_page = client.post(
+        reverse("applicant:phone_confirm"), {"action": "confirm", "code": last_code("13812345678")}
+    )
+    assert confirmed_page.url == reverse("applicant:identity_verify")
 
 
 def test_signing_up_again_with_a_taken_name_says_so_on_the_field(client, db):
     opened("lihua")
     answer = client.post(
-        reverse("signup"),
+        reverse("accounts:signup"),
         {"username": "LiHua", "phone": "13912345678", "password1": PASSWORD, "password2": PASSWORD, "accept": "on"},
     )
 
@@ -140,7 +142,7 @@ def test_a_sign_up_that_cannot_be_accepted_says_why_and_opens_nothing(client, db
     if field == "password1":
         form["password2"] = value
 
-    answer = client.post(reverse("signup"), form)
+    answer = client.post(reverse("accounts:signup"), form)
 
     assert answer.status_code == 200
     assert answer.context["form"].errors[field] == [error]
@@ -310,7 +312,7 @@ def test_a_sole_proprietors_operator_claims_it_and_is_called_its_operator(client
 
     assert enterprise_claim(user=operator, uscc=shop.uscc).status == "active"
     client.force_login(operator)
-    home = client.get(reverse("applicant_home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    home = client.get(reverse("applicant:home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert f"{shop.uscc} · 经营者" in home and "法定代表人" not in home
 
 
@@ -388,7 +390,7 @@ def test_the_legal_representative_sees_who_failed_to_claim_the_firm(client, firm
     enterprise_claim(user=owner, uscc=firm.uscc)
     client.force_login(owner)
 
-    page = client.get(reverse("access_log", args=[firm.pk])).content.decode()
+    page = client.get(reverse("applicant:access_log", args=[firm.pk])).content.decode()
 
     failed = page[page.index('data-testid="failed-claims"') :]
     assert "110***********0010" in failed and "138****5670" in failed
@@ -399,10 +401,10 @@ def test_a_claim_on_the_page_succeeds_for_the_registrys_person(client, firm):
     owner = person("owner", OWNER_NAME, OWNER_ID, "13812345678")
     client.force_login(owner)
 
-    answer = client.post(reverse("enterprise_add"), {"uscc": firm.uscc, "role": "claim"})
+    answer = client.post(reverse("applicant:enterprise_add"), {"uscc": firm.uscc, "role": "claim"})
 
     assert answer.status_code == 302
-    assert client.get(reverse("credit_report", args=[firm.pk])).status_code == 200
+    assert client.get(reverse("applicant:credit_report", args=[firm.pk])).status_code == 200
 
 
 # -- agents ---------------------------------------------------------------------------------------------------
@@ -451,10 +453,10 @@ def test_an_agent_without_the_report_permission_gets_no_report_page(client, firm
     approve(owner, request.pk)
     client.force_login(agent)
 
-    assert client.get(reverse("apply", args=[firm.pk])).status_code == 200
-    assert client.get(reverse("credit_report", args=[firm.pk])).status_code == 404
-    assert client.get(reverse("enterprise_export", args=[firm.pk])).status_code == 404
-    assert client.get(reverse("delegations", args=[firm.pk])).status_code == 404
+    assert client.get(reverse("applicant:apply", args=[firm.pk])).status_code == 200
+    assert client.get(reverse("applicant:credit_report", args=[firm.pk])).status_code == 404
+    assert client.get(reverse("applicant:enterprise_export", args=[firm.pk])).status_code == 404
+    assert client.get(reverse("applicant:delegations", args=[firm.pk])).status_code == 404
 
 
 def test_a_delegation_ends_on_its_day_and_when_revoked(firm, owner, agent):
@@ -538,7 +540,7 @@ def test_the_legal_representative_approves_on_the_page(client, firm, owner, agen
     until = timezone.localdate() + dt.timedelta(days=60)
 
     answer = client.post(
-        reverse("delegations", args=[firm.pk]),
+        reverse("applicant:delegations", args=[firm.pk]),
         {"action": "approve", "delegation": request.pk, "may_view_report": "on", "valid_until": until.isoformat()},
     )
 
@@ -558,7 +560,7 @@ def test_the_agents_page_lists_waiting_requests_first_with_the_agent_masked(clie
     agent_request(user=agent, uscc=firm.uscc, note="财务经办人")
     client.force_login(owner)
 
-    page = client.get(reverse("delegations", args=[firm.pk])).content.decode()
+    page = client.get(reverse("applicant:delegations", args=[firm.pk])).content.decode()
     listed = client_for_api(owner).get(f"/api/v1/enterprises/{firm.pk}/agents/").json()["results"]
 
     assert page.index("王经办") < page.index("赵六")
@@ -570,7 +572,9 @@ def test_the_agents_page_lists_waiting_requests_first_with_the_agent_masked(clie
 def test_a_mangled_request_number_on_the_agents_page_is_not_found(client, firm, owner, delegation):
     client.force_login(owner)
 
-    answer = client.post(reverse("delegations", args=[firm.pk]), {"action": "refuse", "delegation": delegation})
+    answer = client.post(
+        reverse("applicant:delegations", args=[firm.pk]), {"action": "refuse", "delegation": delegation}
+    )
 
     assert answer.status_code == 404
 
@@ -600,8 +604,8 @@ def test_a_reset_for_a_number_without_an_account_sends_nothing_and_says_the_same
     a_while_later()
     sent_before = len(texts_sent())
 
-    known = client.post(reverse("password_reset_by_phone"), {"phone": "13812345678"})
-    unknown = client.post(reverse("password_reset_by_phone"), {"phone": "13912345678"})
+    known = client.post(reverse("accounts:password_reset_by_phone"), {"phone": "13812345678"})
+    unknown = client.post(reverse("accounts:password_reset_by_phone"), {"phone": "13912345678"})
 
     assert known.status_code == unknown.status_code == 302
     assert known.url == unknown.url
@@ -679,11 +683,11 @@ def test_memberships_declared_before_verification_existed_wait_for_it():
 def test_the_agreement_reads_in_the_pages_language_with_its_version(client, db, language, heading):
     client.cookies["django_language"] = language
 
-    page = client.get(reverse("agreement", args=["user_agreement"]), HTTP_ACCEPT_LANGUAGE=language)
+    page = client.get(reverse("accounts:agreement", args=["user_agreement"]), HTTP_ACCEPT_LANGUAGE=language)
 
     assert page.status_code == 200
     assert heading in page.content.decode() and "2026-12-03" in page.content.decode()
-    assert client.get(reverse("agreement", args=["nothing"])).status_code == 404
+    assert client.get(reverse("accounts:agreement", args=["nothing"])).status_code == 404
 
 
 def test_the_back_office_shows_a_codes_number_masked(admin_client, db):
@@ -698,15 +702,15 @@ def test_the_back_office_shows_a_codes_number_masked(admin_client, db):
 def test_a_password_is_reset_on_the_pages_and_the_new_one_signs_in(client, db):
     user = confirmed()
     a_while_later()
-    client.post(reverse("password_reset_by_phone"), {"phone": "13812345678"})
+    client.post(reverse("accounts:password_reset_by_phone"), {"phone": "13812345678"})
 
-    form = client.get(reverse("password_reset_by_phone_confirm"))
+    form = client.get(reverse("accounts:password_reset_by_phone_confirm"))
     done = client.post(
-        reverse("password_reset_by_phone_confirm"),
+        reverse("accounts:password_reset_by_phone_confirm"),
         {"code": last_code("13812345678"), "password1": "another-Pass-2027", "password2": "another-Pass-2027"},
     )
 
-    assert form.status_code == 200 and done.url == reverse("login")
+    assert form.status_code == 200 and done.url == reverse("accounts:login")
     user.refresh_from_db()
     assert user.check_password("another-Pass-2027")
 
@@ -715,11 +719,13 @@ def test_the_identity_page_comes_after_the_mobile_is_confirmed(client, db):
     user = opened()
     client.force_login(user)
 
-    assert client.get(reverse("identity_verify")).url == reverse("phone_confirm")
-    assert client.get(reverse("enterprise_add")).url == reverse("phone_confirm")
+    assert client.get(reverse("applicant:identity_verify")).url == reverse("applicant:phone_confirm")
+    assert client.get(reverse("applicant:enterprise_add")).url == reverse("applicant:phone_confirm")
     phone_confirm(user=user, code=last_code(user.phone))
-    assert client.get(reverse("identity_verify")).status_code == 200
-    wrong = client.post(reverse("identity_verify"), {"real_name": "张三", "resident_id": "110105194912310021"})
+    assert client.get(reverse("applicant:identity_verify")).status_code == 200
+    wrong = client.post(
+        reverse("applicant:identity_verify"), {"real_name": "张三", "resident_id": "110105194912310021"}
+    )
     assert wrong.context["form"].errors == {"resident_id": ["position 18: check character should be X, got 1"]}
 
 
@@ -727,7 +733,7 @@ def test_asking_again_too_soon_on_the_code_page_says_when_to_ask(client, db):
     user = opened()
     client.force_login(user)
 
-    page = client.post(reverse("phone_confirm"), {"action": "resend"})
+    page = client.post(reverse("applicant:phone_confirm"), {"action": "resend"})
 
     assert page.status_code == 200
     (said,) = [str(message) for message in page.context["messages"]]
@@ -742,20 +748,25 @@ def test_odd_input_on_every_page_of_these_flows_gets_a_page_not_a_500(client, fi
     request = agent_request(user=agent, uscc=firm.uscc)
     fresh = opened("fresh", "13712345678")
     posts = [
-        (None, "signup", {}, {"username": odd, "phone": odd, "email": odd, "password1": odd, "password2": odd}),
-        (fresh, "phone_confirm", {}, {"action": "confirm", "code": odd}),
-        (fresh, "phone_confirm", {}, {"action": "change", "phone": odd}),
-        (fresh, "phone_confirm", {}, {"action": odd}),
-        (confirmed("midway", "13612345678"), "identity_verify", {}, {"real_name": odd, "resident_id": odd}),
-        (agent, "enterprise_add", {}, {"uscc": odd, "role": odd, "note": odd}),
+        (
+            None,
+            "accounts:signup",
+            {},
+            {"username": odd, "phone": odd, "email": odd, "password1": odd, "password2": odd},
+        ),
+        (fresh, "applicant:phone_confirm", {}, {"action": "confirm", "code": odd}),
+        (fresh, "applicant:phone_confirm", {}, {"action": "change", "phone": odd}),
+        (fresh, "applicant:phone_confirm", {}, {"action": odd}),
+        (confirmed("midway", "13612345678"), "applicant:identity_verify", {}, {"real_name": odd, "resident_id": odd}),
+        (agent, "applicant:enterprise_add", {}, {"uscc": odd, "role": odd, "note": odd}),
         (
             owner,
-            "delegations",
+            "applicant:delegations",
             {"args": [firm.pk]},
             {"action": "approve", "delegation": request.pk, "valid_until": odd},
         ),
-        (owner, "delegations", {"args": [firm.pk]}, {"action": odd, "delegation": request.pk}),
-        (None, "password_reset_by_phone", {}, {"phone": odd}),
+        (owner, "applicant:delegations", {"args": [firm.pk]}, {"action": odd, "delegation": request.pk}),
+        (None, "accounts:password_reset_by_phone", {}, {"phone": odd}),
     ]
     for user, name, reverse_args, body in posts:
         client.logout()
@@ -794,8 +805,8 @@ def test_a_password_is_reset_by_the_link_mailed_to_the_accounts_address(client, 
         username="mailer", password=PASSWORD, phone="13812345678", email="mailer@example.cn", accepted=True
     )
 
-    client.post(reverse("password_reset"), {"email": "mailer@example.cn"})
-    client.post(reverse("password_reset"), {"email": "nobody@example.cn"})
+    client.post(reverse("accounts:password_reset"), {"email": "mailer@example.cn"})
+    client.post(reverse("accounts:password_reset"), {"email": "nobody@example.cn"})
     (mail,) = mailoutbox
     link = re.search(r"https?://[^/\s]+(/password-reset/email/\S+/)", mail.body)[1]
     form = client.get(link, follow=True)
@@ -804,7 +815,7 @@ def test_a_password_is_reset_by_the_link_mailed_to_the_accounts_address(client, 
     )
 
     assert mail.to == ["mailer@example.cn"]
-    assert done.url == reverse("password_reset_complete")
+    assert done.url == reverse("accounts:password_reset_complete")
     user.refresh_from_db()
     assert user.check_password("another-Pass-2027")
 

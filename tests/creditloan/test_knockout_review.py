@@ -126,14 +126,14 @@ def test_only_an_operator_answers_and_only_once(world):
 
 def test_the_pages_ask_and_answer_and_the_operators_look_is_logged(client, world):
     client.force_login(world["applicant"])
-    page = client.get(reverse("application_detail", args=[world["application"].pk])).content.decode()
+    page = client.get(reverse("applicant:application_detail", args=[world["application"].pk])).content.decode()
     assert "失信被执行人" in page or "a dishonest judgment debtor" in page
-    client.post(reverse("knockout_review_request", args=[world["application"].pk]), {"reason": "已履行完毕"})
+    client.post(reverse("applicant:knockout_review_request", args=[world["application"].pk]), {"reason": "已履行完毕"})
     review = KnockOutReview.objects.get()
 
     client.force_login(world["operator"])
-    queue = client.get(reverse("operator_reviews")).content.decode()
-    client.post(reverse("operator_reviews"), {"review": review.pk, "outcome": "upheld", "resolution": "仍在名单中"})
+    queue = client.get(reverse("operator:reviews")).content.decode()
+    client.post(reverse("operator:reviews"), {"review": review.pk, "outcome": "upheld", "resolution": "仍在名单中"})
 
     assert "已履行完毕" in queue
     review.refresh_from_db()

@@ -26,7 +26,7 @@ def person(db):
 
 
 def log_in(client, password, *, address="10.0.0.1", username="zhang"):
-    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+    return client.post(reverse("accounts:login"), {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def fail(client, times, **where):
@@ -117,16 +117,16 @@ def signed_in(client, person, **clocks) -> Client:
 def test_a_session_ends_after_30_idle_minutes_or_12_hours_in_all(client, person, clocks, signed_out):
     signed_in(client, person, **clocks)
 
-    page = client.get(reverse("applicant_home"))
+    page = client.get(reverse("applicant:home"))
 
-    assert (page.status_code == 302 and page.url.startswith(reverse("login"))) == signed_out
+    assert (page.status_code == 302 and page.url.startswith(reverse("accounts:login"))) == signed_out
     assert ("_auth_user_id" not in client.session) == signed_out
 
 
 def test_each_request_moves_the_idle_clock_on(client, person):
     signed_in(client, person, **{LAST_SEEN_AT: 20 * 60})
 
-    client.get(reverse("applicant_home"))
+    client.get(reverse("applicant:home"))
 
     assert int(time.time()) - client.session[LAST_SEEN_AT] < 5
 
@@ -149,7 +149,7 @@ def test_a_write_authenticated_by_the_session_cookie_needs_the_csrf_token(person
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(person)
 
-    page_write = browser.post(reverse("enterprise_add"), {"uscc": "914403001922038216"})
+    page_write = browser.post(reverse("applicant:enterprise_add"), {"uscc": "914403001922038216"})
     api_write = browser.post("/api/v1/enterprises/", {"uscc": "914403001922038216"}, content_type="application/json")
 
     assert page_write.status_code == 403
@@ -188,7 +188,7 @@ def test_a_new_forged_address_per_try_does_not_escape_the_lockout_when_the_node_
     settings.TRUSTED_PROXIES = NGINX
     answers = [
         client.post(
-            reverse("login"),
+            reverse("accounts:login"),
             {"username": "zhang", "password": "wrong"},
             REMOTE_ADDR="198.51.100.20",
             HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}",
@@ -212,14 +212,14 @@ def test_behind_a_proxy_a_forged_address_cannot_lock_another_person_out(client, 
     settings.TRUSTED_PROXIES = NGINX
     for _ in range(5):
         client.post(
-            reverse("login"),
+            reverse("accounts:login"),
             {"username": "zhang", "password": "wrong"},
             REMOTE_ADDR="127.0.0.1",
             HTTP_X_FORWARDED_FOR="198.51.100.7, 198.51.100.66",  # the attacker, claiming zhang's office
         )
 
     signed_in = Client().post(
-        reverse("login"),
+        reverse("accounts:login"),
         {"username": "zhang", "password": PASSWORD},
         REMOTE_ADDR="127.0.0.1",
         HTTP_X_FORWARDED_FOR="198.51.100.7",  # zhang, from that office
@@ -233,7 +233,7 @@ def policy(response) -> dict[str, set[str]]:
     return {name: set(sources) for name, *sources in (part.split() for part in header.split(";") if part.strip())}
 
 
-@pytest.mark.parametrize("page", ["login", "signup", "api_docs", "api_redoc"])
+@pytest.mark.parametrize("page", ["accounts:login", "accounts:signup", "api_docs", "api_redoc"])
 def test_every_page_forbids_inline_and_foreign_scripts_and_being_framed(client, page):
     directives = policy(client.get(reverse(page)))
 
@@ -244,7 +244,7 @@ def test_every_page_forbids_inline_and_foreign_scripts_and_being_framed(client, 
 
 
 def test_only_the_api_docs_may_use_inline_styles(client):
-    assert policy(client.get(reverse("login")))["style-src"] == {"'self'"}
+    assert policy(client.get(reverse("accounts:login")))["style-src"] == {"'self'"}
     assert policy(client.get(reverse("api_docs")))["style-src"] == {"'self'", "'unsafe-inline'"}
 
 

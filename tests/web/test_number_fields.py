@@ -22,7 +22,7 @@ def world(db):
 
 def apply(client, world, **changes):
     client.force_login(world["applicant"])
-    return client.post(reverse("apply", args=[world["firm"].pk]), TERMS | changes)
+    return client.post(reverse("applicant:apply", args=[world["firm"].pk]), TERMS | changes)
 
 
 @pytest.mark.parametrize("amount", ["-1", "0", "-500000"])
@@ -76,9 +76,9 @@ def test_a_consent_expiry_in_full_width_digits_is_refused(client, world):
     grant = {"enterprise": world["firm"].pk, "sources": ["tax"], "purpose": "financing", "banks": [bank.pk]}
     before = Authorisation.objects.count()
 
-    refused = client.post(reverse("authorisations"), grant | {"expires_on": "２０２７-０６-０１"})
+    refused = client.post(reverse("applicant:authorisations"), grant | {"expires_on": "２０２７-０６-０１"})
     expires = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
-    granted = client.post(reverse("authorisations"), grant | {"expires_on": expires})
+    granted = client.post(reverse("applicant:authorisations"), grant | {"expires_on": expires})
 
     assert refused.context["form"].errors == {
         "expires_on": ["'２０２７-０６-０１': write digits as 0–9 (half-width), not ０–９ or another script's"]
@@ -92,7 +92,7 @@ def test_ranking_weights_of_1e308_are_refused_on_the_operators_page(client, worl
     versions = MatchingSettings.objects.count()
     weights = {"approval": "1e308", "price": "179769313486231570" + "0" * 291, "fit": "0.1", "response": "0.1"}
 
-    refused = client.post(reverse("operator_weights"), weights | {"top_k": "2", "publish": "1"})
+    refused = client.post(reverse("operator:weights"), weights | {"top_k": "2", "publish": "1"})
 
     assert refused.context["form"].errors == {
         "approval": ["'1e308': write the number out in digits, without an exponent"],

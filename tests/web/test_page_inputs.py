@@ -29,8 +29,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 import tests.test_route_isolation as isolation
-from creditloan.identity.views import RESET_PHONE
 from creditloan.models import User
+from creditloan.pages.accounts.views import RESET_PHONE
 from creditloan.services import knockout_review_request
 from tests.factories import TaxRecordFactory, score_of, scored_application
 

@@ -45,26 +45,26 @@ def world(db):
 
 def pages(world) -> dict[str, tuple[Role, str]]:
     return {
-        "applicant_home": (Role.APPLICANT, reverse("applicant_home")),
-        "enterprise_add": (Role.APPLICANT, reverse("enterprise_add")),
-        "apply": (Role.APPLICANT, reverse("apply", args=[world["firm"].pk])),
-        "application_detail": (Role.APPLICANT, reverse("application_detail", args=[world["application"].pk])),
-        "officer_queue": (Role.BANK_OFFICER, reverse("officer_queue")),
-        "officer_offer": (Role.BANK_OFFICER, reverse("officer_offer", args=[world["offer"].pk])),
-        "authorisations": (Role.APPLICANT, reverse("authorisations")),
-        "credit_report": (Role.APPLICANT, reverse("credit_report", args=[world["firm"].pk])),
-        "access_log": (Role.APPLICANT, reverse("access_log", args=[world["firm"].pk])),
-        "operator_products": (Role.OPERATOR, reverse("operator_products")),
-        "operator_disputes": (Role.OPERATOR, reverse("operator_disputes")),
-        "operator_dashboard": (Role.OPERATOR, reverse("operator_dashboard")),
-        "operator_drift": (Role.OPERATOR, reverse("operator_drift")),
-        "operator_imports": (Role.OPERATOR, reverse("operator_imports")),
-        "operator_weights": (Role.OPERATOR, reverse("operator_weights")),
-        "operator_models": (Role.OPERATOR, reverse("operator_models")),
-        "operator_product_new": (Role.OPERATOR, reverse("operator_product_new")),
-        "operator_banks": (Role.OPERATOR, reverse("operator_banks")),
-        "operator_bank_new": (Role.OPERATOR, reverse("operator_bank_new")),
-        "officer_figures": (Role.BANK_OFFICER, reverse("officer_figures")),
+        "applicant_home": (Role.APPLICANT, reverse("applicant:home")),
+        "enterprise_add": (Role.APPLICANT, reverse("applicant:enterprise_add")),
+        "apply": (Role.APPLICANT, reverse("applicant:apply", args=[world["firm"].pk])),
+        "application_detail": (Role.APPLICANT, reverse("applicant:application_detail", args=[world["application"].pk])),
+        "officer_queue": (Role.BANK_OFFICER, reverse("officer:queue")),
+        "officer_offer": (Role.BANK_OFFICER, reverse("officer:offer", args=[world["offer"].pk])),
+        "authorisations": (Role.APPLICANT, reverse("applicant:authorisations")),
+        "credit_report": (Role.APPLICANT, reverse("applicant:credit_report", args=[world["firm"].pk])),
+        "access_log": (Role.APPLICANT, reverse("applicant:access_log", args=[world["firm"].pk])),
+        "operator_products": (Role.OPERATOR, reverse("operator:products")),
+        "operator_disputes": (Role.OPERATOR, reverse("operator:disputes")),
+        "operator_dashboard": (Role.OPERATOR, reverse("operator:dashboard")),
+        "operator_drift": (Role.OPERATOR, reverse("operator:drift")),
+        "operator_imports": (Role.OPERATOR, reverse("operator:imports")),
+        "operator_weights": (Role.OPERATOR, reverse("operator:weights")),
+        "operator_models": (Role.OPERATOR, reverse("operator:models")),
+        "operator_product_new": (Role.OPERATOR, reverse("operator:product_new")),
+        "operator_banks": (Role.OPERATOR, reverse("operator:banks")),
+        "operator_bank_new": (Role.OPERATOR, reverse("operator:bank_new")),
+        "officer_figures": (Role.BANK_OFFICER, reverse("officer:figures")),
     }
 
 
@@ -87,29 +87,29 @@ def test_each_page_renders_for_its_role_and_refuses_the_others(client, world):
 def test_a_visitor_is_sent_to_log_in(client, world):
     for _, url in pages(world).values():
         response = client.get(url)
-        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
 
 
 def test_an_officer_of_another_bank_does_not_find_the_offer(client, world):
     client.force_login(world["officer_b"])
 
-    assert client.get(reverse("officer_offer", args=[world["offer"].pk])).status_code == 404
-    assert client.post(reverse("officer_offer", args=[world["offer"].pk]), {"action": "accept"}).status_code == 404
-    assert world["offer"].pk not in [offer.pk for offer in client.get(reverse("officer_queue")).context["offers"]]
+    assert client.get(reverse("officer:offer", args=[world["offer"].pk])).status_code == 404
+    assert client.post(reverse("officer:offer", args=[world["offer"].pk]), {"action": "accept"}).status_code == 404
+    assert world["offer"].pk not in [offer.pk for offer in client.get(reverse("officer:queue")).context["offers"]]
 
 
 def test_an_applicant_does_not_find_another_persons_application(client, world):
     stranger = User.objects.create_user(username="zhao", role=Role.APPLICANT)
     client.force_login(stranger)
 
-    assert client.get(reverse("application_detail", args=[world["application"].pk])).status_code == 404
-    assert client.get(reverse("apply", args=[world["firm"].pk])).status_code == 404
-    assert client.get(reverse("credit_report", args=[world["firm"].pk])).status_code == 404
+    assert client.get(reverse("applicant:application_detail", args=[world["application"].pk])).status_code == 404
+    assert client.get(reverse("applicant:apply", args=[world["firm"].pk])).status_code == 404
+    assert client.get(reverse("applicant:credit_report", args=[world["firm"].pk])).status_code == 404
 
 
 def test_an_officer_accepts_then_declines_with_a_reason(client, world):
     client.force_login(world["officer_a"])
-    url = reverse("officer_offer", args=[world["offer"].pk])
+    url = reverse("officer:offer", args=[world["offer"].pk])
 
     client.post(url, {"action": "accept"})
     refused = client.post(url, {"action": "decline", "decline-reason": "other", "decline-note": ""})
@@ -122,7 +122,7 @@ def test_an_officer_accepts_then_declines_with_a_reason(client, world):
 
 def test_an_approval_outside_the_products_ranges_is_shown_on_its_field(client, world):
     client.force_login(world["officer_a"])
-    url = reverse("officer_offer", args=[world["offer"].pk])
+    url = reverse("officer:offer", args=[world["offer"].pk])
     client.post(url, {"action": "accept"})
 
     response = client.post(
@@ -141,9 +141,9 @@ def test_adding_a_firm_says_what_is_wrong_with_the_code_and_where(client, world)
     applicant = verified_applicant("sun")
     client.force_login(applicant)
 
-    wrong = client.post(reverse("enterprise_add"), {"uscc": "914403001922038217", "role": "agent"})
-    typed = client.get(reverse("uscc_check"), {"code": "914403001922038217"}).json()
-    right = client.post(reverse("enterprise_add"), {"uscc": other_firm.uscc.lower(), "role": "agent"})
+    wrong = client.post(reverse("applicant:enterprise_add"), {"uscc": "914403001922038217", "role": "agent"})
+    typed = client.get(reverse("accounts:uscc_check"), {"code": "914403001922038217"}).json()
+    right = client.post(reverse("applicant:enterprise_add"), {"uscc": other_firm.uscc.lower(), "role": "agent"})
 
     assert "position 18: check character should be 6, got 7" in wrong.content.decode()
     assert typed == {"valid": False, "message": "position 18: check character should be 6, got 7", "position": 18}
@@ -155,21 +155,21 @@ def test_the_operator_pauses_a_product_and_offers_it_again(client, world):
     client.force_login(world["operator"])
     product = world["products"]["A"]
 
-    client.post(reverse("operator_product_active", args=[product.pk]), {"active": "0"})
+    client.post(reverse("operator:product_active", args=[product.pk]), {"active": "0"})
     product.refresh_from_db()
     assert not product.active
-    client.post(reverse("operator_product_active", args=[product.pk]), {"active": "1"})
+    client.post(reverse("operator:product_active", args=[product.pk]), {"active": "1"})
     product.refresh_from_db()
     assert product.active
 
 
 def test_every_look_at_an_offer_is_logged_and_the_applicant_sees_who_looked(client, world):
     client.force_login(world["officer_a"])
-    client.get(reverse("officer_offer", args=[world["offer"].pk]))
-    client.get(reverse("officer_offer", args=[world["offer"].pk]))
+    client.get(reverse("officer:offer", args=[world["offer"].pk]))
+    client.get(reverse("officer:offer", args=[world["offer"].pk]))
 
     client.force_login(world["applicant"])
-    page = client.get(reverse("access_log", args=[world["firm"].pk]))
+    page = client.get(reverse("applicant:access_log", args=[world["firm"].pk]))
 
     entries = list(page.context["entries"])
     assert [(entry.viewer, entry.bank.code, entry.reference) for entry in entries] == [
@@ -185,7 +185,7 @@ def test_the_dashboard_counts_the_funnel_and_each_banks_answers(client, world):
     offer.save()
     client.force_login(world["operator"])
 
-    page = client.get(reverse("operator_dashboard"))
+    page = client.get(reverse("operator:dashboard"))
 
     assert page.context["steps"] == {
         "applied": 1,
@@ -203,7 +203,7 @@ def test_the_dashboard_counts_the_funnel_and_each_banks_answers(client, world):
 def test_an_officer_sees_only_their_own_banks_figures(client, world):
     client.force_login(world["officer_b"])
 
-    figures = client.get(reverse("officer_figures")).context["figures"]
+    figures = client.get(reverse("officer:figures")).context["figures"]
 
     assert (figures.code, figures.offers) == ("B", 0)
 
@@ -218,12 +218,12 @@ def test_the_operator_reads_an_import_batch_and_why_each_row_was_rejected(client
     )
     client.force_login(world["operator"])
 
-    listing = client.get(reverse("operator_imports")).content.decode()
-    page = client.get(reverse("operator_import", args=[batch.pk])).content.decode()
+    listing = client.get(reverse("operator:imports")).content.decode()
+    page = client.get(reverse("operator:import", args=[batch.pk])).content.decode()
 
     assert "tax.csv" in listing
     assert "position 18: check character should be 6, got 7" in page and "1 rejected row" in page
-    assert client.get(reverse("operator_import", args=[batch.pk + 1])).status_code == 404
+    assert client.get(reverse("operator:import", args=[batch.pk + 1])).status_code == 404
 
 
 def test_the_operator_previews_weights_then_publishes_a_version(client, world):
@@ -231,10 +231,10 @@ def test_the_operator_previews_weights_then_publishes_a_version(client, world):
     weights = {"approval": "0.4", "price": "0.4", "fit": "0.1", "response": "0.1", "top_k": "2", "note": "价格优先"}
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
 
-    preview = client.post(reverse("operator_weights"), weights | {"since": tomorrow, "preview": "1"})
-    client.post(reverse("operator_weights"), weights | {"publish": "1"})
+    preview = client.post(reverse("operator:weights"), weights | {"since": tomorrow, "preview": "1"})
+    client.post(reverse("operator:weights"), weights | {"publish": "1"})
     refused = client.post(
-        reverse("operator_weights"),
+        reverse("operator:weights"),
         weights | {"approval": "0", "price": "0", "fit": "0", "response": "0", "publish": "1"},
     )
 
@@ -250,10 +250,10 @@ def test_a_training_without_enough_history_fails_and_says_why_and_the_page_follo
     client.force_login(world["operator"])
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("operator_models"), {"action": "train"})
+        client.post(reverse("operator:models"), {"action": "train"})
     run = TrainingRun.objects.get()
-    progress = client.get(reverse("operator_training_run", args=[run.pk])).json()
-    again = client.post(reverse("operator_models"), {"action": "roll_back"}, follow=True)
+    progress = client.get(reverse("operator:training_run", args=[run.pk])).json()
+    again = client.post(reverse("operator:models"), {"action": "roll_back"}, follow=True)
 
     assert progress["status"] == "failed" and "not enough history to train" in progress["message"]
     assert progress["steps"] == 6
@@ -264,7 +264,7 @@ def test_a_second_training_waits_for_the_first(client, world):
     TrainingRun.objects.create(status="running", queued_at=timezone.now())
     client.force_login(world["operator"])
 
-    page = client.post(reverse("operator_models"), {"action": "train"}, follow=True)
+    page = client.post(reverse("operator:models"), {"action": "train"}, follow=True)
 
     assert "a training is already under way" in page.content.decode()
     assert TrainingRun.objects.count() == 1
@@ -298,8 +298,8 @@ def test_the_operator_creates_a_product_and_is_told_what_is_wrong_field_by_field
     client.force_login(world["operator"])
     bank = world["products"]["A"].bank
 
-    wrong = client.post(reverse("operator_product_new"), PRODUCT | {"bank": bank.pk, "regions": "99", "rate_max": "1"})
-    right = client.post(reverse("operator_product_new"), PRODUCT | {"bank": bank.pk})
+    wrong = client.post(reverse("operator:product_new"), PRODUCT | {"bank": bank.pk, "regions": "99", "rate_max": "1"})
+    right = client.post(reverse("operator:product_new"), PRODUCT | {"bank": bank.pk})
 
     errors = wrong.context["form"].errors
     assert "regions" in errors and "not GB/T 2260 prefixes: 99" in errors["regions"][0]
@@ -315,9 +315,9 @@ def test_the_operator_changes_a_products_rule(client, world):
     client.force_login(world["operator"])
     product = world["products"]["B"]
 
-    page = client.get(reverse("operator_product_edit", args=[product.pk])).content.decode()
+    page = client.get(reverse("operator:product_edit", args=[product.pk])).content.decode()
     client.post(
-        reverse("operator_product_edit", args=[product.pk]),
+        reverse("operator:product_edit", args=[product.pk]),
         PRODUCT | {"bank": product.bank.pk, "code": product.code, "min_tax_rating": "A"},
     )
 
@@ -330,7 +330,7 @@ def test_the_operator_changes_a_products_rule(client, world):
 
 def test_an_officer_sees_only_the_records_the_firm_authorised_for_that_bank(client, world):
     TaxRecordFactory(enterprise=world["firm"], rating="B")
-    url = reverse("officer_offer", args=[world["offer"].pk])
+    url = reverse("officer:offer", args=[world["offer"].pk])
     client.force_login(world["officer_a"])
     before = client.get(url)
 
@@ -368,10 +368,10 @@ def test_the_operator_adds_a_bank_and_changes_its_capacity(client, world):
         "active": "on",
     }
 
-    refused = client.post(reverse("operator_bank_new"), bank | {"response_deadline_days": "0"})
-    client.post(reverse("operator_bank_new"), bank)
+    refused = client.post(reverse("operator:bank_new"), bank | {"response_deadline_days": "0"})
+    client.post(reverse("operator:bank_new"), bank)
     added = Bank.objects.get(code="JS")
-    client.post(reverse("operator_bank_edit", args=[added.pk]), bank | {"monthly_capacity": "800"})
+    client.post(reverse("operator:bank_edit", args=[added.pk]), bank | {"monthly_capacity": "800"})
 
     assert "response_deadline_days" in refused.context["form"].errors
     added.refresh_from_db()
@@ -385,25 +385,25 @@ def test_ids_and_filters_that_are_not_what_they_should_be_get_a_page_not_a_500(c
         (
             world["applicant"],
             "post",
-            reverse("credit_report", args=[world["firm"].pk]),
+            reverse("applicant:credit_report", args=[world["firm"].pk]),
             {"source": "tax", "record_id": odd, "reason": "错"},
         ),
         (
             world["operator"],
             "post",
-            reverse("operator_disputes"),
+            reverse("operator:disputes"),
             {"dispute": odd, "outcome": "upheld", "resolution": "x"},
         ),
         (
             world["operator"],
             "post",
-            reverse("operator_reviews"),
+            reverse("operator:reviews"),
             {"review": odd, "outcome": "upheld", "resolution": "x"},
         ),
-        (world["operator"], "post", reverse("operator_models"), {"action": "promote", "number": odd}),
-        (world["operator"], "get", reverse("operator_models"), {"run": odd}),
-        (world["operator"], "get", reverse("operator_disputes"), {"status": odd}),
-        (world["operator"], "get", reverse("operator_reviews"), {"status": odd}),
+        (world["operator"], "post", reverse("operator:models"), {"action": "promote", "number": odd}),
+        (world["operator"], "get", reverse("operator:models"), {"run": odd}),
+        (world["operator"], "get", reverse("operator:disputes"), {"status": odd}),
+        (world["operator"], "get", reverse("operator:reviews"), {"status": odd}),
     ]
     for user, method, url, data in asks:
         client.force_login(user)
@@ -425,15 +425,20 @@ def test_text_with_a_nul_in_it_is_refused_by_the_page_it_was_sent_to_and_nothing
     disputed, undisputed = TaxRecordFactory(enterprise=firm), TaxRecordFactory(enterprise=firm)
     dispute = dispute_raise(user=applicant, enterprise=firm, source="tax", record_id=disputed.pk, reason="错")
     asks = [
-        (applicant, "credit_report", [firm.pk], {"source": "tax", "record_id": undisputed.pk, "reason": "错\x00"}),
-        (applicant, "knockout_review_request", [ruled_out.pk], {"reason": "已履行\x00"}),
+        (
+            applicant,
+            "applicant:credit_report",
+            [firm.pk],
+            {"source": "tax", "record_id": undisputed.pk, "reason": "错\x00"},
+        ),
+        (applicant, "applicant:knockout_review_request", [ruled_out.pk], {"reason": "已履行\x00"}),
         (
             world["operator"],
-            "operator_disputes",
+            "operator:disputes",
             [],
             {"dispute": dispute.pk, "outcome": "upheld", "resolution": "\x00"},
         ),
-        (world["operator"], "operator_reviews", [], {"review": review.pk, "outcome": "upheld", "resolution": "\x00"}),
+        (world["operator"], "operator:reviews", [], {"review": review.pk, "outcome": "upheld", "resolution": "\x00"}),
     ]
     for user, page, args, data in asks:
         client.force_login(user)
@@ -446,7 +451,7 @@ def test_text_with_a_nul_in_it_is_refused_by_the_page_it_was_sent_to_and_nothing
     assert list(KnockOutReview.objects.values_list("pk", "status")) == [(review.pk, "open")]
 
 
-@pytest.mark.parametrize("page", ["login", "admin:login"])
+@pytest.mark.parametrize("page", ["accounts:login", "admin:login"])
 def test_a_user_name_longer_than_any_accounts_is_refused_by_the_sign_in_form_before_it_is_tried(client, db, page):
     """Not tried, so not recorded as a failed sign-in in django-axes' 255-character column, which PostgreSQL
     would refuse with an error."""
@@ -467,7 +472,7 @@ def test_a_bank_named_by_anything_but_its_id_is_not_one_of_the_authorisations_ch
         "expires_on": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
     }
 
-    answer = client.post(reverse("authorisations"), consent_form | {"banks": [world["offer"].bank_id, bank]})
+    answer = client.post(reverse("applicant:authorisations"), consent_form | {"banks": [world["offer"].bank_id, bank]})
 
     assert answer.status_code == 200
     assert list(answer.context["form"].errors) == ["banks"]
@@ -478,13 +483,13 @@ def test_revoking_on_the_page_closes_the_offer_of_the_bank_it_covered(client, wo
     grant = consent(world["firm"], banks=[world["offer"].bank], by=world["applicant"])
     client.force_login(world["applicant"])
 
-    answer = client.post(reverse("authorisation_revoke", args=[grant.pk]))
+    answer = client.post(reverse("applicant:authorisation_revoke", args=[grant.pk]))
 
     assert answer.status_code == 302
     world["offer"].refresh_from_db()
     assert world["offer"].status == "closed"
     client.force_login(world["officer_a"])
-    assert client.post(reverse("officer_offer", args=[world["offer"].pk]), {"action": "accept"}).status_code in (
+    assert client.post(reverse("officer:offer", args=[world["offer"].pk]), {"action": "accept"}).status_code in (
         200,
         302,
     )

@@ -1,4 +1,5 @@
-"""Forms of the bank officer's decisions: shape only; routing's services check ranges and states."""
+"""The operator's forms: answers to disputes and reviews, the ranking's weights, a product and a bank. The shape
+of the input; the services check ranges and states."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from creditloan.forms import RequestTextField, RowIdField
 from creditloan.models import Bank, CustomsCreditClass, EnterpriseKind
 from creditloan.services import TERM_MAX, TERM_MIN
 from creditloan.values import LOAN_AMOUNT_LARGEST
-from matching.models import DeclineReason, LoanProduct, OfferStatus, PolicyTag, RepaymentMethod
+from matching.models import LoanProduct, PolicyTag, RepaymentMethod
 from matching.services import TOP_K_MAX
 
 # The columns' own limits: years since registration hold 4 digits with 1 decimal, a deadline a small integer,
@@ -29,14 +30,6 @@ from matching.services import TOP_K_MAX
 FIRM_AGE_LARGEST = Decimal("999.9")
 DEADLINE_DAYS_LARGEST = 32767
 CAPACITY_LARGEST = 2**31 - 1
-
-QUEUE_STATES = [("open", _("Open (offered or accepted)")), *OfferStatus.choices, ("all", _("All"))]
-QUEUE_ORDER = [("deadline", _("Deadline, soonest first")), ("-offered_at", _("Newest first"))]
-
-
-class QueueFilter(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=QUEUE_STATES, required=False)
-    order = forms.ChoiceField(label=_("Sort by"), choices=QUEUE_ORDER, required=False)
 
 
 class AnswerForm(forms.Form):
@@ -53,24 +46,6 @@ class DisputeAnswerForm(AnswerForm):
 
 class ReviewAnswerForm(AnswerForm):
     review = RowIdField(required=False)
-
-
-class DeclineForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=DeclineReason.choices)
-    note = forms.CharField(
-        label=_("Note to the applicant"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class ApproveForm(forms.Form):
-    amount = AmountField(label=_("Amount (yuan)"), minimum=1, maximum=LOAN_AMOUNT_LARGEST)
-    annual_rate = PercentRateField(label=_("Annual rate (%)"))
-    term_months = WholeNumberField(label=_("Term (months)"), minimum=TERM_MIN, maximum=TERM_MAX)
-
-
-class DisburseForm(forms.Form):
-    amount = AmountField(label=_("Amount paid out (yuan)"), minimum=1, maximum=LOAN_AMOUNT_LARGEST)
-    disbursed_on = DateField(label=_("Paid out on"))
 
 
 class WeightsForm(forms.Form):

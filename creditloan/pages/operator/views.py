@@ -1,5 +1,6 @@
-"""Pages of the bank officer (the bank's queue, an offer and its decisions) and of the operator (products).
-Thin: a form checks the input's shape, a routing service decides, and its refusal is shown on the form."""
+"""The platform operator's pages: banks and their products, the ranking's weights, disputes and reviews of
+knock-outs, imports and their rejected rows, the model registry and drift, the dashboard. Thin: a form checks the
+input's shape, a service or a flow decides, and its refusal is shown on the form."""
 
 from __future__ import annotations
 
@@ -16,109 +17,30 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from creditloan import selectors as creditloan_selectors
-from creditloan.access import officer_required, operator_required
+from creditloan.access import operator_required
 from creditloan.converters import row_id
 from creditloan.errors import DomainError
 from creditloan.flows import applications, records
 from creditloan.flows.champion import model_promote, model_roll_back, training_run_start
-from creditloan.forms import refusal_of, show_error
+from creditloan.forms import refusal_of, show_error, since_from
 from creditloan.models import Bank, DisputeStatus, KnockOutReviewStatus
-from creditloan.services import disputes_seen, knockout_reviews_seen
-from creditloan.values import ValueRefused, read_date
-from matching import dashboard, selectors
-from matching.forms import (
-    ApproveForm,
+from creditloan.pages.operator.forms import (
     BankForm,
-    DeclineForm,
-    DisburseForm,
     DisputeAnswerForm,
     ProductForm,
-    QueueFilter,
     ReviewAnswerForm,
     WeightsForm,
 )
+from creditloan.services import disputes_seen, knockout_reviews_seen
+from matching import dashboard, selectors
 from matching.models import LoanProduct, MatchingSettings
 from matching.replay import replay
-from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
-from matching.services import matching_settings_publish, offer_profile_open, product_set_active
+from matching.services import matching_settings_publish, product_set_active
 from scoring.ml.features import FEATURES_BY_NAME
 from scoring.ml.metrics import PSI_ALERT
 from scoring.models import ModelVersion, TrainingRun
 from scoring.selectors import champion, model_drift
 from scoring.services import TRAINING_STEPS
-
-
-@officer_required
-def officer_queue(request):
-    form = QueueFilter(request.GET or None)
-    status = order = ""
-    if form.is_valid():
-        status, order = form.cleaned_data["status"], form.cleaned_data["order"]
-    offers = selectors.bank_queue(bank=request.user.bank, status=status or "open", order=order or "deadline")
-    return render(request, "officer/queue.html", {"form": form, "offers": offers, "now": timezone.now()})
-
-
-@officer_required
-@require_http_methods(["GET", "POST"])
-def officer_offer(request, offer_id: int):
-    offer = selectors.bank_offer(bank=request.user.bank, offer_id=offer_id)
-    if offer is None:
-        raise Http404
-    forms = {
-        "decline": DeclineForm(prefix="decline"),
-        "approve": ApproveForm(
-            prefix="approve",
-            initial={"amount": offer.application.amount, "term_months": offer.application.term_months},
-        ),
-        "disburse": DisburseForm(prefix="disburse", initial={"disbursed_on": timezone.localdate()}),
-    }
-    action = request.POST.get("action")
-    if request.method == "POST":
-        done = _decide(request, offer, action, forms)
-        if done:
-            return redirect("officer_offer", offer.pk)
-    profile = offer_profile_open(offer=offer, viewer=request.user)
-    return render(
-        request,
-        "officer/offer.html",
-        {"offer": offer, "score": profile.score, "records": profile.records, "forms": forms, "action": action},
-    )
-
-
-def _decide(request, offer, action: str, forms: dict) -> bool:
-    """Carry out the officer's decision; False (and the form keeps the error) when it was refused."""
-    user = request.user
-    form = None
-    try:
-        if action == "accept":
-            offer_accept(offer_id=offer.pk, by=user)
-        elif action in forms:
-            form = forms[action] = type(forms[action])(request.POST, prefix=action)
-            if not form.is_valid():
-                return False
-            data = form.cleaned_data
-            if action == "decline":
-                offer_decline(offer_id=offer.pk, by=user, reason=data["reason"], note=data["note"])
-            elif action == "approve":
-                offer_approve(offer_id=offer.pk, by=user, **data)
-            else:
-                offer_disburse(offer_id=offer.pk, by=user, **data)
-        else:
-            messages.error(request, _("Unknown action."))
-            return False
-    except DomainError as error:
-        if form is not None:
-            show_error(form, error)
-        else:
-            messages.error(request, error.message)
-        return False
-    messages.success(request, _("Done: the offer is now %(status)s.") % {"status": _status_label(offer)})
-    return True
-
-
-def _status_label(offer) -> str:
-    offer.refresh_from_db(fields=["status"])
-    return offer.get_status_display()
 
 
 @operator_required
@@ -141,7 +63,7 @@ def operator_product_active(request, product_id: int):
             messages.success(
                 request, _("%(product)s is paused: no new application is offered it.") % {"product": product.name}
             )
-    return redirect("operator_products")
+    return redirect("operator:products")
 
 
 def queue_status(request, statuses) -> str:
@@ -159,7 +81,7 @@ def operator_reviews(request):
         form = ReviewAnswerForm(request.POST)
         if not form.is_valid():
             messages.error(request, refusal_of(form))
-            return redirect("operator_reviews")
+            return redirect("operator:reviews")
         answer = form.cleaned_data
         try:
             applications.knockout_review_resolve(
@@ -169,7 +91,7 @@ def operator_reviews(request):
             messages.error(request, error.message)
         else:
             messages.success(request, _("The review is answered; the applicant is told."))
-        return redirect("operator_reviews")
+        return redirect("operator:reviews")
     status = queue_status(request, KnockOutReviewStatus)
     return render(
         request,
@@ -192,7 +114,7 @@ def operator_disputes(request):
         form = DisputeAnswerForm(request.POST)
         if not form.is_valid():
             messages.error(request, refusal_of(form))
-            return redirect("operator_disputes")
+            return redirect("operator:disputes")
         answer = form.cleaned_data
         try:
             records.dispute_resolve(
@@ -205,7 +127,7 @@ def operator_disputes(request):
             messages.error(request, error.message)
         else:
             messages.success(request, _("The dispute is answered; the applicant sees the answer."))
-        return redirect("operator_disputes")
+        return redirect("operator:disputes")
     status = queue_status(request, DisputeStatus)
     return render(
         request,
@@ -220,17 +142,6 @@ def operator_disputes(request):
     )
 
 
-DASHBOARD_MONTHS = 12
-
-
-def _since(request) -> dt.date:
-    """The first day the figures cover: ?since=YYYY-MM-DD, or twelve months back."""
-    try:
-        return read_date(request.GET["since"])
-    except (KeyError, ValueRefused):
-        return timezone.localdate() - dt.timedelta(days=DASHBOARD_MONTHS * 30)
-
-
 def _chart(kind: str, labels, series: dict[str, list], **options) -> dict:
     return {
         "type": kind,
@@ -242,7 +153,7 @@ def _chart(kind: str, labels, series: dict[str, list], **options) -> dict:
 
 @operator_required
 def operator_dashboard(request):
-    since = _since(request)
+    since = since_from(request)
     steps = dashboard.funnel(since=since)
     banks = dashboard.bank_figures(since=since)
     months = dashboard.disbursed_by_month(since=since)
@@ -282,13 +193,6 @@ def operator_dashboard(request):
         "operator/dashboard.html",
         {"since": since, "steps": steps, "step_names": step_names, "banks": banks, "charts": charts},
     )
-
-
-@officer_required
-def officer_figures(request):
-    since = _since(request)
-    (figures,) = dashboard.bank_figures(since=since, bank=request.user.bank)
-    return render(request, "officer/figures.html", {"since": since, "figures": figures})
 
 
 @operator_required
@@ -337,7 +241,7 @@ def operator_weights(request):
             if "publish" in request.POST:
                 version = matching_settings_publish(**weights, note=data["note"], by=request.user)
                 messages.success(request, _("Version %(number)s published.") % {"number": version.number})
-                return redirect("operator_weights")
+                return redirect("operator:weights")
             preview = replay(since=data["since"] or initial["since"], weight_changes=weights).to_dict()
         except DomainError as error:
             show_error(form, error)
@@ -358,7 +262,7 @@ def operator_models(request):
         try:
             if action == "train":
                 run = training_run_start(by=request.user)
-                return redirect(f"{reverse('operator_models')}?run={run.pk}")
+                return redirect(f"{reverse('operator:models')}?run={run.pk}")
             if action == "promote":
                 version = model_promote(number=row_id(request.POST.get("number")))
                 messages.success(request, _("v%(number)s is the champion.") % {"number": version.number})
@@ -369,7 +273,7 @@ def operator_models(request):
                 )
         except DomainError as error:
             messages.error(request, error.message)
-        return redirect("operator_models")
+        return redirect("operator:models")
     run = (
         TrainingRun.objects.filter(pk=row_id(request.GET.get("run"))).first()
         or TrainingRun.objects.order_by("-pk").first()
@@ -403,7 +307,7 @@ def operator_product_edit(request, product_id: int | None = None):
     """Create a product or change one; the model's own checks say what is wrong, field by field."""
     product = get_object_or_404(LoanProduct, pk=product_id) if product_id is not None else None
     return _model_form_page(
-        request, ProductForm, product, template="operator/product_form.html", back="operator_products", name="product"
+        request, ProductForm, product, template="operator/product_form.html", back="operator:products", name="product"
     )
 
 
@@ -435,7 +339,7 @@ def operator_drift(request):
     """PSI of the score and of every feature: the champion's training loans against the applications since a
     date (computed when asked: it rebuilds both samples' features)."""
     version = champion()
-    since = _since(request) if "since" in request.GET else timezone.localdate() - dt.timedelta(days=DRIFT_DAYS)
+    since = since_from(request) if "since" in request.GET else timezone.localdate() - dt.timedelta(days=DRIFT_DAYS)
     table, error, sizes = None, None, None
     if version is not None:
         try:
@@ -478,5 +382,5 @@ def operator_bank_edit(request, bank_id: int | None = None):
     """Add a participating bank or change one (its deadline, its monthly capacity, whether it takes offers)."""
     bank = get_object_or_404(Bank, pk=bank_id) if bank_id is not None else None
     return _model_form_page(
-        request, BankForm, bank, template="operator/bank_form.html", back="operator_banks", name="bank"
+        request, BankForm, bank, template="operator/bank_form.html", back="operator:banks", name="bank"
     )

@@ -38,6 +38,7 @@ from creditloan.flows import applications, records
 from creditloan.flows.champion import model_promote, model_roll_back, training_run_start
 from creditloan.models import Bank, Dispute, ImportBatch, ImportRejection, KnockOutReview, KnockOutReviewStatus
 from creditloan.models.disputes import DisputeStatus
+from creditloan.pages.operator.forms import CAPACITY_LARGEST, DEADLINE_DAYS_LARGEST, FIRM_AGE_LARGEST, BankForm
 from creditloan.services import (
     TERM_MAX,
     TERM_MIN,
@@ -46,7 +47,6 @@ from creditloan.services import (
 )
 from creditloan.values import LOAN_AMOUNT_LARGEST
 from matching import dashboard
-from matching.forms import CAPACITY_LARGEST, DEADLINE_DAYS_LARGEST, FIRM_AGE_LARGEST, BankForm
 from matching.models import LoanProduct, MatchingSettings
 from matching.replay import replay
 from matching.services import TOP_K_MAX, matching_settings_publish

@@ -1,10 +1,13 @@
-"""Pages of the applicant, and the ones every role shares (home, sign-up). Thin: forms check the shape of the
-input, services decide, and a DomainError is shown on the field it names."""
+"""The applicant's pages: the firm owner's start page, confirming the mobile and the identity, joining a firm and
+naming its agents, consent, the credit report and who looked at it, applying, the application and its offers,
+disputes and reviews. Thin: forms check the shape of the input, services decide, and a DomainError is shown on
+the field it names."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,12 +17,35 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.access import applicant_required
-from creditloan.errors import DomainError, ErrorCode
+from creditloan.converters import row_id
+from creditloan.errors import DomainError, ErrorCode, without_field_name
 from creditloan.flows import applications
-from creditloan.forms import ApplicationForm, AuthorisationForm, DisputeForm, ReviewRequestForm, refusal_of, show_error
-from creditloan.identifiers import InvalidIdentifier, validate_uscc
+from creditloan.forms import refusal_of, show_error
 from creditloan.identity import selectors as identity_selectors
-from creditloan.models import Bank, KnockOutReview, Role
+from creditloan.identity.services import (
+    agent_request,
+    delegation_approve,
+    delegation_refuse,
+    delegation_revoke,
+    enterprise_claim,
+    identity_verify,
+    phone_change,
+    phone_code_send,
+    phone_confirm,
+)
+from creditloan.middleware import client_address
+from creditloan.models import Bank, KnockOutReview, PhoneCodePurpose
+from creditloan.pages.applicant.forms import (
+    ApplicationForm,
+    AuthorisationForm,
+    DelegationForm,
+    DisputeForm,
+    EnterpriseJoinForm,
+    IdentityForm,
+    PhoneChangeForm,
+    PhoneCodeForm,
+    ReviewRequestForm,
+)
 from creditloan.services import (
     DISPUTE_DAYS,
     authorisation_grant,
@@ -31,24 +57,10 @@ from matching.selectors import eligibility_preview
 from scoring.selectors import application_latest_score, enterprise_assess
 
 
-def home(request):
-    """Each role's own start page."""
-    user = request.user
-    if not user.is_authenticated:
-        return redirect("login")
-    return redirect(
-        {Role.APPLICANT: "applicant_home", Role.BANK_OFFICER: "officer_queue"}.get(user.role, "operator_products")
-    )
-
-
-@require_GET
-def uscc_check(request):
-    """As the code is typed: is it a valid 统一社会信用代码, and if not, what is wrong and where."""
-    try:
-        code = validate_uscc(request.GET.get("code", ""))
-    except InvalidIdentifier as error:
-        return JsonResponse({"valid": False, "message": error.message, "position": error.position})
-    return JsonResponse({"valid": True, "code": code})
+def _onboarding_page(user) -> str | None:
+    """The page of the account's next step before it may act for a firm, if one is left."""
+    step = identity_selectors.onboarding_step(user)
+    return step and f"applicant:{step}"
 
 
 @applicant_required
@@ -59,6 +71,7 @@ def applicant_home(request):
         "applicant/home.html",
         {
             "next_step": identity_selectors.onboarding_step(user),
+            "next_page": _onboarding_page(user),
             "memberships": creditloan_selectors.memberships_of(user),
             "requests": identity_selectors.requests_of(user),
             "applications": creditloan_selectors.applications_of(user),
@@ -81,7 +94,7 @@ def apply(request, enterprise_id: int):
             if "submit" in request.POST:
                 application = applications.application_submit(applicant=request.user, enterprise=enterprise, **terms)
                 messages.success(request, _("Application submitted. It is being scored and matched."))
-                return redirect("application_detail", application.pk)
+                return redirect("applicant:application_detail", application.pk)
             score, verdicts = eligibility_preview(
                 enterprise=enterprise,
                 amount=terms["amount"],
@@ -130,14 +143,14 @@ def knockout_review_request_view(request, application_id: int):
     form = ReviewRequestForm(request.POST)
     if not form.is_valid():
         messages.error(request, refusal_of(form))
-        return redirect("application_detail", application_id=application.pk)
+        return redirect("applicant:application_detail", application_id=application.pk)
     try:
         knockout_review_request(user=request.user, application_id=application.pk, **form.cleaned_data)
     except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("A person will review it; you will hear the answer."))
-    return redirect("application_detail", application_id=application.pk)
+    return redirect("applicant:application_detail", application_id=application.pk)
 
 
 @applicant_required
@@ -152,7 +165,7 @@ def application_withdraw_view(request, application_id: int):
         messages.error(request, error.message)
     else:
         messages.success(request, _("The application is withdrawn."))
-    return redirect("application_detail", application.pk)
+    return redirect("applicant:application_detail", application.pk)
 
 
 @applicant_required
@@ -186,7 +199,7 @@ def authorisations(request):
             show_error(form, error)
         else:
             messages.success(request, _("Authorisation granted."))
-            return redirect("authorisations")
+            return redirect("applicant:authorisations")
     return render(
         request,
         "applicant/authorisations.html",
@@ -205,7 +218,7 @@ def authorisation_revoke_view(request, authorisation_id: int):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Authorisation revoked: from now on the data it covered is not used."))
-    return redirect("authorisations")
+    return redirect("applicant:authorisations")
 
 
 @applicant_required
@@ -221,7 +234,7 @@ def credit_report(request, enterprise_id: int):
         form = DisputeForm(request.POST)
         if not form.is_valid():
             messages.error(request, refusal_of(form))
-            return redirect("credit_report", enterprise.pk)
+            return redirect("applicant:credit_report", enterprise.pk)
         try:
             dispute_raise(user=request.user, enterprise=enterprise, **form.cleaned_data)
         except DomainError as error:
@@ -231,7 +244,7 @@ def credit_report(request, enterprise_id: int):
                 request,
                 _("Your dispute is registered; the platform answers within %(days)d days.") % {"days": DISPUTE_DAYS},
             )
-        return redirect("credit_report", enterprise.pk)
+        return redirect("applicant:credit_report", enterprise.pk)
     try:
         score = enterprise_assess(enterprise_id=enterprise.pk)
     except DomainError as error:
@@ -278,5 +291,143 @@ def access_log(request, enterprise_id: int):
             "failed_claims": (
                 identity_selectors.failed_claims_of(enterprise_id)[:100] if membership.is_legal_representative else None
             ),
+        },
+    )
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def phone_confirm_view(request):
+    user = request.user
+    if user.phone_confirmed:
+        return redirect(_onboarding_page(user) or "applicant:home")
+    action = request.POST.get("action", "confirm") if request.method == "POST" else None
+    code_form = PhoneCodeForm(request.POST if action == "confirm" else None)
+    change_form = PhoneChangeForm(request.POST if action == "change" else None)
+    if request.method == "POST":
+        try:
+            if action == "resend":
+                phone_code_send(
+                    phone=user.phone, purpose=PhoneCodePurpose.CONFIRM, user=user, address=client_address(request)
+                )
+                messages.success(request, _("A new code is on its way."))
+                return redirect("applicant:phone_confirm")
+            if action == "change" and change_form.is_valid():
+                phone_change(user=user, phone=change_form.cleaned_data["phone"], address=client_address(request))
+                messages.success(request, _("Number changed; a code is on its way to it."))
+                return redirect("applicant:phone_confirm")
+            if action == "confirm" and code_form.is_valid():
+                phone_confirm(user=user, code=code_form.cleaned_data["code"])
+                messages.success(request, _("Your mobile number is confirmed."))
+                return redirect(_onboarding_page(user) or "applicant:home")
+        except DomainError as error:
+            if action == "change":
+                show_error(change_form, error)
+            elif action == "confirm":
+                show_error(code_form, error, field="code")
+            else:  # a new code asked for too soon: no form was sent, so the page says it
+                messages.error(request, without_field_name(error.message))
+    return render(
+        request,
+        "identity/phone_confirm.html",
+        {"code_form": code_form, "change_form": change_form, "minutes": settings.PHONE_CODE_MINUTES},
+    )
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def identity_verify_view(request):
+    user = request.user
+    if user.identity_verified:
+        return redirect("applicant:home")
+    if not user.phone_confirmed:
+        return redirect("applicant:phone_confirm")
+    form = IdentityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            identity_verify(user=user, **form.cleaned_data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, _("Your identity is recorded. Now add the firm you act for."))
+            return redirect("applicant:enterprise_add")
+    return render(request, "identity/identity.html", {"form": form})
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def enterprise_add(request):
+    step = _onboarding_page(request.user)
+    if step is not None:
+        messages.info(request, _("First confirm your mobile number and state your identity."))
+        return redirect(step)
+    form = EnterpriseJoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["role"] == EnterpriseJoinForm.CLAIM:
+                membership = enterprise_claim(user=request.user, uscc=data["uscc"], address=client_address(request))
+                messages.success(
+                    request,
+                    _(
+                        "You are recorded as the %(title)s of %(name)s. Next, choose under Authorisations which data "
+                        "the banks may see; then read the credit report or apply."
+                    )
+                    % {"title": membership.enterprise.representative_title, "name": membership.enterprise.name},
+                )
+            else:
+                agent_request(user=request.user, uscc=data["uscc"], note=data["note"])
+                messages.success(
+                    request,
+                    _("Your request is sent to the firm's legal representative; you can act once they approve."),
+                )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            return redirect("applicant:home")
+    return render(request, "applicant/enterprise_add.html", {"form": form})
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def delegations(request, enterprise_id: int):
+    """The legal representative's page of the firm's agents: requests to answer, delegations to end."""
+    enterprise = identity_selectors.firms_represented_by(request.user).filter(pk=enterprise_id).first()
+    if enterprise is None:
+        raise Http404
+    default_until = timezone.localdate() + dt.timedelta(days=180)
+    form = DelegationForm(initial={"may_apply": True, "may_view_report": True, "valid_until": default_until})
+    if request.method == "POST":
+        action, membership_id = request.POST.get("action"), row_id(request.POST.get("delegation"))
+        try:
+            if action == "approve":
+                form = DelegationForm(request.POST)
+                if form.is_valid():
+                    delegation_approve(by=request.user, membership_id=membership_id, **form.cleaned_data)
+                    messages.success(request, _("The agent may now act for the firm as you chose."))
+                    return redirect("applicant:delegations", enterprise.pk)
+                messages.error(request, _("Choose what the agent may do and until when."))
+            elif action == "refuse":
+                delegation_refuse(by=request.user, membership_id=membership_id)
+                messages.success(request, _("Request refused."))
+                return redirect("applicant:delegations", enterprise.pk)
+            elif action == "revoke":
+                delegation_revoke(by=request.user, membership_id=membership_id)
+                messages.success(request, _("The delegation is revoked: the agent can no longer act for the firm."))
+                return redirect("applicant:delegations", enterprise.pk)
+            else:
+                messages.error(request, _("Unknown action."))
+        except DomainError as error:
+            if error.code == ErrorCode.NOT_FOUND:
+                raise Http404 from None
+            messages.error(request, without_field_name(error.message))
+    return render(
+        request,
+        "identity/delegations.html",
+        {
+            "enterprise": enterprise,
+            "delegations": identity_selectors.delegations_of(enterprise.pk),
+            "form": form,
+            "today": timezone.localdate(),
         },
     )
