@@ -18,4 +18,4 @@ kept=$(mktemp)
 cp "$catalogue" "$kept"
 trap 'cp "$kept" "$catalogue"; rm -f "$kept"' EXIT
 extract
-.venv/bin/python -m pytest -q -p no:cacheprovider tests/web/test_translations.py
+.venv/bin/python -m pytest -q -p no:cacheprovider tests/creditloan/pages/test_translations.py

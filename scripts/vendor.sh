@@ -25,7 +25,7 @@ cp "$scratch/bootstrap/package/dist/css/bootstrap.min.css" "$scratch/bootstrap/p
     "$scratch/bootstrap/package/dist/js/bootstrap.bundle.min.js.map" "$scratch/bootstrap/package/LICENSE" "$out/bootstrap/"
 cp "$scratch/chart.js/package/dist/chart.umd.min.js" "$scratch/chart.js/package/dist/chart.umd.min.js.map" \
     "$scratch/chart.js/package/LICENSE.md" "$out/chartjs/"
-axe_out=tests/web/vendor/axe-core
+axe_out=tests/creditloan/pages/vendor/axe-core
 mkdir -p "$axe_out"
 cp "$scratch/axe-core/package/axe.min.js" "$scratch/axe-core/package/LICENSE" "$axe_out/"
 {

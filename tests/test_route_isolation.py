@@ -40,7 +40,7 @@ NOT_A_ROLES_ROUTE = {
     "api/v1/accounts/",  # opening an account, before anybody is signed in
     "api/v1/password-reset/",
     "api/v1/password-reset/confirm/",
-    "api/v1/sources/<str:source>/records/",  # a source system's key, tested in tests/api/test_source_push.py
+    "api/v1/sources/<str:source>/records/",  # a source system's key, tested in tests/creditloan/api/test_source_push.py
     "api/schema/",
     "api/docs/",
     "api/redoc/",

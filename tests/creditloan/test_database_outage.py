@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from tests.api.conftest import client_for
+from tests.creditloan.api.conftest import client_for
 from tests.factories import offer_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -32,7 +32,7 @@ from creditloan.identity.services import (
 from creditloan.identity.sms import MemoryBackend
 from creditloan.models import AgreementAcceptance, ClaimAttempt, EnterpriseMembership, PhoneCode, User
 from creditloan.services import application_submit
-from tests.api.conftest import client_for as client_for_api
+from tests.creditloan.api.conftest import client_for as client_for_api
 from tests.factories import EnterpriseFactory, TaxRecordFactory, member_of
 
 # The registry's legal representative of the factory's firm, and their resident ID number.

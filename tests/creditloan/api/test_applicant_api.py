@@ -11,7 +11,7 @@ from django.utils import timezone
 from creditloan.models import AccessLog, Application, Authorisation, Dispute
 from creditloan.services import idempotency_records_prune
 from creditloan.tasks import prune_idempotency_records
-from tests.api.conftest import client_for
+from tests.creditloan.api.conftest import client_for
 from tests.factories import TaxRecordFactory
 
 SUBMIT = {"amount": "300000.00", "term_months": 12, "purpose": "采购原材料", "guarantee_mode": "credit"}

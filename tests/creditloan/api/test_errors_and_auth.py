@@ -184,7 +184,7 @@ def test_a_password_keeps_its_spaces(world):
     assert issued.status_code == 201
 
 
-# JSON nested too deep: every operation that takes a body, in tests/api/test_contract.py.
+# JSON nested too deep: every operation that takes a body, in tests/creditloan/api/test_contract.py.
 def test_brackets_inside_strings_do_not_count_as_nesting():
     assert json_depth('{"purpose": "[[[[\\"]]]] {{{{", "list": [[1], {"a": [2]}]}') == 4
 

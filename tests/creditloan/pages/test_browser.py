@@ -27,7 +27,7 @@ from scoring.services import TRAINING_STEPS, model_train
 from tests.factories import consent
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 REQUEST = {"amount": "500000", "term_months": "12", "guarantee_mode": "credit"}

@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+CATALOGUE = Path(__file__).resolve().parents[3] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdrf]|\{(\w+)\}")
 
 
@@ -41,7 +41,7 @@ def test_each_translation_keeps_the_placeholders_of_its_english():
 def test_translated_strings_are_marked_with_names_the_extractor_knows():
     # xgettext finds _("..."), gettext("...") and their kin, not an alias such as `gettext_lazy as _lazy`: a
     # string marked through an alias never reaches the catalogue and shows in English.
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     aliased = [
         f"{path.relative_to(root)}: {alias.name} as {alias.asname}"
         for package in ("creditloan", "matching", "scoring")

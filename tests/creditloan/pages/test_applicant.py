@@ -1,0 +1,68 @@
+"""The applicant's pages through Django's test client: adding a firm, consent and what revoking it closes."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from creditloan.models import (
+    EnterpriseMembership,
+)
+from tests.factories import (
+    EnterpriseFactory,
+    consent,
+    member_of,
+    verified_applicant,
+)
+
+
+def test_adding_a_firm_says_what_is_wrong_with_the_code_and_where(client, world):
+    other_firm = EnterpriseFactory(uscc="91110108551385082Q", name="北京某公司")
+    member_of(verified_applicant("zhao"), other_firm)
+    applicant = verified_applicant("sun")
+    client.force_login(applicant)
+
+    wrong = client.post(reverse("applicant:enterprise_add"), {"uscc": "914403001922038217", "role": "agent"})
+    typed = client.get(reverse("accounts:uscc_check"), {"code": "914403001922038217"}).json()
+    right = client.post(reverse("applicant:enterprise_add"), {"uscc": other_firm.uscc.lower(), "role": "agent"})
+
+    assert "position 18: check character should be 6, got 7" in wrong.content.decode()
+    assert typed == {"valid": False, "message": "position 18: check character should be 6, got 7", "position": 18}
+    assert right.status_code == 302
+    assert EnterpriseMembership.objects.get(user=applicant, enterprise=other_firm).status == "pending"
+
+
+@pytest.mark.parametrize("bank", ["9" * 30, "abc", "１２", "-1"])
+def test_a_bank_named_by_anything_but_its_id_is_not_one_of_the_authorisations_choices(client, world, bank):
+    client.force_login(world["applicant"])
+    consent_form = {
+        "enterprise": world["firm"].pk,
+        "sources": ["tax"],
+        "purpose": "financing",
+        "expires_on": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+    }
+
+    answer = client.post(reverse("applicant:authorisations"), consent_form | {"banks": [world["offer"].bank_id, bank]})
+
+    assert answer.status_code == 200
+    assert list(answer.context["form"].errors) == ["banks"]
+    assert not world["firm"].authorisations.exists()
+
+
+def test_revoking_on_the_page_closes_the_offer_of_the_bank_it_covered(client, world):
+    grant = consent(world["firm"], banks=[world["offer"].bank], by=world["applicant"])
+    client.force_login(world["applicant"])
+
+    answer = client.post(reverse("applicant:authorisation_revoke", args=[grant.pk]))
+
+    assert answer.status_code == 302
+    world["offer"].refresh_from_db()
+    assert world["offer"].status == "closed"
+    client.force_login(world["officer_a"])
+    assert client.post(reverse("officer:offer", args=[world["offer"].pk]), {"action": "accept"}).status_code in (
+        200,
+        302,
+    )
+    world["offer"].refresh_from_db()
+    assert world["offer"].status == "closed"

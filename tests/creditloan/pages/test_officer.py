@@ -1,0 +1,80 @@
+"""The bank officer's pages through Django's test client: deciding an offer, the ranges an approval must keep,
+the bank's own figures, and only the records the firm authorised for that bank."""
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from creditloan.models import (
+    AccessLog,
+)
+from creditloan.services import authorisation_grant
+from tests.factories import (
+    TaxRecordFactory,
+)
+
+
+def test_an_officer_accepts_then_declines_with_a_reason(client, world):
+    client.force_login(world["officer_a"])
+    url = reverse("officer:offer", args=[world["offer"].pk])
+
+    client.post(url, {"action": "accept"})
+    refused = client.post(url, {"action": "decline", "decline-reason": "other", "decline-note": ""})
+    client.post(url, {"action": "decline", "decline-reason": "high_leverage", "decline-note": "负债率 80%"})
+
+    assert "must say what they are" in refused.content.decode()
+    world["offer"].refresh_from_db()
+    assert (world["offer"].status, world["offer"].decline_reason) == ("declined", "high_leverage")
+
+
+def test_an_approval_outside_the_products_ranges_is_shown_on_its_field(client, world):
+    client.force_login(world["officer_a"])
+    url = reverse("officer:offer", args=[world["offer"].pk])
+    client.post(url, {"action": "accept"})
+
+    response = client.post(
+        url,
+        {"action": "approve", "approve-amount": "500000", "approve-annual_rate": "20", "approve-term_months": "12"},
+    )
+
+    assert response.context["forms"]["approve"].errors == {
+        "annual_rate": ["20.00% is outside the product's 4.00%–8.00%"]
+    }
+
+
+def test_an_officer_sees_only_their_own_banks_figures(client, world):
+    client.force_login(world["officer_b"])
+
+    figures = client.get(reverse("officer:figures")).context["figures"]
+
+    assert (figures.code, figures.offers) == ("B", 0)
+
+
+def test_an_officer_sees_only_the_records_the_firm_authorised_for_that_bank(client, world):
+    TaxRecordFactory(enterprise=world["firm"], rating="B")
+    url = reverse("officer:offer", args=[world["offer"].pk])
+    client.force_login(world["officer_a"])
+    before = client.get(url)
+
+    grant = authorisation_grant(
+        user=world["applicant"],
+        enterprise=world["firm"],
+        sources=["tax"],
+        purpose="financing",
+        bank_ids=[world["products"]["B"].bank.pk],
+        expires_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    only_b = client.get(url)
+    grant.banks.add(world["products"]["A"].bank)
+    shared = client.get(url)
+
+    assert before.context["records"] == [] and only_b.context["records"] == []
+    assert [group["source"] for group in shared.context["records"]] == ["tax"]
+    last_look = AccessLog.objects.order_by("-pk").first()
+    # The application has no score yet: the look covered the application and the records.
+    assert last_look.what == "application,records:tax"
+    assert last_look.what_display() == "the application; the records: Tax"
+    with translation.override("zh-hans"):
+        assert last_look.what_display() == "申请信息；信用记录：纳税"
+        assert last_look.reference_display() == f"推送 #{world['offer'].pk}"
