@@ -11,7 +11,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from creditloan.api.errors import error_body
 
 SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN_AT = "last_seen_at"
@@ -61,11 +65,6 @@ def session_limits_start(sender, request, user, **kwargs) -> None:
 def login_locked_out(request, original_response, credentials):
     """django-axes' answer to a locked-out login (AXES_LOCKOUT_CALLABLE): the page says so in the reader's
     language, and the API's token endpoint answers in the API's error shape, both 429."""
-    from django.http import JsonResponse
-    from django.shortcuts import render
-
-    from creditloan.api.errors import error_body
-
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     if request.path.startswith("/api/"):
         message = _("Too many failed sign-ins for this account from your address; try again in %(minutes)d minutes.")

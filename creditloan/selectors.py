@@ -15,14 +15,19 @@ from creditloan.models import (
     AccessLog,
     Application,
     Authorisation,
+    BankRecord,
+    CustomsRecord,
     Dispute,
     DisputeStatus,
     EnterpriseMembership,
     ImportBatch,
     ImportRejection,
     KnockOutReview,
+    PublicCreditRecord,
+    TaxRecord,
     User,
 )
+from creditloan.models.records import PublicCreditKind
 
 
 def memberships_of(user: User) -> QuerySet[EnterpriseMembership]:
@@ -124,8 +129,6 @@ def credit_records(
     """The firm's records behind its score, newest first per source, each with its open or last dispute; with
     `sources`, only those sources are read. `without_corrected` leaves out the records a dispute found wrong
     (for a bank: they count no more; the firm itself sees them with the answer)."""
-    from creditloan.models import BankRecord, CustomsRecord, PublicCreditRecord, TaxRecord
-
     tables = [
         ("public_credit", PublicCreditRecord, "-decision_date"),
         ("tax", TaxRecord, "-rated_on"),
@@ -167,8 +170,6 @@ def _retained(source: str, records: QuerySet) -> QuerySet:
     """A negative public-credit record is shown, as it counts, only until CREDIT_NEGATIVE_RETENTION_YEARS after
     the act ended: a listing when it was taken off, a penalty or a broken commitment when it ended or was
     decided (the same rule as scoring.ml.features)."""
-    from creditloan.models.records import PublicCreditKind as Kind
-
     if source != "public_credit":
         return records
     today = timezone.localdate()
@@ -177,8 +178,12 @@ def _retained(source: str, records: QuerySet) -> QuerySet:
         cutoff = today.replace(year=today.year - years)
     except ValueError:  # 29 February
         cutoff = today.replace(year=today.year - years, day=28)
-    lists = [Kind.DISHONEST_JUDGMENT_DEBTOR, Kind.SERIOUS_DISHONESTY_LIST, Kind.ABNORMAL_OPERATION_LIST]
-    acts = [Kind.ADMINISTRATIVE_PENALTY, Kind.COMMITMENT_BREACH]
+    lists = [
+        PublicCreditKind.DISHONEST_JUDGMENT_DEBTOR,
+        PublicCreditKind.SERIOUS_DISHONESTY_LIST,
+        PublicCreditKind.ABNORMAL_OPERATION_LIST,
+    ]
+    acts = [PublicCreditKind.ADMINISTRATIVE_PENALTY, PublicCreditKind.COMMITMENT_BREACH]
     return records.exclude(
         Q(kind__in=[*lists, *acts], end_date__lte=cutoff)
         | Q(kind__in=acts, end_date__isnull=True, decision_date__lte=cutoff)
@@ -234,8 +239,6 @@ def enterprise_export(*, user: User, enterprise_id: int) -> dict | None:
     registry entry, every record of every source (expired ones too: they are still held), its authorisations
     with their words, its applications with their scores and offers, its disputes and reviews, and who looked
     at its data. Plain JSON-ready values; the legal representative's ID number stays masked."""
-    from creditloan.models import BankRecord, CustomsRecord, KnockOutReview, PublicCreditRecord, TaxRecord
-
     membership = membership_of(user, enterprise_id, may="view_report")
     if membership is None:
         return None

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from creditloan.celery import RETRY_TRANSIENT
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Application
+from creditloan.models import Application, PublicCreditRecord
 from creditloan.models.applications import ApplicationStatus
 from creditloan.outbox import OutboxTask
 from matching.routing import (
@@ -57,8 +57,6 @@ def reassess_enterprise(enterprise_id: int) -> int:
 def reassess_repaired_after_import(batch_id: int) -> int:
     """An import batch that brought repairs: each firm whose repaired record it wrote, and that has an
     application still to be decided, is reassessed. Returns how many firms were."""
-    from creditloan.models import PublicCreditRecord
-
     repaired_firms = (
         PublicCreditRecord.objects.filter(import_file__batch_id=batch_id, repaired_on__isnull=False)
         .values("enterprise_id")

@@ -8,8 +8,10 @@ import sys
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -108,9 +110,6 @@ def api_exception_handler(exc, context) -> Response:
 
 def not_found_or_page(request, exception=None):
     """Django's 404 for an address no route matches: the error shape under /api/, the page elsewhere."""
-    from django.http import JsonResponse
-    from django.views.defaults import page_not_found
-
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("not_found", _("There is nothing at this address.")), status=404)
     return page_not_found(request, exception)
@@ -128,10 +127,6 @@ def _unavailable_response(exc) -> Response:
 def server_error_or_page(request):
     """Django's 500, except where the cause is a database that cannot be reached (a middleware's query failed,
     say, before any view ran): a 503 with Retry-After, as the API's handler answers it."""
-    from django.http import JsonResponse
-    from django.template import loader
-    from django.views.defaults import server_error
-
     if isinstance(sys.exc_info()[1], DATABASE_UNREACHABLE):
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         if request.path.startswith("/api/"):

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from creditloan.models.consent import CONSENT_SOURCES
+
 # What a look covered, stored as codes ("application,score,records:bank+tax") and said in the reader's language.
 ACCESS_ITEMS = {"application": _("the application"), "score": _("the score and its reasons")}
 
@@ -40,8 +42,6 @@ class AccessLog(models.Model):
         return f"{self.viewer_id} saw {self.what} of {self.enterprise_id}"
 
     def what_display(self) -> str:
-        from creditloan.models.consent import CONSENT_SOURCES
-
         source_names = dict(CONSENT_SOURCES)
         said = []
         for item in self.what.split(","):

@@ -13,6 +13,7 @@ from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import (
     ApiToken,
     IdempotencyRecord,
+    RecordSource,
     SourceKey,
     User,
     token_digest,
@@ -52,8 +53,6 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
 
 def source_key_issue(*, source: str, name: str) -> tuple[SourceKey, str]:
     """A key for one source system to push its records; returned once, its hash kept."""
-    from creditloan.models import RecordSource
-
     if source not in RecordSource.values:
         raise DomainError(
             ErrorCode.IMPORT_SOURCE,

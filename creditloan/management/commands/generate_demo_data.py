@@ -5,9 +5,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from creditloan.demo.services import DEFAULT_AS_OF, demo_world_generate, demo_world_write
+from creditloan.demo.services import (
+    DEFAULT_AS_OF,
+    DEMO_PASSWORD,
+    demo_firms_to_claim,
+    demo_world_generate,
+    demo_world_write,
+)
 from creditloan.ingestion.progress import TerminalProgress
-from creditloan.models import Enterprise
+from creditloan.models import Enterprise, User
 
 
 class Command(BaseCommand):
@@ -59,9 +65,6 @@ class Command(BaseCommand):
         self._print_logins(summary.logins)
 
     def _print_logins(self, logins=None):
-        from creditloan.demo.services import DEMO_PASSWORD
-        from creditloan.models import User
-
         if logins is None:
             logins = [(user.username, DEMO_PASSWORD, user.get_role_display()) for user in User.objects.order_by("pk")]
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}), at http://127.0.0.1:8000/:")
@@ -70,10 +73,6 @@ class Command(BaseCommand):
         self._print_new_user_way_in()
 
     def _print_new_user_way_in(self):
-        from django.conf import settings
-
-        from creditloan.demo.services import demo_firms_to_claim
-
         firm = demo_firms_to_claim().filter(memberships__isnull=True).first()
         self.stdout.write(
             "\nA new user: open /signup/; the code texted to the mobile is written to "
