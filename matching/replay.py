@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application, Bank
@@ -147,7 +148,7 @@ def replay(
     source = source or {}
     settings_now = selectors.current_settings()
     if settings_now is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "no matching settings have been published")
+        raise DomainError(ErrorCode.NOT_FOUND, _("No ranking weights have been published yet."))
     products_now = selectors.offered_products()
     current = Scenario(
         weights=selectors.weights_of(settings_now),
@@ -311,7 +312,10 @@ def replayed_applications(*, since: dt.date, until: dt.date | None) -> list[Repl
         return []
     version = scoring_selectors.champion()
     if version is None:
-        raise DomainError(ErrorCode.NO_CHAMPION, "replaying needs the champion's PDs: train_model first")
+        raise DomainError(
+            ErrorCode.NO_CHAMPION,
+            _("Replaying needs a champion model's default probabilities: train and promote a model first."),
+        )
     model = scoring_selectors.loaded_model(version)
     local_day = pd.to_datetime(frame["submitted_at"], utc=True).dt.tz_convert(settings.TIME_ZONE).dt.date
     frame["as_of"] = pd.to_datetime(local_day).to_numpy(dtype="datetime64[D]")

@@ -60,7 +60,6 @@ def matching_settings_publish(
     checked_settings(approval=approval, price=price, fit=fit, response=response, top_k=top_k)
     return numbered_create(
         MatchingSettings,
-        what="matching settings",
         weight_approval=approval,
         weight_price=price,
         weight_fit=fit,
@@ -138,7 +137,6 @@ def approval_model_train() -> ApprovalModelVersion:
     metrics["pd_model_version"] = version.number
     return numbered_create(
         ApprovalModelVersion,
-        what="approval model",
         coefficients=final.to_dict(),
         metrics=metrics,
         trained_at=timezone.now(),

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import (
@@ -410,7 +411,7 @@ def enterprise_assess(
     `repairs_known_on`, records repaired by that day count as repaired even where `as_of` is earlier."""
     version = version or champion()
     if version is None:
-        raise DomainError(ErrorCode.NO_CHAMPION, "no model has been promoted yet: run `manage.py train_model`")
+        raise DomainError(ErrorCode.NO_CHAMPION, _("No risk model has been promoted yet, so firms cannot be scored."))
     if not Enterprise.objects.filter(pk=enterprise_id).exists():
         raise DomainError(ErrorCode.NOT_FOUND, f"no enterprise with id {enterprise_id}", field="enterprise")
     model = loaded_model(version)

@@ -141,7 +141,6 @@ def promotion_verdict(model_auc: float, baseline_auc: float) -> bool:
 def _register(model_text: str, manifest: dict, metrics: dict, beats: bool, trained_by) -> ModelVersion:
     return numbered_create(
         ModelVersion,
-        what="model version",
         model_text=model_text,
         manifest=manifest,
         sha256=manifest["model_sha256"],
