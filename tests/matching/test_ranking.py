@@ -26,11 +26,18 @@ def candidates(n: int = 3, **columns) -> Candidates:
     return Candidates(**values)
 
 
-def ranked(pool: Candidates, weights: Weights, approval: ApprovalModel = NEUTRAL, key: int = 1):
+def ranked(
+    pool: Candidates,
+    weights: Weights,
+    approval: ApprovalModel = NEUTRAL,
+    key: int = 1,
+    probability_of_default: float = 0.03,
+):
+    """The pool ranked for a request of 500,000 yuan over 12 months."""
     return rank(
         pool,
         application_key=key,
-        probability_of_default=0.03,
+        probability_of_default=probability_of_default,
         amount=500_000,
         term_months=12,
         weights=weights,
@@ -76,24 +83,9 @@ def test_the_utility_is_the_weighted_mean_of_the_terms_it_records():
 
 def test_a_riskier_applicant_is_expected_to_pay_nearer_the_top_of_the_rate_range():
     pool = candidates()
-    safe = rank(
-        pool,
-        application_key=1,
-        probability_of_default=0.0,
-        amount=500_000,
-        term_months=12,
-        weights=Weights(),
-        approval=NEUTRAL,
-    )
-    risky = rank(
-        pool,
-        application_key=1,
-        probability_of_default=0.2,
-        amount=500_000,
-        term_months=12,
-        weights=Weights(),
-        approval=NEUTRAL,
-    )
+
+    safe = ranked(pool, Weights(), probability_of_default=0.0)
+    risky = ranked(pool, Weights(), probability_of_default=0.2)
 
     assert safe.expected_rate.tolist() == [0.04] * 3
     assert risky.expected_rate.tolist() == [0.08] * 3
