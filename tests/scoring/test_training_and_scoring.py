@@ -105,17 +105,26 @@ def test_the_manifest_describes_the_model_and_its_data(world):
     assert set(manifest["features"]) == set(FEATURE_NAMES)
 
 
+def next_version(version: ModelVersion, **changes) -> ModelVersion:
+    """A version row numbered after `version`, holding its model text, manifest, sha256 and metrics but for
+    `changes`."""
+    return ModelVersion.objects.create(
+        **{
+            "number": version.number + 1,
+            "model_text": version.model_text,
+            "manifest": version.manifest,
+            "sha256": version.sha256,
+            "metrics": version.metrics,
+            "beats_baseline": True,
+            "trained_at": version.trained_at,
+        }
+        | changes
+    )
+
+
 def test_a_tampered_model_is_refused(world, fresh_process):
     stored = ModelVersion.objects.get(pk=world.version.pk)
-    tampered = ModelVersion.objects.create(
-        number=stored.number + 1,
-        model_text=stored.model_text.replace("num_leaves", "num_leaves ", 1),
-        manifest=stored.manifest,
-        sha256=stored.sha256,
-        metrics=stored.metrics,
-        beats_baseline=True,
-        trained_at=stored.trained_at,
-    )
+    tampered = next_version(stored, model_text=stored.model_text.replace("num_leaves", "num_leaves ", 1))
 
     with pytest.raises(DomainError) as error:
         loaded_model(tampered)
@@ -126,15 +135,7 @@ def test_a_tampered_model_is_refused(world, fresh_process):
 
 def test_promote_and_roll_back_keep_exactly_one_champion(world):
     first = model_promote(number=world.version.number)
-    second = ModelVersion.objects.create(
-        number=first.number + 1,
-        model_text=first.model_text,
-        manifest=first.manifest,
-        sha256=first.sha256,
-        metrics=first.metrics,
-        beats_baseline=True,
-        trained_at=first.trained_at,
-    )
+    second = next_version(first)
 
     model_promote(number=second.number)
     assert ModelVersion.objects.get(status=ModelStatus.CHAMPION) == second
@@ -423,16 +424,7 @@ def test_a_submitted_application_is_scored_and_routed_once_its_submission_commit
 
 def test_a_model_whose_manifest_was_altered_is_refused(world, fresh_process):
     stored = ModelVersion.objects.get(pk=world.version.pk)
-    manifest = {**stored.manifest, "calibration": {"slope": 0.1, "intercept": -6.0}}
-    altered = ModelVersion.objects.create(
-        number=stored.number + 1,
-        model_text=stored.model_text,
-        manifest=manifest,
-        sha256=stored.sha256,
-        metrics=stored.metrics,
-        beats_baseline=True,
-        trained_at=stored.trained_at,
-    )
+    altered = next_version(stored, manifest={**stored.manifest, "calibration": {"slope": 0.1, "intercept": -6.0}})
 
     with pytest.raises(DomainError) as error:
         loaded_model(altered)
