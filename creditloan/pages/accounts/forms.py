@@ -14,6 +14,18 @@ class SignInForm(UserNameBounded, AuthenticationForm):
     pass
 
 
+def _new_password(label, **options) -> forms.CharField:
+    """A box for a new password: kept as typed (a space is part of it), no longer than the hasher is given, and the
+    browser may offer to make one up."""
+    return forms.CharField(
+        label=label,
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        **options,
+    )
+
+
 class PasswordTwice:
     """A new password typed twice: the form says so when the two differ."""
 
@@ -43,19 +55,10 @@ class SignupForm(PasswordTwice, forms.Form):
         help_text=_("We tell you here of every change to your applications."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        max_length=4096,
-        help_text=_("At least 8 characters, not only digits, not a common password."),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    password1 = _new_password(
+        _("Password"), help_text=_("At least 8 characters, not only digits, not a common password.")
     )
-    password2 = forms.CharField(
-        label=_("Password again"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password2 = _new_password(_("Password again"))
     accept = forms.BooleanField(label=_("I have read and accept the user agreement and the privacy notice"))
 
 
@@ -73,15 +76,5 @@ class PasswordResetForm(PasswordTwice, forms.Form):
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
-    password1 = forms.CharField(
-        label=_("New password"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label=_("New password again"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password1 = _new_password(_("New password"))
+    password2 = _new_password(_("New password again"))
