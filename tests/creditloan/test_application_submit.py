@@ -9,12 +9,7 @@ from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application, Bank, Enterprise, User
 from creditloan.models.accounts import Role
 from creditloan.services import application_submit
-from tests.factories import EnterpriseFactory, member_of
-
-
-@pytest.fixture
-def firm(db) -> Enterprise:
-    return EnterpriseFactory()
+from tests.factories import member_of
 
 
 @pytest.fixture

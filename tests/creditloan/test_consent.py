@@ -13,19 +13,9 @@ from creditloan.models.accounts import Role
 from creditloan.selectors import authorised_sources
 from creditloan.services import authorisation_grant, authorisation_revoke
 from matching.selectors import application_eligibility
-from tests.factories import BankFactory, EnterpriseFactory, LoanProductFactory, acting_for, scored_application
+from tests.factories import BankFactory, LoanProductFactory, scored_application
 
 IN_90_DAYS = dt.date.today() + dt.timedelta(days=90)
-
-
-@pytest.fixture
-def firm(db):
-    return EnterpriseFactory()
-
-
-@pytest.fixture
-def applicant(firm):
-    return acting_for(firm)
 
 
 @pytest.fixture

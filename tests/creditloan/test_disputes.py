@@ -15,17 +15,7 @@ from creditloan.models import Dispute, User
 from creditloan.models.accounts import Role
 from creditloan.services import dispute_raise
 from scoring.selectors import record_frames
-from tests.factories import EnterpriseFactory, TaxRecordFactory, acting_for, consent
-
-
-@pytest.fixture
-def firm(db):
-    return EnterpriseFactory()
-
-
-@pytest.fixture
-def applicant(firm):
-    return acting_for(firm)
+from tests.factories import TaxRecordFactory, consent
 
 
 @pytest.fixture

@@ -3,23 +3,16 @@ as they no longer count; a listing the firm is still on is shown however old."""
 
 import datetime as dt
 
-import pytest
 from django.utils import timezone
 
 from creditloan.models import PublicCreditRecord
 from creditloan.selectors import credit_records
-from tests.factories import EnterpriseFactory
 
 TODAY = timezone.localdate()
 
 
 def years_ago(years: float) -> dt.date:
     return TODAY - dt.timedelta(days=round(365.25 * years))
-
-
-@pytest.fixture
-def firm(db):
-    return EnterpriseFactory()
 
 
 def record(firm, kind, decided, ended=None, severity=""):

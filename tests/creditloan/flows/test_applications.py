@@ -7,7 +7,7 @@ from creditloan import services
 from creditloan.flows import applications, steps
 from creditloan.models import Application, OutboxMessage, User
 from creditloan.models.accounts import Role
-from tests.factories import BankFactory, EnterpriseFactory, LoanProductFactory, acting_for, score_of, scored_application
+from tests.factories import BankFactory, LoanProductFactory, acting_for, score_of, scored_application
 
 TERMS = {"amount": "500000", "term_months": 12, "purpose": "采购原材料", "guarantee_mode": "credit"}
 LISTED = [
@@ -17,11 +17,6 @@ LISTED = [
 
 def queued() -> list[tuple[str, list]]:
     return list(OutboxMessage.objects.order_by("pk").values_list("task", "args"))
-
-
-@pytest.fixture
-def firm(db):
-    return EnterpriseFactory()
 
 
 def test_a_submission_queues_its_scoring_and_nothing_else(firm):
