@@ -111,11 +111,7 @@ class WoeBinner(TransformerMixin, BaseEstimator):
         return self.feature_names_in_.copy()
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.categorical = True
-        tags.input_tags.string = True
-        return tags
+        return _takes_raw_frames(super().__sklearn_tags__())
 
     def _woe(self, bin_of_row: np.ndarray, bad: np.ndarray, nbins: int) -> dict[str, Any]:
         """WOE = ln((goods_in_bin + s) / (goods + s * k)) - ln((bads_in_bin + s) / (bads + s * k)) for each of the k
@@ -187,11 +183,16 @@ class WoeLogisticScorecard(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X)[:, 1] > 0.5).astype(np.int64)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.categorical = True
-        tags.input_tags.string = True
-        return tags
+        return _takes_raw_frames(super().__sklearn_tags__())
+
+
+def _takes_raw_frames(tags):
+    """scikit-learn's tags of the binner and the scorecard: each takes a frame as it comes, gaps, categories and
+    text included, since the binning gives each its own bin."""
+    tags.input_tags.allow_nan = True
+    tags.input_tags.categorical = True
+    tags.input_tags.string = True
+    return tags
 
 
 def _check_frame(X: Any, required: Iterable[Hashable] | None = None) -> None:
