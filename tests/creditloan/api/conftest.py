@@ -1,9 +1,15 @@
+import io
+import sys
+
 import pytest
+from django.core import signals
+from django.db import close_old_connections
 from rest_framework.test import APIClient
 
 from creditloan.models import User
 from creditloan.models.accounts import Role
 from creditloan.services import api_token_issue
+from creditloan.wsgi import application
 from tests.factories import EnterpriseFactory, member_of, offer_world
 
 
@@ -13,6 +19,41 @@ def client_for(user: User) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client
+
+
+def gunicorn_request(method: str, path: str, body: bytes, *, chunked: bool, **environ) -> tuple[int, bytes]:
+    """A request as gunicorn hands one to the application, through creditloan/wsgi.py (the layer that reads
+    chunked bodies is there, which Django's test client would go around): with its Content-Length, or chunked
+    (the chunks decoded, no Content-Length). `environ` adds to the request's WSGI environ (headers as
+    HTTP_AUTHORIZATION, CONTENT_TYPE, ...). Answers the status code and the body."""
+    request = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    request |= {"HTTP_TRANSFER_ENCODING": "chunked"} if chunked else {"CONTENT_LENGTH": str(len(body))}
+    started = []
+    # As Django's test client does: the request must not close the test's connection, whose transaction holds
+    # the test's rows.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        answer = b"".join(application(request | environ, lambda status, _headers, _exc=None: started.append(status)))
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+    return int(started[0].split()[0]), answer
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ a 4xx for input the schema rules out. Bounded: a few examples per operation and 
 Then the bodies no generator draws, sent to every operation of the schema that takes a JSON body, anonymously
 and as each role: JSON nested too deep to parse, and bodies sent chunked, within the limit and over it."""
 
-import io
 import json
 import re
-import sys
 
 import pytest
 import schemathesis
@@ -24,6 +22,7 @@ from creditloan.api.base import JSON_MAX_DEPTH
 from creditloan.chunked import body_limit
 from creditloan.services import api_token_issue
 from creditloan.wsgi import application
+from tests.creditloan.api.conftest import gunicorn_request
 
 EXAMPLES_PER_OPERATION = 8
 
@@ -107,41 +106,18 @@ def callers(every_kind_of_row):
 
 
 def wsgi_call(method: str, path: str, body: bytes, *, chunked: bool, **headers) -> tuple[int, dict]:
-    """A request as gunicorn hands one to the application: with its Content-Length, or chunked (the chunks
-    decoded, no Content-Length). Its writes are undone after it, so each call meets the same world."""
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "testserver",
-        "HTTP_ACCEPT_LANGUAGE": "en",
-        "CONTENT_TYPE": "application/json",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.url_scheme": "http",
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-    environ |= {"HTTP_TRANSFER_ENCODING": "chunked"} if chunked else {"CONTENT_LENGTH": str(len(body))}
-    started = []
-    # As Django's test client does: the request must not close the test's connection and its transaction.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        with transaction.atomic():
-            answer = b"".join(
-                application(environ | headers, lambda status, _headers, _exc=None: started.append(status))
-            )
-            transaction.set_rollback(True)
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
-    return int(started[0].split()[0]), json.loads(answer) if answer else {}
+    """A JSON request as gunicorn hands one to the application (see gunicorn_request), in English. Its writes are
+    undone after it, so each call meets the same world."""
+    with transaction.atomic():
+        status, answer = gunicorn_request(
+            method,
+            path,
+            body,
+            chunked=chunked,
+            **{"HTTP_ACCEPT_LANGUAGE": "en", "CONTENT_TYPE": "application/json"} | headers,
+        )
+        transaction.set_rollback(True)
+    return status, json.loads(answer) if answer else {}
 
 
 def filled(path: str, world) -> str:
