@@ -128,15 +128,7 @@ def offer_declined(offer: Offer, next_step: str, application: Application) -> No
 
 
 def offer_lapsed(offer: Offer, next_step: str, application: Application) -> None:
-    if not _applicant_email(application):
-        return
-    said = {"bank": offer.product.bank.name}
-    application_changed(
-        application,
-        lambda: (
-            _("%(bank)s did not answer in time. %(then)s") % (said | {"then": NEXT_STEP_WORDS[next_step]})
-        ).strip(),
-    )
+    _offer_ended(offer, next_step, application, lambda: _("%(bank)s did not answer in time. %(then)s"))
 
 
 def offer_approved(offer: Offer, *, amount, annual_rate, term_months: int) -> None:
@@ -166,16 +158,21 @@ def offer_closed_for_want_of_consent(offer: Offer, next_step: str, application: 
         ),
         _officers_of(offer.bank_id),
     )
+    _offer_ended(
+        offer,
+        next_step,
+        application,
+        lambda: _("You withdrew your consent for %(bank)s, so %(bank)s no longer handles your application. %(then)s"),
+    )
+
+
+def _offer_ended(offer: Offer, next_step: str, application: Application, words: Callable[[], str]) -> None:
+    """Tell the applicant an offer ended without a loan and what happens next: `words()` is the message in the
+    active language, with %(bank)s and %(then)s."""
     if not _applicant_email(application):
         return
     said = {"bank": offer.product.bank.name}
-    application_changed(
-        application,
-        lambda: (
-            _("You withdrew your consent for %(bank)s, so %(bank)s no longer handles your application. %(then)s")
-            % (said | {"then": NEXT_STEP_WORDS[next_step]})
-        ).strip(),
-    )
+    application_changed(application, lambda: (words() % (said | {"then": NEXT_STEP_WORDS[next_step]})).strip())
 
 
 def application_moved_on(application: Application, next_step: str) -> None:
