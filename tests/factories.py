@@ -60,21 +60,24 @@ class LoanProductFactory(factory.django.DjangoModelFactory):
     rate_max = Decimal("0.08")
 
 
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """A credit application of 500,000 yuan for 12 months to buy stock (备货), submitted now, by the factory's
+    firm unless given one."""
+
+    class Meta:
+        model = Application
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    amount = Decimal("500000")
+    term_months = 12
+    purpose = "备货"
+    guarantee_mode = "credit"
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
 def scored_application(enterprise: Enterprise, **fields) -> Application:
     """A credit application of 500,000 yuan for 12 months, scored grade B (PD 2%) by a stand-in version row."""
-    now = timezone.now()
-    application = Application.objects.create(
-        enterprise=enterprise,
-        **{
-            "amount": Decimal("500000"),
-            "term_months": 12,
-            "purpose": "备货",
-            "guarantee_mode": "credit",
-            "status": "scored",
-            "submitted_at": now,
-        }
-        | fields,
-    )
+    application = ApplicationFactory(enterprise=enterprise, **{"status": "scored"} | fields)
     score_of(application)
     return application
 
@@ -215,16 +218,7 @@ def offer_world() -> dict:
     applicant = verified_applicant("zhang", password="pw-zhang-123")
     member_of(applicant, firm)
     now = timezone.now()
-    application = Application.objects.create(
-        enterprise=firm,
-        applicant=applicant,
-        amount=Decimal("500000"),
-        term_months=12,
-        purpose="备货",
-        guarantee_mode="credit",
-        status="matched",
-        submitted_at=now,
-    )
+    application = ApplicationFactory(enterprise=firm, applicant=applicant, status="matched", submitted_at=now)
     offer = Offer.objects.create(
         application=application,
         product=products["A"],

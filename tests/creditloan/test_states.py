@@ -1,27 +1,17 @@
 """The application's state machine: a test per (state, event) pair."""
 
-from decimal import Decimal
-
 import pytest
-from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from creditloan.states import APPLICATION_EVENTS, APPLICATION_TRANSITIONS, application_transition
-from tests.factories import EnterpriseFactory
+from tests.factories import ApplicationFactory
 
 
 @pytest.fixture
 def application(db) -> Application:
-    return Application.objects.create(
-        enterprise=EnterpriseFactory(),
-        amount=Decimal("500000"),
-        term_months=12,
-        purpose="备货",
-        guarantee_mode="credit",
-        submitted_at=timezone.now(),
-    )
+    return ApplicationFactory()
 
 
 @pytest.mark.parametrize("state", ApplicationStatus.values)

@@ -3,45 +3,24 @@ application's is the core's: tests/creditloan/test_states.py.)"""
 
 import datetime as dt
 import threading
-from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Application, Bank, User
+from creditloan.models import User
 from creditloan.models.accounts import Role
-from matching.models import LoanProduct, Offer, OfferStatus
+from matching.models import Offer, OfferStatus
 from matching.states import OFFER_EVENTS, OFFER_TRANSITIONS, offer_transition
-from tests.factories import EnterpriseFactory
+from tests.factories import ApplicationFactory, BankFactory, LoanProductFactory
 
 
 @pytest.fixture
 def offer(db) -> Offer:
     now = timezone.now()
-    firm = EnterpriseFactory()
-    application = Application.objects.create(
-        enterprise=firm,
-        amount=Decimal("500000"),
-        term_months=12,
-        purpose="备货",
-        guarantee_mode="credit",
-        submitted_at=now,
-    )
-    bank = Bank.objects.create(code="HX", name="华信银行", contact_email="c@example.com", monthly_capacity=10)
-    product = LoanProduct.objects.create(
-        bank=bank,
-        code="HX-1",
-        name="信易贷",
-        guarantee_mode="credit",
-        amount_min=Decimal("100000"),
-        amount_max=Decimal("3000000"),
-        term_min_months=3,
-        term_max_months=24,
-        rate_min=Decimal("0.04"),
-        rate_max=Decimal("0.08"),
-    )
+    application = ApplicationFactory(submitted_at=now)
+    product = LoanProductFactory(bank=BankFactory(code="HX", name="华信银行"))
     return Offer.objects.create(
         application=application,
         product=product,

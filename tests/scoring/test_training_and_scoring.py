@@ -38,7 +38,7 @@ from scoring.models import ModelStatus, ModelVersion, PolicyRule, Rating, Score
 from scoring.selectors import loaded_model, loaded_models_forget
 from scoring.services import application_score, enterprise_score, promotion_verdict
 from scoring.tasks import rate_firms, rerate_population, score_application
-from tests.factories import consent, member_of
+from tests.factories import ApplicationFactory, consent, member_of
 
 AS_OF = dt.date(2026, 10, 31)
 
@@ -490,13 +490,8 @@ def excluded_application(world) -> tuple[Application, PublicCreditRecord]:
         kind="dishonest_judgment_debtor", repaired_on__isnull=True, end_date__isnull=True
     ).first()
     consent(listed.enterprise)
-    application = Application.objects.create(
-        enterprise_id=listed.enterprise_id,
-        amount=300_000,
-        term_months=12,
-        purpose="备货",
-        guarantee_mode="credit",
-        submitted_at=timezone.now() - dt.timedelta(days=3),
+    application = ApplicationFactory(
+        enterprise=listed.enterprise, amount=300_000, submitted_at=timezone.now() - dt.timedelta(days=3)
     )
     application_score(application_id=application.pk)
     application.refresh_from_db()
