@@ -68,6 +68,22 @@ def read_for_field(reader: Callable[[object], T], raw, *, field: str, labelled: 
         raise DomainError(ErrorCode.INVALID_INPUT, labelled % {"problem": refusal.message}, field=field) from None
 
 
+def text_required(raw, *, most: int, field: str, refused: str) -> str:
+    """A text a person must write for a service (a purpose, a reason), stripped; refused on `field` when it is empty
+    or longer than `most` characters, in the service's words (`refused`, with %(most)d)."""
+    text = (raw or "").strip()
+    if not text or len(text) > most:
+        raise DomainError(ErrorCode.INVALID_INPUT, refused % {"most": most}, field=field)
+    return text
+
+
+def choice_required(value, allowed, *, field: str, refused: str, code: ErrorCode = ErrorCode.INVALID_INPUT) -> None:
+    """Refuses `value` on `field` unless it is one of `allowed`, in the service's words (`refused`, with %(value)s
+    and %(allowed)s, the choices listed)."""
+    if value not in allowed:
+        raise DomainError(code, refused % {"value": value, "allowed": ", ".join(allowed)}, field=field)
+
+
 def read_amount(raw, *, minimum: Decimal | int = 0, maximum: Decimal | int | None = None) -> Decimal:
     """Yuan, at most two decimals and 14 digits before the point, from `minimum` (0 unless given) up to
     `maximum` (when given): "1250000", "1250000.5", "1,250,000.50"."""

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.identity.selectors import acts_for
 from creditloan.models import (
     Application,
     Enterprise,
@@ -18,7 +17,8 @@ from creditloan.models import (
     User,
 )
 from creditloan.models.applications import ApplicationStatus, GuaranteeMode
-from creditloan.values import read_amount, read_for_field
+from creditloan.services.acting import acting_for_required
+from creditloan.values import choice_required, read_amount, read_for_field, text_required
 
 AMOUNT_MIN, AMOUNT_MAX = Decimal("10000"), Decimal("100000000")
 TERM_MIN, TERM_MAX = 1, 360
@@ -42,13 +42,14 @@ def application_submit(
     )
     if not applicant.is_applicant:
         raise DomainError(ErrorCode.FORBIDDEN, _("only an applicant account can apply for a loan"))
-    if not acts_for(applicant, enterprise, may="apply"):
-        raise DomainError(
-            ErrorCode.FORBIDDEN,
-            _("you may not apply for %(uscc)s: only its verified legal representative or an agent allowed to apply")
-            % {"uscc": enterprise.uscc},
-            field="enterprise",
-        )
+    acting_for_required(
+        applicant,
+        enterprise,
+        may="apply",
+        refused=_(
+            "you may not apply for %(uscc)s: only its verified legal representative or an agent allowed to apply"
+        ),
+    )
     if enterprise.status != EnterpriseStatus.ACTIVE:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
@@ -56,13 +57,12 @@ def application_submit(
             % {"uscc": enterprise.uscc, "status": enterprise.get_status_display()},
             field="enterprise",
         )
-    purpose = (purpose or "").strip()
-    if not purpose or len(purpose) > PURPOSE_MAX:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("purpose: say what the loan is for, in at most %(most)d characters") % {"most": PURPOSE_MAX},
-            field="purpose",
-        )
+    purpose = text_required(
+        purpose,
+        most=PURPOSE_MAX,
+        field="purpose",
+        refused=_("purpose: say what the loan is for, in at most %(most)d characters"),
+    )
     application = Application.objects.create(
         enterprise=enterprise,
         applicant=applicant,
@@ -93,13 +93,12 @@ def application_terms_checked(*, amount, term_months: int, guarantee_mode: str) 
             % {"term": term_months, "low": TERM_MIN, "high": TERM_MAX},
             field="term_months",
         )
-    if guarantee_mode not in GuaranteeMode.values:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("guarantee: '%(value)s' is not one of %(allowed)s")
-            % {"value": guarantee_mode, "allowed": ", ".join(GuaranteeMode.values)},
-            field="guarantee_mode",
-        )
+    choice_required(
+        guarantee_mode,
+        GuaranteeMode.values,
+        field="guarantee_mode",
+        refused=_("guarantee: '%(value)s' is not one of %(allowed)s"),
+    )
     return amount, term_months
 
 

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.identity.selectors import acts_for, firms_acted_for
 from creditloan.models import (
     CONSENT_SOURCES,
     Authorisation,
@@ -18,6 +17,8 @@ from creditloan.models import (
     Enterprise,
     User,
 )
+from creditloan.services.acting import acting_for_required, locked_for
+from creditloan.values import choice_required
 
 # Tax and bank-account data are each authorised on their own (涉税信息、银行账户信息须单独授权): the person
 # agrees to exactly that, in words that name nothing else.
@@ -33,12 +34,7 @@ def authorisation_grant(
     """A firm's consent, given by a person who acts for it: which sources, for what, to which banks, until
     when. The words agreed to are kept with it, in both languages."""
 
-    if not acts_for(user, enterprise, may="consent"):
-        raise DomainError(
-            ErrorCode.FORBIDDEN,
-            _("you may not grant authorisations for %(uscc)s") % {"uscc": enterprise.uscc},
-            field="enterprise",
-        )
+    acting_for_required(user, enterprise, may="consent", refused=_("you may not grant authorisations for %(uscc)s"))
     known = [value for value, _label in CONSENT_SOURCES]
     sources = sorted(set(sources or []))
     if not sources or any(source not in known for source in sources):
@@ -56,13 +52,12 @@ def authorisation_grant(
                 % {"source": source_names[alone]},
                 field="sources",
             )
-    if purpose not in AuthorisationPurpose.values:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("purpose: '%(value)s' is not one of %(allowed)s")
-            % {"value": purpose, "allowed": ", ".join(AuthorisationPurpose.values)},
-            field="purpose",
-        )
+    choice_required(
+        purpose,
+        AuthorisationPurpose.values,
+        field="purpose",
+        refused=_("purpose: '%(value)s' is not one of %(allowed)s"),
+    )
     banks = list(Bank.objects.filter(pk__in=bank_ids or [], active=True).order_by("name"))
     if not banks or len(banks) != len(set(bank_ids)):
         raise DomainError(ErrorCode.INVALID_INPUT, _("banks: choose one or more participating banks"), field="banks")
@@ -99,17 +94,14 @@ def authorisation_grant(
 @transaction.atomic
 def authorisation_revoke(*, user: User, authorisation_id: int) -> Authorisation:
     """Stops new use at once; the grant stays on record with when and by whom it was revoked."""
-    authorisation = (
-        Authorisation.objects.select_for_update()
-        .filter(pk=authorisation_id, enterprise__in=firms_acted_for(user, may="consent"))
-        .first()
+    authorisation = locked_for(
+        Authorisation,
+        authorisation_id,
+        user=user,
+        may="consent",
+        missing=_("no authorisation #%(number)s of yours"),
+        field="authorisation",
     )
-    if authorisation is None:
-        raise DomainError(
-            ErrorCode.NOT_FOUND,
-            _("no authorisation #%(number)s of yours") % {"number": authorisation_id},
-            field="authorisation",
-        )
     if authorisation.revoked_at is not None:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,

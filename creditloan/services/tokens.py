@@ -18,6 +18,7 @@ from creditloan.models import (
     User,
     token_digest,
 )
+from creditloan.values import choice_required
 
 API_TOKEN_DAYS = 90
 
@@ -53,13 +54,13 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
 
 def source_key_issue(*, source: str, name: str) -> tuple[SourceKey, str]:
     """A key for one source system to push its records; returned once, its hash kept."""
-    if source not in RecordSource.values:
-        raise DomainError(
-            ErrorCode.IMPORT_SOURCE,
-            _("source: '%(value)s' is not one of %(allowed)s")
-            % {"value": source, "allowed": ", ".join(RecordSource.values)},
-            field="source",
-        )
+    choice_required(
+        source,
+        RecordSource.values,
+        field="source",
+        refused=_("source: '%(value)s' is not one of %(allowed)s"),
+        code=ErrorCode.IMPORT_SOURCE,
+    )
     raw = "src_" + secrets.token_urlsafe(32)
     key = SourceKey.objects.create(
         source=source,
