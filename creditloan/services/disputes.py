@@ -4,14 +4,15 @@ operators' answers."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.identity.selectors import acts_for, firms_acted_for
 from creditloan.models import (
     DISPUTABLE_SOURCES,
     Application,
@@ -23,29 +24,27 @@ from creditloan.models import (
     User,
 )
 from creditloan.models.applications import ApplicationStatus
+from creditloan.services.acting import acting_for_required, locked_for
 from creditloan.states import application_transition
+from creditloan.values import choice_required, text_required
 
 # 异议处理: the operator answers a dispute within this many days of it being raised.
 DISPUTE_DAYS = 20
 DISPUTE_REASON_MAX = 2000
+# A person answers a request to review a knock-out within this many days.
+KNOCKOUT_REVIEW_DAYS = 15
+REVIEW_REASON_MAX = 2000
 
 
 @transaction.atomic
 def dispute_raise(*, user: User, enterprise: Enterprise, source: str, record_id: int, reason: str) -> Dispute:
     """A person acting for the firm contests one of its records; the operator must answer by the deadline."""
-    if not acts_for(user, enterprise, may="view_report"):
-        raise DomainError(
-            ErrorCode.FORBIDDEN,
-            _("you may not see or dispute the records of %(uscc)s") % {"uscc": enterprise.uscc},
-            field="enterprise",
-        )
-    if source not in DISPUTABLE_SOURCES:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("source: '%(value)s' is not one of %(allowed)s")
-            % {"value": source, "allowed": ", ".join(DISPUTABLE_SOURCES)},
-            field="source",
-        )
+    acting_for_required(
+        user, enterprise, may="view_report", refused=_("you may not see or dispute the records of %(uscc)s")
+    )
+    choice_required(
+        source, DISPUTABLE_SOURCES, field="source", refused=_("source: '%(value)s' is not one of %(allowed)s")
+    )
     record = apps.get_model(DISPUTABLE_SOURCES[source]).objects.filter(pk=record_id, enterprise=enterprise).first()
     if record is None:
         raise DomainError(
@@ -53,14 +52,12 @@ def dispute_raise(*, user: User, enterprise: Enterprise, source: str, record_id:
             _("no %(source)s record #%(number)s of this firm") % {"source": source, "number": record_id},
             field="record",
         )
-    reason = (reason or "").strip()
-    if not reason or len(reason) > DISPUTE_REASON_MAX:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("reason: say what is wrong with the record, in at most %(most)d characters")
-            % {"most": DISPUTE_REASON_MAX},
-            field="reason",
-        )
+    reason = text_required(
+        reason,
+        most=DISPUTE_REASON_MAX,
+        field="reason",
+        refused=_("reason: say what is wrong with the record, in at most %(most)d characters"),
+    )
     if Dispute.objects.filter(source=source, record_id=record_id, status=DisputeStatus.OPEN).exists():
         raise DomainError(ErrorCode.CONFLICT, _("record: a dispute of this record is already open"), field="record")
     now = timezone.now()
@@ -77,62 +74,16 @@ def dispute_raise(*, user: User, enterprise: Enterprise, source: str, record_id:
 
 
 @transaction.atomic
-def dispute_resolve(*, by: User, dispute_id: int, outcome: str, resolution: str) -> Dispute:
-    """The operator's answer: the record was wrong (corrected) or it stands (upheld), with the reasons."""
-    if not by.is_operator:
-        raise DomainError(ErrorCode.FORBIDDEN, _("only an operator answers disputes"))
-    dispute = Dispute.objects.select_for_update().filter(pk=dispute_id).first()
-    if dispute is None:
-        raise DomainError(ErrorCode.NOT_FOUND, _("no dispute #%(number)s") % {"number": dispute_id}, field="dispute")
-    if dispute.status != DisputeStatus.OPEN:
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            _("dispute #%(number)d has already been answered: %(status)s")
-            % {"number": dispute.pk, "status": dispute.get_status_display()},
-        )
-    _answer(
-        dispute, by=by, outcome=outcome, allowed=(DisputeStatus.CORRECTED, DisputeStatus.UPHELD), resolution=resolution
-    )
-    return dispute
-
-
-def _answer(request, *, by: User, outcome: str, allowed: tuple[str, str], resolution: str) -> None:
-    """An operator's answer to an open request of a firm (a dispute, a review of a knock-out): one of the two
-    outcomes, with what was found, stamped with who answered and when."""
-    if outcome not in allowed:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("outcome: '%(value)s' is not %(first)s or %(second)s")
-            % {"value": outcome, "first": allowed[0], "second": allowed[1]},
-            field="outcome",
-        )
-    resolution = (resolution or "").strip()
-    if not resolution:
-        raise DomainError(ErrorCode.INVALID_INPUT, _("resolution: say what was found"), field="resolution")
-    request.status, request.resolution = outcome, resolution
-    request.resolved_at, request.resolved_by = timezone.now(), by
-    request.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
-
-
-# A person answers a request to review a knock-out within this many days.
-KNOCKOUT_REVIEW_DAYS = 15
-REVIEW_REASON_MAX = 2000
-
-
-@transaction.atomic
 def knockout_review_request(*, user: User, application_id: int, reason: str) -> KnockOutReview:
     """The applicant asks a person to look again at the policy rule that ruled the application out."""
-    application = (
-        Application.objects.select_for_update()
-        .filter(pk=application_id, enterprise__in=firms_acted_for(user, may="apply"))
-        .first()
+    application = locked_for(
+        Application,
+        application_id,
+        user=user,
+        may="apply",
+        missing=_("no application #%(number)s of yours"),
+        field="application",
     )
-    if application is None:
-        raise DomainError(
-            ErrorCode.NOT_FOUND,
-            _("no application #%(number)s of yours") % {"number": application_id},
-            field="application",
-        )
     score = application.scores.order_by("-created_at").first()
     if application.status != ApplicationStatus.NOT_ELIGIBLE or score is None or not score.exclusions:
         raise DomainError(
@@ -151,14 +102,12 @@ def knockout_review_request(*, user: User, application_id: int, reason: str) -> 
                 "status": earlier.get_status_display(),
             },
         )
-    reason = (reason or "").strip()
-    if not reason or len(reason) > REVIEW_REASON_MAX:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("reason: say why the rule should not apply, in at most %(most)d characters")
-            % {"most": REVIEW_REASON_MAX},
-            field="reason",
-        )
+    reason = text_required(
+        reason,
+        most=REVIEW_REASON_MAX,
+        field="reason",
+        refused=_("reason: say why the rule should not apply, in at most %(most)d characters"),
+    )
     now = timezone.now()
     return KnockOutReview.objects.create(
         application=application,
@@ -170,26 +119,78 @@ def knockout_review_request(*, user: User, application_id: int, reason: str) -> 
     )
 
 
+class _Refusals(NamedTuple):
+    """What refuses an operator's answer to one kind of request: the field that names the request, and the words,
+    marked for translation here and said in the reader's language when the answer is refused."""
+
+    field: str
+    operators_only: str
+    missing: str
+    answered: str
+
+
+_REFUSALS = {
+    Dispute: _Refusals(
+        field="dispute",
+        operators_only=gettext_noop("only an operator answers disputes"),
+        missing=gettext_noop("no dispute #%(number)s"),
+        answered=gettext_noop("dispute #%(number)d has already been answered: %(status)s"),
+    ),
+    KnockOutReview: _Refusals(
+        field="review",
+        operators_only=gettext_noop("only a platform operator answers a review"),
+        missing=gettext_noop("no review #%(number)s"),
+        answered=gettext_noop("review #%(number)d is answered already: %(status)s"),
+    ),
+}
+
+
+@transaction.atomic
+def dispute_resolve(*, by: User, dispute_id: int, outcome: str, resolution: str) -> Dispute:
+    """The operator's answer: the record was wrong (corrected) or it stands (upheld), with the reasons."""
+    allowed = (DisputeStatus.CORRECTED, DisputeStatus.UPHELD)
+    return _answer(Dispute, dispute_id, by=by, outcome=outcome, allowed=allowed, resolution=resolution)
+
+
 @transaction.atomic
 def knockout_review_resolve(*, by: User, review_id: int, outcome: str, resolution: str) -> KnockOutReview:
     """An operator's answer. Overturned, the rule is waived for this application and it is reinstated; upheld,
     it stays not eligible. Routing it again and telling the applicant are the flow's
     (creditloan.flows.applications.knockout_review_resolve)."""
-    if not by.is_operator:
-        raise DomainError(ErrorCode.FORBIDDEN, _("only a platform operator answers a review"))
-    review = KnockOutReview.objects.select_for_update().filter(pk=review_id).first()
-    if review is None:
-        raise DomainError(ErrorCode.NOT_FOUND, _("no review #%(number)s") % {"number": review_id}, field="review")
-    if review.status != KnockOutReviewStatus.OPEN:
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            _("review #%(number)d is answered already: %(status)s")
-            % {"number": review.pk, "status": review.get_status_display()},
-        )
     allowed = (KnockOutReviewStatus.OVERTURNED, KnockOutReviewStatus.UPHELD)
-    _answer(review, by=by, outcome=outcome, allowed=allowed, resolution=resolution)
+    review = _answer(KnockOutReview, review_id, by=by, outcome=outcome, allowed=allowed, resolution=resolution)
     application = Application.objects.select_for_update().get(pk=review.application_id)
     # Overturned, the rules are waived from now on; an application a repair has already reinstated just goes on.
     if outcome == KnockOutReviewStatus.OVERTURNED and application.status == ApplicationStatus.NOT_ELIGIBLE:
         application_transition(application_id=application.pk, event="reinstate")
     return review
+
+
+def _answer(model, request_id: int, *, by: User, outcome: str, allowed: tuple[str, str], resolution: str):
+    """An operator's answer to an open request of a firm (a dispute, a review of a knock-out), the row locked for
+    it: one of the two outcomes, with what was found, stamped with who answered and when."""
+    refusals = _REFUSALS[model]
+    if not by.is_operator:
+        raise DomainError(ErrorCode.FORBIDDEN, _(refusals.operators_only))
+    request = model.objects.select_for_update().filter(pk=request_id).first()
+    if request is None:
+        raise DomainError(ErrorCode.NOT_FOUND, _(refusals.missing) % {"number": request_id}, field=refusals.field)
+    if request.status != "open":  # the open state of both kinds
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            _(refusals.answered) % {"number": request.pk, "status": request.get_status_display()},
+        )
+    if outcome not in allowed:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("outcome: '%(value)s' is not %(first)s or %(second)s")
+            % {"value": outcome, "first": allowed[0], "second": allowed[1]},
+            field="outcome",
+        )
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise DomainError(ErrorCode.INVALID_INPUT, _("resolution: say what was found"), field="resolution")
+    request.status, request.resolution = outcome, resolution
+    request.resolved_at, request.resolved_by = timezone.now(), by
+    request.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
+    return request
