@@ -3,13 +3,13 @@
 Every move is an event looked up in a table of (state, event) → new state. The transition function locks the row
 (select_for_update), checks the table against the state as it is now in the database, and saves; an event the
 table does not allow from the current state is refused with a message naming both. The core, scoring and
-matching all move applications, so it lives here; an offer's states are matching's (matching/states.py), refused
-in the same words (`transition_refusal`).
+matching all move applications, so it lives here; an offer's states are matching's (matching/states.py), moved by
+the same steps (`transition_locked`) and refused in the same words (`transition_refusal`).
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
@@ -48,24 +48,45 @@ def transition_refusal(thing: str, current: str, event: str, table: dict) -> Dom
     )
 
 
+def transition_locked(
+    model: type[models.Model],
+    row_id: int,
+    event: str,
+    *,
+    table: dict,
+    states: type[models.TextChoices],
+    unknown: str,
+    thing: str,
+    fields: dict,
+):
+    """The row locked (select_for_update) and moved by `event` from the state it is in now, as `table` allows,
+    with `fields` set; the caller saves it. An event the table does not know is refused with `unknown` (with its
+    %(event)s), a move it does not allow from here by `transition_refusal`, naming `thing` (with the row's
+    %(number)d)."""
+    if event not in {event_ for _, event_ in table}:
+        raise DomainError(ErrorCode.INVALID_INPUT, unknown % {"event": event}, field="event")
+    row = model.objects.select_for_update().get(pk=row_id)
+    target = table.get((row.status, event))
+    if target is None:
+        raise transition_refusal(thing % {"number": row.pk}, states(row.status), event, table)
+    row.status = target
+    for name, value in fields.items():
+        setattr(row, name, value)
+    return row
+
+
 @transaction.atomic
 def application_transition(*, application_id: int, event: str, **fields) -> Application:
     """Move an application by `event` under a row lock; `fields` are saved with the new state."""
-    if event not in APPLICATION_EVENTS:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT, _("unknown application event '%(event)s'") % {"event": event}, field="event"
-        )
-    application = Application.objects.select_for_update().get(pk=application_id)
-    target = APPLICATION_TRANSITIONS.get((application.status, event))
-    if target is None:
-        raise transition_refusal(
-            _("application #%(number)d") % {"number": application.pk},
-            ApplicationStatus(application.status),
-            event,
-            APPLICATION_TRANSITIONS,
-        )
-    application.status = target
-    for name, value in fields.items():
-        setattr(application, name, value)
+    application = transition_locked(
+        Application,
+        application_id,
+        event,
+        table=APPLICATION_TRANSITIONS,
+        states=ApplicationStatus,
+        unknown=_("unknown application event '%(event)s'"),
+        thing=_("application #%(number)d"),
+        fields=fields,
+    )
     application.save(update_fields=["status", *fields])
     return application

@@ -13,8 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from creditloan.errors import DomainError, ErrorCode
-from creditloan.states import transition_refusal
+from creditloan.states import transition_locked
 from matching.models import Offer, OfferStatus
 
 OFFER_TRANSITIONS: dict[tuple[str, str], str] = {
@@ -34,20 +33,17 @@ OFFER_EVENTS = sorted({event for _, event in OFFER_TRANSITIONS})
 @transaction.atomic
 def offer_transition(*, offer_id: int, event: str, by=None, **fields) -> Offer:
     """Move an offer by `event` under a row lock, stamping when and (for a bank's decision) by whom."""
-    if event not in OFFER_EVENTS:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT, _("unknown offer event '%(event)s'") % {"event": event}, field="event"
-        )
-    offer = Offer.objects.select_for_update().get(pk=offer_id)
-    target = OFFER_TRANSITIONS.get((offer.status, event))
-    if target is None:
-        raise transition_refusal(
-            _("offer #%(number)d") % {"number": offer.pk}, OfferStatus(offer.status), event, OFFER_TRANSITIONS
-        )
-    offer.status = target
+    offer = transition_locked(
+        Offer,
+        offer_id,
+        event,
+        table=OFFER_TRANSITIONS,
+        states=OfferStatus,
+        unknown=_("unknown offer event '%(event)s'"),
+        thing=_("offer #%(number)d"),
+        fields=fields,
+    )
     changed = ["status", *fields]
-    for name, value in fields.items():
-        setattr(offer, name, value)
     if event in ("accept", "decline", "approve", "disburse"):
         offer.decided_at = timezone.now()
         offer.decided_by = by
