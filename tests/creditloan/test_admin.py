@@ -28,7 +28,6 @@ from creditloan.models import (
     ImportFile,
     ImportRejection,
     KnockOutReview,
-    MembershipRelation,
     OutboxMessage,
     PenaltySeverity,
     PhoneCode,
@@ -51,6 +50,15 @@ from matching.models import (
     Ranking,
 )
 from scoring.models import ModelVersion, PolicyRule, Rating, Score, TrainingRun
+from tests.factories import (
+    ApplicationFactory,
+    BankFactory,
+    EnterpriseFactory,
+    LoanProductFactory,
+    TaxRecordFactory,
+    member_of,
+    score_of,
+)
 
 RESIDENT_ID = "11010519491231002X"
 MASKED_RESIDENT_ID = "110***********002X"
@@ -61,9 +69,7 @@ PHONE = "13812345678"
 def one_of_each(db) -> dict[type, object]:
     """One row of every registered model, linked the way the platform links them."""
     now = timezone.now()
-    bank = Bank.objects.create(
-        code="ICBC-SZ", name="工商银行深圳分行", contact_email="credit@example.com", monthly_capacity=100
-    )
+    bank = BankFactory(code="ICBC-SZ", name="工商银行深圳分行")
     officer = User.objects.create_user(username="officer", role=Role.BANK_OFFICER, bank=bank, phone=PHONE)
     applicant = User.objects.create_user(username="applicant", phone=PHONE)
     batch = ImportBatch.objects.create(
@@ -86,45 +92,10 @@ def one_of_each(db) -> dict[type, object]:
         errors=[{"field": "region", "reason": "999999 is not a GB/T 2260 code: no province 99"}],
         raw={"uscc": "91440300708461136T", "region": "999999", "legal_representative_id": RESIDENT_ID},
     )
-    enterprise = Enterprise.objects.create(
-        uscc="914403001922038216",
-        name="深圳市示例科技有限公司",
-        kind="company",
-        region="440300",
-        industry="3911",
-        registered_on=dt.date(2010, 5, 4),
-        status="active",
-        legal_representative_name="张三",
-        legal_representative_id=RESIDENT_ID,
-        source="registry",
-        import_file=import_file,
-        source_row=2,
-        ingested_at=now,
-        updated_at=now,
-    )
+    enterprise = EnterpriseFactory(legal_representative_id=RESIDENT_ID, import_file=import_file, source_row=2)
     provenance = {"enterprise": enterprise, "source": "feed", "ingested_at": now, "updated_at": now}
-    application = Application.objects.create(
-        enterprise=enterprise,
-        applicant=applicant,
-        amount=Decimal("500000"),
-        term_months=12,
-        purpose="working capital",
-        guarantee_mode="credit",
-        submitted_at=now,
-    )
-    product = LoanProduct.objects.create(
-        bank=bank,
-        code="ICBC-SZ-TAX",
-        name="税务贷",
-        guarantee_mode="credit",
-        repayment_methods=["flexible"],
-        amount_min=Decimal("100000"),
-        amount_max=Decimal("3000000"),
-        term_min_months=6,
-        term_max_months=36,
-        rate_min=Decimal("0.0350"),
-        rate_max=Decimal("0.0600"),
-    )
+    application = ApplicationFactory(enterprise=enterprise, applicant=applicant)
+    product = LoanProductFactory(bank=bank, name="税务贷")
     offer = Offer.objects.create(
         application=application,
         product=product,
@@ -151,31 +122,21 @@ def one_of_each(db) -> dict[type, object]:
         beats_baseline=True,
         trained_at=now,
     )
-    score = Score.objects.create(
-        enterprise=enterprise,
-        application=application,
-        model_version=version,
-        as_of=dt.date(2025, 6, 1),
-        probability_of_default=0.02,
-        points=620,
-        grade="B",
-        features={"tax_rating": 5.0},
-        reasons={"raised": [], "lowered": []},
-        created_at=now,
-    )
+    score = score_of(application, model_version=version)
+    tax_record = TaxRecordFactory(enterprise=enterprise)
     return {
         User: applicant,
         Enterprise: enterprise,
-        EnterpriseMembership: EnterpriseMembership.objects.create(
-            user=applicant,
-            enterprise=enterprise,
-            relation=MembershipRelation.LEGAL_REPRESENTATIVE,
-            status="active",
-            may_apply=True,
-            may_consent=True,
-            may_view_report=True,
-        ),
+        EnterpriseMembership: member_of(applicant, enterprise),
         Application: application,
+        KnockOutReview: KnockOutReview.objects.create(
+            application=application,
+            rules=[{"rule": "dishonest-judgment-debtor", "reason_zh": "失信被执行人", "reason_en": "listed"}],
+            reason="已履行完毕",
+            requested_by=applicant,
+            requested_at=now,
+            due_on=dt.date(2026, 12, 31),
+        ),
         PublicCreditRecord: PublicCreditRecord.objects.create(
             **provenance,
             source_record_id="P1",
@@ -184,15 +145,7 @@ def one_of_each(db) -> dict[type, object]:
             authority="深圳市市场监督管理局",
             decision_date=dt.date(2023, 3, 1),
         ),
-        TaxRecord: TaxRecord.objects.create(
-            **provenance,
-            source_record_id="T1",
-            tax_year=2024,
-            rating="A",
-            rated_on=dt.date(2025, 4, 1),
-            tax_paid=Decimal("120000"),
-            declared_revenue=Decimal("8000000"),
-        ),
+        TaxRecord: tax_record,
         CustomsRecord: CustomsRecord.objects.create(
             **provenance,
             source_record_id="C1",
@@ -211,6 +164,16 @@ def one_of_each(db) -> dict[type, object]:
             credit_limit=Decimal("500000"),
             deposit_turnover=Decimal("3000000"),
         ),
+        Dispute: Dispute.objects.create(
+            enterprise=enterprise,
+            source="tax",
+            record_id=tax_record.pk,
+            record_summary=str(tax_record),
+            reason="税额有误",
+            raised_by=applicant,
+            raised_at=now,
+            due_on=dt.date(2026, 12, 31),
+        ),
         ImportBatch: batch,
         ImportFile: import_file,
         ImportRejection: rejection,
@@ -226,13 +189,14 @@ def one_of_each(db) -> dict[type, object]:
         ),
         ModelVersion: version,
         Score: score,
+        # The firm's rating agrees with its score, as the platform's do.
         Rating: Rating.objects.create(
             enterprise=enterprise,
             model_version=version,
-            as_of=dt.date(2025, 6, 1),
-            probability_of_default=0.02,
-            points=620,
-            grade="B",
+            as_of=score.as_of,
+            probability_of_default=score.probability_of_default,
+            points=score.points,
+            grade=score.grade,
             rated_at=now,
         ),
         PolicyRule: PolicyRule.objects.get(code="dishonest-judgment-debtor"),
@@ -255,24 +219,6 @@ def one_of_each(db) -> dict[type, object]:
             text="授权 / authorised",
             granted_at=now,
             expires_on=dt.date(2026, 12, 31),
-        ),
-        Dispute: Dispute.objects.create(
-            enterprise=enterprise,
-            source="tax",
-            record_id=1,
-            record_summary="tax 2024",
-            reason="税额有误",
-            raised_by=officer,
-            raised_at=now,
-            due_on=dt.date(2026, 12, 31),
-        ),
-        KnockOutReview: KnockOutReview.objects.create(
-            application=application,
-            rules=[{"rule": "dishonest-judgment-debtor", "reason_zh": "失信被执行人", "reason_en": "listed"}],
-            reason="已履行完毕",
-            requested_by=officer,
-            requested_at=now,
-            due_on=dt.date(2026, 12, 31),
         ),
         AccessLog: AccessLog.objects.create(
             enterprise=enterprise,
@@ -323,43 +269,6 @@ def one_of_each(db) -> dict[type, object]:
     }
 
 
-MODELS = [
-    User,
-    Enterprise,
-    EnterpriseMembership,
-    Application,
-    PublicCreditRecord,
-    TaxRecord,
-    CustomsRecord,
-    BankRecord,
-    ImportBatch,
-    ImportFile,
-    ImportRejection,
-    Bank,
-    LoanProduct,
-    Offer,
-    Loan,
-    ModelVersion,
-    Score,
-    Rating,
-    PolicyRule,
-    MatchingSettings,
-    ApprovalModelVersion,
-    Ranking,
-    BankMonth,
-    Authorisation,
-    Dispute,
-    KnockOutReview,
-    AccessLog,
-    TrainingRun,
-    ApiToken,
-    IdempotencyRecord,
-    SourceKey,
-    OutboxMessage,
-    ClaimAttempt,
-    AgreementAcceptance,
-    PhoneCode,
-]
 # Records the admin shows but never lets anyone rewrite.
 AUDIT_TRAIL = [
     ImportBatch,
@@ -381,6 +290,25 @@ AUDIT_TRAIL = [
     ClaimAttempt,
     AgreementAcceptance,
     PhoneCode,
+]
+MODELS = [
+    User,
+    Enterprise,
+    EnterpriseMembership,
+    Application,
+    PublicCreditRecord,
+    TaxRecord,
+    CustomsRecord,
+    BankRecord,
+    Bank,
+    LoanProduct,
+    Offer,
+    Loan,
+    ModelVersion,
+    Score,
+    Rating,
+    PolicyRule,
+    *AUDIT_TRAIL,
 ]
 # A search field naming a missing relation or field fails only when someone searches.
 SEARCHABLE = [model for model in MODELS if admin.site.get_model_admin(model).search_fields]
