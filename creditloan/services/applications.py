@@ -57,12 +57,8 @@ def application_submit(
             % {"uscc": enterprise.uscc, "status": enterprise.get_status_display()},
             field="enterprise",
         )
-    purpose = text_required(
-        purpose,
-        most=PURPOSE_MAX,
-        field="purpose",
-        refused=_("purpose: say what the loan is for, in at most %(most)d characters"),
-    )
+    refused = _("purpose: say what the loan is for, in at most %(most)d characters")
+    purpose = text_required(purpose, most=PURPOSE_MAX, field="purpose", refused=refused)
     application = Application.objects.create(
         enterprise=enterprise,
         applicant=applicant,

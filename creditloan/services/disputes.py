@@ -52,12 +52,8 @@ def dispute_raise(*, user: User, enterprise: Enterprise, source: str, record_id:
             _("no %(source)s record #%(number)s of this firm") % {"source": source, "number": record_id},
             field="record",
         )
-    reason = text_required(
-        reason,
-        most=DISPUTE_REASON_MAX,
-        field="reason",
-        refused=_("reason: say what is wrong with the record, in at most %(most)d characters"),
-    )
+    refused = _("reason: say what is wrong with the record, in at most %(most)d characters")
+    reason = text_required(reason, most=DISPUTE_REASON_MAX, field="reason", refused=refused)
     if Dispute.objects.filter(source=source, record_id=record_id, status=DisputeStatus.OPEN).exists():
         raise DomainError(ErrorCode.CONFLICT, _("record: a dispute of this record is already open"), field="record")
     now = timezone.now()
@@ -102,12 +98,8 @@ def knockout_review_request(*, user: User, application_id: int, reason: str) -> 
                 "status": earlier.get_status_display(),
             },
         )
-    reason = text_required(
-        reason,
-        most=REVIEW_REASON_MAX,
-        field="reason",
-        refused=_("reason: say why the rule should not apply, in at most %(most)d characters"),
-    )
+    refused = _("reason: say why the rule should not apply, in at most %(most)d characters")
+    reason = text_required(reason, most=REVIEW_REASON_MAX, field="reason", refused=refused)
     now = timezone.now()
     return KnockOutReview.objects.create(
         application=application,
