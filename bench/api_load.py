@@ -216,32 +216,24 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}/api/v1"
     workers = "2 sync workers" if args.threads == 1 else f"2 gthread workers × {args.threads} threads"
     print(f"gunicorn: {workers}; wrk: 2 threads, {args.connections} connections, {args.seconds} s a round")
+
+    def round_of(path: str, token: str | None = None, script: str | None = None) -> dict:
+        """One round of wrk against the API path, as the token's holder (or anonymously)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return run_wrk(
+            f"{base}/{path}", seconds=args.seconds, connections=args.connections, headers=headers, script=script
+        )
+
     try:
         queue, submit, floor, verified = [], [], [], []
         for _ in range(args.rounds):
-            floor.append(run_wrk(f"{base}/offers/", seconds=args.seconds, connections=args.connections, headers={}))
-            verified.append(
-                run_wrk(
-                    f"{base}/offers/",
-                    seconds=args.seconds,
-                    connections=args.connections,
-                    headers={"Authorization": f"Bearer {world['applicant_token']}"},
-                )
-            )
-            queue.append(
-                run_wrk(
-                    f"{base}/offers/",
-                    seconds=args.seconds,
-                    connections=args.connections,
-                    headers={"Authorization": f"Bearer {world['officer_token']}"},
-                )
-            )
+            floor.append(round_of("offers/"))
+            verified.append(round_of("offers/", token=world["applicant_token"]))
+            queue.append(round_of("offers/", token=world["officer_token"]))
+            # The script sets the token itself, with a fresh Idempotency-Key on each request.
             submit.append(
-                run_wrk(
-                    f"{base}/applications/",
-                    seconds=args.seconds,
-                    connections=args.connections,
-                    headers={},
+                round_of(
+                    "applications/",
                     script=SUBMIT_LUA % {"token": world["applicant_token"], "enterprise": world["enterprise"]},
                 )
             )
