@@ -22,6 +22,7 @@ from typing import TypeVar
 from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
+from creditloan.identifiers import InvalidIdentifier
 
 # An amount's digits before the point: 14, as the importer's money columns store them (max_digits 16, 2 places).
 AMOUNT_DIGITS = 14
@@ -61,10 +62,11 @@ class ValueRefused(ValueError):
 
 def read_for_field(reader: Callable[[object], T], raw, *, field: str, labelled: str) -> T:
     """`reader(raw)` for a service, whose callers are told which field was refused: `labelled` is the message with
-    that field's label ("amount: %(problem)s"), the refusal's own words in place of %(problem)s."""
+    that field's label ("amount: %(problem)s"), the refusal's own words (a value's, or an identifier's, such as a
+    USCC's) in place of %(problem)s."""
     try:
         return reader(raw)
-    except ValueRefused as refusal:
+    except (ValueRefused, InvalidIdentifier) as refusal:
         raise DomainError(ErrorCode.INVALID_INPUT, labelled % {"problem": refusal.message}, field=field) from None
 
 

@@ -21,7 +21,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.identifiers import InvalidIdentifier, mask_resident_id, validate_resident_id, validate_uscc
+from creditloan.identifiers import mask_resident_id, validate_resident_id, validate_uscc
 from creditloan.identity.agreements import CURRENT_VERSIONS
 from creditloan.identity.selectors import delegations_answerable_by
 from creditloan.identity.sms import sms_send
@@ -37,6 +37,7 @@ from creditloan.models import (
     Role,
     User,
 )
+from creditloan.values import read_for_field
 
 CODE_DIGITS = 6
 USERNAME = re.compile(r"^[\w.@+-]{3,150}$")
@@ -322,12 +323,9 @@ def identity_verify(*, user: User, real_name: str, resident_id: str) -> User:
             _("real_name: your name as on your resident identity card, 2 to 50 characters, without digits"),
             field="real_name",
         )
-    try:
-        number = validate_resident_id(resident_id or "")
-    except InvalidIdentifier as error:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT, _("resident_id: %(problem)s") % {"problem": error.message}, field="resident_id"
-        ) from None
+    number = read_for_field(
+        validate_resident_id, resident_id or "", field="resident_id", labelled=_("resident_id: %(problem)s")
+    )
     digest = resident_id_digest(number)
     already = _("resident_id: this number is verified on another account; sign in to it, or recover it by its mobile")
     if User.objects.filter(resident_id_digest=digest).exclude(pk=user.pk).exists():
@@ -343,12 +341,7 @@ def identity_verify(*, user: User, real_name: str, resident_id: str) -> User:
 
 
 def _firm_by_code(uscc: str) -> Enterprise:
-    try:
-        code = validate_uscc(uscc or "")
-    except InvalidIdentifier as error:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT, _("uscc: %(problem)s") % {"problem": error.message}, field="uscc"
-        ) from None
+    code = read_for_field(validate_uscc, uscc or "", field="uscc", labelled=_("uscc: %(problem)s"))
     enterprise = Enterprise.objects.filter(uscc=code).first()
     if enterprise is None:
         raise DomainError(
