@@ -18,6 +18,16 @@ DISPUTABLE_SOURCES = {
 }
 
 
+def _answered_with_an_answer(*, asked_at: str, name: str) -> models.CheckConstraint:
+    """A firm's request (a dispute, a review of a knock-out) is open with no answer, or answered: by someone, not
+    before it was asked (`asked_at`, the field of when), and with what was found."""
+    return models.CheckConstraint(
+        condition=Q(status="open", resolved_at__isnull=True, resolved_by__isnull=True)
+        | (~Q(status="open") & Q(resolved_at__gte=F(asked_at), resolved_by__isnull=False) & ~Q(resolution="")),
+        name=name,
+    )
+
+
 class DisputeStatus(models.TextChoices):
     OPEN = "open", _("Open, being checked")
     CORRECTED = "corrected", _("Corrected: the record was wrong")
@@ -50,15 +60,7 @@ class Dispute(models.Model):
             models.UniqueConstraint(
                 fields=["source", "record_id"], condition=Q(status="open"), name="dispute_one_open_per_record"
             ),
-            models.CheckConstraint(
-                condition=Q(status="open", resolved_at__isnull=True, resolved_by__isnull=True)
-                | (
-                    ~Q(status="open")
-                    & Q(resolved_at__gte=F("raised_at"), resolved_by__isnull=False)
-                    & ~Q(resolution="")
-                ),
-                name="dispute_resolved_with_an_answer",
-            ),
+            _answered_with_an_answer(asked_at="raised_at", name="dispute_resolved_with_an_answer"),
         ]
 
     def __str__(self) -> str:
@@ -94,15 +96,7 @@ class KnockOutReview(models.Model):
         verbose_name = _("review of a knock-out")
         indexes = [models.Index(fields=["status", "due_on"], name="knockout_review_queue")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status="open", resolved_at__isnull=True, resolved_by__isnull=True)
-                | (
-                    ~Q(status="open")
-                    & Q(resolved_at__gte=F("requested_at"), resolved_by__isnull=False)
-                    & ~Q(resolution="")
-                ),
-                name="knockout_review_resolved_with_an_answer",
-            ),
+            _answered_with_an_answer(asked_at="requested_at", name="knockout_review_resolved_with_an_answer"),
         ]
 
     def __str__(self) -> str:
