@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 from creditloan.models.accounts import Role
 
@@ -28,3 +29,11 @@ def role_required(role: Role):
 applicant_required = role_required(Role.APPLICANT)
 officer_required = role_required(Role.BANK_OFFICER)
 operator_required = role_required(Role.OPERATOR)
+
+
+def found_or_404(found):
+    """What a lookup of the caller's own rows found (a selector's answer), or not found (404) when it found none:
+    another's row looks the same as no row."""
+    if found is None:
+        raise Http404
+    return found

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from creditloan import selectors as creditloan_selectors
-from creditloan.access import applicant_required
+from creditloan.access import applicant_required, found_or_404
 from creditloan.converters import row_id
 from creditloan.errors import DomainError, ErrorCode, without_field_name
 from creditloan.flows import applications
@@ -82,9 +82,7 @@ def applicant_home(request):
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def apply(request, enterprise_id: int):
-    membership = creditloan_selectors.membership_of(request.user, enterprise_id, may="apply")
-    if membership is None:
-        raise Http404
+    membership = found_or_404(creditloan_selectors.membership_of(request.user, enterprise_id, may="apply"))
     enterprise = membership.enterprise
     form = ApplicationForm(request.POST or None)
     preview = None
@@ -117,9 +115,7 @@ def apply(request, enterprise_id: int):
 
 @applicant_required
 def application_detail(request, application_id: int):
-    application = creditloan_selectors.application_of(request.user, application_id)
-    if application is None:
-        raise Http404
+    application = found_or_404(creditloan_selectors.application_of(request.user, application_id))
     score = application_latest_score(application)
     return render(
         request,
@@ -137,9 +133,7 @@ def application_detail(request, application_id: int):
 @applicant_required
 @require_POST
 def knockout_review_request_view(request, application_id: int):
-    application = creditloan_selectors.application_of(request.user, application_id)
-    if application is None:
-        raise Http404
+    application = found_or_404(creditloan_selectors.application_of(request.user, application_id))
     form = ReviewRequestForm(request.POST)
     if not form.is_valid():
         messages.error(request, refusal_of(form))
@@ -156,9 +150,7 @@ def knockout_review_request_view(request, application_id: int):
 @applicant_required
 @require_POST
 def application_withdraw_view(request, application_id: int):
-    application = creditloan_selectors.application_of(request.user, application_id)
-    if application is None:
-        raise Http404
+    application = found_or_404(creditloan_selectors.application_of(request.user, application_id))
     try:
         application_withdraw(application_id=application.pk)
     except DomainError as error:
@@ -226,9 +218,7 @@ def authorisation_revoke_view(request, authorisation_id: int):
 def credit_report(request, enterprise_id: int):
     """The firm as the model sees it today: score, grade, the reasons in plain words, what would improve it,
     and the records behind it, each of which can be disputed."""
-    membership = creditloan_selectors.membership_of(request.user, enterprise_id, may="view_report")
-    if membership is None:
-        raise Http404
+    membership = found_or_404(creditloan_selectors.membership_of(request.user, enterprise_id, may="view_report"))
     enterprise = membership.enterprise
     if request.method == "POST":
         form = DisputeForm(request.POST)
@@ -266,9 +256,7 @@ def credit_report(request, enterprise_id: int):
 @require_GET
 def enterprise_export_view(request, enterprise_id: int):
     """What the platform holds about the firm, as a JSON file to keep."""
-    export = creditloan_selectors.enterprise_export(user=request.user, enterprise_id=enterprise_id)
-    if export is None:
-        raise Http404
+    export = found_or_404(creditloan_selectors.enterprise_export(user=request.user, enterprise_id=enterprise_id))
     response = JsonResponse(export, json_dumps_params={"ensure_ascii": False, "indent": 2})
     name = f"xinyidai-{export['enterprise']['uscc']}-{timezone.localdate():%Y%m%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -279,9 +267,7 @@ def enterprise_export_view(request, enterprise_id: int):
 def access_log(request, enterprise_id: int):
     """Who has looked at the firm's data: which bank or the platform, what, when and why; and, for its legal
     representative, who tried to claim the firm and did not match the registry."""
-    membership = creditloan_selectors.membership_of(request.user, enterprise_id, may="view_report")
-    if membership is None:
-        raise Http404
+    membership = found_or_404(creditloan_selectors.membership_of(request.user, enterprise_id, may="view_report"))
     return render(
         request,
         "applicant/access_log.html",
@@ -392,9 +378,7 @@ def enterprise_add(request):
 @require_http_methods(["GET", "POST"])
 def delegations(request, enterprise_id: int):
     """The legal representative's page of the firm's agents: requests to answer, delegations to end."""
-    enterprise = identity_selectors.firms_represented_by(request.user).filter(pk=enterprise_id).first()
-    if enterprise is None:
-        raise Http404
+    enterprise = found_or_404(identity_selectors.firms_represented_by(request.user).filter(pk=enterprise_id).first())
     default_until = timezone.localdate() + dt.timedelta(days=180)
     form = DelegationForm(initial={"may_apply": True, "may_view_report": True, "valid_until": default_until})
     if request.method == "POST":

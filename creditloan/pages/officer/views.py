@@ -4,13 +4,12 @@ checks the input's shape, a routing service decides, and its refusal is shown on
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from creditloan.access import officer_required
+from creditloan.access import found_or_404, officer_required
 from creditloan.errors import DomainError
 from creditloan.forms import show_error, since_from
 from creditloan.pages.officer.forms import (
@@ -37,9 +36,7 @@ def officer_queue(request):
 @officer_required
 @require_http_methods(["GET", "POST"])
 def officer_offer(request, offer_id: int):
-    offer = selectors.bank_offer(bank=request.user.bank, offer_id=offer_id)
-    if offer is None:
-        raise Http404
+    offer = found_or_404(selectors.bank_offer(bank=request.user.bank, offer_id=offer_id))
     forms = {
         "decline": DeclineForm(prefix="decline"),
         "approve": ApproveForm(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from creditloan import selectors as creditloan_selectors
-from creditloan.access import operator_required
+from creditloan.access import found_or_404, operator_required
 from creditloan.converters import row_id
 from creditloan.errors import DomainError
 from creditloan.flows import applications, records
@@ -205,9 +205,7 @@ REJECTIONS_SHOWN = 500
 
 @operator_required
 def operator_import(request, batch_id: int):
-    batch = creditloan_selectors.import_batch(batch_id)
-    if batch is None:
-        raise Http404
+    batch = found_or_404(creditloan_selectors.import_batch(batch_id))
     rejections = creditloan_selectors.rejections_of(batch)
     return render(
         request,
