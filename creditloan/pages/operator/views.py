@@ -78,20 +78,15 @@ def operator_reviews(request):
     """Requests that a person review an automated knock-out: each overturned (the application goes on) or
     upheld, with the answer the applicant is sent."""
     if request.method == "POST":
-        form = ReviewAnswerForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, refusal_of(form))
-            return redirect("operator:reviews")
-        answer = form.cleaned_data
-        try:
-            applications.knockout_review_resolve(
+        return _answer_posted(
+            request,
+            ReviewAnswerForm,
+            lambda answer: applications.knockout_review_resolve(
                 by=request.user, review_id=answer["review"], outcome=answer["outcome"], resolution=answer["resolution"]
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The review is answered; the applicant is told."))
-        return redirect("operator:reviews")
+            ),
+            answered=_("The review is answered; the applicant is told."),
+            queue="operator:reviews",
+        )
     status = queue_status(request, KnockOutReviewStatus)
     return render(
         request,
@@ -111,23 +106,18 @@ def operator_reviews(request):
 def operator_disputes(request):
     """The dispute queue: open ones by deadline, the overdue flagged; each answered corrected or upheld."""
     if request.method == "POST":
-        form = DisputeAnswerForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, refusal_of(form))
-            return redirect("operator:disputes")
-        answer = form.cleaned_data
-        try:
-            records.dispute_resolve(
+        return _answer_posted(
+            request,
+            DisputeAnswerForm,
+            lambda answer: records.dispute_resolve(
                 by=request.user,
                 dispute_id=answer["dispute"],
                 outcome=answer["outcome"],
                 resolution=answer["resolution"],
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The dispute is answered; the applicant sees the answer."))
-        return redirect("operator:disputes")
+            ),
+            answered=_("The dispute is answered; the applicant sees the answer."),
+            queue="operator:disputes",
+        )
     status = queue_status(request, DisputeStatus)
     return render(
         request,
@@ -140,6 +130,22 @@ def operator_disputes(request):
             "today": timezone.localdate(),
         },
     )
+
+
+def _answer_posted(request, form_class, resolve, *, answered: str, queue: str):
+    """An operator's answer to a firm's request, posted from its queue (`queue`, where it goes back to): the form's
+    refusal, the service's, or `answered`, said there as a message. `resolve(answer)` hands the form's answer on."""
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, refusal_of(form))
+        return redirect(queue)
+    try:
+        resolve(form.cleaned_data)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, answered)
+    return redirect(queue)
 
 
 def _chart(kind: str, labels, series: dict[str, list], **options) -> dict:
