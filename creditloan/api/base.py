@@ -90,6 +90,14 @@ class CallerScoped:
         raise NotImplementedError
 
 
+def status_asked(request, states) -> str:
+    """A queue's ?status=: open unless given; a state that is not one of `states` is refused (400), naming them."""
+    state = request.query_params.get("status", "open")
+    if state not in states:
+        raise serializers.ValidationError({"status": [f"one of {', '.join(states)}"]})
+    return state
+
+
 def _not_json(constant: str):
     # Python's json reads NaN and Infinity, which JSON does not have and no amount or weight may be.
     raise ValueError(f"{constant} is not a JSON value")

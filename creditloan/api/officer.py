@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from creditloan.api import fields
 from creditloan.api.applicant import records_out
-from creditloan.api.base import CallerScoped, IsBankOfficer, StrictSerializer, validated
+from creditloan.api.base import CallerScoped, IsBankOfficer, StrictSerializer, status_asked, validated
 from creditloan.api.idempotency import idempotent
 from creditloan.api.serializers import AMOUNT, Record, ScoreOut
 from creditloan.services import TERM_MAX, TERM_MIN
@@ -148,10 +148,7 @@ class OfferQueue(CallerScoped, generics.ListAPIView):
         return selectors.bank_queue(bank=self.request.user.bank, status=self._state()).count()
 
     def _state(self) -> str:
-        state = self.request.query_params.get("status", "open")
-        if state not in QUEUE_STATES:
-            raise serializers.ValidationError({"status": [f"one of {', '.join(QUEUE_STATES)}"]})
-        return state
+        return status_asked(self.request, QUEUE_STATES)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

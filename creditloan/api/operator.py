@@ -30,6 +30,7 @@ from creditloan.api.base import (
     StrictInput,
     StrictSerializer,
     TrueFalseFilter,
+    status_asked,
     validated,
 )
 from creditloan.api.serializers import DisputeOut, KnockOutReviewOut
@@ -394,9 +395,7 @@ class DisputeQueue(CallerScoped, generics.ListAPIView):
     serializer_class = DisputeOut
 
     def visible(self):
-        state = self.request.query_params.get("status", DisputeStatus.OPEN)
-        if state not in DisputeStatus.values:
-            raise serializers.ValidationError({"status": [f"one of {', '.join(DisputeStatus.values)}"]})
+        state = status_asked(self.request, DisputeStatus.values)
         return creditloan_selectors.dispute_queue(status=state)
 
     def list(self, request, *args, **kwargs):
@@ -428,9 +427,7 @@ class ReviewQueue(CallerScoped, generics.ListAPIView):
     serializer_class = KnockOutReviewOut
 
     def visible(self):
-        state = self.request.query_params.get("status", KnockOutReviewStatus.OPEN)
-        if state not in KnockOutReviewStatus.values:
-            raise serializers.ValidationError({"status": [f"one of {', '.join(KnockOutReviewStatus.values)}"]})
+        state = status_asked(self.request, KnockOutReviewStatus.values)
         return creditloan_selectors.knockout_review_queue(status=state)
 
     def list(self, request, *args, **kwargs):
