@@ -24,10 +24,8 @@ APPLICATIONS = 40
 
 def drill(stack: Stack, args) -> None:
     header(stack, "drill 5: two officers decide the same offer at the same moment")
-    people = seed.applicants(8)
-    seed.banks_with_room()
+    people = seed.applicants_at_work(stack, 8)
     pairs = _two_officers_per_bank()
-    stack.start_service()
     ids = []
     for index in range(APPLICATIONS):
         status, body, _ = seed.submit(stack, people[index % len(people)])

@@ -26,9 +26,7 @@ def drill(stack: Stack, args) -> None:
     from creditloan.models import Application, IdempotencyRecord
 
     header(stack, "drill 6: one application sent twice at once, with and without an Idempotency-Key")
-    people = seed.applicants(4)
-    seed.banks_with_room()
-    stack.start_service()
+    people = seed.applicants_at_work(stack, 4)
 
     answered: list[int] = []
     for round_number in range(ROUNDS):

@@ -38,10 +38,8 @@ def drill(stack: Stack, args) -> None:
     header(
         stack, f"drill 1: load, {args.clients} applicants ({arrivals}) and {args.officers} officers, {args.seconds} s"
     )
-    people = seed.applicants(args.clients)
-    seed.banks_with_room()
+    people = seed.applicants_at_work(stack, args.clients, pool_per_queue=args.pool_per_queue)
     officers = list(seed.officer_tokens().values())[: args.officers]
-    stack.start_service(pool_per_queue=args.pool_per_queue)
     workers = (
         "a Celery pool per kind of work (" + ", ".join(f"{queues}: 1 process" for queues in POOLS.values()) + ")"
         if args.pool_per_queue

@@ -27,9 +27,7 @@ PACE_PER_SECOND = 10
 
 def drill(stack: Stack, args) -> None:
     header(stack, "drill 3: Redis stops while applications arrive")
-    people = seed.applicants(8)
-    seed.banks_with_room()
-    stack.start_service()
+    people = seed.applicants_at_work(stack, 8)
 
     answers: list[tuple[float, int, dict | None, float]] = []  # (sent at, status, body, seconds)
     started = time.monotonic()

@@ -64,6 +64,15 @@ def banks_with_room() -> None:
     Bank.objects.update(monthly_capacity=1_000_000)
 
 
+def applicants_at_work(stack, count: int, **service) -> list[Applicant]:
+    """Where most drills start: `count` applicants (see applicants), banks with room for all they send (see
+    banks_with_room), and the whole service running (stack.start_service, given `service`)."""
+    people = applicants(count)
+    banks_with_room()
+    stack.start_service(**service)
+    return people
+
+
 def application_payload(applicant: Applicant) -> dict:
     return {
         "enterprise": applicant.enterprise_id,
