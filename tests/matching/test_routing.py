@@ -2,7 +2,6 @@
 disbursement or a withdrawal closes."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
@@ -42,6 +41,7 @@ from matching.selectors import training_sample
 from matching.services import bank_months_recount
 from matching.states import offer_transition
 from matching.tasks import route_application, route_waiting_applications, sweep_lapsed_offers
+from tests.concurrency import at_once
 from tests.factories import (
     BankFactory,
     EnterpriseFactory,
@@ -518,20 +518,8 @@ def test_two_sweeps_at_once_offer_a_stalled_application_one_product(application)
     (first,) = application_route(application_id=application.pk)
     offer_decline(offer_id=first.pk, by=None, reason="insufficient_credit")
     Bank.objects.update(monthly_capacity=10)
-    start = threading.Barrier(2)
 
-    def sweep() -> None:
-        try:
-            start.wait()
-            applications_route_waiting()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once([applications_route_waiting, applications_route_waiting])
 
     assert banks_offered(application, OfferStatus.OFFERED) == ["B"]
 

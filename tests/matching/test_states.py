@@ -2,10 +2,9 @@
 application's is the core's: tests/creditloan/test_states.py.)"""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from creditloan.errors import DomainError, ErrorCode
@@ -13,6 +12,7 @@ from creditloan.models import User
 from creditloan.models.accounts import Role
 from matching.models import Offer, OfferStatus
 from matching.states import OFFER_EVENTS, OFFER_TRANSITIONS, offer_transition
+from tests.concurrency import at_once
 from tests.factories import ApplicationFactory, BankFactory, LoanProductFactory
 
 
@@ -76,27 +76,17 @@ def test_an_unknown_event_is_named(offer):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("event", ["accept", "decline", "lapse"])
 def test_two_hands_on_one_offer_at_once_exactly_one_wins_each_time(offer, event):
-    outcomes = []
-
-    def act(start: threading.Barrier) -> None:
+    def act() -> str:
         try:
-            start.wait()
             offer_transition(offer_id=offer.pk, event=event, **EVENT_FIELDS.get(event, {}))
-            outcomes.append("done")
         except DomainError as error:
-            outcomes.append(str(error.code))
-        finally:
-            connection.close()
+            return str(error.code)
+        return "done"
 
     for _ in range(20):
         Offer.objects.filter(pk=offer.pk).update(status=OfferStatus.OFFERED)
-        outcomes.clear()
-        start = threading.Barrier(2)
-        threads = [threading.Thread(target=act, args=(start,)) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+
+        outcomes = at_once([act, act])
 
         assert sorted(outcomes) == ["done", "invalid_transition"]
         offer.refresh_from_db()

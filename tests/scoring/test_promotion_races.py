@@ -1,16 +1,14 @@
 """Two promotions at the same moment, many times over: one champion each time, and no database error."""
 
-import threading
-
 import numpy as np
 import pandas as pd
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from scoring.ml.model import RiskModel
 from scoring.models import ModelStatus, ModelVersion
 from scoring.services import model_promote
+from tests.concurrency import at_once
 
 
 def small_model_files() -> tuple[str, dict]:
@@ -35,25 +33,18 @@ def test_two_promotions_at_once_leave_exactly_one_champion():
         )
     errors = []
 
-    def promote(number: int, start: threading.Barrier) -> None:
+    def promote(number: int) -> None:
         try:
-            start.wait()
             model_promote(number=number)
         except Exception as error:  # noqa: BLE001 - any error is what this test is looking for
             errors.append(error)
-        finally:
-            connection.close()
 
     for _ in range(10):
         # v1 is the champion; v2 and v3 are promoted at the same moment.
         ModelVersion.objects.update(status=ModelStatus.CANDIDATE)
         ModelVersion.objects.filter(number=1).update(status=ModelStatus.CHAMPION)
-        start = threading.Barrier(2)
-        threads = [threading.Thread(target=promote, args=(number, start)) for number in (2, 3)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        at_once([lambda: promote(2), lambda: promote(3)])
+
         assert ModelVersion.objects.filter(status=ModelStatus.CHAMPION).count() == 1
 
     assert errors == []

@@ -2,15 +2,14 @@
 consent, disputes, the credit report and who looked at their data."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from creditloan.models import AccessLog, Application, Authorisation, Dispute
 from creditloan.services import idempotency_records_prune
 from creditloan.tasks import prune_idempotency_records
+from tests.concurrency import at_once
 from tests.creditloan.api.conftest import client_for
 from tests.factories import TaxRecordFactory
 
@@ -194,22 +193,15 @@ def test_the_applicant_sees_who_looked_at_their_data(world):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_submissions_at_the_same_moment_with_one_key_make_one_application(world):
-    start, answers = threading.Barrier(4), []
     body = SUBMIT | {"enterprise": world["firm"].pk}
+    clients = [client_for(world["applicant"]) for _ in range(4)]
 
-    def submit() -> None:
-        try:
-            client = client_for(world["applicant"])
-            start.wait()
-            answers.append(client.post("/api/v1/applications/", body, format="json", HTTP_IDEMPOTENCY_KEY="same"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once(
+        [
+            lambda client=client: client.post("/api/v1/applications/", body, format="json", HTTP_IDEMPOTENCY_KEY="same")
+            for client in clients
+        ]
+    )
 
     assert [answer.status_code for answer in answers] == [201] * 4
     assert len({answer.json()["id"] for answer in answers}) == 1
