@@ -129,6 +129,22 @@ class TaxRecordFactory(factory.django.DjangoModelFactory):
     updated_at = factory.LazyFunction(timezone.now)
 
 
+class PublicCreditRecordFactory(factory.django.DjangoModelFactory):
+    """A minor administrative penalty (行政处罚) by the market regulator, decided on 2025-09-01 and not repaired."""
+
+    class Meta:
+        model = "creditloan.PublicCreditRecord"
+
+    source = "credit-china"
+    source_record_id = factory.Sequence(lambda n: f"P-{n}")
+    kind = "administrative_penalty"
+    severity = "minor"
+    authority = "市场监督管理局"
+    decision_date = dt.date(2025, 9, 1)
+    ingested_at = factory.LazyFunction(timezone.now)
+    updated_at = factory.LazyFunction(timezone.now)
+
+
 def consent(
     enterprise: Enterprise,
     *,

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from creditloan.models import PublicCreditRecord
 from creditloan.selectors import credit_records
+from tests.factories import PublicCreditRecordFactory
 
 TODAY = timezone.localdate()
 
@@ -15,18 +16,9 @@ def years_ago(years: float) -> dt.date:
     return TODAY - dt.timedelta(days=round(365.25 * years))
 
 
-def record(firm, kind, decided, ended=None, severity=""):
-    return PublicCreditRecord.objects.create(
-        enterprise=firm,
-        source="credit-china",
-        source_record_id=f"{kind}-{decided}",
-        kind=kind,
-        severity=severity,
-        authority="市场监督管理局",
-        decision_date=decided,
-        end_date=ended,
-        ingested_at=timezone.now(),
-        updated_at=timezone.now(),
+def record(firm, kind, decided, ended=None, severity="") -> PublicCreditRecord:
+    return PublicCreditRecordFactory(
+        enterprise=firm, kind=kind, severity=severity, decision_date=decided, end_date=ended
     )
 
 
