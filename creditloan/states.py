@@ -63,7 +63,7 @@ def transition_locked(
     with `fields` set; the caller saves it. An event the table does not know is refused with `unknown` (with its
     %(event)s), a move it does not allow from here by `transition_refusal`, naming `thing` (with the row's
     %(number)d)."""
-    if event not in {event_ for _, event_ in table}:
+    if event not in [event_ for _, event_ in table]:
         raise DomainError(ErrorCode.INVALID_INPUT, unknown % {"event": event}, field="event")
     row = model.objects.select_for_update().get(pk=row_id)
     target = table.get((row.status, event))
