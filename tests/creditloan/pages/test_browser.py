@@ -31,6 +31,17 @@ SCREENSHOTS = Path(__file__).resolve().parents[3] / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 REQUEST = {"amount": "500000", "term_months": "12", "guarantee_mode": "credit"}
+# The windows the pages are seen in: a desk's and a phone's, in Chinese and in English.
+DESK_ZH = {"locale": "zh-CN", "viewport": {"width": 1280, "height": 900}}
+DESK_EN = {"locale": "en-US", "viewport": {"width": 1280, "height": 900}}
+PHONE_ZH = {"locale": "zh-CN", "viewport": {"width": 390, "height": 844}}
+PHONE_EN = {"locale": "en-US", "viewport": {"width": 390, "height": 844}}
+# What the applicant's pages say, in each language: the home page's heading, the link to apply, the button that
+# shows which products fit.
+APPLICANT_PAGES = {
+    "zh-CN": {"home": "我的企业和申请", "apply": "申请贷款", "preview": "查看可申请的产品"},
+    "en-US": {"home": "My firms and applications", "apply": "Apply for a loan", "preview": "See which products fit"},
+}
 
 pytestmark = [
     pytest.mark.browser,
@@ -142,18 +153,24 @@ def fill_request(page) -> None:
     page.select_option("select[name=guarantee_mode]", REQUEST["guarantee_mode"])
 
 
+def applicant_previews(page, url: str, screens: Screens, locale: str) -> None:
+    """The applicant signs in, sees their home page, opens the application form, fills in REQUEST and asks which
+    products fit it."""
+    says = APPLICANT_PAGES[locale]
+    log_in(page, url, "applicant")
+    assert page.get_by_role("heading", name=says["home"]).is_visible()
+    screens.keep(page, "01-applicant-home")
+    page.get_by_role("link", name=says["apply"]).first.click()
+    fill_request(page)
+    page.get_by_role("button", name=says["preview"]).click()
+
+
 def test_an_application_goes_from_the_applicant_to_a_bank_and_back_and_a_paused_product_drops_out(browser, world):
     url, screens = world["url"], Screens("main_flows_zh")
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+    page = browser.new_context(**DESK_ZH).new_page()
 
     # The applicant: sees which products fit, applies, and follows the offers.
-    log_in(page, url, "applicant")
-    assert page.get_by_role("heading", name="我的企业和申请").is_visible()
-    screens.keep(page, "01-applicant-home")
-    page.get_by_role("link", name="申请贷款").first.click()
-    fill_request(page)
-    page.get_by_role("button", name="查看可申请的产品").click()
+    applicant_previews(page, url, screens, "zh-CN")
     eligible = page.locator("[data-testid=eligible-products] li")
     assert eligible.count() >= 2
     assert page.locator("[data-testid=ineligible-products] .reason-list li").count() > 0
@@ -213,20 +230,14 @@ def test_an_application_goes_from_the_applicant_to_a_bank_and_back_and_a_paused_
     page.get_by_role("button", name="查看可申请的产品").click()
     assert f"({offer.product.code})" not in page.locator("main").inner_text()
     screens.keep(page, "08-preview-after-pause")
-    context.close()
+    page.context.close()
 
 
 def test_the_applicant_can_read_the_product_in_english_and_switch_back_to_chinese(browser, world):
     url, screens = world["url"], Screens("applicant_en")
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+    page = browser.new_context(**DESK_EN).new_page()
 
-    log_in(page, url, "applicant")
-    assert page.get_by_role("heading", name="My firms and applications").is_visible()
-    screens.keep(page, "01-home")
-    page.get_by_role("link", name="Apply for a loan").first.click()
-    fill_request(page)
-    page.get_by_role("button", name="See which products fit").click()
+    applicant_previews(page, url, screens, "en-US")
     assert "products fit" in page.locator("main").inner_text()
     # The reasons come in the page's language too.
     assert re.search(
@@ -236,13 +247,12 @@ def test_the_applicant_can_read_the_product_in_english_and_switch_back_to_chines
     page.get_by_role("button", name="中文").click()
     assert page.get_by_role("heading", name="申请贷款").is_visible()
     screens.keep(page, "03-switched-to-chinese")
-    context.close()
+    page.context.close()
 
 
 def test_the_applicant_grants_consent_reads_the_credit_report_and_disputes_a_record(browser, world):
     url, screens = world["url"], Screens("consent_and_disputes_en")
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+    page = browser.new_context(**DESK_EN).new_page()
     log_in(page, url, "applicant")
 
     page.get_by_role("link", name="Authorisations").click()
@@ -284,7 +294,7 @@ def test_the_applicant_grants_consent_reads_the_credit_report_and_disputes_a_rec
     page.get_by_role("link", name="Authorisations").click()
     page.get_by_role("button", name="Revoke").first.click()
     assert "Revoked" in page.locator("[data-testid=authorisation]").first.inner_text()
-    context.close()
+    page.context.close()
 
 
 def test_every_main_page_in_chinese_is_kept_and_meets_wcag_aa(browser, world):
@@ -313,8 +323,7 @@ def test_every_main_page_in_chinese_is_kept_and_meets_wcag_aa(browser, world):
     offer = Offer.objects.filter(application=application).select_related("product__bank").order_by("rank")[0]
     record = TaxRecord.objects.filter(enterprise=firm).first()
     dispute_raise(user=applicant, enterprise=firm, source="tax", record_id=record.pk, reason="纳税等级有误")
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+    page = browser.new_context(**DESK_ZH).new_page()
 
     # By keyboard alone: the login form takes the focus on arrival; on the next page the first Tab shows the
     # skip link, which leads past the menu to the page's own first control.
@@ -400,7 +409,7 @@ def test_every_main_page_in_chinese_is_kept_and_meets_wcag_aa(browser, world):
     page.wait_for_function("() => document.querySelector('#run').dataset.runStatus === 'done'", timeout=10_000)
     assert page.locator("[data-run-field=text]").inner_text() == "v9 已训练"
     screens.keep(page, "28-model-training-done")
-    context.close()
+    page.context.close()
 
 
 NEW_PASSWORD = "Xinyidai-2026-test"
@@ -434,12 +443,6 @@ def fits_the_screen(page) -> bool:
     )
     print(f"{page.url} is wider than the window:", *too_wide, sep="\n  ")
     return False
-
-
-DESK_ZH = {"locale": "zh-CN", "viewport": {"width": 1280, "height": 900}}
-PHONE_EN = {"locale": "en-US", "viewport": {"width": 390, "height": 844}}
-DESK_EN = {"locale": "en-US", "viewport": {"width": 1280, "height": 900}}
-PHONE_ZH = {"locale": "zh-CN", "viewport": {"width": 390, "height": 844}}
 
 
 def django_language(context: dict) -> str:
@@ -578,7 +581,7 @@ REDOCLY_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
     ("path", "rendered"), [("/api/docs/", ".swagger-ui .info .title"), ("/api/redoc/", ".api-content h1")]
 )
 def test_the_api_docs_render_under_the_sites_content_security_policy(browser, live_server, path, rendered):
-    page = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900}).new_page()
+    page = browser.new_context(**DESK_EN).new_page()
 
     page.goto(f"{live_server.url}{path}")
     page.locator(rendered).first.wait_for(timeout=20_000)
