@@ -217,16 +217,15 @@ def test_a_dishonest_judgment_debtor_is_excluded_with_the_reason_and_a_minor_pen
     assert kept.eligible
 
 
-def test_no_policy_rule_may_exclude_on_a_minor_penalty(db):
-    rule = PolicyRule(
-        code="minor",
-        name="minor",
-        feature="penalties_minor_12m",
-        operator="gte",
-        threshold=1,
-        reason_zh="x",
-        reason_en="x",
+def rule_on(feature: str, operator: str) -> PolicyRule:
+    """An unsaved rule that would exclude a firm whose `feature` is `operator` 1."""
+    return PolicyRule(
+        code=feature, name=feature, feature=feature, operator=operator, threshold=1, reason_zh="x", reason_en="x"
     )
+
+
+def test_no_policy_rule_may_exclude_on_a_minor_penalty(db):
+    rule = rule_on("penalties_minor_12m", "gte")
 
     with pytest.raises(ValidationError, match="minor penalty never excludes"):
         rule.full_clean()
@@ -236,9 +235,7 @@ def test_no_policy_rule_may_exclude_on_a_minor_penalty(db):
 
 @pytest.mark.parametrize("feature", ["kind", "province", "industry_section"])
 def test_no_policy_rule_may_compare_a_category_with_a_number(db, feature):
-    rule = PolicyRule(
-        code="text", name="text", feature=feature, operator="eq", threshold=1, reason_zh="x", reason_en="x"
-    )
+    rule = rule_on(feature, "eq")
 
     with pytest.raises(ValidationError, match="not a numeric feature|not a valid choice"):
         rule.full_clean()
