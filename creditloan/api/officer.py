@@ -19,8 +19,8 @@ from creditloan.api.serializers import AMOUNT, Record, ScoreOut
 from creditloan.services import TERM_MAX, TERM_MIN
 from creditloan.values import LOAN_AMOUNT_LARGEST
 from matching import selectors
+from matching.decisions import offer_accept, offer_approve, offer_decline, offer_disburse
 from matching.models import DeclineReason, Offer, OfferStatus
-from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
 from matching.services import offer_profile_open
 
 QUEUE_STATES = ["open", "all", *OfferStatus.values]

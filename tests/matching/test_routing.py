@@ -14,6 +14,7 @@ from creditloan.models import Application, Authorisation, Bank, User
 from creditloan.models.accounts import Role
 from creditloan.models.applications import ApplicationStatus
 from creditloan.services import authorisation_revoke
+from matching.decisions import loan_outcome_record, offer_accept, offer_approve, offer_decline, offer_disburse
 from matching.models import (
     OPEN_OFFER_STATES,
     BankMonth,
@@ -29,11 +30,6 @@ from matching.routing import (
     application_withdraw,
     applications_route_waiting,
     authorisation_withdraw,
-    loan_outcome_record,
-    offer_accept,
-    offer_approve,
-    offer_decline,
-    offer_disburse,
     offers_lapse_sweep,
     working_days_after,
 )

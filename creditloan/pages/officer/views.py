@@ -19,7 +19,7 @@ from creditloan.pages.officer.forms import (
     QueueFilter,
 )
 from matching import dashboard, selectors
-from matching.routing import offer_accept, offer_approve, offer_decline, offer_disburse
+from matching.decisions import offer_accept, offer_approve, offer_decline, offer_disburse
 from matching.services import offer_profile_open
 
 
