@@ -2,7 +2,6 @@
 disbursement or a withdrawal closes."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,11 +13,10 @@ from creditloan.models import Application, Authorisation, Bank, User
 from creditloan.models.accounts import Role
 from creditloan.models.applications import ApplicationStatus
 from creditloan.services import authorisation_revoke
-from matching.decisions import loan_outcome_record, offer_accept, offer_approve, offer_decline, offer_disburse
+from matching.decisions import offer_accept, offer_approve, offer_decline, offer_disburse
 from matching.models import (
     OPEN_OFFER_STATES,
     BankMonth,
-    Loan,
     LoanProduct,
     MatchingSettings,
     Offer,
@@ -33,9 +31,7 @@ from matching.routing import (
     offers_lapse_sweep,
     working_days_after,
 )
-from matching.selectors import training_sample
 from matching.services import bank_months_recount
-from matching.states import offer_transition
 from matching.tasks import route_application, route_waiting_applications, sweep_lapsed_offers
 from tests.concurrency import at_once
 from tests.factories import (
@@ -47,22 +43,6 @@ from tests.factories import (
     member_of,
     scored_application,
 )
-
-BANKS = {"A": 10, "B": 10, "C": 10, "D": 10}
-
-
-@pytest.fixture
-def application(db) -> Application:
-    for position, (code, capacity) in enumerate(BANKS.items()):
-        # Cheaper products first, so the ranking is A, B, C, D.
-        LoanProductFactory(
-            bank=BankFactory(code=code, monthly_capacity=capacity),
-            rate_min=Decimal("0.040") + Decimal("0.005") * position,
-            rate_max=Decimal("0.080") + Decimal("0.005") * position,
-        )
-    firm = EnterpriseFactory()
-    consent(firm)
-    return scored_application(firm)
 
 
 def banks_offered(application: Application, *statuses) -> list[str]:
@@ -165,42 +145,6 @@ def test_when_every_product_declined_the_application_is_declined_by_every_bank(a
     assert application.offers.count() == 4
 
 
-def test_an_approval_grants_the_application_and_closes_the_other_open_offers(application):
-    first, second, third = application_route(application_id=application.pk)
-    offer_transition(offer_id=second.pk, event="accept")
-
-    offer_approve(offer_id=second.pk, by=None, amount="450000", annual_rate="0.05", term_months=12)
-
-    application.refresh_from_db()
-    assert application.status == "granted"
-    assert set(Offer.objects.filter(pk__in=[first.pk, third.pk]).values_list("status", flat=True)) == {"closed"}
-
-
-def test_approval_terms_must_lie_within_the_products_ranges(application):
-    _, second, _ = application_route(application_id=application.pk)
-    offer_transition(offer_id=second.pk, event="accept")
-
-    with pytest.raises(DomainError, match="annual_rate: 20.00% is outside the product's 4.50%–8.50%") as error:
-        offer_approve(offer_id=second.pk, by=None, amount="450000", annual_rate="0.2", term_months=12)
-
-    assert error.value.field == "annual_rate"
-    second.refresh_from_db()
-    assert second.status == OfferStatus.ACCEPTED
-
-
-def test_a_disbursement_records_the_loan_on_the_approved_terms(application):
-    first, *_ = application_route(application_id=application.pk)
-    offer_transition(offer_id=first.pk, event="accept")
-    offer_approve(offer_id=first.pk, by=None, amount="450000", annual_rate="0.05", term_months=12)
-
-    with pytest.raises(DomainError, match="amount: 500,000 yuan is more than the 450,000 yuan approved"):
-        offer_disburse(offer_id=first.pk, by=None, amount="500000", disbursed_on=dt.date(2026, 11, 25))
-    loan = offer_disburse(offer_id=first.pk, by=None, amount="450000", disbursed_on=dt.date(2026, 11, 25))
-
-    assert (loan.amount, loan.annual_rate, loan.term_months) == (Decimal("450000"), Decimal("0.05"), 12)
-    assert Loan.objects.count() == 1
-
-
 def test_a_withdrawal_closes_every_open_offer(application):
     application_route(application_id=application.pk)
 
@@ -268,34 +212,6 @@ def test_nothing_is_sent_for_a_change_that_is_rolled_back(application, mailoutbo
     application_route(application_id=application.pk)  # the test's transaction never commits
 
     assert mailoutbox == []
-
-
-@pytest.mark.parametrize(
-    ("reason", "note", "message"),
-    [
-        ("too_risky", "", "reason: “too_risky” is not a decline reason; choose from insufficient_credit, "),
-        ("other", "  ", "note: a decline for “other” reasons must say what they are"),
-        ("high_leverage", "长" * 501, "note: 501 characters, at most 500"),
-    ],
-)
-def test_a_decline_gives_a_reason_from_the_list(application, reason, note, message):
-    first, *_ = application_route(application_id=application.pk)
-
-    with pytest.raises(DomainError, match=message) as error:
-        offer_decline(offer_id=first.pk, by=None, reason=reason, note=note)
-
-    assert error.value.field in ("reason", "note")
-    first.refresh_from_db()
-    assert first.status == OfferStatus.OFFERED
-
-
-def test_a_decline_keeps_its_reason_and_the_banks_words(application):
-    first, *_ = application_route(application_id=application.pk)
-
-    offer_decline(offer_id=first.pk, by=None, reason="other", note="本行暂停该行业授信")
-
-    first.refresh_from_db()
-    assert (first.status, first.decline_reason, first.decline_note) == ("declined", "other", "本行暂停该行业授信")
 
 
 def applicant_hears(application: Application) -> User:
@@ -402,52 +318,6 @@ def test_the_sweep_leaves_a_just_scored_application_to_its_routing_task(applicat
     assert application.status == "scored"
 
 
-@pytest.fixture
-def loan(application) -> Loan:
-    first, *_ = application_route(application_id=application.pk)
-    offer_accept(offer_id=first.pk, by=None)
-    offer_approve(offer_id=first.pk, by=None, amount="450000", annual_rate="0.05", term_months=12)
-    return offer_disburse(offer_id=first.pk, by=None, amount="450000", disbursed_on=timezone.localdate())
-
-
-def test_a_loans_outcome_becomes_a_label_the_next_model_learns_from(loan):
-    officer = User.objects.create_user(username="wang", role=Role.BANK_OFFICER, bank=loan.offer.product.bank)
-    assert training_sample().empty
-
-    loan_outcome_record(loan_id=loan.pk, by=officer, outcome="defaulted", on=timezone.localdate())
-
-    sample = training_sample()
-    assert sample[["enterprise_id", "defaulted"]].values.tolist() == [[loan.offer.application.enterprise_id, 1]]
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"outcome": "late"}, "outcome: “late” is neither repaid nor defaulted"),
-        ({"on": dt.date(2020, 1, 1)}, "on: 2020-01-01 is not between the payout on"),
-        ({"on": dt.date.today() + dt.timedelta(days=3)}, "is not between the payout"),
-        ({"by": "another bank"}, "was not paid out by your bank"),
-    ],
-)
-def test_an_outcome_that_cannot_be_is_refused(loan, change, message):
-    values = {"by": None, "outcome": "repaid", "on": timezone.localdate()} | change
-    if values["by"] == "another bank":
-        values["by"] = User.objects.create_user(username="li", role=Role.BANK_OFFICER, bank=Bank.objects.get(code="D"))
-
-    with pytest.raises(DomainError, match=message):
-        loan_outcome_record(loan_id=loan.pk, **values)
-
-    loan.refresh_from_db()
-    assert loan.outcome == "performing"
-
-
-def test_an_outcome_is_recorded_once(loan):
-    loan_outcome_record(loan_id=loan.pk, by=None, outcome="repaid", on=timezone.localdate())
-
-    with pytest.raises(DomainError, match="is already “Repaid”"):
-        loan_outcome_record(loan_id=loan.pk, by=None, outcome="defaulted", on=timezone.localdate())
-
-
 def test_a_held_back_application_is_not_offered_a_product_paused_since_it_was_ranked(application):
     Bank.objects.update(monthly_capacity=0)
     application_route(application_id=application.pk)
@@ -458,28 +328,6 @@ def test_a_held_back_application_is_not_offered_a_product_paused_since_it_was_ra
     applications_route_waiting(now=timezone.now() + dt.timedelta(minutes=5))
 
     assert banks_offered(application) == ["C", "D"]
-
-
-@pytest.mark.parametrize("decision", ["accept", "decline", "approve", "disburse"])
-def test_an_officer_cannot_decide_an_offer_routed_to_another_bank(application, decision):
-    first, *_ = application_route(application_id=application.pk)
-    stranger = User.objects.create_user(username="li", role=Role.BANK_OFFICER, bank=Bank.objects.get(code="D"))
-    act = {
-        "accept": lambda: offer_accept(offer_id=first.pk, by=stranger),
-        "decline": lambda: offer_decline(offer_id=first.pk, by=stranger, reason="high_leverage"),
-        "approve": lambda: offer_approve(
-            offer_id=first.pk, by=stranger, amount="450000", annual_rate="0.05", term_months=12
-        ),
-        "disburse": lambda: offer_disburse(
-            offer_id=first.pk, by=stranger, amount="450000", disbursed_on=dt.date(2026, 11, 25)
-        ),
-    }
-
-    with pytest.raises(DomainError, match=f"offer #{first.pk} is not routed to your bank"):
-        act[decision]()
-
-    first.refresh_from_db()
-    assert first.status == OfferStatus.OFFERED
 
 
 def test_offers_loaded_in_bulk_count_against_capacity_once_recounted(application):
