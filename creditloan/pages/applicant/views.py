@@ -195,7 +195,7 @@ def authorisations(request):
     return render(
         request,
         "applicant/authorisations.html",
-        {"form": form, "grants": creditloan_selectors.authorisations_of(request.user), "now": timezone.now()},
+        {"form": form, "grants": creditloan_selectors.authorisations_of(request.user)},
     )
 
 

@@ -66,3 +66,17 @@ def test_revoking_on_the_page_closes_the_offer_of_the_bank_it_covered(client, wo
     )
     world["offer"].refresh_from_db()
     assert world["offer"].status == "closed"
+
+
+def test_a_grant_that_ended_yesterday_reads_expired_in_the_small_hours_of_beijing_time(client, world, monkeypatch):
+    """At 01:00 in Beijing it is still the day before in UTC: the page must read the day where the firm is."""
+    small_hours = dt.datetime(2026, 12, 7, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    grant = consent(world["firm"], since=small_hours - dt.timedelta(days=200), until=dt.date(2026, 12, 6))
+    monkeypatch.setattr(timezone, "now", lambda: small_hours.astimezone(dt.UTC))
+    client.force_login(world["applicant"])
+
+    page = client.get(reverse("applicant:authorisations")).content.decode()
+
+    revoke = reverse("applicant:authorisation_revoke", args=[grant.pk])
+    assert revoke not in page
+    assert "Expired" in page
