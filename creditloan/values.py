@@ -29,6 +29,11 @@ AMOUNT_DIGITS = 14
 AMOUNT_LARGEST = Decimal("99999999999999.99")
 # The largest amount of a loan, an offer or an application (their columns hold 14 digits, 2 of them decimals).
 LOAN_AMOUNT_LARGEST = Decimal("999999999999.99")
+# What the operator's columns hold: a firm's age in years (one decimal), a bank's answer time in working days
+# (a small integer) and its monthly capacity (an integer); the pages and the API bound their fields by these.
+FIRM_AGE_LARGEST = Decimal("999.9")
+DEADLINE_DAYS_LARGEST = 32767
+CAPACITY_LARGEST = 2**31 - 1
 # The largest ranking weight: weights are shares once divided by their sum, so only their ratios matter, and a
 # ratio of a million to one already gives the smaller a share the ranking cannot tell from 0. Bounding them
 # keeps the sum finite (weights of 1e308 overflowed it to infinity, making every share 0).

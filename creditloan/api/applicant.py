@@ -4,10 +4,6 @@ firms; anything else is not found."""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-
-from django.forms.models import model_to_dict
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
@@ -47,32 +43,6 @@ def _application(request, application_id: int):
     if application is None:
         raise Http404
     return application
-
-
-def _plain(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def records_out(groups: list[dict]) -> list[dict]:
-    """The records behind a score, each with its fields and its open or last dispute."""
-    return [
-        {
-            "id": record.pk,
-            "source": group["source"],
-            "summary": str(record),
-            "data": {
-                name: _plain(value) for name, value in model_to_dict(record).items() if name not in ("id", "enterprise")
-            },
-            "dispute": dispute.pk if dispute else None,
-            "dispute_status": dispute.status if dispute else None,
-        }
-        for group in groups
-        for record, dispute in group["records"]
-    ]
 
 
 class Enterprises(CallerScoped, generics.ListCreateAPIView):
@@ -145,7 +115,7 @@ class CreditReport(APIView):
         report = {
             "enterprise": enterprise.pk,
             "score": score,
-            "records": records_out(selectors.credit_records(enterprise.pk)),
+            "records": s.records_out(selectors.credit_records(enterprise.pk)),
         }
         return Response(s.CreditReport(report).data)
 

@@ -12,10 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creditloan.api import fields
-from creditloan.api.applicant import records_out
 from creditloan.api.base import CallerScoped, IsBankOfficer, StrictSerializer, status_asked, validated
 from creditloan.api.idempotency import idempotent
-from creditloan.api.serializers import AMOUNT, Record, ScoreOut
+from creditloan.api.serializers import AMOUNT, Record, ScoreOut, records_out
 from creditloan.services import TERM_MAX, TERM_MIN
 from creditloan.values import LOAN_AMOUNT_LARGEST
 from matching import selectors

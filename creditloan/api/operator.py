@@ -33,20 +33,19 @@ from creditloan.api.base import (
     status_asked,
     validated,
 )
-from creditloan.api.serializers import DisputeOut, KnockOutReviewOut
+from creditloan.api.serializers import BatchOut, DisputeOut, KnockOutReviewOut
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.flows import applications, records
 from creditloan.flows.champion import model_promote, model_roll_back, training_run_start
 from creditloan.models import Bank, Dispute, ImportBatch, ImportRejection, KnockOutReview, KnockOutReviewStatus
 from creditloan.models.disputes import DisputeStatus
-from creditloan.pages.operator.forms import CAPACITY_LARGEST, DEADLINE_DAYS_LARGEST, FIRM_AGE_LARGEST, BankForm
 from creditloan.services import (
     TERM_MAX,
     TERM_MIN,
     disputes_seen,
     knockout_reviews_seen,
 )
-from creditloan.values import LOAN_AMOUNT_LARGEST
+from creditloan.values import CAPACITY_LARGEST, DEADLINE_DAYS_LARGEST, FIRM_AGE_LARGEST, LOAN_AMOUNT_LARGEST
 from matching import dashboard
 from matching.models import LoanProduct, MatchingSettings
 from matching.replay import replay
@@ -112,7 +111,7 @@ class BankOut(ModelValidated):
     class Meta:
         model = Bank
         # What an operator may set on a bank is the same on the page and through the API.
-        fields = ["id", *BankForm.Meta.fields]
+        fields = ["id", *Bank.OPERATOR_FIELDS]
         read_only_fields = ["id"]
 
 
@@ -317,28 +316,6 @@ class RollBack(APIView):
     @extend_schema(request=None, responses={200: VersionOut})
     def post(self, request):
         return Response(VersionOut(model_roll_back()).data)
-
-
-class BatchOut(serializers.ModelSerializer):
-    files = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ImportBatch
-        fields = ["id", "status", "origin", "started_at", "finished_at", "error", "manifest", "files"]
-
-    def get_files(self, batch) -> list[dict]:
-        return [
-            {
-                "source": f.source,
-                "name": f.name,
-                "rows": f.rows,
-                "created": f.created,
-                "updated": f.updated,
-                "unchanged": f.unchanged,
-                "rejected": f.rejected,
-            }
-            for f in batch.files.order_by("pk")
-        ]
 
 
 class RejectionOut(serializers.ModelSerializer):

@@ -3,11 +3,17 @@ what the input means is the services' to decide, exactly as for the pages."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
+from django.forms.models import model_to_dict
 from django.utils import timezone
 from rest_framework import serializers
 
 from creditloan.api import fields
-from creditloan.api.base import StrictSerializer
+from creditloan.api.base import (
+    StrictSerializer,
+)
 from creditloan.models import (
     CONSENT_SOURCES,
     DISPUTABLE_SOURCES,
@@ -17,11 +23,17 @@ from creditloan.models import (
     AuthorisationPurpose,
     Dispute,
     EnterpriseMembership,
+    ImportBatch,
     KnockOutReview,
+    MembershipRelation,
 )
-from creditloan.models.accounts import MembershipRelation
 from creditloan.models.applications import GuaranteeMode
-from creditloan.services import AMOUNT_MAX, AMOUNT_MIN, TERM_MAX, TERM_MIN
+from creditloan.services import (
+    AMOUNT_MAX,
+    AMOUNT_MIN,
+    TERM_MAX,
+    TERM_MIN,
+)
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
 
@@ -308,3 +320,51 @@ class AccessOut(serializers.ModelSerializer):
     class Meta:
         model = AccessLog
         fields = ["id", "viewed_at", "viewer", "bank", "what", "what_display", "purpose", "reference"]
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def records_out(groups: list[dict]) -> list[dict]:
+    """The records behind a score, each with its fields and its open or last dispute."""
+    return [
+        {
+            "id": record.pk,
+            "source": group["source"],
+            "summary": str(record),
+            "data": {
+                name: _plain(value) for name, value in model_to_dict(record).items() if name not in ("id", "enterprise")
+            },
+            "dispute": dispute.pk if dispute else None,
+            "dispute_status": dispute.status if dispute else None,
+        }
+        for group in groups
+        for record, dispute in group["records"]
+    ]
+
+
+class BatchOut(serializers.ModelSerializer):
+    files = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportBatch
+        fields = ["id", "status", "origin", "started_at", "finished_at", "error", "manifest", "files"]
+
+    def get_files(self, batch) -> list[dict]:
+        return [
+            {
+                "source": f.source,
+                "name": f.name,
+                "rows": f.rows,
+                "created": f.created,
+                "updated": f.updated,
+                "unchanged": f.unchanged,
+                "rejected": f.rejected,
+            }
+            for f in batch.files.order_by("pk")
+        ]

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creditloan.api.errors import RequestTooLarge
-from creditloan.api.operator import BatchOut
+from creditloan.api.serializers import BatchOut
 from creditloan.flows.records import records_import
 from creditloan.ingestion.services import ImportSource
 from creditloan.models import SourceKey, token_digest

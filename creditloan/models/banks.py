@@ -12,6 +12,17 @@ from django.utils.translation import gettext_lazy as _
 class Bank(models.Model):
     """A participating bank."""
 
+    # What the operator sets, on the banks page and through the API alike.
+    OPERATOR_FIELDS = [
+        "code",
+        "name",
+        "contact_email",
+        "contact_phone",
+        "response_deadline_days",
+        "monthly_capacity",
+        "active",
+    ]
+
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200, unique=True)
     contact_email = models.EmailField(_("contact e-mail"))

@@ -21,15 +21,12 @@ from creditloan.formfields import (
 from creditloan.forms import RequestTextField, RowIdField
 from creditloan.models import Bank, CustomsCreditClass, EnterpriseKind
 from creditloan.services import TERM_MAX, TERM_MIN
-from creditloan.values import LOAN_AMOUNT_LARGEST
+from creditloan.values import CAPACITY_LARGEST, DEADLINE_DAYS_LARGEST, FIRM_AGE_LARGEST, LOAN_AMOUNT_LARGEST
 from matching.models import LoanProduct, PolicyTag, RepaymentMethod
 from matching.services import TOP_K_MAX
 
 # The columns' own limits: years since registration hold 4 digits with 1 decimal, a deadline a small integer,
 # a capacity an integer.
-FIRM_AGE_LARGEST = Decimal("999.9")
-DEADLINE_DAYS_LARGEST = 32767
-CAPACITY_LARGEST = 2**31 - 1
 
 
 class AnswerForm(forms.Form):
@@ -158,12 +155,4 @@ class BankForm(forms.ModelForm):
 
     class Meta:
         model = Bank
-        fields = [
-            "code",
-            "name",
-            "contact_email",
-            "contact_phone",
-            "response_deadline_days",
-            "monthly_capacity",
-            "active",
-        ]
+        fields = Bank.OPERATOR_FIELDS
