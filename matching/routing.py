@@ -23,9 +23,8 @@ from django.utils.translation import gettext as _
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Application, Authorisation, Bank
+from creditloan.models import Application, Bank
 from creditloan.models.applications import ApplicationStatus
-from creditloan.services import authorisation_revoke
 from creditloan.states import application_transition
 from matching import notifications
 from matching.eligibility import consent_allows
@@ -262,34 +261,29 @@ def applications_route_waiting(*, now: dt.datetime | None = None) -> int:
     return offered
 
 
-@transaction.atomic
-def authorisation_withdraw(*, user, authorisation_id: int) -> Authorisation:
-    """The firm revokes a consent: no new use of the data from now on, and every open offer whose bank may no
-    longer see what its product needs is closed, that bank and the applicant told, and the application goes on to
-    the next product its remaining consent allows (the applicant still wants the loan; withdrawing it is the
-    applicant's other button)."""
-    authorisation = authorisation_revoke(user=user, authorisation_id=authorisation_id)
-    consent = creditloan_selectors.consent_by_bank(authorisation.enterprise_id)
+def offers_close_for_want_of_consent(*, enterprise_id: int) -> list[Offer]:
+    """After the firm revoked a consent: every open offer whose bank may no longer see what its product needs is
+    closed, that bank and the applicant told, and the application goes on to the next product its remaining consent
+    allows (the applicant still wants the loan; withdrawing it is the applicant's other button)."""
+    consent = creditloan_selectors.consent_by_bank(enterprise_id)
     # Locked, so a bank deciding one of them at this moment waits, and one it decided first is left as it is.
     offers = (
         Offer.objects.select_for_update(of=("self",))
-        .filter(application__enterprise_id=authorisation.enterprise_id, status__in=OPEN_OFFER_STATES)
+        .filter(application__enterprise_id=enterprise_id, status__in=OPEN_OFFER_STATES)
         .select_related("product")
     )
+    closed = []
     for offer in offers:
         if consent_allows(consent, offer.bank_id, offer.product.policy_tags):
             continue
-        closed = offer_transition(offer_id=offer.pk, event="close")
+        closed.append(offer_transition(offer_id=offer.pk, event="close"))
         application = Application.objects.select_for_update().get(pk=offer.application_id)
-        notifications.offer_closed_for_want_of_consent(closed, route_on(application), application)
-    return authorisation
+        notifications.offer_closed_for_want_of_consent(closed[-1], route_on(application), application)
+    return closed
 
 
-@transaction.atomic
-def application_withdraw(*, application_id: int) -> Application:
-    """The applicant withdraws: every open offer closes."""
-    application = application_transition(application_id=application_id, event="withdraw")
-    for offer in Offer.objects.filter(application_id=application_id, status__in=OPEN_OFFER_STATES):
+def offers_close_on_withdrawal(application: Application) -> None:
+    """The applicant withdrew the application: every open offer closes, and the applicant is told."""
+    for offer in Offer.objects.filter(application_id=application.pk, status__in=OPEN_OFFER_STATES):
         offer_transition(offer_id=offer.pk, event="close")
     notifications.application_withdrawn(application)
-    return application

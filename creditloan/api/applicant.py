@@ -17,6 +17,7 @@ from creditloan.api.base import CallerScoped, IsApplicant, RowIdFilter, StrictFi
 from creditloan.api.idempotency import idempotent
 from creditloan.errors import DomainError
 from creditloan.flows import applications
+from creditloan.flows.consent import authorisation_withdraw
 from creditloan.identity.selectors import Permission
 from creditloan.identity.services import agent_request, enterprise_claim
 from creditloan.middleware import client_address
@@ -24,9 +25,7 @@ from creditloan.models import AccessLog, Application, Authorisation, Dispute, En
 from creditloan.services import (
     authorisation_grant,
     dispute_raise,
-    knockout_review_request,
 )
-from matching.routing import application_withdraw, authorisation_withdraw
 from matching.selectors import eligibility_preview
 from scoring.selectors import enterprise_assess
 
@@ -222,7 +221,7 @@ class ApplicationWithdraw(APIView):
     @extend_schema(request=None, responses={200: s.ApplicationOut, 409: OpenApiResponse(description="Not open.")})
     def post(self, request, application_id: int):
         application = _application(request, application_id)
-        application_withdraw(application_id=application.pk)
+        applications.application_withdraw(application_id=application.pk)
         application.refresh_from_db()
         return Response(s.ApplicationOut(application).data)
 
@@ -237,7 +236,7 @@ class KnockOutReviewRequest(APIView):
     def post(self, request, application_id: int):
         application = _application(request, application_id)
         given = validated(s.KnockOutReviewCreate, request.data)
-        review = knockout_review_request(user=request.user, application_id=application.pk, **given)
+        review = applications.knockout_review_request(user=request.user, application_id=application.pk, **given)
         return Response(s.KnockOutReviewOut(review).data, status=status.HTTP_201_CREATED)
 
 

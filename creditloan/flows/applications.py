@@ -1,5 +1,5 @@
-"""An application's way from the applicant to the banks: submitted, scored, routed; and back into that way when
-a person's review overturns its knock-out."""
+"""An application's way from the applicant to the banks: submitted, scored, routed; back into that way when a
+person's review overturns its knock-out; and out of it when the applicant withdraws."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from creditloan.models import Application, KnockOutReview
 from creditloan.models.applications import ApplicationStatus
 from creditloan.models.disputes import KnockOutReviewStatus
 from creditloan.outbox import task_send_after_commit
+from creditloan.states import application_transition
 from matching import notifications
+from matching.routing import offers_close_on_withdrawal
 from scoring.models import Score
+from scoring.selectors import application_latest_score
 from scoring.services import application_score as score_with_champion
 
 logger = logging.getLogger(__name__)
@@ -59,3 +62,25 @@ def knockout_review_resolve(*, by, review_id: int, outcome: str, resolution: str
         task_send_after_commit(steps.ROUTE_APPLICATION, application.pk)
     notifications.review_answered(application, resolution=review.resolution, matched_again=overturned)
     return review
+
+
+def knockout_review_request(*, user, application_id: int, reason: str) -> KnockOutReview:
+    """The applicant asks a person to look again at the rules that ruled the application out: the core's service
+    keeps the rules of the application's latest score (scoring's) on the review."""
+    return services.knockout_review_request(
+        user=user, application_id=application_id, reason=reason, rules_of=_knockout_rules
+    )
+
+
+def _knockout_rules(application: Application) -> list[dict]:
+    score = application_latest_score(application)
+    return score.exclusions if score is not None else []
+
+
+@transaction.atomic
+def application_withdraw(*, application_id: int) -> Application:
+    """The applicant withdraws (the core's state machine), then every open offer closes (matching's) and the
+    applicant is told."""
+    application = application_transition(application_id=application_id, event="withdraw")
+    offers_close_on_withdrawal(application)
+    return application

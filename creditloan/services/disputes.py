@@ -4,6 +4,7 @@ operators' answers."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import NamedTuple
 
 from django.apps import apps
@@ -70,8 +71,11 @@ def dispute_raise(*, user: User, enterprise: Enterprise, source: str, record_id:
 
 
 @transaction.atomic
-def knockout_review_request(*, user: User, application_id: int, reason: str) -> KnockOutReview:
-    """The applicant asks a person to look again at the policy rule that ruled the application out."""
+def knockout_review_request(
+    *, user: User, application_id: int, reason: str, rules_of: Callable[[Application], list[dict]]
+) -> KnockOutReview:
+    """The applicant asks a person to look again at the policy rules that ruled the application out; `rules_of`
+    reads them from the application's latest score (scoring's, so the flow passes it in)."""
     application = locked_for(
         Application,
         application_id,
@@ -80,8 +84,8 @@ def knockout_review_request(*, user: User, application_id: int, reason: str) -> 
         missing=_("no application #%(number)s of yours"),
         field="application",
     )
-    score = application.scores.order_by("-created_at").first()
-    if application.status != ApplicationStatus.NOT_ELIGIBLE or score is None or not score.exclusions:
+    rules = rules_of(application) if application.status == ApplicationStatus.NOT_ELIGIBLE else []
+    if not rules:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             _("application #%(number)s was not ruled out by a policy rule: there is no knock-out to review")
@@ -103,7 +107,7 @@ def knockout_review_request(*, user: User, application_id: int, reason: str) -> 
     now = timezone.now()
     return KnockOutReview.objects.create(
         application=application,
-        rules=score.exclusions,
+        rules=rules,
         reason=reason,
         requested_by=user,
         requested_at=now,

@@ -9,10 +9,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from creditloan.errors import DomainError
-from creditloan.flows.applications import knockout_review_resolve
+from creditloan.flows.applications import knockout_review_request, knockout_review_resolve
 from creditloan.models import AccessLog, Application, KnockOutReview, User
 from creditloan.models.accounts import Role
-from creditloan.services import api_token_issue, knockout_review_request
+from creditloan.services import api_token_issue
 from tests.factories import (
     BankFactory,
     EnterpriseFactory,

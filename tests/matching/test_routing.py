@@ -9,6 +9,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from creditloan.errors import DomainError
+from creditloan.flows.applications import application_withdraw
+from creditloan.flows.consent import authorisation_withdraw
 from creditloan.models import Application, Authorisation, Bank, User
 from creditloan.models.accounts import Role
 from creditloan.models.applications import ApplicationStatus
@@ -25,9 +27,7 @@ from matching.models import (
 )
 from matching.routing import (
     application_route,
-    application_withdraw,
     applications_route_waiting,
-    authorisation_withdraw,
     offers_lapse_sweep,
     working_days_after,
 )

@@ -20,6 +20,7 @@ from creditloan.access import applicant_required, found_or_404
 from creditloan.converters import row_id
 from creditloan.errors import DomainError, ErrorCode, without_field_name
 from creditloan.flows import applications
+from creditloan.flows.consent import authorisation_withdraw
 from creditloan.forms import refusal_of, show_error
 from creditloan.identity import selectors as identity_selectors
 from creditloan.identity.services import (
@@ -50,9 +51,7 @@ from creditloan.services import (
     DISPUTE_DAYS,
     authorisation_grant,
     dispute_raise,
-    knockout_review_request,
 )
-from matching.routing import application_withdraw, authorisation_withdraw
 from matching.selectors import eligibility_preview
 from scoring.selectors import application_latest_score, enterprise_assess
 
@@ -139,7 +138,7 @@ def knockout_review_request_view(request, application_id: int):
         messages.error(request, refusal_of(form))
         return redirect("applicant:application_detail", application_id=application.pk)
     try:
-        knockout_review_request(user=request.user, application_id=application.pk, **form.cleaned_data)
+        applications.knockout_review_request(user=request.user, application_id=application.pk, **form.cleaned_data)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -152,7 +151,7 @@ def knockout_review_request_view(request, application_id: int):
 def application_withdraw_view(request, application_id: int):
     application = found_or_404(creditloan_selectors.application_of(request.user, application_id))
     try:
-        application_withdraw(application_id=application.pk)
+        applications.application_withdraw(application_id=application.pk)
     except DomainError as error:
         messages.error(request, error.message)
     else:

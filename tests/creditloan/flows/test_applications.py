@@ -44,7 +44,7 @@ def review(firm):
     LoanProductFactory(bank=BankFactory(code="A"))
     application = scored_application(firm, status="not_eligible", applicant=applicant)
     score_of(application, exclusions=LISTED)
-    return services.knockout_review_request(user=applicant, application_id=application.pk, reason="已履行完毕")
+    return applications.knockout_review_request(user=applicant, application_id=application.pk, reason="已履行完毕")
 
 
 @pytest.mark.parametrize(

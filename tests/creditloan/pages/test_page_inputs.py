@@ -29,9 +29,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 import tests.test_route_isolation as isolation
+from creditloan.flows.applications import knockout_review_request
 from creditloan.models import User
 from creditloan.pages.accounts.views import RESET_PHONE
-from creditloan.services import knockout_review_request
 from tests.factories import TaxRecordFactory, score_of, scored_application
 
 world = isolation.world

@@ -5,13 +5,14 @@ and text get a page, not a 500."""
 import pytest
 from django.urls import reverse
 
+from creditloan.flows.applications import knockout_review_request
 from creditloan.models import (
     Dispute,
     KnockOutReview,
     User,
 )
 from creditloan.models.accounts import Role
-from creditloan.services import dispute_raise, knockout_review_request
+from creditloan.services import dispute_raise
 from tests.factories import (
     TaxRecordFactory,
     score_of,
