@@ -21,9 +21,6 @@ from creditloan.reference.regions import REGIONS
 from scoring.ml.features import TAX_RATING_ORDINAL
 from scoring.ml.scale import GRADES
 
-# Best first. A minimum rating is met by that rating or a better one.
-# The tax-credit ratings from best to worst (A > B > M > C > D), as the model reads them: one order for both.
-TAX_RATING_RANK = TAX_RATING_ORDINAL
 RISK_GRADE_RANK = {grade: rank for rank, grade in enumerate(GRADES, start=1)}
 # What a firm can put up: one that offers collateral can also take a guaranteed or a credit loan.
 GUARANTEE_RANK = {"credit": 0, "guarantee": 1, "collateral": 2}
@@ -174,9 +171,11 @@ class ProductTable:
         self._banks, self._bank_of_product = np.unique(bank_ids, return_inverse=True)
         self._bank_position = {int(bank): position for position, bank in enumerate(self._banks)}
         self._consent_memo: dict[frozenset, tuple[np.ndarray, np.ndarray]] = {}
-        min_tax_rank = _floats([TAX_RATING_RANK.get(p.min_tax_rating) for p in products])
+        # A minimum tax rating is met by that rating or a better one, in the order the model reads them.
+        min_tax_rank = _floats([TAX_RATING_ORDINAL.get(p.min_tax_rating) for p in products])
         self._tax_rating_fails = {
-            rating: _below(TAX_RATING_RANK.get(rating, math.nan), min_tax_rank) for rating in (*TAX_RATING_RANK, "")
+            rating: _below(TAX_RATING_ORDINAL.get(rating, math.nan), min_tax_rank)
+            for rating in (*TAX_RATING_ORDINAL, "")
         }
         max_grade_rank = _floats([RISK_GRADE_RANK.get(p.max_risk_grade) for p in products])
         self._grade_fails = {

@@ -1,4 +1,5 @@
-"""E-mail that routing sends: a new offer to the bank's officers, every change to the applicant.
+"""E-mail that routing, the banks' decisions and the flows send: a new offer to the bank's officers, every change to the
+applicant.
 
 Sent only once the change is committed (a rolled-back change tells nobody anything), and a mail server that
 fails is logged without undoing the change. Each text is one message through gettext, sent in Chinese and

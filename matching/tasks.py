@@ -17,10 +17,8 @@ from matching.routing import (
     offers_lapse_sweep,
 )
 
-RETRY = RETRY_TRANSIENT
 
-
-@shared_task(base=OutboxTask, acks_late=True, **RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **RETRY_TRANSIENT)
 def route_application(application_id: int) -> int:
     """Offer a scored application to its banks; a second run finds it matched already and does nothing.
     Returns how many offers were made."""
@@ -34,26 +32,26 @@ def route_application(application_id: int) -> int:
         return 0  # the sweep of waiting applications routed it between the check and the lock
 
 
-@shared_task(acks_late=True, **RETRY)
+@shared_task(acks_late=True, **RETRY_TRANSIENT)
 def sweep_lapsed_offers() -> int:
     """Run by beat: lapse offers past their deadline and route their applications on."""
     return offers_lapse_sweep()
 
 
-@shared_task(acks_late=True, **RETRY)
+@shared_task(acks_late=True, **RETRY_TRANSIENT)
 def route_waiting_applications() -> int:
     """Run by beat: offer again the applications that bank capacity held back."""
     return applications_route_waiting()
 
 
-@shared_task(base=OutboxTask, acks_late=True, **RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **RETRY_TRANSIENT)
 def reassess_enterprise(enterprise_id: int) -> int:
     """A record of the firm was repaired or found wrong: its open applications scored again and re-matched.
     Run twice, it scores them again to the same result. Returns how many applications were scored again."""
     return len(enterprise_reassess(enterprise_id=enterprise_id))
 
 
-@shared_task(base=OutboxTask, acks_late=True, **RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **RETRY_TRANSIENT)
 def reassess_repaired_after_import(batch_id: int) -> int:
     """An import batch that brought repairs: each firm whose repaired record it wrote, and that has an
     application still to be decided, is reassessed. Returns how many firms were."""

@@ -298,13 +298,24 @@ def loaded_model(version: ModelVersion) -> RiskModel:
     if model is None:
         stored = ModelVersion.objects.only("number", "sha256", "model_text", "manifest").get(pk=version.pk)
         if stored.sha256 != version.sha256 or stored.manifest.get("model_sha256") != stored.sha256:
-            raise DomainError(ErrorCode.MODEL_INTEGRITY, f"v{stored.number}: manifest and record disagree on the hash")
+            raise DomainError(
+                ErrorCode.MODEL_INTEGRITY,
+                _("v%(number)s: its manifest and its record disagree on the hash; it cannot be used.")
+                % {"number": stored.number},
+            )
         if hashlib.sha256(stored.model_text.encode()).hexdigest() != stored.sha256:
-            raise DomainError(ErrorCode.MODEL_INTEGRITY, f"v{stored.number}: the stored model text has been altered")
+            raise DomainError(
+                ErrorCode.MODEL_INTEGRITY,
+                _("v%(number)s: the stored model text has been altered; it cannot be used.")
+                % {"number": stored.number},
+            )
         try:
             model = RiskModel.from_files(stored.model_text, stored.manifest)
         except ModelIntegrityError as error:
-            raise DomainError(ErrorCode.MODEL_INTEGRITY, f"v{stored.number}: {error}") from None
+            raise DomainError(
+                ErrorCode.MODEL_INTEGRITY,
+                _("v%(number)s: the stored model does not load: %(error)s") % {"number": stored.number, "error": error},
+            ) from None
         _LOADED[key] = model
         while len(_LOADED) > 4:
             _LOADED.pop(next(iter(_LOADED)))
@@ -353,7 +364,10 @@ def model_drift(*, version: ModelVersion, since: dt.date, reference: pd.DataFram
     shifted first) and the sizes of both samples."""
     current = recent_applications(since=since)
     if current.empty:
-        raise DomainError(ErrorCode.NOT_FOUND, f"no applications submitted since {since}: nothing to compare")
+        raise DomainError(
+            ErrorCode.NOT_FOUND,
+            _("No applications have been submitted since %(since)s: there is nothing to compare.") % {"since": since},
+        )
     model = loaded_model(version)
     expected = build_features(record_frames(requests=reference[["enterprise_id", "as_of"]]))
     actual = build_features(record_frames(requests=current[["enterprise_id", "as_of"]]))

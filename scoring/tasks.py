@@ -18,10 +18,8 @@ from scoring.services import RATING_CHUNK, ratings_refresh
 
 logger = logging.getLogger(__name__)
 
-RETRY = RETRY_TRANSIENT
 
-
-@shared_task(base=OutboxTask, acks_late=True, **RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **RETRY_TRANSIENT)
 def score_application(application_id: int) -> int | None:
     """Score a submitted application with the champion and send it on to routing (the flow); returns the score's
     id (None while no model is champion). A retry after a crash finds the score stored and returns it."""
@@ -29,14 +27,14 @@ def score_application(application_id: int) -> int | None:
     return None if score is None else score.pk
 
 
-@shared_task(acks_late=True, **RETRY)
+@shared_task(acks_late=True, **RETRY_TRANSIENT)
 def rate_firms(first_id: int, last_id: int, version_number: int, as_of: str) -> int:
     """Rate one run of firms (see `rerate_population`); an upsert, so a redelivered chunk does no harm."""
     version = ModelVersion.objects.get(number=version_number)
     return ratings_refresh(first_id=first_id, last_id=last_id, as_of=dt.date.fromisoformat(as_of), version=version)
 
 
-@shared_task(base=OutboxTask, acks_late=True, **RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **RETRY_TRANSIENT)
 def after_new_champion() -> None:
     """What a promotion sets going once committed: every firm re-rated, and every application still waiting
     for a score (sent while there was no champion) scored."""
@@ -45,7 +43,7 @@ def after_new_champion() -> None:
         score_application.delay(application_id)
 
 
-@shared_task(base=OutboxTask, acks_late=True, **RETRY)
+@shared_task(base=OutboxTask, acks_late=True, **RETRY_TRANSIENT)
 def rerate_population(as_of: str | None = None) -> int:
     """Re-rate every firm under the champion, in chunks that run in parallel on the workers (a Celery group).
     Sent when the champion changes and when an import batch lands. Returns the number of chunks sent."""

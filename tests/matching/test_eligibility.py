@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from creditloan.models.records import TaxCreditRating
 from matching.eligibility import (
     CUSTOMS_BITS,
     GUARANTEE_RANK,
@@ -14,12 +15,12 @@ from matching.eligibility import (
     RISK_GRADE_RANK,
     RULES,
     TAG_SOURCE,
-    TAX_RATING_RANK,
     Applicant,
     ProductRules,
     ProductTable,
     _section,
 )
+from scoring.ml.features import TAX_RATING_ORDINAL
 
 FIRM = Applicant(
     region="440305",
@@ -251,7 +252,7 @@ def plainly_failed(applicant: Applicant, rules: ProductRules) -> dict[str, bool]
     """Each rule read as its product sheet states it, one product at a time: what the vector pass must agree
     with."""
     industry = {applicant.industry[:2], _section(applicant.industry)}
-    tax = TAX_RATING_RANK.get(applicant.tax_rating)
+    tax = TAX_RATING_ORDINAL.get(applicant.tax_rating)
     grade = RISK_GRADE_RANK.get(applicant.grade)
 
     shared = (applicant.consent or {}).get(rules.bank_id, frozenset())
@@ -270,7 +271,7 @@ def plainly_failed(applicant: Applicant, rules: ProductRules) -> dict[str, bool]
         or bool(industry & set(rules.industries_excluded)),
         "kind": bool(rules.enterprise_kinds) and applicant.kind not in rules.enterprise_kinds,
         "firm_age": below(applicant.firm_age_years + 1 / 365.25, rules.min_firm_age_years),
-        "tax_rating": bool(rules.min_tax_rating) and (tax is None or tax < TAX_RATING_RANK[rules.min_tax_rating]),
+        "tax_rating": bool(rules.min_tax_rating) and (tax is None or tax < TAX_RATING_ORDINAL[rules.min_tax_rating]),
         "customs_class": bool(rules.customs_classes) and applicant.customs_class not in rules.customs_classes,
         "risk_grade": bool(rules.max_risk_grade) and grade > RISK_GRADE_RANK[rules.max_risk_grade],
         "probability_of_default": rules.max_probability_of_default is not None
@@ -305,7 +306,7 @@ products = st.builds(
     industries_excluded=some(["K", "66", "39"]),
     enterprise_kinds=some(list(KIND_BITS)),
     min_firm_age_years=maybe(st.sampled_from([1.0, 2.0, 4.2])),
-    min_tax_rating=st.sampled_from(["", *TAX_RATING_RANK]),
+    min_tax_rating=st.sampled_from(["", *TAX_RATING_ORDINAL]),
     customs_classes=some(list(CUSTOMS_BITS)),
     max_risk_grade=st.sampled_from(["", *RISK_GRADE_RANK]),
     max_probability_of_default=maybe(st.sampled_from([0.02, 0.04, 0.1])),
@@ -320,7 +321,7 @@ applicants = st.builds(
     industry=st.sampled_from(["3911", "5211", "6611", "4710", "0111"]),
     kind=st.sampled_from([*KIND_BITS, "unknown"]),
     firm_age_years=st.just(math.nan) | st.sampled_from([0.5, 1.0 - 1 / 365.25, 4.2, 10.0]),
-    tax_rating=st.sampled_from(["", *TAX_RATING_RANK]),
+    tax_rating=st.sampled_from(["", *TAX_RATING_ORDINAL]),
     customs_class=st.sampled_from(["", *CUSTOMS_BITS]),
     tax_paid=st.just(math.nan) | money,
     revenue=st.just(math.nan) | money,
@@ -358,3 +359,10 @@ def test_one_applicant_cannot_change_what_the_table_tells_the_next():
 
     with pytest.raises(ValueError, match="read-only"):
         verdicts.failed["kind"][0] = True
+
+
+def test_the_tax_ratings_rank_in_the_order_the_records_declare_them():
+    """One order of A > B > M > C > D: the records' choices (the operator's minimum rating, a firm's rating) and
+    the ordinal the model and eligibility read must never disagree."""
+    assert list(TAX_RATING_ORDINAL) == list(TaxCreditRating.values)
+    assert list(TAX_RATING_ORDINAL.values()) == sorted(TAX_RATING_ORDINAL.values(), reverse=True)

@@ -279,7 +279,7 @@ def test_model_drift_prints_the_psi_of_the_score_and_every_feature(world, capsys
 def test_model_drift_with_no_recent_applications_says_so(world):
     champion_ready(world)
 
-    with pytest.raises(CommandError, match="no applications submitted since 2030-01-01"):
+    with pytest.raises(CommandError, match="No applications have been submitted since 2030-01-01"):
         call_command("model_drift", "--since", "2030-01-01")
 
 

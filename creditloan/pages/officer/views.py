@@ -1,5 +1,5 @@
 """The bank officer's pages: the bank's queue, an offer and its decisions, the bank's figures. Thin: a form
-checks the input's shape, a routing service decides, and its refusal is shown on the form."""
+checks the input's shape, matching.decisions decides, and its refusal is shown on the form."""
 
 from __future__ import annotations
 
