@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Application, Bank
+from creditloan.models import Application, Bank, PublicCreditRecord
 from creditloan.models.applications import ApplicationStatus
 from creditloan.states import application_transition
 from matching import notifications
@@ -80,6 +80,21 @@ def application_route(*, application_id: int) -> list[Offer]:
 
 # Applications still to be decided on: what a repaired or corrected record of their firm is weighed for.
 REASSESSED_STATES = (ApplicationStatus.SCORED, ApplicationStatus.MATCHED, ApplicationStatus.NOT_ELIGIBLE)
+
+
+def firms_to_reassess_after_import(*, batch_id: int) -> list[int]:
+    """The firms an import batch repaired a public-credit record of, and that have an application still to be
+    decided (REASSESSED_STATES): the ones whose assessment the repair may change."""
+    repaired_firms = (
+        PublicCreditRecord.objects.filter(import_file__batch_id=batch_id, repaired_on__isnull=False)
+        .values("enterprise_id")
+        .distinct()
+    )
+    return list(
+        Application.objects.filter(enterprise_id__in=repaired_firms, status__in=REASSESSED_STATES)
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
 
 
 def enterprise_reassess(*, enterprise_id: int) -> list[int]:

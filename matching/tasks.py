@@ -6,14 +6,14 @@ from celery import shared_task
 
 from creditloan.celery import RETRY_TRANSIENT
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import Application, PublicCreditRecord
+from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from creditloan.outbox import OutboxTask
 from matching.routing import (
-    REASSESSED_STATES,
     application_route,
     applications_route_waiting,
     enterprise_reassess,
+    firms_to_reassess_after_import,
     offers_lapse_sweep,
 )
 
@@ -55,16 +55,7 @@ def reassess_enterprise(enterprise_id: int) -> int:
 def reassess_repaired_after_import(batch_id: int) -> int:
     """An import batch that brought repairs: each firm whose repaired record it wrote, and that has an
     application still to be decided, is reassessed. Returns how many firms were."""
-    repaired_firms = (
-        PublicCreditRecord.objects.filter(import_file__batch_id=batch_id, repaired_on__isnull=False)
-        .values("enterprise_id")
-        .distinct()
-    )
-    firms = list(
-        Application.objects.filter(enterprise_id__in=repaired_firms, status__in=REASSESSED_STATES)
-        .values_list("enterprise_id", flat=True)
-        .distinct()
-    )
+    firms = firms_to_reassess_after_import(batch_id=batch_id)
     for enterprise_id in firms:
         reassess_enterprise.delay(enterprise_id)
     return len(firms)
