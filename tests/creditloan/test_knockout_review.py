@@ -164,3 +164,15 @@ def test_the_api_asks_lists_and_answers(world):
     assert asked.status_code == 201 and asked.json()["rules"] == LISTED and asked.json()["overdue"] is False
     assert [row["id"] for row in listed.json()["results"]] == [asked.json()["id"]]
     assert answered.json()["status"] == "upheld"
+
+
+def test_a_knocked_out_applications_page_says_why_it_went_to_no_bank_and_not_that_it_is_being_matched(client, world):
+    client.force_login(world["applicant"])
+
+    page = client.get(
+        reverse("applicant:application_detail", args=[world["application"].pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    text = page.content.decode()
+
+    assert "Not offered to any bank: a policy rule rules it out (below)." in text
+    assert "being scored" not in text and "being matched" not in text
