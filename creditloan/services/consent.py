@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
@@ -69,15 +69,7 @@ def authorisation_grant(
             % {"date": expires_on, "last": today + AUTHORISATION_LONGEST},
             field="expires_on",
         )
-    text = (
-        f"本人代表{enterprise.name}（{enterprise.uscc}）授权信易贷平台使用本企业的"
-        f"{'、'.join(str(source_names[source]) for source in sources)}数据，"
-        f"用于{AuthorisationPurpose(purpose).label}，并向{'、'.join(bank.name for bank in banks)}提供，"
-        f"有效期至{expires_on:%Y年%m月%d日}。\n"
-        f"On behalf of {enterprise.name} ({enterprise.uscc}) I authorise the platform to use the firm's "
-        f"{', '.join(sources)} data for {purpose} and to share it with {', '.join(bank.code for bank in banks)}, "
-        f"until {expires_on:%Y-%m-%d}."
-    )
+    text = _consent_words(enterprise, sources=sources, purpose=purpose, banks=banks, expires_on=expires_on)
     authorisation = Authorisation.objects.create(
         enterprise=enterprise,
         granted_by=user,
@@ -111,3 +103,24 @@ def authorisation_revoke(*, user: User, authorisation_id: int) -> Authorisation:
     authorisation.revoked_at, authorisation.revoked_by = timezone.now(), user
     authorisation.save(update_fields=["revoked_at", "revoked_by"])
     return authorisation
+
+
+def _consent_words(enterprise, *, sources, purpose: str, banks, expires_on: dt.date) -> str:
+    """The words the firm agrees to, in Chinese then in English, each naming the sources, the purpose and the
+    banks in its own language, whatever the language of the page the grant was made on: they are kept as agreed."""
+    source_names = dict(CONSENT_SOURCES)
+    with translation.override("zh-hans"):
+        chinese = (
+            f"本人代表{enterprise.name}（{enterprise.uscc}）授权信易贷平台使用本企业的"
+            f"{'、'.join(str(source_names[source]) for source in sources)}数据，"
+            f"用于{AuthorisationPurpose(purpose).label}，并向{'、'.join(bank.name for bank in banks)}提供，"
+            f"有效期至{expires_on:%Y年%m月%d日}。"
+        )
+    with translation.override("en"):
+        english = (
+            f"On behalf of {enterprise.name} ({enterprise.uscc}) I authorise the platform to use the firm's "
+            f"{', '.join(str(source_names[source]).lower() for source in sources)} data for "
+            f"{str(AuthorisationPurpose(purpose).label).lower()} and to share it with "
+            f"{', '.join(bank.name for bank in banks)}, until {expires_on:%Y-%m-%d}."
+        )
+    return f"{chinese}\n{english}"

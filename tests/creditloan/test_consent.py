@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from creditloan.errors import DomainError
 from creditloan.models import Authorisation, User
@@ -35,6 +35,19 @@ def test_a_grant_keeps_the_words_agreed_to(applicant, firm, bank):
     assert list(authorisation.banks.all()) == [bank]
     assert firm.name in authorisation.text and "银行A" in authorisation.text and "until" in authorisation.text
     assert authorised_sources(firm.pk) == {"customs", "public_credit"}
+
+
+@pytest.mark.parametrize("page_language", ["zh-hans", "en"])
+def test_the_words_name_sources_and_banks_in_each_half_s_own_language_whatever_the_pages(
+    applicant, firm, bank, page_language
+):
+    with translation.override(page_language):
+        text = grant(applicant, firm, bank, sources=["public_credit", "customs"]).text
+
+    chinese, english = text.split("\n")
+    assert "海关、公共信用数据" in chinese and f"向{bank.name}提供" in chinese
+    assert "customs, public credit data" in english and f"share it with {bank.name}," in english
+    assert "public_credit" not in text and f" {bank.code}," not in text
 
 
 @pytest.mark.parametrize("alone", ["tax", "bank"])
