@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from creditloan.identity.selectors import Permission, firms_acted_for, memberships_in_force
@@ -15,6 +15,7 @@ from creditloan.models import (
     AccessLog,
     Application,
     Authorisation,
+    Bank,
     BankRecord,
     CustomsRecord,
     Dispute,
@@ -153,17 +154,29 @@ def credit_records(
             "source": source,
             "records": [
                 (record, disputes.get((source, record.pk)))
-                for record in _retained(
-                    source,
-                    model.objects.filter(enterprise_id=enterprise_id).exclude(
-                        pk__in=[record_id for of_source, record_id in hidden if of_source == source]
-                    ),
+                for record in _named(
+                    _retained(
+                        source,
+                        model.objects.filter(enterprise_id=enterprise_id).exclude(
+                            pk__in=[record_id for of_source, record_id in hidden if of_source == source]
+                        ),
+                    )
                 ).order_by(order, "-pk")[:RECORDS_SHOWN]
             ],
         }
         for source, model, order in tables
         if sources is None or source in sources
     ]
+
+
+def _named(records: QuerySet) -> QuerySet:
+    """A bank-shared record with the name of the bank that reported it (`reporting_bank_name`, None for a code no
+    participating bank has): people read 招商银行, not ZSC."""
+    if records.model is not BankRecord:
+        return records
+    return records.annotate(
+        reporting_bank_name=Subquery(Bank.objects.filter(code=OuterRef("reporting_bank")).values("name")[:1])
+    )
 
 
 def _retained(source: str, records: QuerySet) -> QuerySet:

@@ -1,12 +1,14 @@
 """The applicant's pages through Django's test client: adding a firm, consent and what revoking it closes."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from creditloan.models import (
+    BankRecord,
     EnterpriseMembership,
 )
 from tests.factories import (
@@ -80,3 +82,25 @@ def test_a_grant_that_ended_yesterday_reads_expired_in_the_small_hours_of_beijin
     revoke = reverse("applicant:authorisation_revoke", args=[grant.pk])
     assert revoke not in page
     assert "Expired" in page
+
+
+def test_a_bank_shared_record_names_the_bank_that_reported_it_and_an_unknown_code_as_given(client, world):
+    for code in ("A", "ICBC-SZ"):
+        BankRecord.objects.create(
+            enterprise=world["firm"],
+            source="bank-feed",
+            source_record_id=f"shared-{code}",
+            ingested_at=timezone.now(),
+            updated_at=timezone.now(),
+            reporting_bank=code,
+            as_of=dt.date(2025, 12, 31),
+            outstanding_balance=Decimal("100000"),
+            credit_limit=Decimal("200000"),
+            deposit_turnover=Decimal("3000000"),
+        )
+    client.force_login(world["applicant"])
+
+    page = client.get(reverse("applicant:credit_report", args=[world["firm"].pk])).content.decode()
+
+    assert "<strong>银行A</strong>" in page
+    assert "<strong>ICBC-SZ</strong>" in page
