@@ -292,7 +292,9 @@ def test_the_applicant_grants_consent_reads_the_credit_report_and_disputes_a_rec
     assert "Checked with the source: corrected." in page.locator("main").inner_text()
     screens.keep(page, "05-dispute-answered")
     page.get_by_role("link", name="Authorisations").click()
-    page.get_by_role("button", name="Revoke").first.click()
+    page.locator("[data-testid=revoke] summary").first.click()  # the page asks first
+    screens.keep(page, "06-revoke-asks-first")
+    page.get_by_role("button", name="Yes, revoke it").first.click()
     assert "Revoked" in page.locator("[data-testid=authorisation]").first.inner_text()
     page.context.close()
 
@@ -367,6 +369,10 @@ def test_every_main_page_in_chinese_is_kept_and_meets_wcag_aa(browser, world):
     assert officer in page.locator("main").inner_text()
     screens.keep(page, "04-access-log")
     page.goto(f"{url}/me/applications/{application.pk}/")
+    # Withdrawing asks first: the button only opens what it would do and the real one.
+    assert not page.get_by_role("button", name="确认撤回").is_visible()
+    page.locator("[data-testid=withdraw] summary").click()
+    assert page.get_by_role("button", name="确认撤回").is_visible()
     screens.keep(page, "05-application")
     # On a phone: the menu folds behind its button and the tables still fit.
     page.set_viewport_size({"width": 390, "height": 844})
