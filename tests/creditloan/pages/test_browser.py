@@ -382,6 +382,10 @@ def test_every_main_page_in_chinese_is_kept_and_meets_wcag_aa(browser, world):
     assert page.get_by_role("link", name="数据授权").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screens.keep(page, "06-application-on-a-phone")
+    page.goto(f"{url}/me/enterprises/{firm.pk}/access/")
+    assert officer in page.locator("main").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screens.keep(page, "06b-access-log-on-a-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="退出").click()
 
