@@ -54,16 +54,17 @@ def transition_locked(
     event: str,
     *,
     table: dict,
+    events: list[str],
     states: type[models.TextChoices],
     unknown: str,
     thing: str,
     fields: dict,
 ):
     """The row locked (select_for_update) and moved by `event` from the state it is in now, as `table` allows,
-    with `fields` set; the caller saves it. An event the table does not know is refused with `unknown` (with its
-    %(event)s), a move it does not allow from here by `transition_refusal`, naming `thing` (with the row's
-    %(number)d)."""
-    if event not in [event_ for _, event_ in table]:
+    with `fields` set; the caller saves it. An event not among `events` (the table's, as a list: any value, even
+    one that cannot be hashed, is looked up by equality) is refused with `unknown` (with its %(event)s), a move
+    the table does not allow from here by `transition_refusal`, naming `thing` (with the row's %(number)d)."""
+    if event not in events:
         raise DomainError(ErrorCode.INVALID_INPUT, unknown % {"event": event}, field="event")
     row = model.objects.select_for_update().get(pk=row_id)
     target = table.get((row.status, event))
@@ -83,6 +84,7 @@ def application_transition(*, application_id: int, event: str, **fields) -> Appl
         application_id,
         event,
         table=APPLICATION_TRANSITIONS,
+        events=APPLICATION_EVENTS,
         states=ApplicationStatus,
         unknown=_("unknown application event '%(event)s'"),
         thing=_("application #%(number)d"),

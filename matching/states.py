@@ -38,6 +38,7 @@ def offer_transition(*, offer_id: int, event: str, by=None, **fields) -> Offer:
         offer_id,
         event,
         table=OFFER_TRANSITIONS,
+        events=OFFER_EVENTS,
         states=OfferStatus,
         unknown=_("unknown offer event '%(event)s'"),
         thing=_("offer #%(number)d"),
