@@ -33,7 +33,6 @@ from matching.ranking import ApprovalModel, Weights, rank, top_within_capacity
 from matching.services import EVEN_ODDS, checked_settings
 from scoring import selectors as scoring_selectors
 from scoring.ml.features import build_features
-from scoring.ml.scale import grades
 from scoring.models import PolicyRule
 
 WEIGHT_KEYS = ("approval", "price", "fit", "response", "top_k")
@@ -321,7 +320,7 @@ def replayed_applications(*, since: dt.date, until: dt.date | None) -> list[Repl
     frame["as_of"] = pd.to_datetime(local_day).to_numpy(dtype="datetime64[D]")
     features = build_features(scoring_selectors.record_frames(requests=frame[["enterprise_id", "as_of"]]))
     probabilities = model.predict_proba(features)[:, 1]
-    risk_grades = grades(probabilities)
+    risk_grades = model.master_scale_.grades(probabilities)
     rules = list(PolicyRule.objects.filter(active=True).order_by("code"))
     replayed = []
     for position, row in enumerate(frame.itertuples(index=False)):

@@ -22,7 +22,7 @@ from scoring import selectors
 from scoring.ml.features import MONOTONE, build_features
 from scoring.ml.metrics import evaluate
 from scoring.ml.model import RiskModel
-from scoring.ml.scale import grades
+from scoring.ml.scale import FIXED_SCALE, MasterScale, ScaleFitError, fit_master_scale
 from scoring.ml.scorecard import WoeLogisticScorecard
 from scoring.models import ModelStatus, ModelVersion, Rating, Score, TrainingRun, TrainingRunStatus
 
@@ -93,7 +93,8 @@ def model_train(
     step(_("fitting the logistic-regression WOE scorecard on the same split"))
     baseline = WoeLogisticScorecard().fit(features.iloc[train], target[train])
     step(_("judging both on the held-out period"))
-    model_metrics = evaluate(target[test], model.predict_proba(features.iloc[test])[:, 1])
+    held_out_pd = model.predict_proba(features.iloc[test])[:, 1]
+    model_metrics = evaluate(target[test], held_out_pd)
     baseline_metrics = evaluate(target[test], baseline.predict_proba(features.iloc[test])[:, 1])
     submitted = sample["submitted_at"]
     metrics = {
@@ -111,6 +112,13 @@ def model_train(
         "baseline": baseline_metrics.to_dict(),
     }
     beats = promotion_verdict(model_metrics.auc, baseline_metrics.auc)
+    model.set_master_scale(
+        master_scale_fit(
+            training_pd=model.predict_proba(features.iloc[train])[:, 1],
+            held_out_pd=held_out_pd,
+            held_out_defaulted=target[test],
+        )
+    )
     model_text, manifest = model.to_files()
     manifest["metrics"] = metrics
     version = _register(model_text, manifest, metrics, beats, trained_by)
@@ -131,6 +139,21 @@ def model_train(
         )
     logger.info("model training: %s", message)
     return TrainingOutcome(version=version, promoted=beats, message=message)
+
+
+def master_scale_fit(
+    *, training_pd: np.ndarray, held_out_pd: np.ndarray, held_out_defaulted: np.ndarray
+) -> MasterScale:
+    """The grade bands a new version grades with: fitted on its training PDs and checked on the held-out period
+    (scoring.ml.scale.fit_master_scale). Where they cannot be fitted, the fixed bands, with the reason and their
+    held-out figures recorded, so that the operators' page shows what the version grades with and why."""
+    try:
+        return fit_master_scale(training_pd, held_out_pd=held_out_pd, held_out_defaulted=held_out_defaulted)
+    except ScaleFitError as error:
+        logger.warning("model training: the fixed grade bands are kept: %s", error)
+        return FIXED_SCALE.described(
+            training_pd, held_out_pd=held_out_pd, held_out_defaulted=held_out_defaulted, fallback=str(error)
+        )
 
 
 def promotion_verdict(model_auc: float, baseline_auc: float) -> bool:
@@ -256,7 +279,8 @@ def ratings_refresh(*, first_id: int, last_id: int, as_of: dt.date, version: Mod
                 "as_of": as_of,
                 "probability_of_default": probability,
                 "points": points,
-                "grade": grades(probability),
+                # The bands of the version that produced these PDs, sealed in its manifest.
+                "grade": model.master_scale_.grades(probability),
                 "rated_at": timezone.now(),
             }
         )

@@ -25,6 +25,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
+from scoring.ml.scale import FIXED_SCALE, MasterScale
+
 MANIFEST_FORMAT = "creditloan.scoring.risk_model/1"
 BIAS_COLUMN = "bias"
 # Below this many rows LightGBM runs on one thread: OpenMP's start-up and spin-waiting then cost more than the
@@ -238,6 +240,18 @@ class RiskModel(ClassifierMixin, BaseEstimator):
             slope, intercept = 0.0, math.log(rate / (1 - rate))
         self.calibration_ = (slope, intercept)
         self.feature_importance_ = self._gain_by_feature()
+        # The fixed bands until a scale fitted on an out-of-time period is set (set_master_scale): fit sees no
+        # such period, and the training rows alone cannot show the grades are monotone in observed defaults.
+        self.master_scale_ = FIXED_SCALE
+        return self
+
+    def set_master_scale(self, scale: MasterScale) -> RiskModel:
+        """Grade this model's PDs with `scale` (scoring.ml.scale.fit_master_scale), which to_files then seals
+        into the manifest with the model."""
+        check_is_fitted(self, "booster_")
+        if not isinstance(scale, MasterScale):
+            raise ValueError(f"a master scale is a scoring.ml.scale.MasterScale, not {type(scale).__name__}")
+        self.master_scale_ = scale
         return self
 
     def _cross_validated(
@@ -342,6 +356,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
             "best_iteration": self.best_iteration_,
             "cv_best_iterations": self.cv_best_iterations_,
             "calibration": {"slope": slope, "intercept": intercept},
+            "master_scale": self.master_scale_.to_dict(),
             "training_data_sha256": self.training_data_sha256_,
             "eval_data_sha256": self.eval_data_sha256_,
             "versions": {
@@ -427,6 +442,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         model.training_data_sha256_ = manifest.get("training_data_sha256")
         model.eval_data_sha256_ = manifest.get("eval_data_sha256")
         model.feature_importance_ = model._gain_by_feature()
+        model.master_scale_ = _sealed_master_scale(manifest, sealed)
         return model
 
     def _lightgbm_names(self) -> list[str]:
@@ -627,6 +643,19 @@ def _group_codes(groups: Any, n_rows: int) -> np.ndarray:
     if n_missing:
         raise ValueError(f"groups has {n_missing} missing labels: every row needs its group (its firm id)")
     return codes
+
+
+def _sealed_master_scale(manifest: dict, sealed: list[str]) -> MasterScale:
+    """The grade bands the manifest seals; the fixed bands for a manifest saved before scales were fitted. A scale
+    outside the seal was added afterwards and would regrade every firm unchecked, so it is refused."""
+    if "master_scale" not in manifest:
+        return FIXED_SCALE
+    if "master_scale" not in sealed:
+        raise ModelIntegrityError("the manifest's master_scale is outside its seal: it was added after saving")
+    try:
+        return MasterScale.from_dict(manifest["master_scale"])
+    except ValueError as error:
+        raise ModelIntegrityError(f"the manifest's master_scale is not a scale: {error}") from None
 
 
 def _json_scalar(value: Any) -> Any:

@@ -12,9 +12,11 @@ from creditloan.demo.services import demo_world_generate
 from creditloan.errors import DomainError
 from creditloan.models import Application, Bank
 from matching.models import LoanProduct, MatchingSettings, Offer, Ranking
-from matching.replay import replay
+from matching.replay import replay, replayed_applications
 from matching.selectors import training_sample
 from matching.services import approval_model_train
+from scoring.ml.scale import FIXED_SCALE
+from scoring.selectors import champion, grade_scale
 from scoring.services import model_train
 
 SINCE = dt.date(2026, 5, 1)
@@ -58,6 +60,18 @@ def test_replaying_without_changes_reports_the_same_offers_twice(world):
     assert report["eligible_share"]["current"] == report["eligible_share"]["changed"] > 0
     for row in report["banks"] + report["products"]:
         assert row["current"] == row["changed"]
+
+
+def test_replayed_applications_are_graded_with_the_champions_own_bands(world):
+    scale = grade_scale(champion())
+
+    replayed = replayed_applications(since=SINCE, until=None)
+
+    letters = [application.applicant.grade for application in replayed]
+    probabilities = [application.applicant.probability_of_default for application in replayed]
+    assert scale.fitted
+    assert letters == scale.grades(probabilities).tolist()
+    assert letters != FIXED_SCALE.grades(probabilities).tolist()
 
 
 def test_a_replay_keeps_every_bank_within_its_monthly_capacity(world):

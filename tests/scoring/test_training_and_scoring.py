@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from creditloan.demo.services import demo_world_generate
@@ -30,13 +32,15 @@ from creditloan.models import (
 from creditloan.models.accounts import Role
 from creditloan.outbox import outbox_relay
 from creditloan.services import authorisation_revoke
+from creditloan.values import percent_text
 from matching.routing import enterprise_reassess
 from matching.selectors import application_eligibility
 from scoring import selectors
 from scoring.ml.features import FEATURE_NAMES, build_features
+from scoring.ml.scale import FIXED_SCALE, MAX_GRADE_SHARE, MasterScale
 from scoring.models import ModelStatus, ModelVersion, PolicyRule, Rating, Score
 from scoring.selectors import loaded_model, loaded_models_forget
-from scoring.services import application_score, enterprise_score, promotion_verdict
+from scoring.services import application_score, enterprise_score, master_scale_fit, promotion_verdict
 from scoring.tasks import rate_firms, rerate_population, score_application
 from tests.factories import ApplicationFactory, consent, member_of
 
@@ -103,6 +107,35 @@ def test_the_manifest_describes_the_model_and_its_data(world):
     assert manifest["monotone"]["overdue_days_max_12m"] == 1 and manifest["monotone"]["tax_rating"] == -1
     assert set(manifest["versions"]) >= {"lightgbm", "numpy", "scikit-learn", "python"}
     assert set(manifest["features"]) == set(FEATURE_NAMES)
+
+
+def test_training_fits_grade_bands_monotone_in_held_out_defaults_with_no_grade_holding_most_firms(world):
+    manifest = world.version.manifest
+    split = world.version.metrics["split"]
+
+    scale = MasterScale.from_manifest(manifest)
+
+    assert scale.fitted, scale.fallback
+    assert "master_scale" in manifest["sealed_keys"]
+    assert sum(row["training_rows"] for row in scale.table) == split["train_rows"]
+    assert sum(row["held_out_rows"] for row in scale.table) == split["test_rows"]
+    assert sum(row["held_out_defaults"] for row in scale.table) == split["test_defaults"]
+    assert max(row["training_share"] for row in scale.table) <= MAX_GRADE_SHARE
+    rates = [row["held_out_default_rate"] for row in scale.table if row["held_out_default_rate"] is not None]
+    assert rates == sorted(rates) and len(rates) >= 3
+    assert manifest["master_scale"]["held_out_monotone"] is True
+
+
+def test_bands_that_cannot_be_fitted_leave_the_fixed_ones_with_the_reason_and_their_held_out_figures():
+    held_out_pd, defaulted = np.array([0.005, 0.02, 0.07, 0.2]), np.array([0, 0, 1, 1])
+
+    scale = master_scale_fit(training_pd=np.full(500, 0.03), held_out_pd=held_out_pd, held_out_defaulted=defaulted)
+
+    assert (scale.uppers, scale.fitted) == (FIXED_SCALE.uppers, False)
+    assert scale.fallback == "every training row has the same PD (0.03): there is nothing to cut"
+    assert [row["held_out_rows"] for row in scale.table] == [1, 1, 0, 1, 1]
+    assert [row["training_share"] for row in scale.table] == [0.0, 0.0, 1.0, 0.0, 0.0]
+    assert MasterScale.from_dict(scale.to_dict()).fallback == scale.fallback
 
 
 def next_version(version: ModelVersion, **changes) -> ModelVersion:
@@ -323,6 +356,71 @@ def test_a_rating_agrees_with_the_online_score_of_the_same_firm_and_day(world):
     rating = Rating.objects.get(enterprise=firm, model_version=world.version)
     assert rating.probability_of_default == pytest.approx(score.probability_of_default)
     assert (rating.points, rating.grade) == (score.points, score.grade)
+
+
+def resealed_without_master_scale(manifest: dict) -> dict:
+    """The manifest as a version saved before scales were fitted has it: no master_scale, sealed as such."""
+    old = {key: value for key, value in manifest.items() if key != "master_scale"}
+    old["sealed_keys"] = [key for key in manifest["sealed_keys"] if key != "master_scale"]
+    sealed = {key: old[key] for key in old["sealed_keys"]}
+    canonical = json.dumps(sealed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return old | {"manifest_sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest()}
+
+
+def firms_graded_differently_by_the_fixed_bands(version: ModelVersion) -> list[int]:
+    """Rated firms whose PD under `version` the fixed bands would grade otherwise than its own bands do."""
+    first, last = selectors.firm_id_chunks(1000)[0]
+    rate_firms.apply(args=[first, last, version.number, AS_OF.isoformat()]).get()
+    return [
+        firm_id
+        for firm_id, probability, grade in Rating.objects.filter(model_version=version).values_list(
+            "enterprise_id", "probability_of_default", "grade"
+        )
+        if FIXED_SCALE.grade(probability) != grade
+    ]
+
+
+def test_ratings_and_scores_grade_with_the_bands_of_their_version(world):
+    champion_ready(world)
+    scale = selectors.grade_scale(world.version)
+
+    differently = firms_graded_differently_by_the_fixed_bands(world.version)
+    score = enterprise_score(enterprise_id=differently[0], as_of=AS_OF)
+
+    ratings = Rating.objects.filter(model_version=world.version)
+    assert [rating.grade for rating in ratings] == scale.grades([r.probability_of_default for r in ratings]).tolist()
+    assert differently, "the fitted bands grade every firm as the fixed bands do: this test could not fail"
+    assert score.grade == scale.grade(score.probability_of_default) != FIXED_SCALE.grade(score.probability_of_default)
+
+
+def test_a_version_saved_before_scales_were_fitted_still_grades_with_the_fixed_bands(world, fresh_process):
+    stored = ModelVersion.objects.get(pk=world.version.pk)
+    old = next_version(stored, manifest=resealed_without_master_scale(stored.manifest))
+    firm_id = firms_graded_differently_by_the_fixed_bands(world.version)[0]
+
+    score = enterprise_score(enterprise_id=firm_id, as_of=AS_OF, version=old)
+
+    assert selectors.grade_scale(old) is FIXED_SCALE
+    assert score.grade == FIXED_SCALE.grade(score.probability_of_default)
+    assert score.grade != selectors.grade_scale(world.version).grade(score.probability_of_default)
+
+
+def test_the_credit_report_says_what_the_grade_means_under_the_champions_bands(world, client):
+    # Here rather than with the applicant's pages: it needs a champion trained on a world, which this module has.
+    champion_ready(world)
+    applicant = User.objects.get(username="applicant")
+    firm = applicant.memberships.get().enterprise
+    client.force_login(applicant)
+
+    page = client.get(reverse("applicant:credit_report", args=[firm.pk]))
+
+    score = page.context["score"]
+    low, high = selectors.grade_scale(world.version).band_of(score.grade)
+    assert low <= score.probability_of_default < high
+    assert (
+        "Grades A–E band the probability of default of all the firms this model was trained on, A the least risky "
+        f"band and E the riskiest; grade {score.grade} covers {percent_text(low)} to {percent_text(high)}."
+    ) in page.content.decode()
 
 
 def test_rating_a_chunk_twice_leaves_one_rating_per_firm(world):

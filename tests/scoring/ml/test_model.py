@@ -2,6 +2,7 @@
 promises, explains itself additively, survives a round trip through its files unchanged, and refuses altered
 files. prepare_table turns an operator's table into (X, y) or says exactly what is wrong with it."""
 
+import copy
 import hashlib
 import json
 import re
@@ -15,6 +16,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 
 from scoring.ml.model import BIAS_COLUMN, ModelIntegrityError, RiskModel, prepare_table, training_data_hash
+from scoring.ml.scale import FIXED_SCALE, fit_master_scale
 
 REPO = Path(__file__).resolve().parents[3]
 FAST = {"learning_rate": 0.1, "max_rounds": 300, "early_stopping_rounds": 30}
@@ -211,8 +213,9 @@ def test_manifest_seal_is_the_sha256_of_the_canonical_json_of_its_sealed_keys(tr
         lambda manifest: manifest["categories"]["region"].reverse(),
         lambda manifest: manifest["features"].reverse(),
         lambda manifest: manifest["sealed_keys"].remove("monotone"),
+        lambda manifest: manifest["master_scale"]["uppers"].reverse(),
     ],
-    ids=["calibration-slope", "category-order", "feature-order", "unsealed-key"],
+    ids=["calibration-slope", "category-order", "feature-order", "unsealed-key", "grade-bands"],
 )
 def test_altered_manifest_is_refused(trained, alter):
     model, _, _ = trained
@@ -229,6 +232,70 @@ def test_manifest_whose_seal_leaves_out_the_calibration_is_refused(trained):
     manifest["sealed_keys"].remove("calibration")
 
     with pytest.raises(ModelIntegrityError, match=re.escape("seal leaves out ['calibration']")):
+        RiskModel.from_files(model_text, reseal(manifest))
+
+
+def with_fitted_scale(model: RiskModel) -> RiskModel:
+    """A copy of the model grading with a scale fitted on its own PDs for fresh borrowers (the shared model is
+    left as it is)."""
+    X_train, _ = borrowers(1000, seed=31)
+    X_held_out, y_held_out = borrowers(1000, seed=32)
+    scale = fit_master_scale(
+        model.predict_proba(X_train)[:, 1],
+        held_out_pd=model.predict_proba(X_held_out)[:, 1],
+        held_out_defaulted=y_held_out,
+    )
+    return copy.deepcopy(model).set_master_scale(scale)
+
+
+def test_a_fitted_model_grades_with_the_fixed_bands_until_it_is_given_a_scale(trained):
+    model, _, _ = trained
+
+    assert model.master_scale_ == FIXED_SCALE
+    assert with_fitted_scale(model).master_scale_.fitted
+
+
+def test_the_master_scale_is_sealed_into_the_manifest_and_read_back(trained):
+    model = with_fitted_scale(trained[0])
+    X_new, _ = borrowers(500, seed=33)
+
+    model_text, manifest = model.to_files()
+    loaded = RiskModel.from_files(model_text, json.loads(json.dumps(manifest)))
+
+    assert "master_scale" in manifest["sealed_keys"]
+    assert loaded.master_scale_ == model.master_scale_
+    assert loaded.master_scale_.rows() == model.master_scale_.rows()
+    probabilities = loaded.predict_proba(X_new)[:, 1]
+    assert loaded.master_scale_.grades(probabilities).tolist() == model.master_scale_.grades(probabilities).tolist()
+
+
+def test_a_manifest_saved_before_scales_were_fitted_grades_with_the_fixed_bands(trained):
+    model_text, manifest = with_fitted_scale(trained[0]).to_files()
+    del manifest["master_scale"]
+    manifest["sealed_keys"].remove("master_scale")
+
+    loaded = RiskModel.from_files(model_text, reseal(manifest))
+
+    assert loaded.master_scale_ is FIXED_SCALE
+
+
+def test_a_master_scale_added_outside_the_seal_is_refused(trained):
+    model_text, manifest = trained[0].to_files()
+    fitted = with_fitted_scale(trained[0]).master_scale_.to_dict()
+    del manifest["master_scale"]
+    manifest["sealed_keys"].remove("master_scale")
+    manifest = reseal(manifest)
+    manifest["master_scale"] = fitted
+
+    with pytest.raises(ModelIntegrityError, match="master_scale is outside its seal"):
+        RiskModel.from_files(model_text, manifest)
+
+
+def test_a_sealed_master_scale_that_is_not_one_is_refused(trained):
+    model_text, manifest = trained[0].to_files()
+    manifest["master_scale"]["uppers"] = [0.05, 0.01, 0.02, 0.03]
+
+    with pytest.raises(ModelIntegrityError, match="master_scale is not a scale: .* must not fall"):
         RiskModel.from_files(model_text, reseal(manifest))
 
 
