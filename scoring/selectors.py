@@ -36,7 +36,7 @@ from scoring.ml import explain
 from scoring.ml.features import CONSENTED_SOURCES, FEATURE_NAMES, RecordFrames, build_features
 from scoring.ml.metrics import psi_table
 from scoring.ml.model import ModelIntegrityError, RiskModel
-from scoring.ml.scale import ScoreScale, grade
+from scoring.ml.scale import MasterScale, ScoreScale
 from scoring.models import ModelStatus, ModelVersion, PolicyOperator, PolicyRule, Score
 
 # Columns each frame needs (see scoring.ml.features), and which of them are dates.
@@ -330,6 +330,22 @@ def loaded_models_forget() -> None:
     _LOADED.clear()
 
 
+def grade_scale(version: ModelVersion) -> MasterScale:
+    """The grade bands of the version's PDs, as its verified manifest seals them (the fixed bands for a version
+    saved before scales were fitted): what every grade it gave was cut by."""
+    return loaded_model(version).master_scale_
+
+
+def stated_grade_scale(version: ModelVersion) -> MasterScale | None:
+    """The grade bands and their figures as the version's manifest states them, read for display without
+    loading the model (a list of versions would otherwise parse every model); None if they cannot be read.
+    Grading goes through grade_scale, which verifies the manifest first."""
+    try:
+        return MasterScale.from_manifest(version.manifest)
+    except ValueError:
+        return None
+
+
 def champion() -> ModelVersion | None:
     """The champion's record, without its model text (loaded_model reads that once per process)."""
     return ModelVersion.objects.filter(status=ModelStatus.CHAMPION).defer("model_text", "manifest").first()
@@ -400,7 +416,9 @@ def policy_exclusions(features: pd.Series, rules: list[PolicyRule] | None = None
         if value is None or (isinstance(value, float) and np.isnan(value)):
             continue
         if _OPERATORS[rule.operator](float(value), rule.threshold):
-            broken.append({"rule": rule.code, "reason_zh": rule.reason_zh, "reason_en": rule.reason_en})
+            broken.append(
+                {"rule": rule.code, "feature": rule.feature, "reason_zh": rule.reason_zh, "reason_en": rule.reason_en}
+            )
     return broken
 
 
@@ -439,26 +457,40 @@ def enterprise_assess(
             "consent_on": np.array([timezone.localdate()], dtype="datetime64[D]"),
         }
     )
-    features = build_features(record_frames(requests=requests))
+    frames = record_frames(requests=requests)
+    features = build_features(frames)
+    # The sources no authorisation covers today: their features are empty because the firm withheld them, which
+    # the reasons say as such ("纳税数据未授权"), never as "no record".
+    withheld = [source for source in CONSENTED_SOURCES if not bool(frames.requests[f"uses_{source}"].iloc[0])]
     scale = score_scale()
     probability = float(model.predict_proba(features)[0, 1])
     contributions = model.contributions(features).iloc[0]
     row = features.iloc[0]
-    raising, lowering = explain.reasons(row, contributions, scale=scale, value_names=_reference_names())
+    exclusions = policy_exclusions(row)
     return Score(
         enterprise_id=enterprise_id,
         model_version=version,
         as_of=as_of,
         probability_of_default=probability,
         points=scale.points(probability),
-        grade=grade(probability),
+        grade=model.master_scale_.grade(probability),
         features=_json_features(row),
-        reasons={
-            "raised": [reason.to_dict() for reason in raising],
-            "lowered": [reason.to_dict() for reason in lowering],
-        },
-        improvements=explain.improvements(features, lambda frame: model.predict_proba(frame)[:, 1], scale=scale),
-        exclusions=policy_exclusions(row),
+        reasons=explain.explanation(
+            row,
+            contributions,
+            scale=scale,
+            value_names=_reference_names(),
+            withheld=withheld,
+            exclusions=exclusions,
+        ),
+        improvements=explain.improvements(
+            features,
+            lambda frame: model.predict_proba(frame)[:, 1],
+            scale=scale,
+            withheld=withheld,
+            knocked_out_on=[rule["feature"] for rule in exclusions],
+        ),
+        exclusions=exclusions,
         created_at=timezone.now(),
     )
 

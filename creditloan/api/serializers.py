@@ -148,7 +148,9 @@ class Improvement(serializers.Serializer):
     feature = serializers.CharField()
     advice_zh = serializers.CharField()
     advice_en = serializers.CharField()
-    points_gained = serializers.IntegerField()
+    points_gained = serializers.IntegerField(
+        allow_null=True, help_text="Null for authorising a source: its gain is unknown until its data is read."
+    )
 
 
 class ScoreOut(serializers.Serializer):
