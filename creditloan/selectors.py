@@ -54,19 +54,6 @@ def application_of(user: User, application_id: int) -> Application | None:
     return applications_of(user).filter(pk=application_id).first()
 
 
-def application_timeline(application: Application) -> list[tuple]:
-    """What happened to the application, oldest first: (when, what happened, the offer it concerns)."""
-    events = [(application.submitted_at, "submitted", None)]
-    score = application.scores.order_by("created_at").first()
-    if score is not None:
-        events.append((score.created_at, "scored", None))
-    for offer in application.offers.select_related("product__bank"):
-        events.append((offer.offered_at, "offered", offer))
-        if offer.decided_at is not None:
-            events.append((offer.decided_at, offer.status, offer))
-    return sorted(events, key=lambda event: event[0])
-
-
 def authorisations_of(user: User) -> QuerySet[Authorisation]:
     """Every grant of the firms the person acts for, newest first, revoked and expired ones included."""
     return (

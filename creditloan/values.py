@@ -203,6 +203,12 @@ def percent_text(rate) -> str:
     return f"{Decimal(rate) * 100:.2f}%"
 
 
+def yuan_text(amount) -> str:
+    """An amount as people write it: ¥1,000,000, with its fen only when it has some (¥1,000,000.50)."""
+    amount = Decimal(amount)
+    return f"¥{amount:,.0f}" if amount == amount.to_integral_value() else f"¥{amount:,.2f}"
+
+
 def read_decimal(raw, *, places: int, minimum: Decimal | int, maximum: Decimal | int) -> Decimal:
     """A number with at most `places` decimals from `minimum` to `maximum`, in ASCII digits: a share, a
     probability, a number of years (1.5)."""

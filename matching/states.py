@@ -45,7 +45,9 @@ def offer_transition(*, offer_id: int, event: str, by=None, **fields) -> Offer:
         fields=fields,
     )
     changed = ["status", *fields]
-    if event in ("accept", "decline", "approve", "disburse"):
+    # The bank's answer is stamped, not the payout: that is the loan's own day (Loan.disbursed_on), and restamping
+    # would lose when the loan was approved and make a bank that answered in time look late.
+    if event in ("accept", "decline", "approve"):
         offer.decided_at = timezone.now()
         offer.decided_by = by
         changed += ["decided_at", "decided_by"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 
 from creditloan import services
 from creditloan.errors import DomainError, ErrorCode
@@ -81,6 +82,6 @@ def _knockout_rules(application: Application) -> list[dict]:
 def application_withdraw(*, application_id: int) -> Application:
     """The applicant withdraws (the core's state machine), then every open offer closes (matching's) and the
     applicant is told."""
-    application = application_transition(application_id=application_id, event="withdraw")
+    application = application_transition(application_id=application_id, event="withdraw", withdrawn_at=timezone.now())
     offers_close_on_withdrawal(application)
     return application

@@ -35,6 +35,7 @@ class Application(models.Model):
     guarantee_mode = models.CharField(_("guarantee"), max_length=12, choices=GuaranteeMode.choices)
     status = models.CharField(max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED)
     submitted_at = models.DateTimeField(_("submitted at"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("application")

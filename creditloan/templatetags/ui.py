@@ -3,13 +3,15 @@ readers, and deadlines said as time left."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from creditloan.values import percent_text
+from creditloan.values import percent_text, yuan_text
 
 register = template.Library()
 
@@ -32,8 +34,10 @@ def control(bound_field):
 
 
 MAIN_NAV = {
+    None: [("accounts:products", gettext_lazy("Loan products"))],
     "applicant": [
         ("applicant:home", gettext_lazy("My firms and applications")),
+        ("accounts:products", gettext_lazy("Loan products")),
         ("applicant:authorisations", gettext_lazy("Authorisations")),
     ],
     "bank_officer": [
@@ -44,6 +48,7 @@ MAIN_NAV = {
         ("operator:dashboard", gettext_lazy("Dashboard")),
         ("operator:banks", gettext_lazy("Banks")),
         ("operator:products", gettext_lazy("Loan products")),
+        ("operator:prime_rates", gettext_lazy("LPR")),
         ("operator:weights", gettext_lazy("Ranking weights")),
         ("operator:models", gettext_lazy("Risk models")),
         ("operator:disputes", gettext_lazy("Disputes")),
@@ -86,3 +91,23 @@ def due_soon(deadline) -> bool:
 def percent(rate) -> str:
     """A stored rate (a fraction) as people write it: 0.0450 → 4.50%."""
     return "—" if rate is None else percent_text(rate)
+
+
+@register.filter
+def yuan(amount) -> str:
+    """A stored amount as people write it: 400000.00 → ¥400,000."""
+    return "—" if amount is None else yuan_text(amount)
+
+
+@register.filter
+def percent_precise(rate) -> str:
+    """A rate (a fraction) in percent with up to four decimals, for a monthly rate: 0.00375 → 0.375%."""
+    if rate is None:
+        return "—"
+    return f"{Decimal(rate) * 100:.4f}".rstrip("0").rstrip(".") + "%"
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label as the page's language writes it: "：" in Chinese (no space), ": " in English."""
+    return "：" if (get_language() or "zh").startswith("zh") else ": "

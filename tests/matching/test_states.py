@@ -100,3 +100,13 @@ def test_the_database_refuses_a_decline_without_a_reason_from_the_list(offer):
         Offer.objects.filter(pk=offer.pk).update(status=OfferStatus.DECLINED, decline_reason="other")
 
     Offer.objects.filter(pk=offer.pk).update(status=OfferStatus.DECLINED, decline_reason="high_leverage")
+
+
+def test_a_payout_keeps_when_and_by_whom_the_loan_was_approved(offer):
+    officer = User.objects.create_user(username="wang", role=Role.BANK_OFFICER, bank=offer.product.bank)
+    offer_transition(offer_id=offer.pk, event="accept", by=officer)
+    approved = offer_transition(offer_id=offer.pk, event="approve", by=officer)
+
+    paid = offer_transition(offer_id=offer.pk, event="disburse", by=None)
+
+    assert (paid.status, paid.decided_at, paid.decided_by) == (OfferStatus.DISBURSED, approved.decided_at, officer)

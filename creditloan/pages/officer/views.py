@@ -20,6 +20,7 @@ from creditloan.pages.officer.forms import (
 )
 from matching import dashboard, selectors
 from matching.decisions import offer_accept, offer_approve, offer_decline, offer_disburse
+from matching.offers import offer_terms
 from matching.services import offer_profile_open
 
 
@@ -43,7 +44,10 @@ def officer_offer(request, offer_id: int):
             prefix="approve",
             initial={"amount": offer.application.amount, "term_months": offer.application.term_months},
         ),
-        "disburse": DisburseForm(prefix="disburse", initial={"disbursed_on": timezone.localdate()}),
+        # The payout is usually what was approved, today.
+        "disburse": DisburseForm(
+            prefix="disburse", initial={"amount": offer.approved_amount, "disbursed_on": timezone.localdate()}
+        ),
     }
     action = request.POST.get("action")
     if request.method == "POST":
@@ -54,7 +58,14 @@ def officer_offer(request, offer_id: int):
     return render(
         request,
         "officer/offer.html",
-        {"offer": offer, "score": profile.score, "records": profile.records, "forms": forms, "action": action},
+        {
+            "offer": offer,
+            "terms": offer_terms(offer),
+            "score": profile.score,
+            "records": profile.records,
+            "forms": forms,
+            "action": action,
+        },
     )
 
 

@@ -78,3 +78,24 @@ def test_an_officer_sees_only_the_records_the_firm_authorised_for_that_bank(clie
     with translation.override("zh-hans"):
         assert last_look.what_display() == "申请信息；信用记录：纳税"
         assert last_look.reference_display() == f"推送 #{world['offer'].pk}"
+
+
+def test_an_approved_offers_page_shows_the_officer_the_terms_and_repayments_the_applicant_sees(client, world):
+    client.force_login(world["officer_a"])
+    url = reverse("officer:offer", args=[world["offer"].pk])
+    client.post(url, {"action": "accept"})
+    client.post(
+        url,
+        {"action": "approve", "approve-amount": "400000", "approve-annual_rate": "4.5", "approve-term_months": "12"},
+    )
+
+    page = client.get(url).content.decode()
+    client.force_login(world["applicant"])
+    applicants = client.get(reverse("applicant:application_detail", args=[world["application"].pk])).content.decode()
+
+    terms = page[page.index('data-testid="loan-terms"') : page.index("</details>")]
+    assert "¥400,000" in terms and "4.50%" in terms and "12 months" in terms
+    assert "Draw and repay any time (随借随还)" in terms  # the product's one method
+    assert "At most <strong>¥1,500</strong> a month in interest" in terms
+    assert "401,500.00" in terms  # the schedule's last month: the principal with the month's interest
+    assert terms in applicants
