@@ -40,6 +40,7 @@ from creditloan.models import (
     ImportFile,
     ImportRejection,
     KnockOutReview,
+    LoanPrimeRate,
     OutboxMessage,
     PhoneCode,
     PublicCreditRecord,
@@ -228,6 +229,13 @@ class BankAdmin(ModelAdmin):
     list_display = ("name", "code", "contact_email", "response_deadline_days", "monthly_capacity", "active")
     list_filter = ("active",)
     search_fields = ("code", "name")
+
+
+@admin.register(LoanPrimeRate)
+class LoanPrimeRateAdmin(ModelAdmin):
+    list_display = ("effective_on", "one_year", "five_year", "recorded_by", "recorded_at")
+    date_hierarchy = "effective_on"
+    readonly_fields = ("recorded_by", "recorded_at")
 
 
 @admin.register(EnterpriseMembership)

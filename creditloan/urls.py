@@ -59,6 +59,7 @@ accounts_pages = [
     ),
     path("legal/<str:document>/", accounts.agreement, name="agreement"),
     path("uscc-check/", accounts.uscc_check, name="uscc_check"),
+    path("products/", accounts.products, name="products"),
 ]
 
 applicant_pages = [
@@ -102,6 +103,7 @@ operator_pages = [
     path("products/<id:product_id>/", operator.operator_product_edit, name="product_edit"),
     path("products/<id:product_id>/active/", operator.operator_product_active, name="product_active"),
     path("weights/", operator.operator_weights, name="weights"),
+    path("prime-rates/", operator.operator_prime_rates, name="prime_rates"),
     path("disputes/", operator.operator_disputes, name="disputes"),
     path("reviews/", operator.operator_reviews, name="reviews"),
     path("imports/", operator.operator_imports, name="imports"),

@@ -390,14 +390,14 @@ def _yuan(value: float) -> tuple[str, str]:
     return (f"{wan}万元" if value >= 10_000 else f"{value:,.0f}元"), f"¥{value:,.0f}"
 
 
-def _region_name(code: str) -> str:
+def region_name(code: str) -> str:
     """The place with the places it lies in (广东省深圳市南山区): a county's name alone is not unique."""
     names = [REGIONS.get(code[:length] + "0" * (6 - length)) for length in (2, 4, 6) if length <= len(code)]
     parts = [name for name in dict.fromkeys(names) if name and name not in ("市辖区", "县")]
     return "".join(parts) or code
 
 
-def _industry_name(code: str, language: str = "zh") -> str:
+def industry_name(code: str, language: str = "zh") -> str:
     entry = SECTIONS.get(code) or DIVISIONS.get(code)
     if entry is None:
         return code
@@ -456,8 +456,8 @@ def _term(applicant: Applicant, product: ProductRules):
 
 
 def _region(applicant: Applicant, product: ProductRules):
-    places = "、".join(_region_name(code) for code in product.regions)
-    here = _region_name(applicant.region)
+    places = "、".join(region_name(code) for code in product.regions)
+    here = region_name(applicant.region)
     return [(f"仅限{places}的企业，当前注册地为{here}", f"Only for firms registered in {places}; yours is in {here}")]
 
 
@@ -468,16 +468,16 @@ def _industry(applicant: Applicant, product: ProductRules):
         # Name what the product excludes (a whole section, perhaps), not just the firm's own division.
         return [
             (
-                f"不支持{'、'.join(_trade(_industry_name(code)) for code in excluded)}",
-                f"Not offered to firms in {', '.join(_industry_name(code, 'en') for code in excluded)}",
+                f"不支持{'、'.join(_trade(industry_name(code)) for code in excluded)}",
+                f"Not offered to firms in {', '.join(industry_name(code, 'en') for code in excluded)}",
             )
         ]
-    sectors_zh = "、".join(_trade(_industry_name(code)) for code in product.industries_included)
-    sectors_en = ", ".join(_industry_name(code, "en") for code in product.industries_included)
+    sectors_zh = "、".join(_trade(industry_name(code)) for code in product.industries_included)
+    sectors_en = ", ".join(industry_name(code, "en") for code in product.industries_included)
     return [
         (
-            f"仅限{sectors_zh}，当前为{_trade(_industry_name(mine[0]))}",
-            f"Only for firms in {sectors_en}; yours is in {_industry_name(mine[0], 'en')}",
+            f"仅限{sectors_zh}，当前为{_trade(industry_name(mine[0]))}",
+            f"Only for firms in {sectors_en}; yours is in {industry_name(mine[0], 'en')}",
         )
     ]
 

@@ -10,6 +10,7 @@ from creditloan.models import Bank, CustomsCreditClass, EnterpriseKind, Guarante
 from creditloan.reference.industries import DIVISIONS, SECTIONS
 from creditloan.reference.regions import REGIONS
 from creditloan.values import percent_text
+from matching.pricing import product_rate_bounds
 from scoring.ml.scale import GRADES
 
 
@@ -147,6 +148,7 @@ class LoanProduct(models.Model):
                 "max": percent_text(self.rate_max),
                 "min": percent_text(self.rate_min),
             }
+        errors.update(self._rate_bound_errors())
         checks = {
             "repayment_methods": (self.repayment_methods, RepaymentMethod.values),
             "enterprise_kinds": (self.enterprise_kinds, EnterpriseKind.values),
@@ -190,6 +192,39 @@ class LoanProduct(models.Model):
                     }
         if errors:
             raise ValidationError(errors)
+
+    def _rate_bound_errors(self) -> dict[str, str]:
+        bounds = product_rate_bounds()
+        prime = bounds.prime_rate
+        errors = {}
+        if self.rate_max is not None and self.rate_max > bounds.ceiling:
+            if prime is None:
+                errors["rate_max"] = _(
+                    "the highest rate %(rate)s is above %(ceiling)s a year, more than any bank loan"
+                ) % {
+                    "rate": percent_text(self.rate_max),
+                    "ceiling": percent_text(bounds.ceiling),
+                }
+            else:
+                errors["rate_max"] = _(
+                    "the highest rate %(rate)s is above %(ceiling)s, four times the 1-year LPR of %(lpr)s in force "
+                    "since %(since)s: the most a court upholds"
+                ) % {
+                    "rate": percent_text(self.rate_max),
+                    "ceiling": percent_text(bounds.ceiling),
+                    "lpr": percent_text(prime.one_year),
+                    "since": prime.effective_on.isoformat(),
+                }
+        if prime is not None and self.rate_min is not None and self.rate_min < bounds.floor:
+            errors["rate_min"] = _(
+                "the lowest rate %(rate)s is below %(floor)s, half the 1-year LPR of %(lpr)s: rates are typed in "
+                "percent (4.5 for 4.50%%)"
+            ) % {
+                "rate": percent_text(self.rate_min),
+                "floor": percent_text(bounds.floor),
+                "lpr": percent_text(prime.one_year),
+            }
+        return errors
 
 
 def shortest_region_prefix(code):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -16,10 +17,10 @@ from django.utils.translation import gettext as _
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.models import AccessPurpose, Application, Bank
+from creditloan.models import AccessPurpose, Application, Bank, LoanPrimeRate
 from creditloan.numbering import numbered_create
 from creditloan.services import access_record
-from creditloan.values import read_weight
+from creditloan.values import percent_text, read_weight
 from matching import selectors
 from matching.models import ApprovalModelVersion, BankMonth, LoanProduct, MatchingSettings, Offer, Ranking
 from matching.ranking import ApprovalModel, Weights, rank
@@ -83,6 +84,27 @@ def product_set_active(*, product_id: int, active: bool, by=None) -> LoanProduct
         product.active = active
         product.save(update_fields=["active"])
     return product
+
+
+# An LPR outside this range is a typing error (it has been 3 % to 6 % since it was reformed in 2019).
+PRIME_RATE_LARGEST = Decimal("0.20")
+
+
+@transaction.atomic
+def prime_rate_record(*, effective_on, one_year: Decimal, five_year: Decimal, by=None) -> tuple[LoanPrimeRate, bool]:
+    """Keep the LPR published for a day, or correct the one kept for it; True when it is new."""
+    for field, rate in (("one_year", one_year), ("five_year", five_year)):
+        if not 0 < rate <= PRIME_RATE_LARGEST:
+            raise DomainError(
+                ErrorCode.INVALID_INPUT,
+                _("%(rate)s is not an LPR: it lies above 0%% and at most %(most)s")
+                % {"rate": percent_text(rate), "most": percent_text(PRIME_RATE_LARGEST)},
+                field=field,
+            )
+    prime, created = LoanPrimeRate.objects.update_or_create(
+        effective_on=effective_on, defaults={"one_year": one_year, "five_year": five_year, "recorded_by": by}
+    )
+    return prime, created
 
 
 @transaction.atomic

@@ -36,6 +36,7 @@ NOT_A_ROLES_ROUTE = {
     "password-reset/email/done/",
     "legal/<str:document>/",  # the user agreement and the privacy notice
     "uscc-check/",  # checks a code's form as it is typed; reads nothing stored
+    "products/",  # the product supermarket: what banks publish, nothing of any firm
     "api/v1/tokens/",  # a password buys a token; the list is the caller's own (tested below by owner)
     "api/v1/accounts/",  # opening an account, before anybody is signed in
     "api/v1/password-reset/",

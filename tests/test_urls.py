@@ -92,6 +92,7 @@ PATHS = [
     "operations/imports/<id:batch_id>/",
     "operations/models/",
     "operations/models/runs/<id:run_id>/",
+    "operations/prime-rates/",
     "operations/products/",
     "operations/products/<id:product_id>/",
     "operations/products/<id:product_id>/active/",
@@ -104,6 +105,7 @@ PATHS = [
     "password-reset/email/<uidb64>/<token>/",
     "password-reset/email/done/",
     "password-reset/email/sent/",
+    "products/",
     "signup/",
     "uscc-check/",
 ]

@@ -93,7 +93,7 @@ _TEMPLATES = (
         3,
         12,
         0.06,
-        0.15,
+        0.12,
         ("equal_instalments",),
         {"enterprise_kinds": ["sole_proprietor", "company"], "industries_included": ["F", "H", "O"]},
     ),
@@ -161,7 +161,7 @@ def products_of(bank_index: int) -> list[DemoProduct]:
             term_min=template.term_min,
             term_max=template.term_max,
             rate_min=round(max(0.035, template.rate_min + shift), 4),
-            rate_max=round(min(0.15, template.rate_max + shift), 4),
+            rate_max=round(min(0.12, template.rate_max + shift), 4),
             repayment_methods=template.repayment_methods,
             rules=template.rules | ({"regions": list(BANKS[bank_index].regions)} if BANKS[bank_index].regions else {}),
         )

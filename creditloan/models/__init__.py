@@ -2,7 +2,7 @@ from creditloan.models.access import AccessLog, AccessPurpose
 from creditloan.models.accounts import EnterpriseMembership, MembershipRelation, MembershipStatus, Role, User
 from creditloan.models.api import ApiToken, IdempotencyRecord, SourceKey, token_digest
 from creditloan.models.applications import Application, ApplicationStatus, GuaranteeMode
-from creditloan.models.banks import Bank
+from creditloan.models.banks import Bank, LoanPrimeRate
 from creditloan.models.consent import CONSENT_SOURCES, Authorisation, AuthorisationPurpose
 from creditloan.models.disputes import DISPUTABLE_SOURCES, Dispute, DisputeStatus, KnockOutReview, KnockOutReviewStatus
 from creditloan.models.enterprises import Enterprise, EnterpriseKind, EnterpriseStatus
@@ -29,6 +29,7 @@ from creditloan.models.records import (
 
 __all__ = [
     "Bank",
+    "LoanPrimeRate",
     "AgreementAcceptance",
     "AgreementDocument",
     "ClaimAttempt",

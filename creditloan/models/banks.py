@@ -3,6 +3,7 @@ and monthly capacity hang off them."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -45,3 +46,30 @@ class Bank(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LoanPrimeRate(models.Model):
+    """The loan prime rate (贷款市场报价利率, LPR) the National Interbank Funding Center publishes on the 20th of
+    each month, as the operator keeps it: what banks price their loans from, and what a product's rates are
+    checked against."""
+
+    effective_on = models.DateField(_("in force from"), unique=True)
+    one_year = models.DecimalField(_("1-year LPR"), max_digits=6, decimal_places=4)
+    five_year = models.DecimalField(_("5-year-and-over LPR"), max_digits=6, decimal_places=4)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("loan prime rate (LPR)")
+        verbose_name_plural = _("loan prime rates (LPR)")
+        ordering = ["-effective_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(one_year__gt=0, one_year__lt=1, five_year__gt=0, five_year__lt=1), name="lpr_rates_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"LPR {self.effective_on}: {self.one_year} / {self.five_year}"

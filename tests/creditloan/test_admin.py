@@ -28,6 +28,7 @@ from creditloan.models import (
     ImportFile,
     ImportRejection,
     KnockOutReview,
+    LoanPrimeRate,
     OutboxMessage,
     PhoneCode,
     PublicCreditRecord,
@@ -170,6 +171,9 @@ def one_of_each(db) -> dict[type, object]:
         ImportFile: import_file,
         ImportRejection: rejection,
         Bank: bank,
+        LoanPrimeRate: LoanPrimeRate.objects.get_or_create(
+            effective_on=dt.date(2025, 5, 20), defaults={"one_year": Decimal("0.03"), "five_year": Decimal("0.035")}
+        )[0],
         LoanProduct: product,
         Offer: offer,
         Loan: Loan.objects.create(
@@ -293,6 +297,7 @@ MODELS = [
     CustomsRecord,
     BankRecord,
     Bank,
+    LoanPrimeRate,
     LoanProduct,
     Offer,
     Loan,

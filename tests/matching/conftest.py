@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from creditloan.models import Application
+from creditloan.models import Application, Bank
 from tests.factories import (
     BankFactory,
     EnterpriseFactory,
@@ -29,3 +29,8 @@ def application(db) -> Application:
     firm = EnterpriseFactory()
     consent(firm)
     return scored_application(firm)
+
+
+@pytest.fixture
+def bank(db) -> Bank:
+    return Bank.objects.create(code="HX", name="华信银行", contact_email="credit@example.com", monthly_capacity=100)

@@ -16,11 +16,6 @@ from scoring.models import ModelVersion, Score
 from tests.factories import EnterpriseFactory
 
 
-@pytest.fixture
-def bank(db) -> Bank:
-    return Bank.objects.create(code="HX", name="华信银行", contact_email="credit@example.com", monthly_capacity=100)
-
-
 def product(bank, **changes) -> LoanProduct:
     values = {
         "bank": bank,

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from creditloan.forms import UserNameBounded
+from creditloan.models import GuaranteeMode
 
 
 class SignInForm(UserNameBounded, AuthenticationForm):
@@ -78,3 +79,25 @@ class PasswordResetForm(PasswordTwice, forms.Form):
     )
     password1 = _new_password(_("New password"))
     password2 = _new_password(_("New password again"))
+
+
+class CatalogueForm(forms.Form):
+    """The products page's order and filter; anything it does not know falls back to the cheapest first, all
+    guarantees."""
+
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[
+            ("rate", _("Lowest rate first")),
+            ("amount", _("Largest amount first")),
+            ("term", _("Longest term first")),
+            ("bank", _("By bank")),
+        ],
+    )
+    guarantee = forms.ChoiceField(
+        label=_("Guarantee"), required=False, choices=[("", _("Any guarantee")), *GuaranteeMode.choices]
+    )
+
+    def choice(self, name: str) -> str:
+        return self.cleaned_data.get(name, "") if self.is_valid() else ""

@@ -1,5 +1,6 @@
 """The pages before and around an account: the front door that sends each role to its start page, signing up,
-signing in, recovering the password, the legal texts, and the live check of a 统一社会信用代码 as it is typed.
+signing in, recovering the password, the legal texts, the live check of a 统一社会信用代码 as it is typed, and the
+product supermarket anyone may browse.
 Thin: forms check the shape of the input, the identity services decide."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from creditloan.converters import row_id
 from creditloan.errors import DomainError
 from creditloan.forms import show_error
 from creditloan.identifiers import InvalidIdentifier, validate_uscc
@@ -23,7 +25,9 @@ from creditloan.identity.services import (
 )
 from creditloan.middleware import client_address
 from creditloan.models import AgreementDocument, Role
-from creditloan.pages.accounts.forms import PasswordResetForm, PasswordResetRequestForm, SignupForm
+from creditloan.pages.accounts.forms import CatalogueForm, PasswordResetForm, PasswordResetRequestForm, SignupForm
+from matching import catalogue
+from matching.pricing import prime_rate_in_force
 
 # The session key that carries the number a reset code was asked for, from the first page to the second.
 RESET_PHONE = "password_reset_phone"
@@ -109,6 +113,35 @@ def home(request):
     return redirect(
         {Role.APPLICANT: "applicant:home", Role.BANK_OFFICER: "officer:queue"}.get(user.role, "operator:products")
     )
+
+
+@require_GET
+def products(request):
+    """The product supermarket, open to anyone: every product's price and terms, in the order asked for, and the
+    ones ticked side by side."""
+    form = CatalogueForm(request.GET or None)
+    listed = catalogue.catalogue(sort=form.choice("sort") or "rate", guarantee_mode=form.choice("guarantee"))
+    chosen = catalogue.compared([row_id(raw) for raw in request.GET.getlist("compare")])
+    return render(
+        request,
+        "catalogue/products.html",
+        {
+            "form": form,
+            "products": [_shown(product) for product in listed],
+            "compared": [_shown(product) for product in chosen],
+            "chosen_ids": {product.pk for product in chosen},
+            "compare_most": catalogue.COMPARE_MOST,
+            "prime_rate": prime_rate_in_force(),
+        },
+    )
+
+
+def _shown(product) -> dict:
+    return {
+        "product": product,
+        "repayment": catalogue.repayment_methods_text(product),
+        "requirements": catalogue.requirements(product),
+    }
 
 
 @require_GET

@@ -35,7 +35,7 @@ from creditloan.identity.services import (
     phone_confirm,
 )
 from creditloan.middleware import client_address
-from creditloan.models import Bank, KnockOutReview, PhoneCodePurpose
+from creditloan.models import ApplicationStatus, Bank, KnockOutReview, PhoneCodePurpose
 from creditloan.pages.applicant.forms import (
     ApplicationForm,
     AuthorisationForm,
@@ -52,8 +52,11 @@ from creditloan.services import (
     authorisation_grant,
     dispute_raise,
 )
+from matching import catalogue
+from matching.offers import application_timeline, offer_terms
+from matching.pricing import product_estimate
 from matching.selectors import eligibility_preview
-from scoring.selectors import application_latest_score, enterprise_assess
+from scoring.selectors import application_latest_score, enterprise_assess, grade_scale
 
 
 def _onboarding_page(user) -> str | None:
@@ -90,7 +93,7 @@ def apply(request, enterprise_id: int):
         try:
             if "submit" in request.POST:
                 application = applications.application_submit(applicant=request.user, enterprise=enterprise, **terms)
-                messages.success(request, _("Application submitted. It is being scored and matched."))
+                messages.success(request, _submitted_message(application))
                 return redirect("applicant:application_detail", application.pk)
             score, verdicts = eligibility_preview(
                 enterprise=enterprise,
@@ -100,8 +103,12 @@ def apply(request, enterprise_id: int):
             )
             preview = {
                 "score": score,
-                "eligible": [verdict for verdict in verdicts if verdict.eligible],
-                "not_eligible": [verdict for verdict in verdicts if not verdict.eligible],
+                "eligible": [
+                    _priced(verdict, product_estimate(score=score, product=verdict.product))
+                    for verdict in verdicts
+                    if verdict.eligible
+                ],
+                "not_eligible": [_priced(verdict) for verdict in verdicts if not verdict.eligible],
             }
         except DomainError as error:
             show_error(form, error)
@@ -110,6 +117,25 @@ def apply(request, enterprise_id: int):
         "applicant/apply.html",
         {"enterprise": enterprise, "membership": membership, "form": form, "preview": preview},
     )
+
+
+def _submitted_message(application) -> str:
+    """What submitting did by the time the page answers: scoring may already have run (or run later, queued)."""
+    application.refresh_from_db(fields=["status"])
+    if application.status == ApplicationStatus.NOT_ELIGIBLE:
+        return _("Application submitted, but it cannot go to any bank: the page says which rule and what you can do.")
+    if application.status == ApplicationStatus.MATCHED:
+        return _("Application submitted and offered to banks: their answers appear here.")
+    return _("Application submitted. It is being scored and matched.")
+
+
+def _priced(verdict, estimate=None) -> dict:
+    return {
+        "product": verdict.product,
+        "reasons": verdict.reasons,
+        "repayment": catalogue.repayment_methods_text(verdict.product),
+        "estimate": estimate,
+    }
 
 
 @applicant_required
@@ -121,8 +147,11 @@ def application_detail(request, application_id: int):
         "applicant/application.html",
         {
             "application": application,
-            "offers": application.offers.select_related("product__bank").order_by("rank"),
-            "timeline": creditloan_selectors.application_timeline(application),
+            "offers": [
+                (offer, offer_terms(offer))
+                for offer in application.offers.select_related("product__bank", "loan").order_by("rank")
+            ],
+            "timeline": application_timeline(application),
             "knock_outs": score.exclusions if score is not None and application.status == "not_eligible" else [],
             "review": KnockOutReview.objects.filter(application=application).first(),
         },
@@ -239,12 +268,16 @@ def credit_report(request, enterprise_id: int):
     except DomainError as error:
         score = None
         messages.info(request, error.message)
+    # The grade line says what the letter means under the bands of the model that gave it.
+    scale = grade_scale(score.model_version) if score else None
     return render(
         request,
         "applicant/credit_report.html",
         {
             "enterprise": enterprise,
             "score": score,
+            "grade_scale": scale,
+            "grade_band": scale.band_of(score.grade) if scale else None,
             "sources": creditloan_selectors.credit_records(enterprise.pk),
             "disputes": creditloan_selectors.disputes_of(request.user).filter(enterprise=enterprise),
         },

@@ -55,6 +55,12 @@ class WeightsForm(forms.Form):
     since = DateField(label=_("Preview on applications since"), required=False)
 
 
+class PrimeRateForm(forms.Form):
+    effective_on = DateField(label=_("In force from"))
+    one_year = PercentRateField(label=_("1-year LPR (%)"))
+    five_year = PercentRateField(label=_("5-year-and-over LPR (%)"))
+
+
 class CodeListField(forms.CharField):
     """Codes separated by commas, spaces or 、 (44, 4403, 440305), kept as a list."""
 

@@ -23,10 +23,11 @@ from creditloan.errors import DomainError
 from creditloan.flows import applications, records
 from creditloan.flows.champion import model_promote, model_roll_back, training_run_start
 from creditloan.forms import refusal_of, show_error, since_from
-from creditloan.models import Bank, DisputeStatus, KnockOutReviewStatus
+from creditloan.models import Bank, DisputeStatus, KnockOutReviewStatus, LoanPrimeRate
 from creditloan.pages.operator.forms import (
     BankForm,
     DisputeAnswerForm,
+    PrimeRateForm,
     ProductForm,
     ReviewAnswerForm,
     WeightsForm,
@@ -34,12 +35,13 @@ from creditloan.pages.operator.forms import (
 from creditloan.services import disputes_seen, knockout_reviews_seen
 from matching import dashboard, selectors
 from matching.models import LoanProduct, MatchingSettings
+from matching.pricing import product_rate_bounds
 from matching.replay import replay
-from matching.services import matching_settings_publish, product_set_active
+from matching.services import matching_settings_publish, prime_rate_record, product_set_active
 from scoring.ml.features import FEATURES_BY_NAME
 from scoring.ml.metrics import PSI_ALERT
 from scoring.models import ModelVersion, TrainingRun
-from scoring.selectors import champion, model_drift
+from scoring.selectors import champion, model_drift, stated_grade_scale
 from scoring.services import TRAINING_STEPS
 
 
@@ -64,6 +66,31 @@ def operator_product_active(request, product_id: int):
                 request, _("%(product)s is paused: no new application is offered it.") % {"product": product.name}
             )
     return redirect("operator:products")
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def operator_prime_rates(request):
+    """The LPR as published, kept by date: what product rates are checked against."""
+    form = PrimeRateForm(request.POST or None, initial={"effective_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            prime, created = prime_rate_record(**form.cleaned_data, by=request.user)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            said = (
+                _("The LPR in force from %(date)s is kept.")
+                if created
+                else _("The LPR in force from %(date)s is corrected.")
+            )
+            messages.success(request, said % {"date": prime.effective_on.isoformat()})
+            return redirect("operator:prime_rates")
+    return render(
+        request,
+        "operator/prime_rates.html",
+        {"form": form, "rates": LoanPrimeRate.objects.all()[:60], "bounds": product_rate_bounds()},
+    )
 
 
 def queue_status(request, statuses) -> str:
@@ -282,10 +309,16 @@ def operator_models(request):
         TrainingRun.objects.filter(pk=row_id(request.GET.get("run"))).first()
         or TrainingRun.objects.order_by("-pk").first()
     )
+    versions = list(ModelVersion.objects.order_by("-number")[:30])
     return render(
         request,
         "operator/models.html",
-        {"versions": ModelVersion.objects.order_by("-number")[:30], "run": run, "steps": TRAINING_STEPS},
+        {
+            "versions": versions,
+            "scales": [(version, stated_grade_scale(version)) for version in versions],
+            "run": run,
+            "steps": TRAINING_STEPS,
+        },
     )
 
 

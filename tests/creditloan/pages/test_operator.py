@@ -4,6 +4,7 @@ rejected rows, the ranking's weights, and training runs followed from the models
 import datetime as dt
 from decimal import Decimal
 
+import numpy as np
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,10 +13,12 @@ from creditloan.models import (
     ImportBatch,
     ImportFile,
     ImportRejection,
+    LoanPrimeRate,
 )
 from matching.models import LoanProduct, MatchingSettings
 from matching.selectors import training_sample
-from scoring.models import TrainingRun
+from scoring.ml.scale import fit_master_scale
+from scoring.models import ModelVersion, TrainingRun
 from scoring.services import training_run_execute
 
 
@@ -156,6 +159,43 @@ def test_the_operator_creates_a_product_and_is_told_what_is_wrong_field_by_field
     assert (product.rate_min, product.rate_max) == (Decimal("0.04"), Decimal("0.07"))
 
 
+def test_a_product_at_95_percent_a_year_is_refused_in_the_pages_language_naming_the_lpr(client, world):
+    client.force_login(world["operator"])
+    LoanPrimeRate.objects.update_or_create(
+        effective_on=dt.date(2025, 5, 20), defaults={"one_year": Decimal("0.03"), "five_year": Decimal("0.035")}
+    )
+    form = PRODUCT | {"bank": world["products"]["A"].bank.pk, "rate_max": "95"}
+
+    english = client.post(reverse("operator:product_new"), form, HTTP_ACCEPT_LANGUAGE="en")
+    chinese = client.post(reverse("operator:product_new"), form, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert "four times the 1-year LPR of 3.00%" in english.context["form"].errors["rate_max"][0]
+    assert "LPR" in chinese.context["form"].errors["rate_max"][0] and "four" not in chinese.content.decode()
+    assert not LoanProduct.objects.filter(code="A-2").exists()
+
+
+def test_the_operator_keeps_the_lpr_typed_in_percent(client, world):
+    client.force_login(world["operator"])
+
+    kept = client.post(
+        reverse("operator:prime_rates"), {"effective_on": "2026-11-20", "one_year": "2.9", "five_year": "3.40%"}
+    )
+    refused = client.post(
+        reverse("operator:prime_rates"), {"effective_on": "2026-12-21", "one_year": "25", "five_year": "3.4"}
+    )
+    page = client.get(reverse("operator:prime_rates")).content.decode()
+
+    assert kept.status_code == 302
+    prime = LoanPrimeRate.objects.get(effective_on=dt.date(2026, 11, 20))
+    assert (prime.one_year, prime.five_year, prime.recorded_by) == (
+        Decimal("0.029"),
+        Decimal("0.034"),
+        world["operator"],
+    )
+    assert "25.00% is not an LPR" in refused.context["form"].errors["one_year"][0]
+    assert "2.90%" in page and "from 1.45%" in page and "to 11.60%" in page  # half and four times the LPR
+
+
 def test_the_operator_changes_a_products_rule(client, world):
     client.force_login(world["operator"])
     product = world["products"]["B"]
@@ -192,3 +232,31 @@ def test_the_operator_adds_a_bank_and_changes_its_capacity(client, world):
     assert "response_deadline_days" in refused.context["form"].errors
     added.refresh_from_db()
     assert added.monthly_capacity == 800
+
+
+def test_the_models_page_shows_each_grades_band_share_and_held_out_default_rate(client, world):
+    # Held-out rows in each band of a scale fitted on 1,000 PDs 0.0001 apart; B defaulted more than C, so they pool.
+    held_out_pd = np.repeat([0.005, 0.02, 0.04, 0.07, 0.09], 100)
+    defaulted = np.zeros(500, dtype=int)
+    for start, defaults in ((100, 6), (200, 2), (300, 8), (400, 9)):
+        defaulted[start : start + defaults] = 1
+    fitted = fit_master_scale(np.arange(1, 1001) / 10_000, held_out_pd=held_out_pd, held_out_defaulted=defaulted)
+    stand_in = {"model_text": "tree\n", "sha256": "0" * 64, "beats_baseline": True, "trained_at": timezone.now()}
+    ModelVersion.objects.create(number=8, manifest={"master_scale": fitted.to_dict()}, **stand_in)
+    ModelVersion.objects.create(number=7, manifest={}, **stand_in)
+    client.force_login(world["operator"])
+
+    page = client.get(reverse("operator:models")).content.decode()
+
+    fitted_part, fixed_part = page.split("v8 · bands fitted on its training firms")[1].split("v7 · fixed bands")
+    assert "Pooled on the held-out period (the band takes the worse letter): B+C" in fitted_part
+    assert '<th scope="row">B</th><td><span class="text-muted">empty</span></td>' in fitted_part
+    assert (
+        '<th scope="row">C</th><td>1.00% – 5.51%</td><td class="text-end">45.00%</td>'
+        '<td class="text-end">200</td><td class="text-end">8</td><td class="text-end">4.00%</td>'
+    ) in fitted_part
+    assert (
+        '<th scope="row">D</th><td>5.00% – 10.00%</td><td class="text-end">—</td>'
+        '<td class="text-end">—</td><td class="text-end">—</td><td class="text-end">—</td>'
+    ) in fixed_part
+    assert "This version recorded no shares or held-out figures for its bands." in fixed_part
