@@ -4,12 +4,14 @@ product and the next application no longer sees it. Every main page is kept as a
 screenshots/<test>/, for a person to look at, and checked by axe-core against WCAG 2.1 A and AA."""
 
 import datetime as dt
+import importlib
 import os
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.utils import timezone, translation
 
 from creditloan.demo.services import DEMO_PASSWORD, demo_firms_to_claim, demo_world_generate
@@ -17,16 +19,29 @@ from creditloan.flows.applications import application_submit
 from creditloan.identifiers import resident_id_check_character
 from creditloan.identity.services import resident_id_digest
 from creditloan.identity.sms import MemoryBackend
-from creditloan.models import Application, Bank, EnterpriseMembership, ImportBatch, MembershipStatus, TaxRecord, User
+from creditloan.models import (
+    Application,
+    Bank,
+    EnterpriseMembership,
+    ImportBatch,
+    MembershipStatus,
+    TaxRecord,
+    User,
+)
 from creditloan.services import authorisation_grant, dispute_raise
 from matching.models import LoanProduct, MatchingSettings, Offer
 from matching.selectors import eligibility_preview, training_sample
 from matching.services import approval_model_train
 from scoring.models import ModelVersion, TrainingRun
+from scoring.selectors import enterprise_assess
 from scoring.services import TRAINING_STEPS, model_train
 from tests.factories import consent
 
 CHROMIUM = Path("/usr/bin/chromium")
+SEEDED_BY_MIGRATIONS = [
+    ("scoring.migrations.0002_policy_rules", "add_rules"),
+    ("creditloan.migrations.0019_loan_prime_rate", "published_rates_add"),
+]
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -93,8 +108,11 @@ def world(live_server, settings):
     demo_world_generate(enterprises=7000, seed=7, as_of=dt.date(2026, 10, 31))
     model_train(training_sample=training_sample)
     approval_model_train()
-    # Tests of this kind empty every table after them, the settings the migrations seed among them.
+    # Tests of this kind empty every table after them, the rows the migrations seed among them: the settings, the
+    # policy rules, the published LPR.
     MatchingSettings.objects.get_or_create(number=1, defaults={"created_at": dt.datetime.now(dt.UTC)})
+    for migration, seed in SEEDED_BY_MIGRATIONS:
+        getattr(importlib.import_module(migration), seed)(apps, None)
     applicant = User.objects.get(username="applicant")
     membership = EnterpriseMembership.objects.get(user=applicant)
     for firm in type(membership.enterprise).objects.filter(status="active", kind="company").order_by("pk")[:300]:
@@ -177,7 +195,7 @@ def test_an_application_goes_from_the_applicant_to_a_bank_and_back_and_a_paused_
     screens.keep(page, "02-eligibility-preview")
     page.get_by_role("button", name="提交申请").click()
     assert page.locator("[data-testid=application-status]").inner_text() == "已推送银行"
-    rows = page.locator("[data-testid=offers] tbody tr")
+    rows = page.locator("[data-testid=offers] [data-testid=offer]")
     assert rows.count() >= 1
     screens.keep(page, "03-application-offered")
     application_id = int(re.search(r"/applications/(\d+)/", page.url).group(1))
@@ -228,7 +246,7 @@ def test_an_application_goes_from_the_applicant_to_a_bank_and_back_and_a_paused_
     page.goto(f"{url}/me/enterprises/{world['firm'].pk}/apply/")
     fill_request(page)
     page.get_by_role("button", name="查看可申请的产品").click()
-    assert f"({offer.product.code})" not in page.locator("main").inner_text()
+    assert page.locator(f"[data-product='{offer.product.code}']").count() == 0
     screens.keep(page, "08-preview-after-pause")
     page.context.close()
 
@@ -582,6 +600,141 @@ def test_a_new_owner_signs_up_is_verified_claims_the_firm_and_an_agent_applies_o
     assert Application.objects.filter(applicant=agent_user, enterprise=firm).count() == 1
     owner.context.close()
     agent.context.close()
+
+
+# What the journey's pages say, in each language.
+JOURNEY = {
+    "zh-CN": {"compare": "比较勾选的产品", "estimate": "预授信额度", "monthly": "月还款额"},
+    "en-US": {
+        "compare": "Compare the ticked",
+        "estimate": "Estimated credit line",
+        "monthly": "Monthly repayment",
+    },
+}
+
+
+def products_compared(page, url: str, screens: Screens, name: str, locale: str) -> None:
+    """Anybody, signed in or not: the product supermarket in percent, two products ticked and seen side by side."""
+    page.goto(f"{url}/products/")
+    cards = page.locator("[data-testid=catalogue] article")
+    assert cards.count() >= 2
+    assert re.search(r"\d+\.\d{2}%–\d+\.\d{2}%", cards.first.locator("[data-testid=rate]").inner_text())
+    cards.nth(0).locator("input[name=compare]").check()
+    cards.nth(1).locator("input[name=compare]").check()
+    page.get_by_role("button", name=re.compile(JOURNEY[locale]["compare"])).click()
+    assert page.locator("[data-testid=comparison] .card").count() == 2
+    assert fits_the_screen(page)
+    screens.keep(page, name)
+
+
+@pytest.mark.parametrize("later", [(PHONE_ZH, DESK_EN, PHONE_EN)], ids=["then-zh-390-en-1280-en-390"])
+def test_a_firm_compares_products_applies_and_reads_the_loan_it_got_in_each_language_and_width(browser, world, later):
+    url, screens = world["url"], Screens("loan_journey")
+
+    # In Chinese at a desk: compare products before signing in, then apply with the estimates in view.
+    page = browser.new_context(**DESK_ZH).new_page()
+    products_compared(page, url, screens, "01-zh-1280-products-compared", "zh-CN")
+    applicant_previews(page, url, screens, "zh-CN")
+    fitting = page.locator("[data-testid=eligible-products] > li")
+    assert fitting.count() >= 2
+    assert page.locator("[data-testid=estimate]").count() == fitting.count()
+    assert JOURNEY["zh-CN"]["estimate"] in fitting.first.inner_text()
+    screens.keep(page, "02-zh-1280-preview-with-estimates")
+    page.get_by_role("button", name="提交申请").click()
+    page.wait_for_url(re.compile(r"/me/applications/\d+/$"))
+    application_id = int(re.search(r"/applications/(\d+)/", page.url).group(1))
+    screens.keep(page, "03-zh-1280-offers")
+    offer = Offer.objects.filter(application_id=application_id).select_related("product__bank").order_by("rank")[0]
+    page.get_by_role("button", name="退出").click()
+
+    # The bank approves less than was asked, at its lowest rate, and pays it out.
+    log_in(page, url, f"officer-{offer.product.bank.code.lower()}")
+    page.goto(f"{url}/bank/offers/{offer.pk}/")
+    page.locator("button[name=action][value=accept]").click()
+    page.fill("input[name=approve-amount]", "400000")
+    page.fill("input[name=approve-annual_rate]", f"{offer.product.rate_min * 100:.2f}")
+    page.fill("input[name=approve-term_months]", "12")
+    page.locator("button[name=action][value=approve]").click()
+    assert page.locator("[data-testid=offer-status]").inner_text() == "已批准"
+    assert page.locator("[data-testid=terms-amount]").inner_text().startswith("¥400,000")
+    assert page.locator("input[name=disburse-amount]").input_value() == "400000.00"
+    page.locator("button[name=action][value=disburse]").click()
+    screens.keep(page, "04-zh-1280-officer-paid-out")
+    page.get_by_role("button", name="退出").click()
+
+    # The applicant reads the loan: amount, rate, term, monthly repayment, schedule; the timeline keeps each step.
+    log_in(page, url, "applicant")
+    page.goto(f"{url}/me/applications/{application_id}/")
+    terms = page.locator("[data-testid=loan-terms]")
+    assert terms.locator("[data-testid=terms-amount]").inner_text().startswith("¥400,000")
+    assert f"{offer.product.rate_min * 100:.2f}%" in terms.locator("[data-testid=terms-rate]").inner_text()
+    assert "¥" in terms.locator("[data-testid=monthly-repayment]").inner_text()
+    terms.locator("[data-testid=repayment-schedule] summary").click()
+    assert terms.locator("[data-testid=repayment-schedule] tbody tr").count() == 12
+    assert page.locator("[data-testid=step-approved]").count() == 1
+    assert page.locator("[data-testid=step-disbursed]").count() == 1
+    screens.keep(page, "05-zh-1280-loan-terms")
+    page.context.close()
+
+    # The same pages in the other languages and widths.
+    for context in later:
+        locale, width = context["locale"], context["viewport"]["width"]
+        tag = f"{locale[:2]}-{width}"
+        page = browser.new_context(**context).new_page()
+        products_compared(page, url, screens, f"10-{tag}-products-compared", locale)
+        log_in(page, url, "applicant")
+        page.goto(f"{url}/me/applications/{application_id}/")
+        page.locator("[data-testid=repayment-schedule] summary").click()
+        assert JOURNEY[locale]["monthly"] in page.locator("[data-testid=loan-terms]").inner_text()
+        assert fits_the_screen(page)
+        screens.keep(page, f"11-{tag}-loan-terms")
+        page.goto(f"{url}/me/enterprises/{world['firm'].pk}/apply/")
+        fill_request(page)
+        page.locator("button[name=preview]").click()
+        assert page.locator("[data-testid=estimate]").count() >= 2
+        assert fits_the_screen(page)
+        screens.keep(page, f"12-{tag}-preview-with-estimates")
+        page.context.close()
+
+
+@pytest.mark.parametrize("context", [PHONE_ZH, DESK_EN], ids=["zh-390", "en-1280"])
+def test_a_knocked_out_firm_is_told_which_rule_and_asks_for_a_persons_review(browser, world, context):
+    """A firm on the dishonest-debtor list applies: the page names the rule (and says nothing of banks still
+    scoring it), and the applicant asks for a person's review."""
+    url, locale = world["url"], context["locale"]
+    screens = Screens(f"knock_out_{locale[:2]}_{context['viewport']['width']}")
+    applicant = User.objects.get(username="applicant")
+    membership = EnterpriseMembership.objects.get(user=applicant)
+    listed = next(
+        firm
+        for firm in type(membership.enterprise).objects.filter(status="active").order_by("pk")[:3000]
+        if (score := enterprise_assess(enterprise_id=firm.pk)).exclusions
+    )
+    membership.enterprise = listed
+    membership.save()
+    consent(listed, by=applicant)
+
+    page = browser.new_context(**context).new_page()
+    log_in(page, url, "applicant")
+    page.goto(f"{url}/me/enterprises/{listed.pk}/apply/")
+    fill_request(page)
+    page.locator("button[name=submit]").click()
+    page.wait_for_url(re.compile(r"/me/applications/\d+/$"))
+    main = page.locator("main").inner_text()
+    rule = score.exclusions[0]["reason_zh" if locale.startswith("zh") else "reason_en"]
+    assert rule in main
+    assert "正在评分和匹配" not in main and "being scored and matched" not in main
+    assert fits_the_screen(page)
+    screens.keep(page, "01-knocked-out")
+    page.fill(
+        "[name=reason]",
+        "该案件已于上月履行完毕，法院已屏蔽失信信息。" if locale.startswith("zh") else "Paid in full last month.",
+    )
+    page.locator("[data-testid=knock-out] button[type=submit]").click()
+    assert page.locator("[data-testid=review]").is_visible()
+    assert fits_the_screen(page)
+    screens.keep(page, "02-review-asked")
+    page.context.close()
 
 
 REDOCLY_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
