@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.db.models import Count, Exists, OuterRef, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 
 from creditloan.models import Application, Bank
 from matching.models import Loan, Offer, OfferStatus, Ranking
@@ -67,7 +67,8 @@ def bank_figures(*, since: dt.date, bank: Bank | None = None) -> list[BankFigure
     if bank is not None:
         offers = offers.filter(bank=bank)
     frame = pd.DataFrame.from_records(
-        list(offers.values_list("bank__code", "status", "offered_at", "decided_at")),
+        # The first answer: taking it up for review (接单) when the bank did, else its decision.
+        list(offers.values_list("bank__code", "status", "offered_at", Coalesce("accepted_at", "decided_at"))),
         columns=["bank", "status", "offered_at", "decided_at"],
     )
     paid = dict(Loan.objects.filter(offer__in=offers).values_list("offer__bank__code").annotate(total=Sum("amount")))

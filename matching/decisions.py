@@ -23,6 +23,7 @@ from matching.models import (
     Loan,
     LoanOutcome,
     Offer,
+    RepaymentMethod,
 )
 from matching.routing import route_on
 from matching.states import offer_transition
@@ -77,12 +78,21 @@ def offer_decline(*, offer_id: int, by, reason: str, note: str = "") -> Offer:
 
 
 @transaction.atomic
-def offer_approve(*, offer_id: int, by, amount, annual_rate, term_months: int) -> Offer:
-    """A bank grants the loan on terms within its product's ranges; the application is granted and every
-    other open offer closes."""
+def offer_approve(*, offer_id: int, by, amount, annual_rate, term_months: int, repayment_method: str = "") -> Offer:
+    """A bank grants the loan on terms within its product's ranges, repaid by one of the product's methods (its
+    first when none is named); the application is granted and every other open offer closes."""
     _check_officer(offer_id, by)
     offer = Offer.objects.select_related("product").get(pk=offer_id)
     product = offer.product
+    methods = [method for method in product.repayment_methods if method in RepaymentMethod.values]
+    repayment_method = repayment_method or (methods[0] if methods else RepaymentMethod.EQUAL_INSTALMENTS.value)
+    if methods and repayment_method not in methods:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            _("repayment_method: %(method)s is not one of the product's: %(methods)s")
+            % {"method": repayment_method, "methods": ", ".join(methods)},
+            field="repayment_method",
+        )
     amount = read_for_field(_loan_amount, amount, field="amount", labelled=_("amount: %(problem)s"))
     annual_rate = read_for_field(read_rate, annual_rate, field="annual_rate", labelled=_("annual_rate: %(problem)s"))
     # Each in the words and units its reader uses: yuan grouped in thousands, rates in percent, months.
@@ -108,6 +118,7 @@ def offer_approve(*, offer_id: int, by, amount, annual_rate, term_months: int) -
         approved_amount=amount,
         approved_rate=annual_rate,
         approved_term_months=term_months,
+        approved_repayment_method=repayment_method,
     )
     application_transition(application_id=offer.application_id, event="grant")
     notifications.offer_approved(offer, amount=amount, annual_rate=annual_rate, term_months=term_months)

@@ -200,15 +200,15 @@ class LoanProduct(models.Model):
         if self.rate_max is not None and self.rate_max > bounds.ceiling:
             if prime is None:
                 errors["rate_max"] = _(
-                    "the highest rate %(rate)s is above %(ceiling)s a year, more than any bank loan"
+                    "the highest rate %(rate)s is above %(ceiling)s a year, the platform's ceiling until an LPR is kept"
                 ) % {
                     "rate": percent_text(self.rate_max),
                     "ceiling": percent_text(bounds.ceiling),
                 }
             else:
                 errors["rate_max"] = _(
-                    "the highest rate %(rate)s is above %(ceiling)s, four times the 1-year LPR of %(lpr)s in force "
-                    "since %(since)s: the most a court upholds"
+                    "the highest rate %(rate)s is above %(ceiling)s, the platform's ceiling of four times the 1-year "
+                    "LPR (%(lpr)s since %(since)s)"
                 ) % {
                     "rate": percent_text(self.rate_max),
                     "ceiling": percent_text(bounds.ceiling),
@@ -216,10 +216,7 @@ class LoanProduct(models.Model):
                     "since": prime.effective_on.isoformat(),
                 }
         if prime is not None and self.rate_min is not None and self.rate_min < bounds.floor:
-            errors["rate_min"] = _(
-                "the lowest rate %(rate)s is below %(floor)s, half the 1-year LPR of %(lpr)s: rates are typed in "
-                "percent (4.5 for 4.50%%)"
-            ) % {
+            errors["rate_min"] = _("the lowest rate %(rate)s is below %(floor)s, half the 1-year LPR of %(lpr)s") % {
                 "rate": percent_text(self.rate_min),
                 "floor": percent_text(bounds.floor),
                 "lpr": percent_text(prime.one_year),
@@ -313,6 +310,9 @@ class Offer(models.Model):
     status = models.CharField(max_length=12, choices=OfferStatus.choices, default=OfferStatus.OFFERED)
     offered_at = models.DateTimeField()
     deadline = models.DateTimeField()
+    # When the bank took it up for review (接单), kept apart from its decision: the first answer is what its
+    # deadline measures, and the applicant's timeline shows both.
+    accepted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     decline_reason = models.CharField(max_length=32, choices=DeclineReason.choices, blank=True)
@@ -320,6 +320,8 @@ class Offer(models.Model):
     approved_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     approved_rate = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
     approved_term_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    # One of the product's methods, agreed when the bank approves; blank on offers approved before it was kept.
+    approved_repayment_method = models.CharField(max_length=20, choices=RepaymentMethod.choices, blank=True)
 
     class Meta:
         verbose_name = _("offer")

@@ -24,13 +24,15 @@ class LoanTerms:
     """What an approved or paid-out offer grants: the loan as paid out once it is (the bank may pay out less than
     it approved), as approved before; the repayment method of the schedule; and the schedule itself.
 
-    `method_named`: the product lists `method` (False: it lists none, and the schedule is equal instalments', the
-    usual one); `other_methods`: the product's other methods, which the borrower may agree with the bank instead."""
+    `method_agreed`: the bank named the method when it approved. For an offer approved before that was kept,
+    `method_named` says whether the product lists `method` (False: it lists none, and the schedule is equal
+    instalments', the usual one) and `other_methods` are the product's others, which may have been agreed instead."""
 
     amount: Decimal
     annual_rate: Decimal
     term_months: int
     method: str
+    method_agreed: bool
     method_named: bool
     other_methods: tuple[str, ...]
     approved_amount: Decimal
@@ -52,7 +54,8 @@ class LoanTerms:
 
 def offer_terms(offer: Offer) -> LoanTerms | None:
     """The terms of an approved or paid-out offer with its repayment schedule; None for any other offer (or one
-    whose terms were never recorded). The schedule follows the first repayment method the product lists."""
+    whose terms were never recorded). The schedule follows the method the bank approved (the product's first for
+    offers approved before it was kept)."""
     if offer.status not in (OfferStatus.APPROVED, OfferStatus.DISBURSED) or offer.approved_amount is None:
         return None
     loan = _loan_of(offer)
@@ -63,12 +66,16 @@ def offer_terms(offer: Offer) -> LoanTerms | None:
     if annual_rate is None or not term_months:
         return None
     listed = [method for method in offer.product.repayment_methods if method in RepaymentMethod.values]
-    method = listed[0] if listed else RepaymentMethod.EQUAL_INSTALMENTS.value
+    if offer.approved_repayment_method:
+        method, agreed, listed = offer.approved_repayment_method, True, [offer.approved_repayment_method]
+    else:  # approved before the method was kept: the product's first, said to be so
+        method, agreed = (listed[0] if listed else RepaymentMethod.EQUAL_INSTALMENTS.value), False
     return LoanTerms(
         amount=amount,
         annual_rate=annual_rate,
         term_months=term_months,
         method=method,
+        method_agreed=agreed,
         method_named=bool(listed),
         other_methods=tuple(listed[1:]),
         approved_amount=offer.approved_amount,
@@ -109,8 +116,9 @@ def application_timeline(application: Application) -> list[TimelineStep]:
     offers = Offer.objects.filter(application=application).select_related("product__bank", "loan").order_by("rank")
     for offer in offers:
         add(offer.offered_at, TimelineStep(offer.offered_at, "offered", offer))
+        if offer.accepted_at is not None:
+            add(offer.accepted_at, TimelineStep(offer.accepted_at, "accepted", offer))
         if offer.decided_at is not None and offer.status in (
-            OfferStatus.ACCEPTED,
             OfferStatus.APPROVED,
             OfferStatus.DISBURSED,
             OfferStatus.DECLINED,

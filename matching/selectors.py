@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.models import Application, Enterprise, KnockOutReview, KnockOutReviewStatus
@@ -249,13 +250,15 @@ def latest_approval_model() -> ApprovalModelVersion | None:
 
 
 def bank_response_rates() -> dict[str, float]:
-    """Each bank's share of past offers it answered before their deadline, among those answered or lapsed."""
+    """Each bank's share of past offers it answered before their deadline, among those answered or lapsed. The
+    answer is the first one: taking the offer up for review (接单) when the bank did, else its decision."""
     rows = (
         Offer.objects.exclude(status=OfferStatus.OFFERED)
+        .annotate(answered_at=Coalesce("accepted_at", "decided_at"))
         .values("bank__code")
         .annotate(
-            in_time=Count("pk", filter=Q(decided_at__isnull=False, decided_at__lte=F("deadline"))),
-            due=Count("pk", filter=Q(decided_at__isnull=False) | Q(status=OfferStatus.LAPSED)),
+            in_time=Count("pk", filter=Q(answered_at__isnull=False, answered_at__lte=F("deadline"))),
+            due=Count("pk", filter=Q(answered_at__isnull=False) | Q(status=OfferStatus.LAPSED)),
         )
     )
     return {row["bank__code"]: row["in_time"] / row["due"] for row in rows if row["due"]}

@@ -51,5 +51,8 @@ def offer_transition(*, offer_id: int, event: str, by=None, **fields) -> Offer:
         offer.decided_at = timezone.now()
         offer.decided_by = by
         changed += ["decided_at", "decided_by"]
+    if event == "accept":
+        offer.accepted_at = offer.decided_at
+        changed.append("accepted_at")
     offer.save(update_fields=changed)
     return offer

@@ -19,7 +19,7 @@ from creditloan.services import TERM_MAX, TERM_MIN
 from creditloan.values import LOAN_AMOUNT_LARGEST
 from matching import selectors
 from matching.decisions import offer_accept, offer_approve, offer_decline, offer_disburse
-from matching.models import DeclineReason, Offer, OfferStatus
+from matching.models import DeclineReason, Offer, OfferStatus, RepaymentMethod
 from matching.services import offer_profile_open
 
 QUEUE_STATES = ["open", "all", *OfferStatus.values]
@@ -101,6 +101,8 @@ class OfferDetail(serializers.ModelSerializer):
             "approved_amount",
             "approved_rate",
             "approved_term_months",
+            "approved_repayment_method",
+            "accepted_at",
         ]
 
 
@@ -120,6 +122,11 @@ class Approve(StrictSerializer):
     amount = fields.AmountField(minimum=1, maximum=LOAN_AMOUNT_LARGEST)
     annual_rate = fields.RateField()
     term_months = fields.WholeNumberField(minimum=TERM_MIN, maximum=TERM_MAX)
+    repayment_method = serializers.ChoiceField(
+        choices=RepaymentMethod.choices,
+        required=False,
+        help_text="One of the product's repayment methods; the product's first when left out.",
+    )
 
 
 class Disburse(StrictSerializer):

@@ -154,3 +154,19 @@ def test_an_officer_cannot_decide_an_offer_routed_to_another_bank(application, d
 
     first.refresh_from_db()
     assert first.status == OfferStatus.OFFERED
+
+
+def test_an_approval_is_repaid_by_one_of_the_products_methods(application):
+    offer, _, _ = application_route(application_id=application.pk)
+    offer.product.repayment_methods = ["equal_principal", "interest_first"]
+    offer.product.save()
+    offer_transition(offer_id=offer.pk, event="accept")
+    terms = {"amount": str(offer.product.amount_min), "annual_rate": str(offer.product.rate_min), "term_months": 12}
+
+    with pytest.raises(DomainError) as refused:
+        offer_approve(offer_id=offer.pk, by=None, repayment_method="flexible", **terms)
+    approved = offer_approve(offer_id=offer.pk, by=None, repayment_method="interest_first", **terms)
+
+    assert refused.value.field == "repayment_method"
+    assert "equal_principal, interest_first" in refused.value.message
+    assert approved.approved_repayment_method == "interest_first"

@@ -52,15 +52,15 @@ def second_offer(world) -> Offer:
     )
 
 
-def test_the_timeline_keeps_the_approval_after_the_loan_is_paid_out(world):
+def test_the_timeline_keeps_the_review_and_the_approval_after_the_loan_is_paid_out(world):
     approved = approve(world)
     offer_disburse(offer_id=approved.pk, by=world["officer_a"], amount="380000", disbursed_on=timezone.localdate())
 
     steps = application_timeline(world["application"])
 
-    assert [step.what for step in steps] == ["submitted", "scored", "offered", "approved", "disbursed"]
-    assert steps[3].at == approved.decided_at
-    assert (steps[4].at, steps[4].day_only, steps[4].offer.loan.amount) == (
+    assert [step.what for step in steps] == ["submitted", "scored", "offered", "accepted", "approved", "disbursed"]
+    assert steps[3].at == approved.accepted_at <= approved.decided_at == steps[4].at
+    assert (steps[5].at, steps[5].day_only, steps[5].offer.loan.amount) == (
         timezone.localdate(),
         True,
         Decimal("380000"),
@@ -107,16 +107,39 @@ def test_an_offer_nobody_answered_is_a_step_at_its_deadline(world):
     assert steps[-1].at == world["offer"].deadline
 
 
-def test_an_approved_offers_terms_are_the_approved_ones_repaid_by_the_products_first_method(world):
+def test_an_approved_offers_terms_are_the_approved_ones_repaid_by_the_method_the_bank_approved(world):
     world["products"]["A"].repayment_methods = ["equal_principal", "equal_instalments"]
     world["products"]["A"].save()
 
-    terms = offer_terms(approve(world))
+    terms = offer_terms(approve(world, repayment_method="equal_instalments"))
 
     assert (terms.amount, terms.annual_rate, terms.term_months) == (Decimal("400000"), Decimal("0.0450"), 12)
-    assert (terms.method, terms.method_named, terms.other_methods) == ("equal_principal", True, ("equal_instalments",))
-    assert terms.schedule.first_payment == Decimal("34833.33")
+    assert (terms.method, terms.method_agreed, terms.other_methods) == ("equal_instalments", True, ())
+    assert terms.schedule.first_payment == Decimal("34151.41")
     assert terms.disbursed_on is None and not terms.paid_out_less
+
+
+def test_an_approval_naming_no_method_takes_the_products_first(world):
+    world["products"]["A"].repayment_methods = ["equal_principal", "equal_instalments"]
+    world["products"]["A"].save()
+
+    approved = approve(world)
+
+    assert approved.approved_repayment_method == "equal_principal"
+    assert offer_terms(approved).schedule.first_payment == Decimal("34833.33")
+
+
+def test_an_offer_approved_before_the_method_was_kept_is_shown_in_the_products_first_and_says_so(world):
+    world["products"]["A"].repayment_methods = ["equal_principal", "equal_instalments"]
+    world["products"]["A"].save()
+    approved = approve(world)
+    Offer.objects.filter(pk=approved.pk).update(approved_repayment_method="")
+    approved.refresh_from_db()
+
+    terms = offer_terms(approved)
+
+    assert (terms.method, terms.method_agreed, terms.method_named) == ("equal_principal", False, True)
+    assert terms.other_methods == ("equal_instalments",)
 
 
 def test_a_paid_out_loans_terms_are_what_was_paid_out(world):
@@ -130,13 +153,13 @@ def test_a_paid_out_loans_terms_are_what_was_paid_out(world):
     assert sum(instalment.principal for instalment in terms.schedule.instalments) == Decimal("380000")
 
 
-def test_a_product_naming_no_method_is_shown_in_equal_instalments_and_says_so(world):
+def test_a_product_naming_no_method_is_repaid_in_equal_instalments(world):
     world["products"]["A"].repayment_methods = []
     world["products"]["A"].save()
 
     terms = offer_terms(approve(world))
 
-    assert (terms.method, terms.method_named) == ("equal_instalments", False)
+    assert terms.method == "equal_instalments"
     assert terms.schedule.first_payment == Decimal("34151.41")
 
 

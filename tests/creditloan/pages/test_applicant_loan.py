@@ -88,7 +88,8 @@ def test_the_application_page_labels_a_draw_as_you_need_loans_figures_an_upper_b
 
     assert within(page, "monthly-repayment").startswith("At most ¥1,500 a month in interest")
     assert within(page, "total-interest") == "at most ¥18,000"
-    assert "it also offers Equal principal (等额本金)" in within(page, "terms-method")
+    agreed = "Draw and repay any time (随借随还) As agreed when the bank approved the loan."
+    assert within(page, "terms-method") == agreed
 
 
 def test_after_the_payout_the_page_shows_the_loan_paid_out_and_the_timeline_keeps_its_approval(client, world):

@@ -99,3 +99,45 @@ def test_an_approved_offers_page_shows_the_officer_the_terms_and_repayments_the_
     assert "At most <strong>¥1,500</strong> a month in interest" in terms
     assert "401,500.00" in terms  # the schedule's last month: the principal with the month's interest
     assert terms in applicants
+
+
+def test_the_officer_approves_with_one_of_the_products_repayment_methods(client, world):
+    product = world["offer"].product
+    product.repayment_methods = ["equal_principal", "interest_first"]
+    product.save()
+    client.force_login(world["officer_a"])
+    url = reverse("officer:offer", args=[world["offer"].pk])
+    client.post(url, {"action": "accept"})
+    approve = {
+        "action": "approve",
+        "approve-amount": "400000",
+        "approve-annual_rate": "4.5",
+        "approve-term_months": "12",
+    }
+
+    form = client.get(url).content.decode()
+    refused = client.post(url, approve | {"approve-repayment_method": "flexible"})
+    client.post(url, approve | {"approve-repayment_method": "interest_first"})
+
+    assert 'value="equal_principal"' in form and 'value="interest_first"' in form and 'value="flexible"' not in form
+    assert "repayment_method" in refused.context["forms"]["approve"].errors
+    world["offer"].refresh_from_db()
+    assert world["offer"].approved_repayment_method == "interest_first"
+
+
+def test_a_one_month_loan_is_one_repayment_of_principal_and_interest(client, world):
+    client.force_login(world["officer_a"])
+    url = reverse("officer:offer", args=[world["offer"].pk])
+    world["offer"].product.term_min_months = 1
+    world["offer"].product.save()
+    client.post(url, {"action": "accept"})
+    client.post(
+        url,
+        {"action": "approve", "approve-amount": "400000", "approve-annual_rate": "4.5", "approve-term_months": "1"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "One repayment of <strong>¥401,500</strong>, principal and interest, at the end of the month" in page
+    assert "a month in interest" not in page
