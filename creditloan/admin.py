@@ -237,6 +237,10 @@ class LoanPrimeRateAdmin(ModelAdmin):
     date_hierarchy = "effective_on"
     readonly_fields = ("recorded_by", "recorded_at")
 
+    def save_model(self, request, obj, form, change) -> None:
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(EnterpriseMembership)
 class EnterpriseMembershipAdmin(ModelAdmin):

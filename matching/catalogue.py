@@ -34,10 +34,10 @@ def catalogue(*, sort: str = "rate", guarantee_mode: str = "") -> QuerySet[LoanP
 
 
 def compared(product_ids: list[int]) -> list[LoanProduct]:
-    """The products chosen to compare, in the order chosen, at most COMPARE_MOST; unknown or closed ones left out."""
-    chosen = list(dict.fromkeys(product_ids))[:COMPARE_MOST]
+    """The products chosen to compare, in the order chosen, unknown or closed ones left out, at most COMPARE_MOST."""
+    chosen = list(dict.fromkeys(product_ids[: COMPARE_MOST * 10]))  # a query string can name any number
     found = {product.pk: product for product in catalogue().filter(pk__in=chosen)}
-    return [found[product_id] for product_id in chosen if product_id in found]
+    return [found[product_id] for product_id in chosen if product_id in found][:COMPARE_MOST]
 
 
 def repayment_methods_text(product: LoanProduct) -> str:

@@ -18,12 +18,13 @@ from django.utils import timezone
 from creditloan.models import LoanPrimeRate
 from scoring.ml.scale import GRADES
 
-# A product's highest rate may not pass four times the 1-year LPR in force: the most that courts uphold on a loan
-# (法释〔2020〕17号), so a bank product above it is a typing error. Its lowest may not fall below half the LPR:
-# below that a percentage was most likely typed as a fraction (0.04 for 4 %).
+# The platform's sanity bounds on a product's rates, from the 1-year LPR in force. The highest may not pass four
+# times it: the line courts draw for private lending (法释〔2020〕17号; banks are outside it, but no inclusive-finance
+# product of theirs comes near it), so a product above it is a typing error. The lowest may not fall below half
+# the LPR: below that a percentage was most likely typed as a fraction (0.04 for 4 %).
 CEILING_TIMES_LPR = 4
 FLOOR_SHARE_OF_LPR = Decimal("0.5")
-# Before the operator keeps any LPR: the last fixed ceiling courts applied (法释〔2015〕18号), and no floor.
+# Before the operator keeps any LPR: the fixed line courts drew before it (法释〔2015〕18号), and no floor.
 CEILING_WITHOUT_LPR = Decimal("0.24")
 
 # The line as a multiple of the latest year's tax paid, or as a share of its revenue, by risk grade.
@@ -102,8 +103,14 @@ def credit_line_estimate(
 
 
 def _rate_for_grade(grade: str, rate_min: Decimal, rate_max: Decimal) -> Decimal:
-    position = Decimal(GRADES.index(grade)) / (len(GRADES) - 1)
-    rate = rate_min + (rate_max - rate_min) * position
+    """A at the product's lowest rate and E at its highest, exactly as the product states them; the grades between
+    evenly spaced, rounded to RATE_STEP and kept inside the range."""
+    position = GRADES.index(grade)
+    if position == 0:
+        return rate_min
+    if position == len(GRADES) - 1:
+        return rate_max
+    rate = rate_min + (rate_max - rate_min) * Decimal(position) / (len(GRADES) - 1)
     stepped = (rate / RATE_STEP).to_integral_value(ROUND_HALF_UP) * RATE_STEP
     return min(max(stepped, rate_min), rate_max)
 

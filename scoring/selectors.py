@@ -342,7 +342,7 @@ def stated_grade_scale(version: ModelVersion) -> MasterScale | None:
     Grading goes through grade_scale, which verifies the manifest first."""
     try:
         return MasterScale.from_manifest(version.manifest)
-    except ValueError:
+    except (ValueError, TypeError):  # a manifest edited by hand may hold anything
         return None
 
 

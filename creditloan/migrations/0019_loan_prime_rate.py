@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ("effective_on", models.DateField(unique=True, verbose_name="in force from")),
                 ("one_year", models.DecimalField(decimal_places=4, max_digits=6, verbose_name="1-year LPR")),
                 ("five_year", models.DecimalField(decimal_places=4, max_digits=6, verbose_name="5-year-and-over LPR")),
-                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="recorded at")),
+                ("recorded_at", models.DateTimeField(auto_now=True, verbose_name="recorded or corrected at")),
                 (
                     "recorded_by",
                     models.ForeignKey(

@@ -56,7 +56,7 @@ class LoanPrimeRate(models.Model):
     effective_on = models.DateField(_("in force from"), unique=True)
     one_year = models.DecimalField(_("1-year LPR"), max_digits=6, decimal_places=4)
     five_year = models.DecimalField(_("5-year-and-over LPR"), max_digits=6, decimal_places=4)
-    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_at = models.DateTimeField(_("recorded or corrected at"), auto_now=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

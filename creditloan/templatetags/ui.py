@@ -48,7 +48,6 @@ MAIN_NAV = {
         ("operator:dashboard", gettext_lazy("Dashboard")),
         ("operator:banks", gettext_lazy("Banks")),
         ("operator:products", gettext_lazy("Loan products")),
-        ("operator:prime_rates", gettext_lazy("LPR")),
         ("operator:weights", gettext_lazy("Ranking weights")),
         ("operator:models", gettext_lazy("Risk models")),
         ("operator:disputes", gettext_lazy("Disputes")),

@@ -79,7 +79,7 @@ def test_a_product_at_95_percent_a_year_is_refused_naming_the_lpr(lpr_only, bank
     assert "95.00%" in message and "12.00%" in message and "3.00%" in message
 
 
-def test_a_rate_typed_as_a_fraction_in_the_percent_box_is_refused_as_too_low(lpr_only, bank):
+def test_a_rate_below_half_the_lpr_is_refused_as_too_low(lpr_only, bank):
     with pytest.raises(ValidationError) as refused:
         product(bank, rate_min=Decimal("0.0004")).full_clean()
     assert "0.04%" in refused.value.message_dict["rate_min"][0]
@@ -140,6 +140,12 @@ def test_the_line_never_exceeds_the_products_largest_amount_and_the_rate_stays_i
     assert estimate.amount is None or 0 <= estimate.amount <= PRODUCT["amount_max"]
     assert not estimate.capped or estimate.amount == PRODUCT["amount_max"]
     assert Decimal(PRODUCT["rate_min"]) <= estimate.rate <= Decimal(PRODUCT["rate_max"])
+
+
+def test_grade_a_gets_the_products_lowest_rate_and_e_its_highest_even_off_the_rounding_step():
+    product = PRODUCT | {"rate_min": "0.0398", "rate_max": "0.0652"}
+    rates = [credit_line_estimate(grade=grade, tax_paid=1e5, revenue=math.nan, **product).rate for grade in GRADES]
+    assert rates == [Decimal("0.0398"), Decimal("0.0460"), Decimal("0.0525"), Decimal("0.0590"), Decimal("0.0652")]
 
 
 def test_a_better_grade_never_gets_a_smaller_line_or_a_higher_rate():

@@ -43,3 +43,11 @@ def test_an_odd_query_on_the_products_page_shows_the_shelf_not_an_error(client, 
 
     assert answer.status_code == 200
     assert len(answer.context["products"]) == 2 and answer.context["compared"] == []
+
+
+def test_the_products_page_shows_nothing_of_any_firm(client, world):
+    page = client.get(reverse("accounts:products")).content.decode()
+
+    firm = world["firm"]
+    assert firm.name not in page and firm.uscc not in page
+    assert world["applicant"].username not in page

@@ -85,7 +85,8 @@ class PolicyWatchingBrowser:
         self.browser = browser
 
     def new_context(self, **options):
-        context = self.browser.new_context(**options)
+        # Without transitions: axe checks colours as they settle, not halfway through a button's hover fade.
+        context = self.browser.new_context(reduced_motion="reduce", **options)
         context.add_init_script(WATCH_POLICY)
         return context
 

@@ -169,7 +169,7 @@ def test_a_product_at_95_percent_a_year_is_refused_in_the_pages_language_naming_
     english = client.post(reverse("operator:product_new"), form, HTTP_ACCEPT_LANGUAGE="en")
     chinese = client.post(reverse("operator:product_new"), form, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
-    assert "four times the 1-year LPR of 3.00%" in english.context["form"].errors["rate_max"][0]
+    assert "four times the 1-year LPR (3.00% since 2025-05-20)" in english.context["form"].errors["rate_max"][0]
     assert "LPR" in chinese.context["form"].errors["rate_max"][0] and "four" not in chinese.content.decode()
     assert not LoanProduct.objects.filter(code="A-2").exists()
 
