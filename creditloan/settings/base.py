@@ -218,6 +218,7 @@ SPECTACULAR_SETTINGS = {
         "OfferStatusEnum": "matching.models.OfferStatus",
         "DisputeStatusEnum": "creditloan.models.disputes.DisputeStatus",
         "DeclineReasonEnum": "matching.models.DeclineReason",
+        "RepaymentMethodEnum": "matching.models.RepaymentMethod",
         "RecordSourceEnum": "creditloan.models.imports.RecordSource",
         "CreditSourceEnum": "creditloan.models.consent.CONSENT_SOURCES",
     },
