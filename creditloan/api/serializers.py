@@ -139,9 +139,24 @@ class ScoreReason(serializers.Serializer):
     text_en = serializers.CharField()
 
 
+class ReasonLine(serializers.Serializer):
+    feature = serializers.CharField()
+    text_zh = serializers.CharField()
+    text_en = serializers.CharField()
+
+
 class Reasons(serializers.Serializer):
+    """In the order the credit report reads them. Scores stored before a list was kept leave it out."""
+
+    ruled_out = ReasonLine(many=True, required=False, help_text="The policy rules that rule the firm out, by name.")
+    withheld = ReasonLine(
+        many=True, required=False, help_text="A line per source the firm has not authorised, and how to authorise it."
+    )
     raised = ScoreReason(many=True)
     lowered = ScoreReason(many=True)
+    context = ReasonLine(
+        many=True, required=False, help_text="Background and missing figures: counted in the score, never as fault."
+    )
 
 
 class Improvement(serializers.Serializer):
@@ -150,6 +165,9 @@ class Improvement(serializers.Serializer):
     advice_en = serializers.CharField()
     points_gained = serializers.IntegerField(
         allow_null=True, help_text="Null for authorising a source: its gain is unknown until its data is read."
+    )
+    lifts_knock_out = serializers.BooleanField(
+        required=False, help_text="Taking this step lifts a policy rule that rules the firm out."
     )
 
 
