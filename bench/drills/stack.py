@@ -48,7 +48,7 @@ http {{
     include creditloan/http.conf;
     client_body_temp_path {folder}/body;
     proxy_temp_path {folder}/proxy;
-    upstream creditloan_app {{ server 127.0.0.1:{app_port}; keepalive 16; }}
+    upstream creditloan_app {{ server 127.0.0.1:{app_port}; keepalive 16; keepalive_timeout 60s; }}
     server {{
         listen 127.0.0.1:{web_port};
         access_log {folder}/access.log creditloan;
@@ -292,6 +292,8 @@ class Stack:
             "--bind", f"127.0.0.1:{self.app_port}",
             "--log-level", "warning",
             "--graceful-timeout", "5",
+            # Longer than nginx keeps an idle upstream connection (60 s), as docs/operations.md deploys it.
+            "--keep-alive", "75",
         ]  # fmt: skip
         self._start("web", command, {"DJANGO_SETTINGS_MODULE": "creditloan.settings.production"})
         wait_for("gunicorn", lambda: self.get("/api/schema/", port=self.app_port)[0] == 200, seconds=60)
