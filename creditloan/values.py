@@ -205,8 +205,7 @@ def percent_text(rate) -> str:
 
 def yuan_text(amount) -> str:
     """An amount as people write it: ¥1,000,000, with its fen only when it has some (¥1,000,000.50)."""
-    amount = Decimal(amount)
-    return f"¥{amount:,.0f}" if amount == amount.to_integral_value() else f"¥{amount:,.2f}"
+    return f"¥{grouped(amount)}"
 
 
 def read_decimal(raw, *, places: int, minimum: Decimal | int, maximum: Decimal | int) -> Decimal:

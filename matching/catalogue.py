@@ -43,34 +43,24 @@ def compared(product_ids: list[int]) -> list[LoanProduct]:
 def repayment_methods_text(product: LoanProduct) -> str:
     """The product's repayment methods as one phrase in the page's language ("等额本息、随借随还")."""
     labels = dict(RepaymentMethod.choices)
-    return _listed(str(labels[method]) for method in product.repayment_methods if method in labels)
+    return _listed(str(labels[method]) for method in product.listed_repayment_methods)
 
 
 def requirements(product: LoanProduct) -> list[str]:
     """What the product asks of a firm, a sentence each, in the page's language; empty when it asks nothing
     beyond its terms."""
-    chinese = (get_language() or "zh").startswith("zh")
+    language = "zh" if (get_language() or "zh").startswith("zh") else "en"
+
+    def trades(codes) -> str:
+        return _listed(industry_name(code, language) for code in codes)
+
     said = []
     if product.regions:
         said.append(_("Registered in %(places)s") % {"places": _listed(region_name(code) for code in product.regions)})
     if product.industries_included:
-        said.append(
-            _("In %(trades)s")
-            % {
-                "trades": _listed(
-                    industry_name(code, "zh" if chinese else "en") for code in product.industries_included
-                )
-            }
-        )
+        said.append(_("In %(trades)s") % {"trades": trades(product.industries_included)})
     if product.industries_excluded:
-        said.append(
-            _("Not in %(trades)s")
-            % {
-                "trades": _listed(
-                    industry_name(code, "zh" if chinese else "en") for code in product.industries_excluded
-                )
-            }
-        )
+        said.append(_("Not in %(trades)s") % {"trades": trades(product.industries_excluded)})
     if product.enterprise_kinds:
         kinds = dict(EnterpriseKind.choices)
         said.append(

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.db.models import Count, Exists, OuterRef, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import TruncMonth
 
 from creditloan.models import Application, Bank
-from matching.models import Loan, Offer, OfferStatus, Ranking
+from matching.models import Loan, Offer, OfferStatus, Ranking, first_answer_at
 from scoring.ml.scale import GRADES
 from scoring.models import Rating
 from scoring.selectors import champion
@@ -67,8 +67,7 @@ def bank_figures(*, since: dt.date, bank: Bank | None = None) -> list[BankFigure
     if bank is not None:
         offers = offers.filter(bank=bank)
     frame = pd.DataFrame.from_records(
-        # The first answer: taking it up for review (接单) when the bank did, else its decision.
-        list(offers.values_list("bank__code", "status", "offered_at", Coalesce("accepted_at", "decided_at"))),
+        list(offers.values_list("bank__code", "status", "offered_at", first_answer_at())),
         columns=["bank", "status", "offered_at", "decided_at"],
     )
     paid = dict(Loan.objects.filter(offer__in=offers).values_list("offer__bank__code").annotate(total=Sum("amount")))

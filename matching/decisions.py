@@ -23,7 +23,6 @@ from matching.models import (
     Loan,
     LoanOutcome,
     Offer,
-    RepaymentMethod,
 )
 from matching.routing import route_on
 from matching.states import offer_transition
@@ -84,8 +83,8 @@ def offer_approve(*, offer_id: int, by, amount, annual_rate, term_months: int, r
     _check_officer(offer_id, by)
     offer = Offer.objects.select_related("product").get(pk=offer_id)
     product = offer.product
-    methods = [method for method in product.repayment_methods if method in RepaymentMethod.values]
-    repayment_method = repayment_method or (methods[0] if methods else RepaymentMethod.EQUAL_INSTALMENTS.value)
+    methods = product.listed_repayment_methods
+    repayment_method = repayment_method or product.usual_repayment_method
     if methods and repayment_method not in methods:
         raise DomainError(
             ErrorCode.INVALID_INPUT,

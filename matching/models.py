@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from creditloan.models import Bank, CustomsCreditClass, EnterpriseKind, GuaranteeMode, TaxCreditRating
@@ -124,6 +125,18 @@ class LoanProduct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bank.name} · {self.name}"
+
+    @property
+    def listed_repayment_methods(self) -> list[str]:
+        """The product's repayment methods, in its order, leaving out any clean() would refuse."""
+        return [method for method in self.repayment_methods if method in RepaymentMethod.values]
+
+    @property
+    def usual_repayment_method(self) -> str:
+        """What a loan is repaid by unless another of the product's methods is agreed: its first, or equal
+        instalments (the usual one) when it names none."""
+        listed = self.listed_repayment_methods
+        return listed[0] if listed else RepaymentMethod.EQUAL_INSTALMENTS.value
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -358,6 +371,12 @@ class Offer(models.Model):
             raise ValidationError(
                 {"bank": _("an offer goes to its product's bank, %(bank)s") % {"bank": self.product.bank}}
             )
+
+
+def first_answer_at() -> Coalesce:
+    """When the bank first answered an offer, as its deadline measures it: taking the offer up for review (接单)
+    when it did, else its decision."""
+    return Coalesce("accepted_at", "decided_at")
 
 
 class LoanOutcome(models.TextChoices):

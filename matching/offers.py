@@ -65,11 +65,11 @@ def offer_terms(offer: Offer) -> LoanTerms | None:
         amount, annual_rate, term_months = offer.approved_amount, offer.approved_rate, offer.approved_term_months
     if annual_rate is None or not term_months:
         return None
-    listed = [method for method in offer.product.repayment_methods if method in RepaymentMethod.values]
+    listed = offer.product.listed_repayment_methods
     if offer.approved_repayment_method:
         method, agreed, listed = offer.approved_repayment_method, True, [offer.approved_repayment_method]
-    else:  # approved before the method was kept: the product's first, said to be so
-        method, agreed = (listed[0] if listed else RepaymentMethod.EQUAL_INSTALMENTS.value), False
+    else:  # approved before the method was kept: the product's usual one, said to be so
+        method, agreed = offer.product.usual_repayment_method, False
     return LoanTerms(
         amount=amount,
         annual_rate=annual_rate,

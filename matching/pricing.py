@@ -16,6 +16,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from django.utils import timezone
 
 from creditloan.models import LoanPrimeRate
+from matching.eligibility import Applicant
 from scoring.ml.scale import GRADES
 
 # The platform's sanity bounds on a product's rates, from the 1-year LPR in force. The highest may not pass four
@@ -119,18 +120,13 @@ def _known(value: float) -> bool:
     return value is not None and not math.isnan(value)
 
 
-def product_estimate(*, score, product) -> CreditLineEstimate:
-    """A firm's estimated line and rate for one product, from its score: its grade and the latest year's tax
-    paid and revenue among its features."""
-
-    def figure(name: str) -> float:
-        value = score.features.get(name)
-        return math.nan if value is None else float(value)
-
+def applicant_estimate(applicant: Applicant, product) -> CreditLineEstimate:
+    """The firm's estimated line and rate for one product, from its grade and the latest year's tax paid and
+    revenue as the eligibility rules read them."""
     return credit_line_estimate(
-        grade=score.grade,
-        tax_paid=figure("tax_paid_latest_year"),
-        revenue=figure("declared_revenue_latest_year"),
+        grade=applicant.grade,
+        tax_paid=applicant.tax_paid,
+        revenue=applicant.revenue,
         amount_min=product.amount_min,
         amount_max=product.amount_max,
         rate_min=product.rate_min,

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db.models import Count, F, Q
-from django.db.models.functions import Coalesce
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.models import Application, Enterprise, KnockOutReview, KnockOutReviewStatus
@@ -26,7 +25,9 @@ from matching.models import (
     MatchingSettings,
     Offer,
     OfferStatus,
+    first_answer_at,
 )
+from matching.pricing import CreditLineEstimate, applicant_estimate
 from matching.ranking import ApprovalModel, Candidates, Weights
 from scoring.ml.features import CUSTOMS_CLASS_ORDINAL, TAX_RATING_BY_ORDINAL
 from scoring.models import Score
@@ -40,6 +41,7 @@ class ProductVerdict:
     product: LoanProduct
     eligible: bool
     reasons: list[dict]
+    estimate: CreditLineEstimate | None = None  # before applying, for a product that fits
 
 
 def product_rules(product: LoanProduct, product_id: int | None = None) -> ProductRules:
@@ -215,8 +217,9 @@ def application_eligibility(*, application: Application) -> list[ProductVerdict]
 def eligibility_preview(
     *, enterprise: Enterprise, amount, term_months: int, guarantee_mode: str
 ) -> tuple[Score, list[ProductVerdict]]:
-    """Before applying: the firm assessed today (not stored) and every offered product's verdict. Terms that
-    submitting would refuse are refused here too, in the same words."""
+    """Before applying: the firm assessed today (not stored) and every offered product's verdict, with the
+    estimated line and rate of each that fits. Terms that submitting would refuse are refused here too, in the
+    same words."""
     amount, term_months = application_terms_checked(
         amount=amount, term_months=term_months, guarantee_mode=guarantee_mode
     )
@@ -229,7 +232,11 @@ def eligibility_preview(
         guarantee_mode=guarantee_mode,
         consent=creditloan_selectors.consent_by_bank(enterprise.pk),
     )
-    return score, eligibility(applicant=applicant)
+    verdicts = [
+        replace(verdict, estimate=applicant_estimate(applicant, verdict.product)) if verdict.eligible else verdict
+        for verdict in eligibility(applicant=applicant)
+    ]
+    return score, verdicts
 
 
 def current_settings() -> MatchingSettings:
@@ -250,11 +257,11 @@ def latest_approval_model() -> ApprovalModelVersion | None:
 
 
 def bank_response_rates() -> dict[str, float]:
-    """Each bank's share of past offers it answered before their deadline, among those answered or lapsed. The
-    answer is the first one: taking the offer up for review (接单) when the bank did, else its decision."""
+    """Each bank's share of past offers it first answered before their deadline, among those answered or
+    lapsed."""
     rows = (
         Offer.objects.exclude(status=OfferStatus.OFFERED)
-        .annotate(answered_at=Coalesce("accepted_at", "decided_at"))
+        .annotate(answered_at=first_answer_at())
         .values("bank__code")
         .annotate(
             in_time=Count("pk", filter=Q(answered_at__isnull=False, answered_at__lte=F("deadline"))),

@@ -14,11 +14,12 @@ from creditloan.errors import DomainError
 from creditloan.models import LoanPrimeRate
 from matching.pricing import (
     CEILING_WITHOUT_LPR,
+    applicant_estimate,
     credit_line_estimate,
     prime_rate_in_force,
-    product_estimate,
     product_rate_bounds,
 )
+from matching.selectors import applicant_from
 from matching.services import prime_rate_record
 from scoring.ml.scale import GRADES
 from scoring.models import Score
@@ -46,9 +47,13 @@ def test_a_new_installation_keeps_the_published_lpr(db):
     assert prime_rate_in_force(dt.date(2024, 11, 1)).one_year == Decimal("0.0310")
 
 
-def test_the_estimate_reads_the_firms_grade_and_figures_from_its_score(bank):
+def test_the_estimate_reads_the_firms_grade_and_figures_as_the_rules_do(bank):
     score = Score(grade="A", features={"tax_paid_latest_year": 50_000.0, "declared_revenue_latest_year": None})
-    estimate = product_estimate(score=score, product=product(bank))
+    applicant = applicant_from(
+        region="440305", industry="C", kind="company", features=score.features, grade=score.grade,
+        probability_of_default=0.01, exclusions=(), amount=300_000, term_months=12, guarantee_mode="credit",
+    )  # fmt: skip
+    estimate = applicant_estimate(applicant, product(bank))
     assert (estimate.amount, estimate.basis, estimate.rate) == (Decimal(500_000), "tax", Decimal("0.0385"))
 
 

@@ -54,7 +54,6 @@ from creditloan.services import (
 )
 from matching import catalogue
 from matching.offers import application_timeline, offer_terms
-from matching.pricing import product_estimate
 from matching.selectors import eligibility_preview
 from scoring.selectors import application_latest_score, enterprise_assess, grade_scale
 
@@ -103,11 +102,7 @@ def apply(request, enterprise_id: int):
             )
             preview = {
                 "score": score,
-                "eligible": [
-                    _priced(verdict, product_estimate(score=score, product=verdict.product))
-                    for verdict in verdicts
-                    if verdict.eligible
-                ],
+                "eligible": [_priced(verdict) for verdict in verdicts if verdict.eligible],
                 "not_eligible": [_priced(verdict) for verdict in verdicts if not verdict.eligible],
             }
         except DomainError as error:
@@ -129,12 +124,12 @@ def _submitted_message(application) -> str:
     return _("Application submitted. It is being scored and matched.")
 
 
-def _priced(verdict, estimate=None) -> dict:
+def _priced(verdict) -> dict:
     return {
         "product": verdict.product,
         "reasons": verdict.reasons,
         "repayment": catalogue.repayment_methods_text(verdict.product),
-        "estimate": estimate,
+        "estimate": verdict.estimate,
     }
 
 

@@ -43,7 +43,7 @@ def officer_offer(request, offer_id: int):
         "approve": ApproveForm(
             prefix="approve",
             initial={"amount": offer.application.amount, "term_months": offer.application.term_months},
-            methods=offer.product.repayment_methods,
+            methods=offer.product.listed_repayment_methods,
         ),
         # The payout is usually what was approved, today.
         "disburse": DisburseForm(
@@ -78,7 +78,7 @@ def _decide(request, offer, action: str, forms: dict) -> bool:
         if action == "accept":
             offer_accept(offer_id=offer.pk, by=user)
         elif action in forms:
-            offered = {"methods": offer.product.repayment_methods} if action == "approve" else {}
+            offered = {"methods": offer.product.listed_repayment_methods} if action == "approve" else {}
             form = forms[action] = type(forms[action])(request.POST, prefix=action, **offered)
             if not form.is_valid():
                 return False
