@@ -25,14 +25,25 @@ OFFER_TRANSITIONS: dict[tuple[str, str], str] = {
     (OfferStatus.OFFERED, "lapse"): OfferStatus.LAPSED,
     (OfferStatus.OFFERED, "close"): OfferStatus.CLOSED,  # another bank granted, or the applicant withdrew
     (OfferStatus.ACCEPTED, "close"): OfferStatus.CLOSED,
+    # 督办 came to nothing: the operator re-routes an accepted offer not decided in time.
+    (OfferStatus.ACCEPTED, "lapse"): OfferStatus.LAPSED,
 }
 
 OFFER_EVENTS = sorted({event for _, event in OFFER_TRANSITIONS})
 
+# The stage an event records: (its time's field, its officer's field). A lapse or close is nobody's answer.
+STAGE_STAMPS: dict[str, tuple[str, str | None]] = {
+    "accept": ("accepted_at", "accepted_by"),
+    "approve": ("decided_at", "decided_by"),
+    "decline": ("decided_at", "decided_by"),
+    "disburse": ("disbursed_at", None),
+}
+
 
 @transaction.atomic
 def offer_transition(*, offer_id: int, event: str, by=None, **fields) -> Offer:
-    """Move an offer by `event` under a row lock, stamping when and (for a bank's decision) by whom."""
+    """Move an offer by `event` under a row lock, stamping when its stage happened and (for 接单 and the decision)
+    by whom."""
     offer = transition_locked(
         Offer,
         offer_id,
@@ -45,14 +56,15 @@ def offer_transition(*, offer_id: int, event: str, by=None, **fields) -> Offer:
         fields=fields,
     )
     changed = ["status", *fields]
-    # The bank's answer is stamped, not the payout: that is the loan's own day (Loan.disbursed_on), and restamping
-    # would lose when the loan was approved and make a bank that answered in time look late.
-    if event in ("accept", "decline", "approve"):
-        offer.decided_at = timezone.now()
-        offer.decided_by = by
-        changed += ["decided_at", "decided_by"]
-    if event == "accept":
-        offer.accepted_at = offer.decided_at
-        changed.append("accepted_at")
+    # Each stage keeps its own time, so none overwrites another: 接单, the decision (approve or decline) and the
+    # payout. The payout's value date is the loan's own (Loan.disbursed_on); this is when it was recorded.
+    stamps = STAGE_STAMPS.get(event)
+    if stamps is not None:
+        at_field, by_field = stamps
+        setattr(offer, at_field, timezone.now())
+        changed.append(at_field)
+        if by_field is not None:
+            setattr(offer, by_field, by)
+            changed.append(by_field)
     offer.save(update_fields=changed)
     return offer

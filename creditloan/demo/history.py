@@ -16,13 +16,14 @@ import pandas as pd
 from creditloan.demo import names
 
 DAY = np.timedelta64(1, "D")
+NEVER_DRAWN = 0.08  # of the approved loans still running, the share the firm never drew
 DECLINE_REASONS = np.array(["insufficient_credit", "high_leverage", "insufficient_revenue", "industry_policy"])
 
 
 @dataclass(frozen=True)
 class History:
     applications: pd.DataFrame  # firm index, amount, term, purpose, guarantee, submitted_at, status
-    offers: pd.DataFrame  # application index, product index, rank, status, times, decision terms
+    offers: pd.DataFrame  # application index, product index, rank, status, each stage's time, decision terms
     loans: pd.DataFrame  # offer index, amount, rate, term, disbursed_on, outcome, outcome_on
 
 
@@ -107,6 +108,17 @@ def build_history(
     )
     status = np.where(withdrawn_app[app_index] & winner, "closed", status)
     winner = winner & ~withdrawn_app[app_index]
+    # Each stage's own time, from a stream of its own: the history's decisions and loans stay what they were.
+    accepted_at, decided_at = _stage_times(
+        np.random.default_rng(seed + 2),
+        app_index=app_index,
+        n_applications=n,
+        offered_at=offered_at,
+        answered_at=decided_at,
+        status=status,
+        winner=winner,
+        lapse_rate=banks["lapse_rate"].to_numpy()[bank],
+    )
 
     product_rate_min = products["rate_min"].to_numpy()[product]
     product_rate_max = products["rate_max"].to_numpy()[product]
@@ -117,8 +129,7 @@ def build_history(
         products["amount_min"].to_numpy()[product],
         products["amount_max"].to_numpy()[product],
     )
-    has_terms = status == "disbursed"
-    has_terms |= approved & (status == "closed")
+    has_terms = winner
     offers = pd.DataFrame(
         {
             "application": app_index,
@@ -127,7 +138,8 @@ def build_history(
             "status": status,
             "offered_at": offered_at,
             "deadline": deadline,
-            "decided_at": np.where(status == "closed", np.datetime64("NaT"), decided_at),
+            "accepted_at": accepted_at,
+            "decided_at": decided_at,
             "decline_reason": np.where(status == "declined", rng.choice(DECLINE_REASONS, size=m), ""),
             "approved_amount": np.where(has_terms, approved_amount, np.nan),
             "approved_rate": np.where(has_terms, approved_rate, np.nan),
@@ -139,7 +151,14 @@ def build_history(
     loan_term = term[app_index[offer_index]]
     disbursed_on = decided_at[offer_index].astype("datetime64[D]") + rng.integers(1, 10, size=len(offer_index)) * DAY
     in_past = disbursed_on <= today
+    # Approved, and the payout still to come on the world's date.
+    offers.loc[offer_index[~in_past], "status"] = "approved"
     offer_index, loan_term, disbursed_on = offer_index[in_past], loan_term[in_past], disbursed_on[in_past]
+    # The payout is recorded during the bank's working hours on the loan's day.
+    offers["disbursed_at"] = np.datetime64("NaT", "s")
+    payout_hour = np.random.default_rng(seed + 3).integers(9 * 3600, 17 * 3600, size=len(offer_index))
+    payout_hour = payout_hour.astype("timedelta64[s]")
+    offers.loc[offer_index, "disbursed_at"] = disbursed_on.astype("datetime64[s]") + payout_hour
     loan_firm = firm[app_index[offer_index]]
     # Leverage sinks weak firms and barely touches strong ones (see creditloan.demo.world).
     weakness = 1 / (1 + np.exp(2 * quality[loan_firm]))
@@ -173,6 +192,11 @@ def build_history(
             "outcome_on": outcome_on,
         }
     )
+    # Some firms never draw a loan approved for them (the terms no longer suit them): the offer stays approved.
+    # Taken only from loans with no outcome yet, so the risk model learns from the same loans either way.
+    never_drawn = (outcome == "performing") & (np.random.default_rng(seed + 4).random(len(loans)) < NEVER_DRAWN)
+    offers.loc[offer_index[never_drawn], ["status", "disbursed_at"]] = ["approved", np.datetime64("NaT", "s")]
+    loans = loans[~never_drawn].reset_index(drop=True)
 
     offered_any = np.zeros(n, dtype=bool)
     offered_any[app_index] = True
@@ -191,3 +215,35 @@ def build_history(
         }
     )
     return History(applications=applications, offers=offers, loans=loans)
+
+
+def _stage_times(
+    rng: np.random.Generator,
+    *,
+    app_index: np.ndarray,
+    n_applications: int,
+    offered_at: np.ndarray,
+    answered_at: np.ndarray,
+    status: np.ndarray,
+    winner: np.ndarray,
+    lapse_rate: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(accepted_at, decided_at) as banks leave them, given when each offer was last answered: most are taken
+    up (接单) a while before their decision, sooner at banks that let fewer lapse; some declines come at once,
+    without review. A lapsed offer has neither; a closed one no decision, and a 接单 only if it came before the
+    application was granted (granting closes the other offers, as approving does on the platform)."""
+    m = len(app_index)
+    nat = np.datetime64("NaT", "s")
+    lapsed, closed = status == "lapsed", status == "closed"
+    declined_at_once = (status == "declined") & (rng.random(m) < 0.3)
+    share_before_acceptance = np.clip(rng.lognormal(np.log(0.15 + 2 * lapse_rate), 0.6), 0.02, 0.9)
+    waited = (answered_at - offered_at).astype("timedelta64[s]").astype(np.int64)
+    taken_up_at = offered_at + (share_before_acceptance * waited).astype("timedelta64[s]")
+    accepted_at = np.where(lapsed | declined_at_once, nat, taken_up_at)
+
+    never = np.iinfo(np.int64).max
+    granted_at = np.full(n_applications, never)
+    np.minimum.at(granted_at, app_index, np.where(winner, answered_at.astype(np.int64), never))
+    accepted_at = np.where(closed & (accepted_at.astype(np.int64) >= granted_at[app_index]), nat, accepted_at)
+    decided_at = np.where(lapsed | closed, nat, answered_at)
+    return accepted_at, decided_at

@@ -279,6 +279,10 @@ def _aware(value) -> dt.datetime:
     return pd.Timestamp(value).to_pydatetime().replace(tzinfo=SHANGHAI)
 
 
+def _aware_or_none(value) -> dt.datetime | None:
+    return None if pd.isna(value) else _aware(value)
+
+
 def _offer(application: Application, row: dict, products: list[LoanProduct]) -> Offer:
     has_terms = not np.isnan(row["approved_amount"])
     product = products[int(row["product"])]
@@ -290,7 +294,9 @@ def _offer(application: Application, row: dict, products: list[LoanProduct]) -> 
         status=row["status"],
         offered_at=_aware(row["offered_at"]),
         deadline=_aware(row["deadline"]),
-        decided_at=None if pd.isna(row["decided_at"]) else _aware(row["decided_at"]),
+        accepted_at=_aware_or_none(row["accepted_at"]),
+        decided_at=_aware_or_none(row["decided_at"]),
+        disbursed_at=_aware_or_none(row["disbursed_at"]),
         decline_reason=row["decline_reason"],
         approved_amount=Decimal(int(row["approved_amount"])) if has_terms else None,
         approved_rate=Decimal(str(row["approved_rate"])) if has_terms else None,

@@ -3,10 +3,12 @@ import filecmp
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F, Q
 
 from creditloan.demo.world import build_world
 from creditloan.identifiers import validate_resident_id, validate_uscc
 from creditloan.models import Application, Bank, Enterprise, ImportFile, ImportRejection, Role, TaxRecord, User
+from matching import dashboard
 from matching.models import Loan, LoanOutcome, LoanProduct, Offer
 
 AS_OF = dt.date(2026, 10, 31)
@@ -101,3 +103,22 @@ def test_generate_demo_data_with_if_empty_leaves_a_loaded_database_alone(capsys)
 
     assert (Enterprise.objects.count(), Application.objects.count()) == before
     assert "already loaded" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_the_demo_history_has_believable_distinct_stage_times(capsys):
+    call_command("generate_demo_data", "--enterprises", "1000", "--seed", "3")
+    since = dt.date(2000, 1, 1)
+
+    steps = dashboard.funnel(since=since)
+    times = dashboard.answer_times(since=since)
+
+    assert steps["offered"] > steps["accepted"] > steps["approved"] > steps["disbursed"] > 0
+    assert 1 < times.first_answer.median < times.first_answer.p90 < 7 * 24
+    assert 6 < times.decision.median < times.decision.p90 < 12 * 24
+    out_of_order = Offer.objects.filter(
+        Q(accepted_at__lt=F("offered_at")) | Q(decided_at__lt=F("accepted_at")) | Q(disbursed_at__lt=F("decided_at"))
+    )
+    assert not out_of_order.exists()
+    paid = Offer.objects.filter(status="disbursed")
+    assert paid.count() == paid.filter(disbursed_at__isnull=False, loan__isnull=False).count()
