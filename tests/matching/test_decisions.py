@@ -6,12 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from creditloan.errors import DomainError
 from creditloan.models import Bank, User
 from creditloan.models.accounts import Role
-from matching.decisions import loan_outcome_record, offer_accept, offer_approve, offer_decline, offer_disburse
+from matching.decisions import offer_accept, offer_approve, offer_decline, offer_disburse
 from matching.models import (
     Loan,
     Offer,
@@ -20,7 +19,6 @@ from matching.models import (
 from matching.routing import (
     application_route,
 )
-from matching.selectors import training_sample
 from matching.states import offer_transition
 
 
@@ -86,52 +84,6 @@ def test_a_decline_keeps_its_reason_and_the_banks_words(application):
 
     first.refresh_from_db()
     assert (first.status, first.decline_reason, first.decline_note) == ("declined", "other", "本行暂停该行业授信")
-
-
-@pytest.fixture
-def loan(application) -> Loan:
-    first, *_ = application_route(application_id=application.pk)
-    offer_accept(offer_id=first.pk, by=None)
-    offer_approve(offer_id=first.pk, by=None, amount="450000", annual_rate="0.05", term_months=12)
-    return offer_disburse(offer_id=first.pk, by=None, amount="450000", disbursed_on=timezone.localdate())
-
-
-def test_a_loans_outcome_becomes_a_label_the_next_model_learns_from(loan):
-    officer = User.objects.create_user(username="wang", role=Role.BANK_OFFICER, bank=loan.offer.product.bank)
-    assert training_sample().empty
-
-    loan_outcome_record(loan_id=loan.pk, by=officer, outcome="defaulted", on=timezone.localdate())
-
-    sample = training_sample()
-    assert sample[["enterprise_id", "defaulted"]].values.tolist() == [[loan.offer.application.enterprise_id, 1]]
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"outcome": "late"}, "outcome: “late” is neither repaid nor defaulted"),
-        ({"on": dt.date(2020, 1, 1)}, "on: 2020-01-01 is not between the payout on"),
-        ({"on": dt.date.today() + dt.timedelta(days=3)}, "is not between the payout"),
-        ({"by": "another bank"}, "was not paid out by your bank"),
-    ],
-)
-def test_an_outcome_that_cannot_be_is_refused(loan, change, message):
-    values = {"by": None, "outcome": "repaid", "on": timezone.localdate()} | change
-    if values["by"] == "another bank":
-        values["by"] = User.objects.create_user(username="li", role=Role.BANK_OFFICER, bank=Bank.objects.get(code="D"))
-
-    with pytest.raises(DomainError, match=message):
-        loan_outcome_record(loan_id=loan.pk, **values)
-
-    loan.refresh_from_db()
-    assert loan.outcome == "performing"
-
-
-def test_an_outcome_is_recorded_once(loan):
-    loan_outcome_record(loan_id=loan.pk, by=None, outcome="repaid", on=timezone.localdate())
-
-    with pytest.raises(DomainError, match="is already “Repaid”"):
-        loan_outcome_record(loan_id=loan.pk, by=None, outcome="defaulted", on=timezone.localdate())
 
 
 @pytest.mark.parametrize("decision", ["accept", "decline", "approve", "disburse"])
