@@ -8,6 +8,10 @@ the ceiling. Peak memory at N and at N/4 shows whether it grows with the file.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/creditloan_bench .venv/bin/python bench/ingest.py [--rows N]
 
+`--kind gbk` writes the files as GBK text under their Chinese column names, `--kind xlsx` as Excel workbooks
+(Chinese names too), as government exports come; the raw COPY and bulk_create baselines, which read UTF-8 CSV,
+are then left out. `--sources` picks some of the five.
+
 The database named in DATABASE_URL is dropped and recreated: point it at a scratch database.
 """
 
@@ -37,21 +41,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip-bulk-create", action="store_true")
+    parser.add_argument("--kind", choices=["csv", "gbk", "xlsx"], default="csv", help="the files' form (csv: UTF-8)")
+    parser.add_argument("--sources", nargs="+", choices=SOURCES, default=list(SOURCES))
     args = parser.parse_args()
     connection = scratch_database()
-    print(f"rows per source: {args.rows:,}")
+    print(f"rows per source: {args.rows:,}; files: {args.kind}")
 
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as scratch:
         files = write_files(Path(scratch), args.rows)
         results = {}
-        for source in SOURCES:
-            seconds, rss = run_import(source, files[source])
-            again, again_rss = run_import(source, files[source])
-            head = head_of(files[source], args.rows // 4)
+        for source in args.sources:
+            path = as_kind(files[source], source, args.kind)
+            seconds, rss = run_import(source, path)
+            again, again_rss = run_import(source, path)
+            head = as_kind(head_of(files[source], args.rows // 4), source, args.kind)
             _, head_rss = run_import(source, head)
-            raw = raw_copy_rate(files[source], connection)
+            raw = raw_copy_rate(files[source], connection) if args.kind == "csv" else float("nan")
             results[source] = [args.rows / seconds, args.rows / again, raw, rss, again_rss, head_rss]
-        if not args.skip_bulk_create:
+        if not args.skip_bulk_create and args.kind == "csv" and len(args.sources) == len(SOURCES):
             # The baseline needs empty tables: records first, the registry (which they reference) last.
             for source in (*SOURCES[1:], SOURCES[0]):
                 results[source].append(bulk_create_rate(source, files[source], connection))
@@ -88,6 +95,35 @@ def write_files(folder: Path, rows: int, prefix: str = "") -> dict[str, Path]:
         frame.to_csv(path, index=False)
         files[source] = path
     return files
+
+
+def as_kind(path: Path, source: str, kind: str) -> Path:
+    """The UTF-8 CSV as GBK text or as a workbook, under the Chinese column names; written row by row."""
+    if kind == "csv":
+        return path
+    from creditloan.ingestion.formats import CHINESE_HEADERS
+
+    chinese = CHINESE_HEADERS[source]
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle)
+        header = [chinese[name] for name in next(rows)]
+        if kind == "gbk":
+            target = path.with_name(f"gbk-{path.name}")
+            with open(target, "w", encoding="gbk", newline="") as out:
+                writer = csv.writer(out)
+                writer.writerow(header)
+                writer.writerows(rows)
+            return target
+        import openpyxl
+
+        workbook = openpyxl.Workbook(write_only=True)
+        sheet = workbook.create_sheet()
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        target = path.with_suffix(".xlsx")
+        workbook.save(target)
+        return target
 
 
 def run_import(source: str, path: Path) -> tuple[float, int]:

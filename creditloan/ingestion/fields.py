@@ -12,9 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-
 from creditloan.identifiers import InvalidIdentifier, validate_resident_id, validate_uscc
+from creditloan.ingestion.problems import CellRefused, Problem
 from creditloan.ingestion.vectorised import (
     Acceptor,
     accept_amount,
@@ -101,7 +100,7 @@ def parse_industry(text: str) -> str:
 def parse_date(text: str) -> str:
     value = read_date(text, earliest=EARLIEST_DATE)
     if value > dt.date.today():
-        raise ValueError(_("%(value)s is in the future") % {"value": value})
+        raise CellRefused(Problem("in_future", {"value": value.isoformat()}))
     return value.isoformat()
 
 
@@ -129,7 +128,7 @@ def text_parser(max_length: int) -> Callable[[str], str]:
     def parse_text(text: str) -> str:
         text = text.strip()
         if len(text) > max_length:
-            raise ValueError(f"is {len(text)} characters long; at most {max_length}")
+            raise CellRefused(Problem("too_long", {"length": len(text), "most": max_length}))
         return text
 
     return parse_text
@@ -142,7 +141,7 @@ def choice_parser(choices: tuple[str, ...]) -> Callable[[str], str]:
         text = text.strip()
         if text in allowed:
             return text
-        raise ValueError(f"'{text}' is not one of: {', '.join(choices)}")
+        raise CellRefused(Problem("not_a_choice", {"value": text[:200], "choices": list(choices)}))
 
     return parse_choice
 

@@ -31,6 +31,7 @@ from creditloan.ingestion.fields import (
     parse_year,
     text,
 )
+from creditloan.ingestion.problems import CellRefused, Problem, in_every_language
 from creditloan.models import (
     BankRecord,
     CustomsCreditClass,
@@ -47,7 +48,7 @@ from creditloan.models import (
 )
 from creditloan.models.enterprises import KIND_BY_USCC_PREFIX
 
-FieldError = tuple[str, str]
+FieldError = tuple[str, Problem]
 Row = dict[str, str | None]
 
 
@@ -80,6 +81,15 @@ class SourceFormat:
     row_checks: tuple[RowCheck, ...] = field(default=())
 
     @property
+    def chinese_headers(self) -> dict[str, str]:
+        """Each column's name as Chinese government exports head it (CHINESE_HEADERS)."""
+        return CHINESE_HEADERS[self.source.value]
+
+    @property
+    def columns_by_chinese(self) -> dict[str, str]:
+        return {chinese: name for name, chinese in self.chinese_headers.items()}
+
+    @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
 
@@ -107,16 +117,18 @@ class SourceFormat:
         for column, cell in zip(self.columns, cells):
             if cell is None or cell == "" or cell.isspace():
                 if column.required:
-                    errors.append((column.name, "is required"))
+                    errors.append((column.name, Problem("required")))
                 values[column.model_field] = column.default
                 continue
             if NUL in cell:
-                errors.append((column.name, "holds a NUL character, which no field can store"))
+                errors.append((column.name, Problem("nul_character")))
                 continue
             try:
                 values[column.model_field] = column.parse(cell)
-            except ValueError as error:
-                errors.append((column.name, str(error)))
+            except CellRefused as refusal:
+                errors.append((column.name, refusal.problem))
+            except ValueError:
+                errors.append((column.name, _parser_refusal(column, cell)))
         if not errors:
             for check in self.row_checks:
                 errors.extend(check.per_row(values))
@@ -168,6 +180,20 @@ class SourceFormat:
         return good.reset_index(drop=True), rejected
 
 
+def _parser_refusal(column: Column, cell: str) -> Problem:
+    """A refusal worded by a parser the pages and the API share (identifiers, numbers, dates), which words it in
+    the active language: asked again in each language, so the stored row reads in any of them."""
+
+    def words() -> str:
+        try:
+            column.parse(cell)
+        except ValueError as error:
+            return str(error)
+        return ""
+
+    return Problem("invalid_value", {"value": cell[:200], "detail": in_every_language(words)})
+
+
 def _source_column(source: RecordSource) -> Column:
     return text(
         "source",
@@ -197,7 +223,8 @@ def _kind_matches_uscc(values: Row) -> list[FieldError]:
         values["kind"] = implied.value
         return []
     if values["kind"] != implied:
-        return [("kind", f"the code {values['uscc']} registers a {implied.value}, not a {values['kind']}")]
+        params = {"uscc": values["uscc"], "implied": implied.value, "kind": values["kind"]}
+        return [("kind", Problem("kind_mismatch", params))]
     return []
 
 
@@ -221,7 +248,8 @@ KIND_MATCHES_USCC = RowCheck(
 def date_not_before(later: str, earlier: str) -> RowCheck:
     def per_row(values: Row) -> list[FieldError]:
         if values[later] is not None and values[later] < values[earlier]:
-            return [(later, f"{values[later]} is before {earlier} {values[earlier]}")]
+            params = {"value": values[later], "other": earlier, "other_value": values[earlier]}
+            return [(later, Problem("date_before", params))]
         return []
 
     def per_frame(frame: pd.DataFrame) -> np.ndarray:
@@ -237,9 +265,9 @@ def date_not_before(later: str, earlier: str) -> RowCheck:
 def _severity_only_for_penalties(values: Row) -> list[FieldError]:
     is_penalty = values["kind"] == PublicCreditKind.ADMINISTRATIVE_PENALTY
     if is_penalty and values["severity"] is None:
-        return [("severity", "is required for an administrative_penalty (minor, ordinary or serious)")]
+        return [("severity", Problem("severity_required"))]
     if not is_penalty and values["severity"] is not None:
-        return [("severity", f"applies only to administrative_penalty, not to {values['kind']}")]
+        return [("severity", Problem("severity_not_allowed", {"kind": values["kind"]}))]
     if not is_penalty:
         values["severity"] = ""
     return []
@@ -450,5 +478,71 @@ BANK = SourceFormat(
         _source_column(RecordSource.BANK),
     ),
 )
+
+# A file's header may name the columns in Chinese instead, as the registry, tax, customs and credit-information
+# systems export them: one table per source, every column named (a test holds them to the formats).
+CHINESE_HEADERS: dict[str, dict[str, str]] = {
+    "enterprises": {
+        "uscc": "统一社会信用代码",
+        "name": "企业名称",
+        "kind": "主体类型",
+        "region": "登记机关行政区划代码",
+        "industry": "行业代码",
+        "registered_on": "成立日期",
+        "registered_capital": "注册资本",
+        "status": "登记状态",
+        "legal_representative_name": "法定代表人",
+        "legal_representative_id": "法定代表人身份证号码",
+        "source": "数据来源",
+    },
+    "public_credit": {
+        "uscc": "统一社会信用代码",
+        "record_id": "记录编号",
+        "kind": "信息类别",
+        "severity": "处罚严重程度",
+        "authority": "决定机关",
+        "title": "事项名称",
+        "decision_date": "决定日期",
+        "end_date": "截止日期",
+        "repaired_on": "信用修复日期",
+        "fine_amount": "罚款金额",
+        "source": "数据来源",
+    },
+    "tax": {
+        "uscc": "统一社会信用代码",
+        "record_id": "记录编号",
+        "tax_year": "纳税年度",
+        "rating": "纳税信用等级",
+        "rated_on": "评价日期",
+        "tax_paid": "实缴税额",
+        "declared_revenue": "申报收入",
+        "arrears": "欠税金额",
+        "source": "数据来源",
+    },
+    "customs": {
+        "uscc": "统一社会信用代码",
+        "record_id": "记录编号",
+        "year": "年度",
+        "reported_on": "报送日期",
+        "credit_class": "海关信用等级",
+        "import_value": "进口额",
+        "export_value": "出口额",
+        "violations": "违规次数",
+        "source": "数据来源",
+    },
+    "bank": {
+        "uscc": "统一社会信用代码",
+        "record_id": "记录编号",
+        "reporting_bank": "报送银行代码",
+        "as_of": "数据日期",
+        "outstanding_balance": "贷款余额",
+        "credit_limit": "授信额度",
+        "max_overdue_days": "最长逾期天数",
+        "deposit_turnover": "账户流水",
+        "repayments_on_time": "按时还款次数",
+        "repayments_late": "逾期还款次数",
+        "source": "数据来源",
+    },
+}
 
 FORMATS: dict[str, SourceFormat] = {fmt.source.value: fmt for fmt in (ENTERPRISES, PUBLIC_CREDIT, TAX, CUSTOMS, BANK)}

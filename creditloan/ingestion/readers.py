@@ -1,8 +1,19 @@
-"""Streaming readers: a file is read row by row, never whole, so memory does not grow with its size."""
+"""Streaming readers: a file is read row by row, never whole, so memory does not grow with its size.
+
+Text files (CSV, JSON Lines) are UTF-8, with or without a byte-order mark, or GB18030 (a superset of GBK, what
+Chinese government systems export). Unless the encoding is named, it is found by reading the file once as UTF-8
+in 1 MiB steps: the first byte that is not UTF-8 decides GB18030, and a file that is UTF-8 to its end is read as
+UTF-8 (GBK text is almost never valid UTF-8, and pure ASCII reads the same in both). Workbooks (.xlsx) are read
+with calamine, first sheet, first row the header; their cells become the text a CSV cell would hold. calamine
+holds the whole sheet in memory (about 1 KB a row, bench/ingest.py --kind xlsx): the one exception to the rule
+above, which is why a file of millions of rows should come as CSV.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
+import datetime as dt
 import hashlib
 import io
 import itertools
@@ -12,9 +23,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from creditloan.errors import DomainError, ErrorCode
+import python_calamine
 
-FORMATS = ("csv", "jsonl")
+from creditloan.errors import ErrorCode
+from creditloan.ingestion.problems import ImportRefused, Problem
+
+FORMATS = ("csv", "jsonl", "xlsx")
+# What a person may name, and the codec each is read with: GBK is read as GB18030, which contains it.
+ENCODINGS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "gb18030": "gb18030", "gbk": "gb18030", "gb2312": "gb18030"}
+_SNIFF_STEP = 1 << 20
 # The csv module refuses a cell over 128 KiB, and with it the rest of the file. Cells up to this size are read,
 # so a too-long one is refused by its column (every text column has a bound far below it) and only its row goes.
 CSV_CELL_MOST_BYTES = 16 * 1024 * 1024
@@ -25,7 +42,7 @@ csv.field_size_limit(CSV_CELL_MOST_BYTES)
 class Batch:
     row_numbers: list[int] = field(default_factory=list)
     columns: list[Sequence[str | None]] = field(default_factory=list)
-    unreadable: list[tuple[int, str]] = field(default_factory=list)
+    unreadable: list[tuple[int, Problem]] = field(default_factory=list)
 
     def with_columns(self, rows: list[list[str | None]], width: int) -> Batch:
         self.columns = list(zip(*rows)) if rows else [()] * width
@@ -56,17 +73,63 @@ class CountingReader(io.RawIOBase):
         super().close()
 
 
-def detect_format(path: Path, file_format: str | None) -> str:
+def detect_format(path: Path, file_format: str | None, name: str | None = None) -> str:
+    name = name or path.name
     if file_format:
         if file_format not in FORMATS:
-            raise DomainError(ErrorCode.IMPORT_FORMAT, f"{path.name}: format must be csv or jsonl, got {file_format}")
+            raise ImportRefused(Problem("bad_format_name", {"name": name, "format": file_format}))
         return file_format
-    suffix = path.suffix.lower().lstrip(".")
+    suffix = Path(name).suffix.lower().lstrip(".")
     if suffix in ("jsonl", "ndjson"):
         return "jsonl"
-    if suffix == "csv":
-        return "csv"
-    raise DomainError(ErrorCode.IMPORT_FORMAT, f"{path.name}: cannot tell the format from the name; use .csv or .jsonl")
+    if suffix in ("csv", "xlsx"):
+        return suffix
+    raise ImportRefused(Problem("unknown_format", {"name": name}))
+
+
+def codec_of(encoding: str | None, name: str) -> str | None:
+    """The codec a named encoding is read with; None when none is named (then it is detected)."""
+    if not encoding:
+        return None
+    codec = ENCODINGS.get(encoding.strip().lower().replace("_", "-"))
+    if codec is None:
+        raise ImportRefused(Problem("bad_encoding_name", {"name": name, "encoding": encoding[:40]}))
+    return codec
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (its BOM skipped) unless a byte of the file is not UTF-8; then GB18030. Reads in steps, so memory
+    stays flat whatever the file's size."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as raw:
+        while step := raw.read(_SNIFF_STEP):
+            try:
+                decoder.decode(step)
+            except UnicodeDecodeError:
+                return "gb18030"
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:  # cut off mid-character at the end
+            return "gb18030"
+    return "utf-8-sig"
+
+
+def encoding_label(codec: str) -> str:
+    return "UTF-8" if codec.startswith("utf-8") else codec.upper()
+
+
+def resolve_header(header: list[str], columns: tuple[str, ...], chinese: dict[str, str]) -> list[str]:
+    """A header in the format's own (English) names, or in the Chinese ones of government exports; never both."""
+    in_chinese = [name for name in header if name in chinese]
+    in_english = [name for name in header if name in columns]
+    if in_chinese and in_english:
+        raise _MixedHeader(in_chinese, in_english)
+    return [chinese.get(name, name) for name in header] if in_chinese else header
+
+
+class _MixedHeader(Exception):
+    def __init__(self, chinese: list[str], english: list[str]) -> None:
+        self.problem = Problem("mixed_headers", {"chinese": chinese, "english": english})
 
 
 class RowReader:
@@ -84,18 +147,33 @@ class RowReader:
         *,
         required: tuple[str, ...] = (),
         name: str | None = None,
+        encoding: str | None = None,
+        chinese: dict[str, str] | None = None,
     ) -> None:
         self.path = path
         self.required = required
         self.name = name or path.name
         self.file_format = file_format
         self.columns = columns
-        self._counter = CountingReader(open(path, "rb"))  # noqa: SIM115 (closed by close())
-        self._text = io.TextIOWrapper(io.BufferedReader(self._counter, 1 << 20), encoding="utf-8-sig", newline="")
+        self.chinese = chinese or {}
         self.size = path.stat().st_size
+        self._counter = CountingReader(open(path, "rb"))  # noqa: SIM115 (closed by close())
+        self._text = None
+        self._sheet_rows_read = 0
+        self._sheet_height = 0
+        if file_format == "xlsx":
+            self.encoding = ""
+            return
+        codec = codec_of(encoding, self.name) or detect_encoding(path)
+        self.encoding = encoding_label(codec)
+        self._codec = codec
+        self._text = io.TextIOWrapper(io.BufferedReader(self._counter, 1 << 20), encoding=codec, newline="")
 
     @property
     def bytes_read(self) -> int:
+        if self.file_format == "xlsx":
+            # A workbook is compressed; its share of rows read stands for its share of bytes.
+            return self.size * self._sheet_rows_read // max(self._sheet_height, 1)
         return self._counter.bytes_read
 
     @property
@@ -103,14 +181,23 @@ class RowReader:
         return self._counter.sha256.hexdigest()
 
     def close(self) -> None:
-        self._text.close()
+        if self._text is not None:
+            self._text.close()
+            return
+        # calamine reads the workbook itself; the bytes go through the counter only for the batch's hash.
+        while not self._counter.closed and self._counter.read(1 << 20):
+            pass
+        self._counter.close()
 
     def batches(self, size: int) -> Iterator[Batch]:
         """Rows in runs of up to `size`, column by column in the format's order, with the rows that could not be
         read as rows. Taking a run at once keeps per-row Python work to a minimum on large files."""
         with self._read_errors():
             if self.file_format == "csv":
-                yield from self._csv_batches(size)
+                yield from self._table_batches(csv.reader(self._text), size)
+                return
+            if self.file_format == "xlsx":
+                yield from self._table_batches(self._sheet_rows(), size)
                 return
             batch = Batch()
             rows: list[list[str | None]] = []
@@ -126,32 +213,65 @@ class RowReader:
             if rows or batch.unreadable:
                 yield batch.with_columns(rows, len(self.columns))
 
-    def _csv_batches(self, size: int) -> Iterator[Batch]:
-        reader = csv.reader(self._text)
+    def _sheet_rows(self) -> Iterator[list[str]]:
+        """The first sheet's rows as CSV would give them: every cell as text. `line_num` is the sheet's row number,
+        as csv.reader's is the file's line."""
+        try:
+            workbook = python_calamine.CalamineWorkbook.from_path(str(self.path))
+            sheet = workbook.get_sheet_by_index(0)
+        except (python_calamine.CalamineError, OSError, ValueError) as error:
+            raise ImportRefused(Problem("not_xlsx", {"name": self.name, "detail": str(error)[:200]})) from None
+        self._sheet_height = sheet.height
+        first_row = sheet.start[0] if sheet.start else 0
+        for index, cells in enumerate(sheet.iter_rows()):
+            self._sheet_rows_read = index + 1
+            self.line_num = first_row + index + 1
+            yield [_sheet_cell(cell) for cell in cells]
+
+    def _table_batches(self, reader, size: int) -> Iterator[Batch]:
+        """CSV rows, or a sheet's: a header, then rows of cells. `reader.line_num` numbers the rows."""
+        line_of = (lambda: reader.line_num) if self.file_format == "csv" else (lambda: self.line_num)
+        self.line_num = 0
         header = next(reader, None)
         if header is None:
-            raise DomainError(ErrorCode.IMPORT_FORMAT, f"{self.name}: the file is empty; it needs a header row")
+            raise ImportRefused(Problem("empty_file", {"name": self.name}))
         header = [name.strip() for name in header]
+        while header and not header[-1]:  # a sheet's header may run into empty cells
+            header.pop()
+        try:
+            header = resolve_header(header, self.columns, self.chinese)
+        except _MixedHeader as mixed:
+            raise ImportRefused(mixed.problem) from None
         self._check_header(header)
         position = {name: index for index, name in enumerate(header)}
         indexes = [position.get(column) for column in self.columns]
         width = len(header)
+        is_sheet = self.file_format == "xlsx"
         while True:
             batch = Batch()
             rows: list[list[str]] = []
             numbers, append_row, append_number = batch.row_numbers, rows.append, batch.row_numbers.append
             # A row is numbered by the line it starts on (a quoted field may run over several lines).
-            last_line = reader.line_num
+            last_line = line_of()
             for cells in itertools.islice(reader, size):
-                append_number(last_line + 1)
+                if is_sheet:
+                    # A sheet's rows are as wide as its widest; empty cells past the header carry nothing.
+                    if len(cells) > width and not any(cells[width:]):
+                        del cells[width:]
+                    if not any(cells):
+                        last_line = line_of()
+                        continue
+                    append_number(line_of())
+                else:
+                    append_number(last_line + 1)
                 append_row(cells)
-                last_line = reader.line_num
+                last_line = line_of()
             if not rows:
                 return
             if any(len(cells) != width for cells in rows):
                 kept = [(line, cells) for line, cells in zip(numbers, rows) if len(cells) == width]
                 batch.unreadable = [
-                    (line, f"has {len(cells)} fields, the header has {width}")
+                    (line, Problem("field_count", {"count": len(cells), "width": width}))
                     for line, cells in zip(numbers, rows)
                     if cells and len(cells) != width  # a blank line carries nothing
                 ]
@@ -166,12 +286,15 @@ class RowReader:
     def _read_errors(self):
         try:
             yield
-        except UnicodeDecodeError as error:
-            raise DomainError(
-                ErrorCode.IMPORT_FORMAT, f"{self.name}: not UTF-8 text near byte {self.bytes_read}: {error.reason}"
+        except UnicodeDecodeError:
+            raise ImportRefused(
+                Problem(
+                    "not_in_encoding",
+                    {"name": self.name, "encoding": encoding_label(self._codec), "byte": self.bytes_read},
+                )
             ) from None
         except csv.Error as error:
-            raise DomainError(ErrorCode.IMPORT_FORMAT, f"{self.name}: not readable as CSV: {error}") from None
+            raise ImportRefused(Problem("not_csv", {"name": self.name, "detail": str(error)[:200]})) from None
 
     def _jsonl_rows(self):
         known = set(self.columns)
@@ -181,19 +304,19 @@ class RowReader:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as error:
-                yield line_number, None, f"is not valid JSON: {error.msg} at column {error.colno}"
+                yield line_number, None, Problem("not_json", {"detail": error.msg, "column": error.colno})
                 continue
             except RecursionError:
-                yield line_number, None, "nests arrays and objects too deep to read"
+                yield line_number, None, Problem("nested_too_deep")
                 continue
             if not isinstance(obj, dict):
-                yield line_number, None, "is not a JSON object"
+                yield line_number, None, Problem("not_an_object")
                 continue
             unknown = sorted(set(obj) - known)
             if unknown:
-                yield line_number, None, f"has fields this format does not know: {', '.join(unknown)}"
+                yield line_number, None, Problem("unknown_keys", {"keys": unknown})
                 continue
-            yield line_number, [_cell(obj.get(column)) for column in self.columns], ""
+            yield line_number, [_cell(obj.get(column)) for column in self.columns], None
 
     def _check_header(self, header: list[str]) -> None:
         unknown = [name for name in header if name not in self.columns]
@@ -201,16 +324,14 @@ class RowReader:
         missing = [name for name in self.required if name not in header]
         problems = []
         if missing:
-            problems.append(f"missing required columns {', '.join(missing)}")
+            problems.append(Problem("missing_columns", {"columns": missing}).as_json())
         if unknown:
-            problems.append(f"unknown columns {', '.join(unknown)}")
+            problems.append(Problem("unknown_columns", {"columns": unknown}).as_json())
         if duplicated:
-            problems.append(f"repeated columns {', '.join(duplicated)}")
+            problems.append(Problem("repeated_columns", {"columns": duplicated}).as_json())
         if problems:
-            raise DomainError(
-                ErrorCode.IMPORT_FORMAT,
-                f"{self.name}: {'; '.join(problems)} (the format's columns are {', '.join(self.columns)})",
-            )
+            params = {"name": self.name, "problems": problems, "columns": list(self.columns)}
+            raise ImportRefused(Problem("bad_header", params), ErrorCode.IMPORT_FORMAT)
 
 
 def _cell(value) -> str | None:
@@ -224,3 +345,21 @@ def _cell(value) -> str | None:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)
+
+
+def _sheet_cell(value) -> str:
+    """A workbook cell as the text the column's parser reads: a whole number without its ".0" (a code or a count
+    typed as a number), a date as YYYY-MM-DD."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if value is None:
+        return ""
+    return str(value)

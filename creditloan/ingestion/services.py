@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.ingestion.formats import FORMATS
 from creditloan.ingestion.pipeline import prefetched, validated_chunks
-from creditloan.ingestion.readers import RowReader, detect_format
+from creditloan.ingestion.problems import ImportRefused, Problem
+from creditloan.ingestion.readers import RowReader, codec_of, detect_format
 from creditloan.ingestion.writers import save_rejections, writer_for
 from creditloan.models import ImportBatch, ImportBatchStatus, ImportFile, RecordSource
 
@@ -31,6 +32,8 @@ class ImportSource:
     path: Path
     file_format: str | None = None
     name: str | None = None
+    # utf-8 or gb18030 (gbk); detected when None (creditloan/ingestion/readers.py says how)
+    encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,15 @@ def records_import(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     fast_path: bool | None = None,
     on_landed: Callable[[ImportBatch], None] | None = None,
+    batch: ImportBatch | None = None,
 ) -> ImportBatch:
     """Import source files as one batch: every file lands, or (on any failure) none of them does.
 
     Rows that break the format are rejected with their reasons and do not stop the rest. A file that cannot be
     read as its format at all (wrong columns, not UTF-8) fails the batch before anything is applied.
     `on_landed(batch)` runs in the batch's last transaction, so what it queues is sent once the batch commits, or
-    never (creditloan.flows.records.records_import sets the re-rating going with it).
+    never (creditloan.flows.records.records_import sets the re-rating going with it). `batch`: a running batch
+    opened beforehand (an upload, which the operator follows while a worker imports it).
     """
     if not files:
         raise DomainError(ErrorCode.INVALID_INPUT, _("nothing to import: give at least one source and its file"))
@@ -72,15 +77,17 @@ def records_import(
                 % {"source": item.source, "known": ", ".join(SOURCE_ORDER)},
             )
         if not item.path.is_file():
-            raise DomainError(ErrorCode.INVALID_INPUT, _("%(path)s: no such file") % {"path": item.path})
-        plan.append((item, detect_format(item.path, item.file_format)))
+            raise ImportRefused(Problem("no_such_file", {"name": str(item.path)}), ErrorCode.INVALID_INPUT)
+        codec_of(item.encoding, item.name or item.path.name)
+        plan.append((item, detect_format(item.path, item.file_format, item.name)))
     plan.sort(key=lambda planned: SOURCE_ORDER.index(planned[0].source))
 
     manifest = [
         {"source": item.source, "name": item.name or item.path.name, "bytes": item.path.stat().st_size}
         for item, _ in plan
     ]
-    batch = ImportBatch.objects.create(origin=origin, started_by=started_by, manifest=manifest)
+    if batch is None:
+        batch = ImportBatch.objects.create(origin=origin, started_by=started_by, manifest=manifest)
     try:
         with transaction.atomic():
             for item, file_format in plan:
@@ -100,8 +107,18 @@ def records_import(
 def _import_file(batch, item: ImportSource, file_format: str, on_progress, chunk_size: int, fast_path) -> None:
     fmt = FORMATS[item.source]
     required = tuple(column.name for column in fmt.columns if column.required)
-    reader = RowReader(item.path, file_format, fmt.column_names, required=required, name=item.name)
-    import_file = ImportFile.objects.create(batch=batch, source=item.source, name=reader.name, file_format=file_format)
+    reader = RowReader(
+        item.path,
+        file_format,
+        fmt.column_names,
+        required=required,
+        name=item.name,
+        encoding=item.encoding,
+        chinese=fmt.columns_by_chinese,
+    )
+    import_file = ImportFile.objects.create(
+        batch=batch, source=item.source, name=reader.name, file_format=file_format, encoding=reader.encoding
+    )
     writer = writer_for(fmt, import_file, timezone.now(), fast=fast_path)
     try:
         for chunk in prefetched(validated_chunks(reader, fmt, chunk_size)):
@@ -143,9 +160,15 @@ def _close_interrupted_predecessors(batch: ImportBatch) -> None:
 
 
 def _record_failure(batch: ImportBatch, error: BaseException) -> None:
+    # A refusal of the file is kept as its problem, to be read in the reader's language; anything else as it came.
+    problem = error.problem if isinstance(error, ImportRefused) else None
     try:
         ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatchStatus.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"[:4000]
+            status=ImportBatchStatus.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(error).__name__}: {error}"[:4000],
+            error_code=problem.code if problem else "",
+            error_params=problem.params if problem else {},
         )
     except Exception:  # the database itself may be what failed; the batch then stays 'running'
         logger.exception("could not record the failure of import batch %s", batch.pk)

@@ -21,9 +21,10 @@ import pandas as pd
 from django.db import connection, models
 
 from creditloan.ingestion.formats import FieldError, Row, SourceFormat
+from creditloan.ingestion.problems import Problem, in_english
 from creditloan.models import Enterprise, ImportFile, ImportRejection
 
-UNKNOWN_FIRM = "no enterprise with this code is registered; import its registry row first, or in the same batch"
+UNKNOWN_FIRM = Problem("unknown_firm")
 
 
 @dataclass
@@ -37,8 +38,12 @@ class Rejection:
         return self.errors[0][0]
 
     @property
-    def reason(self) -> str:
+    def problem(self) -> Problem:
         return self.errors[0][1]
+
+    @property
+    def reason(self) -> str:
+        return in_english(self.problem)
 
 
 @dataclass
@@ -67,8 +72,8 @@ class ChunkResult:
     rejected: int = 0
 
 
-def duplicate_reason(first_row: int) -> str:
-    return f"appears again in this file; the first occurrence, row {first_row}, is the one that counts"
+def duplicate_reason(first_row: int) -> Problem:
+    return Problem("duplicate", {"first_row": first_row})
 
 
 def key_fields(fmt: SourceFormat) -> tuple[str, ...]:
@@ -88,8 +93,14 @@ def save_rejections(import_file: ImportFile, rejections: list[Rejection]) -> Non
                 file=import_file,
                 row_number=rejection.row_number,
                 field=rejection.field,
+                # In English, as rows imported before codes were read; `code` and `params` are what is shown.
                 reason=rejection.reason,
-                errors=[{"field": name, "reason": reason} for name, reason in rejection.errors],
+                code=rejection.problem.code,
+                params=rejection.problem.params,
+                errors=[
+                    {"field": name, "reason": in_english(problem), **problem.as_json()}
+                    for name, problem in rejection.errors
+                ],
                 raw=rejection.raw,
             )
             for rejection in rejections

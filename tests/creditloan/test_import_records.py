@@ -164,7 +164,12 @@ def test_rejected_rows_are_kept_with_row_field_and_reason_while_valid_rows_land(
         5: ("uscc", "position 17: organisation code check character should be X, got 0"),
     }
     second_problem = ImportRejection.objects.get(row_number=5).errors[1]
-    assert second_problem == {"field": "registered_on", "reason": "2031-01-01 is in the future"}
+    assert second_problem == {
+        "field": "registered_on",
+        "reason": "2031-01-01 is in the future",
+        "code": "in_future",
+        "params": {"value": "2031-01-01"},
+    }
 
 
 @pytest.mark.parametrize("fast", PATHS)

@@ -158,11 +158,22 @@ def _intro() -> list[str]:
         "",
         "## Files",
         "",
-        "- **CSV with a header row** (`.csv`) or **JSON Lines** (`.jsonl` or `.ndjson`, one JSON object a line), "
-        "told apart by the file name or by `--format csv|jsonl`.",
-        "- **UTF-8**; a byte-order mark (BOM) at the start is tolerated.",
-        "- A CSV header names the columns, in any order; optional columns may be left out. A JSON Lines object "
-        "uses the same names as its keys.",
+        "- **CSV with a header row** (`.csv`), **JSON Lines** (`.jsonl` or `.ndjson`, one JSON object a line) "
+        "or an **Excel workbook** (`.xlsx`), told apart by the file name or by `--format csv|jsonl|xlsx`.",
+        "- **Text encoding** of CSV and JSON Lines: **UTF-8** (a byte-order mark at the start is tolerated) or "
+        "**GBK/GB18030** (GB18030 contains GBK). Name it with `--encoding utf-8|gb18030` (`gbk` is read as "
+        "`gb18030`), with the upload page's *Text encoding*, or with `charset=` in the push API's "
+        "`Content-Type`; otherwise it is detected: the file is first read through as UTF-8, in 1 MiB steps, and "
+        "the first byte that is not UTF-8 makes it GB18030 (GBK text is almost never valid UTF-8; ASCII reads "
+        "the same in both). The encoding read is kept with the file (the import page shows it).",
+        "- **A workbook** is read from its first sheet; the first row is the header. Cells are read as the text "
+        "the columns expect: a whole number without its decimals (`12.0` → `12`), a date as `YYYY-MM-DD`. Type "
+        "codes (`uscc`, `region`) as text: Excel keeps only 15 digits of a number, so a code typed as one is "
+        "refused by its check characters. Unlike a text file, a workbook's sheet is held in memory while it is "
+        "read (about 1 KB a row): send millions of rows as CSV.",
+        "- A header (CSV or workbook) names the columns, in any order; optional columns may be left out. It may "
+        "use the English names or the Chinese ones (`中文列名` in the tables below), not a mix of the two. A "
+        "JSON Lines object uses the English names as its keys.",
         "- Every file has a column `uscc`: the firm's 18-character unified social credit code "
         "(统一社会信用代码, GB 32100-2015), checked to both of its check characters.",
         "",
@@ -191,13 +202,14 @@ def _intro() -> list[str]:
         "",
         "A row's number is its line number in the file, so it can be found in an editor: in a CSV the header "
         "is line 1 and the first data row is row 2 (a quoted cell spanning several lines gives its row the "
-        "number of the line it starts on); in JSON Lines the first line is row 1. Blank lines are skipped but "
+        "number of the line it starts on); in a workbook it is the sheet's row number (the header is row 1); in "
+        "JSON Lines the first line is row 1. Blank lines are skipped but "
         "still counted.",
         "",
         "## What is rejected",
         "",
-        "A bad row is rejected with its reasons and kept for inspection (admin › import batches); the other rows "
-        "are still imported. A row is rejected when:",
+        "A bad row is rejected with its reasons and kept for inspection (operations › imports › the batch); the "
+        "other rows are still imported. A row is rejected when:",
         "",
         "- a cell does not parse as its column's type, or a required cell is empty;",
         "- it breaks a rule across columns (listed under each source);",
@@ -208,9 +220,13 @@ def _intro() -> list[str]:
         "- it is about a firm that is not registered: no `enterprises` row for its `uscc` is stored or in the "
         "same batch.",
         "",
-        "A whole file fails, and with it the whole batch, when it cannot be read as its format: a CSV header "
-        "with an unknown column, a repeated column or without a required column, an empty file, text that is "
-        "not UTF-8, or a name ending in neither `.csv` nor `.jsonl`/`.ndjson` without `--format`.",
+        "A whole file fails, and with it the whole batch, when it cannot be read as its format: a header "
+        "with an unknown column, a repeated column, without a required column or mixing Chinese and English "
+        "names, an empty file, text that is not in the encoding named, a `.xlsx` that is not a workbook, or a "
+        "name ending in none of `.csv`, `.jsonl`/`.ndjson` and `.xlsx` without `--format`.",
+        "",
+        "Each rejection is kept as a code and its values (the API's `code` and `params`), so that the import "
+        "page and the API give its reason in the reader's language; a refused file's reason likewise.",
         "",
         "## Batches",
         "",
@@ -228,6 +244,17 @@ def _intro() -> list[str]:
         "`accepted`, `created`, `updated`, `unchanged` and `rejected` (`accepted` = `created` + `updated` + "
         "`unchanged`; `rows` = `accepted` + `rejected`), and `files`, the same counts for each file with its "
         "`source` and `name`.",
+        "",
+        "## Uploading a file",
+        "",
+        "An operator can import one file from the pages: *Operations › Imports › Upload a source file* "
+        "(`/operations/imports/upload/`): the source, the file (`.csv`, `.jsonl`, `.ndjson` or `.xlsx`, at most "
+        "SOURCE_MAX_BODY_BYTES, 200 MiB by default, the push API's limit) and, optionally, its text encoding. "
+        "The file is kept under MEDIA_ROOT (or the system's temporary folder) and imported by a worker (Celery "
+        "task `creditloan.tasks.import_upload`, queue `imports`) as one batch; the batch's page shows how far it "
+        "is while it runs, then its counts and its rejected rows, 50 a page. The kept file is deleted when the "
+        "batch ends. An empty file, a larger one, or a name with another ending is refused before anything is "
+        "kept.",
     ]
 
 
@@ -238,11 +265,12 @@ def _section(source: str, fmt: SourceFormat) -> list[str]:
         "",
         fmt.description,
         "",
-        "| column | type | required | meaning |",
-        "|---|---|---|---|",
+        "| column | type | required | meaning | 中文列名 |",
+        "|---|---|---|---|---|",
     ]
     lines += [
-        f"| `{column.name}` | {_type(column)} | {_required(column)} | {_cell(column.meaning)} |"
+        f"| `{column.name}` | {_type(column)} | {_required(column)} | {_cell(column.meaning)} "
+        f"| {fmt.chinese_headers[column.name]} |"
         for column in fmt.columns
     ]
     lines += ["", _key(fmt)]

@@ -19,17 +19,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("pairs", nargs="+", metavar="SOURCE PATH", help="a source and its file, repeatable")
         parser.add_argument(
-            "--format", choices=["csv", "jsonl"], dest="file_format", help="the files' format (default: from the name)"
+            "--format",
+            choices=["csv", "jsonl", "xlsx"],
+            dest="file_format",
+            help="the files' format (default: from the name)",
+        )
+        parser.add_argument(
+            "--encoding",
+            help="the text files' encoding: utf-8 or gb18030 (gbk) (default: detected, see docs/data-formats.md)",
         )
         parser.add_argument("--json", action="store_true", dest="as_json", help="print the summary as JSON")
         parser.add_argument(
             "--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help=f"rows a step ({DEFAULT_CHUNK_SIZE})"
         )
 
-    def handle(self, *args, pairs, file_format, as_json: bool, chunk_size: int, **options):
+    def handle(self, *args, pairs, file_format, encoding, as_json: bool, chunk_size: int, **options):
         if len(pairs) % 2:
             raise CommandError("give SOURCE PATH pairs, e.g. import_records enterprises firms.csv tax tax.csv")
-        files = [ImportSource(source, Path(path), file_format) for source, path in zip(pairs[::2], pairs[1::2])]
+        files = [
+            ImportSource(source, Path(path), file_format, encoding=encoding)
+            for source, path in zip(pairs[::2], pairs[1::2])
+        ]
         show_progress = not as_json and sys.stderr.isatty() and options["verbosity"] > 0
         progress = TerminalProgress() if show_progress else None
         try:
