@@ -351,6 +351,17 @@ def champion() -> ModelVersion | None:
     return ModelVersion.objects.filter(status=ModelStatus.CHAMPION).defer("model_text", "manifest").first()
 
 
+def roll_back_target() -> ModelVersion | None:
+    """The version a roll-back brings back: the most recently promoted of those that are not the champion."""
+    return (
+        ModelVersion.objects.exclude(status=ModelStatus.CHAMPION)
+        .filter(promoted_at__isnull=False)
+        .defer("model_text", "manifest")
+        .order_by("-promoted_at")
+        .first()
+    )
+
+
 def recent_applications(*, since: dt.date) -> pd.DataFrame:
     """Applications submitted on or after `since`, as (enterprise_id, as_of): the population scored lately."""
     rows = Application.objects.filter(submitted_at__date__gte=since).values_list("enterprise_id", "submitted_at")

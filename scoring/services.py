@@ -25,6 +25,7 @@ from scoring.ml.model import RiskModel
 from scoring.ml.scale import FIXED_SCALE, MasterScale, ScaleFitError, fit_master_scale
 from scoring.ml.scorecard import WoeLogisticScorecard
 from scoring.models import ModelStatus, ModelVersion, Rating, Score, TrainingRun, TrainingRunStatus
+from scoring.training_steps import TrainingStep, training_outcome
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +46,19 @@ def model_train(
     *,
     training_sample: Callable[[], pd.DataFrame],
     trained_by=None,
-    on_step: Callable[[str], None] | None = None,
+    on_step: Callable[[TrainingStep], None] | None = None,
     holdout_share: float = HOLDOUT_SHARE,
     on_promoted: Callable[[ModelVersion], None] | None = None,
+    promote: bool = True,
 ) -> TrainingOutcome:
     """Train on past loans with known outcomes, judge out of time against the WOE scorecard, register the
     model, and promote it only if it beats the scorecard on the held-out period (`on_promoted` as for
-    model_promote). `training_sample` reads those loans (matching.selectors.training_sample, passed in by the
-    flow): it is called once, after the first step is announced."""
+    model_promote). With `promote=False` it is only registered: a run started from the operators' page leaves
+    the promotion to the operator, who is told whether it beats the scorecard. `training_sample` reads those
+    loans (matching.selectors.training_sample, passed in by the flow): it is called once, after the first step
+    is announced."""
     step = on_step or (lambda _step: None)
-    step(_("loading the loans with known outcomes"))
+    step(TrainingStep("load"))
     sample = training_sample()
     defaults = int(sample["defaulted"].sum()) if len(sample) else 0
     if defaults < MIN_DEFAULTS_TO_TRAIN + MIN_DEFAULTS_TO_EVALUATE:
@@ -66,7 +70,7 @@ def model_train(
             )
             % {"loans": len(sample), "defaults": defaults, "needed": MIN_DEFAULTS_TO_TRAIN + MIN_DEFAULTS_TO_EVALUATE},
         )
-    step(_("building features for %(loans)s loans as each firm stood when it applied") % {"loans": f"{len(sample):,}"})
+    step(TrainingStep("features", {"loans": len(sample)}))
     features = build_features(selectors.record_frames(requests=sample[["enterprise_id", "as_of"]]))
     target = sample["defaulted"].to_numpy()
 
@@ -86,13 +90,13 @@ def model_train(
                 "test_needed": MIN_DEFAULTS_TO_EVALUATE,
             },
         )
-    step(_("training LightGBM (rounds chosen by 5-fold cross-validation, folds by firm)"))
+    step(TrainingStep("lightgbm"))
     # Folds by firm: a firm with several loans would otherwise sit on both sides of a fold and flatter it.
     firms = sample["enterprise_id"].to_numpy()
     model = RiskModel(monotone=MONOTONE).fit(features.iloc[train], target[train], groups=firms[train])
-    step(_("fitting the logistic-regression WOE scorecard on the same split"))
+    step(TrainingStep("scorecard"))
     baseline = WoeLogisticScorecard().fit(features.iloc[train], target[train])
-    step(_("judging both on the held-out period"))
+    step(TrainingStep("judge"))
     held_out_pd = model.predict_proba(features.iloc[test])[:, 1]
     model_metrics = evaluate(target[test], held_out_pd)
     baseline_metrics = evaluate(target[test], baseline.predict_proba(features.iloc[test])[:, 1])
@@ -124,6 +128,10 @@ def model_train(
     version = _register(model_text, manifest, metrics, beats, trained_by)
     held_out = f"{metrics['split']['test_from']}..{metrics['split']['test_to']}"
     said = {"auc": model_metrics.auc, "baseline": baseline_metrics.auc, "period": held_out}
+    if not promote:
+        message = training_outcome(version)
+        logger.info("model training: %s", message)
+        return TrainingOutcome(version=version, promoted=False, message=message)
     if beats:
         version = model_promote(number=version.number, on_promoted=on_promoted)
         said["number"] = version.number
@@ -209,12 +217,7 @@ def _lock_versions() -> None:
 def model_roll_back(*, on_promoted: Callable[[ModelVersion], None] | None = None) -> ModelVersion:
     """Bring back the champion before the current one (the most recently promoted of the others)."""
     _lock_versions()
-    previous = (
-        ModelVersion.objects.exclude(status=ModelStatus.CHAMPION)
-        .filter(promoted_at__isnull=False)
-        .order_by("-promoted_at")
-        .first()
-    )
+    previous = selectors.roll_back_target()
     if previous is None:
         raise DomainError(ErrorCode.NOT_FOUND, _("no earlier champion to roll back to"))
     return model_promote(number=previous.number, on_promoted=on_promoted)
@@ -355,25 +358,24 @@ def training_run_execute(
     *,
     run_id: int,
     training_sample: Callable[[], pd.DataFrame],
-    on_promoted: Callable[[ModelVersion], None] | None = None,
 ) -> TrainingRun:
     """Carry out a queued run, recording each step as it starts (`training_sample` as for model_train); a run
-    already taken up is left alone."""
+    already taken up is left alone. The new version is registered, not promoted: the operator decides."""
     if not TrainingRun.objects.filter(pk=run_id, status=TrainingRunStatus.QUEUED).update(
         status=TrainingRunStatus.RUNNING
     ):
         return TrainingRun.objects.get(pk=run_id)
     steps = iter(range(1, TRAINING_STEPS + 1))
 
-    def on_step(text: str) -> None:
-        TrainingRun.objects.filter(pk=run_id).update(step=next(steps), step_text=text[:200])
+    def on_step(step: TrainingStep) -> None:
+        TrainingRun.objects.filter(pk=run_id).update(step=next(steps), step_text=step.stored()[:200])
 
     try:
         outcome = model_train(
             training_sample=training_sample,
             trained_by=TrainingRun.objects.get(pk=run_id).started_by,
             on_step=on_step,
-            on_promoted=on_promoted,
+            promote=False,
         )
     except DomainError as error:
         TrainingRun.objects.filter(pk=run_id).update(

@@ -40,4 +40,4 @@ def training_run_start(*, by=None) -> TrainingRun:
 
 
 def training_run_execute(*, run_id: int) -> TrainingRun:
-    return services.training_run_execute(run_id=run_id, training_sample=training_sample, on_promoted=_after_promotion)
+    return services.training_run_execute(run_id=run_id, training_sample=training_sample)

@@ -40,8 +40,8 @@ class Command(BaseCommand):
             return
         with tqdm(total=5, desc="training", disable=not show_progress, leave=True) as bar:
 
-            def on_step(text: str) -> None:
-                bar.set_postfix_str(text, refresh=False)
+            def on_step(step) -> None:
+                bar.set_postfix_str(str(step), refresh=False)
                 bar.update(1)
 
             try:
