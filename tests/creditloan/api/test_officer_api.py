@@ -1,12 +1,15 @@
 """A bank officer's API: their own bank's queue only, an offer opened with its access logged, and each
 decision taken once however often it is sent."""
 
+import datetime as dt
+
 from django.utils import timezone
 
 from creditloan.api.officer import QueuedOffer, queue_row
 from creditloan.models import AccessLog
 from matching.models import Loan, Offer
 from matching.selectors import bank_queue_rows
+from tests.factories import ApplicationFactory
 
 
 def test_the_queue_holds_only_the_officers_own_bank(world):
@@ -101,3 +104,95 @@ def test_the_fast_rows_match_the_serializer_in_utc_too(world, settings):
     rows = list(bank_queue_rows(bank=world["products"]["A"].bank, status="all"))
 
     assert [queue_row(row) for row in rows] == QueuedOffer(rows, many=True).data
+
+
+def routed(world, *, hours_due: float, status: str = "offered", firm=None, **fields) -> Offer:
+    """An offer to bank A of an application of its own, offered two weeks ago, due `hours_due` hours from now."""
+    now = timezone.now()
+    product = world["products"]["A"]
+    return Offer.objects.create(
+        application=ApplicationFactory(enterprise=firm or world["firm"], applicant=world["applicant"]),
+        product=product,
+        bank=product.bank,
+        rank=1,
+        status=status,
+        offered_at=now - dt.timedelta(days=14),
+        deadline=now + dt.timedelta(hours=hours_due),
+        **fields,
+    )
+
+
+def test_the_queue_lists_open_offers_first_and_flags_only_open_ones_overdue(world):
+    late = routed(world, hours_due=-3)
+    declined = routed(world, hours_due=-48, status="declined", decline_reason="high_leverage")
+    approved = routed(world, hours_due=-24, status="approved")
+
+    rows = world["as_officer_a"].get("/api/v1/offers/?status=all").json()["results"]
+
+    assert [(row["id"], row["overdue"]) for row in rows] == [
+        (late.pk, True),
+        (world["offer"].pk, False),
+        (approved.pk, False),
+        (declined.pk, False),
+    ]
+    assert [row["due_at"] is None for row in rows] == [False, False, True, True]
+
+
+def test_the_queue_narrows_by_product_lateness_and_firm_and_counts_what_it_lists(world):
+    late = routed(world, hours_due=-3)
+    other_firm = routed(world, hours_due=30, firm=world["other_firm"])
+    routed(world, hours_due=-5, status="lapsed")
+    client = world["as_officer_a"]
+
+    def ids(query: str) -> tuple[int, list[int]]:
+        body = client.get(f"/api/v1/offers/?{query}").json()
+        return body["count"], [row["id"] for row in body["results"]]
+
+    assert ids("status=all&overdue=true") == (1, [late.pk])
+    assert ids("overdue=false") == (3, [late.pk, other_firm.pk, world["offer"].pk])
+    assert ids("search=另一家") == (1, [other_firm.pk])
+    assert ids("search=91110000100") == (1, [other_firm.pk])
+    assert ids("status=all&product=B-1") == (0, [])
+    assert ids("status=all&product=A-1&page_size=2") == (4, [late.pk, other_firm.pk])
+
+
+def test_the_queue_refuses_a_filter_it_cannot_read_naming_it(world):
+    client = world["as_officer_a"]
+
+    maybe = client.get("/api/v1/offers/?overdue=maybe")
+    empty = client.get("/api/v1/offers/?search=")
+    too_long = client.get(f"/api/v1/offers/?search={'x' * 101}")
+
+    assert maybe.status_code == empty.status_code == too_long.status_code == 400
+    assert list(maybe.json()["fields"]) == ["overdue"]
+    assert list(empty.json()["fields"]) == ["search"]
+    assert list(too_long.json()["fields"]) == ["search"]
+
+
+def test_another_banks_officer_finds_none_of_these_offers_by_any_filter(world):
+    routed(world, hours_due=-3)
+
+    body = world["as_officer_b"].get("/api/v1/offers/?status=all&search=示例").json()
+
+    assert body["count"] == 0 and body["results"] == []
+
+
+def test_the_offer_and_its_queue_row_give_each_stages_own_time(world):
+    client, path = world["as_officer_a"], f"/api/v1/offers/{world['offer'].pk}"
+    client.post(f"{path}/accept/")
+    taken_up = client.get(f"{path}/").json()["offer"]
+    client.post(f"{path}/approve/", {"amount": "500000", "annual_rate": "0.0500", "term_months": 12}, format="json")
+    client.post(
+        f"{path}/disburse/", {"amount": "500000", "disbursed_on": timezone.localdate().isoformat()}, format="json"
+    )
+
+    paid = client.get(f"{path}/").json()["offer"]
+    (row,) = client.get("/api/v1/offers/?status=all").json()["results"]
+
+    assert taken_up["accepted_at"] is not None and taken_up["decided_at"] is None
+    assert paid["accepted_at"] == taken_up["accepted_at"] <= paid["decided_at"] <= paid["disbursed_at"]
+    assert [row[name] for name in ("accepted_at", "decided_at", "disbursed_at")] == [
+        paid["accepted_at"],
+        paid["decided_at"],
+        paid["disbursed_at"],
+    ]
