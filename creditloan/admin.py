@@ -30,6 +30,7 @@ from creditloan.models import (
     Authorisation,
     Bank,
     BankRecord,
+    CalendarDay,
     ClaimAttempt,
     CustomsRecord,
     Dispute,
@@ -56,6 +57,8 @@ RAW_CELL_MASKS = {"legal_representative_id": mask_resident_id}
 
 # The back office's sign-in refuses a user name longer than an account's, as the site's does.
 admin.site.login_form = AdminSignInForm
+admin.site.site_header = admin.site.site_title = _("Xinyidai back office")
+admin.site.index_title = _("Back office")
 
 
 def masked_raw_row(raw: dict) -> dict:
@@ -226,7 +229,15 @@ class EnterpriseAdmin(NoLookupOnIdentifiers, ModelAdmin):
 
 @admin.register(Bank)
 class BankAdmin(ModelAdmin):
-    list_display = ("name", "code", "contact_email", "response_deadline_days", "monthly_capacity", "active")
+    list_display = (
+        "name",
+        "code",
+        "contact_email",
+        "response_deadline_days",
+        "decision_deadline_days",
+        "monthly_capacity",
+        "active",
+    )
     list_filter = ("active",)
     search_fields = ("code", "name")
 
@@ -235,6 +246,20 @@ class BankAdmin(ModelAdmin):
 class LoanPrimeRateAdmin(ModelAdmin):
     list_display = ("effective_on", "one_year", "five_year", "recorded_by", "recorded_at")
     date_hierarchy = "effective_on"
+    readonly_fields = ("recorded_by", "recorded_at")
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(ModelAdmin):
+    """The operator's entries in the official calendar; the calendar page is where they are usually kept."""
+
+    list_display = ("date", "working", "note", "recorded_by", "recorded_at")
+    list_filter = ("working",)
+    date_hierarchy = "date"
     readonly_fields = ("recorded_by", "recorded_at")
 
     def save_model(self, request, obj, form, change) -> None:
@@ -347,7 +372,7 @@ class RawRowMixin:
 
 class ImportFileInline(AuditTrailMixin, admin.TabularInline):
     model = ImportFile
-    fields = ("source", "name", "file_format", "rows", "created", "updated", "unchanged", "rejected")
+    fields = ("source", "name", "file_format", "encoding", "rows", "created", "updated", "unchanged", "rejected")
     extra = 0
     show_change_link = True
 
@@ -383,13 +408,17 @@ class ImportRejectionAdmin(NoLookupOnIdentifiers, AuditTrailMixin, RawRowMixin, 
     """Every rejected row, searchable and paginated, for files with more rejections than one page can show."""
 
     identifier_fields = ("raw",)
-    list_display = ("row_number", "file", "field", "reason")
-    list_filter = ("file__source", "field")
+    list_display = ("row_number", "file", "field", "code", "message")
+    list_filter = ("file__source", "field", "code")
     search_fields = ("reason", "=file__name")
     list_select_related = ("file",)
-    fields = ("file", "row_number", "field", "reason", "errors", "raw_row")
+    fields = ("file", "row_number", "field", "code", "params", "reason", "errors", "raw_row")
     readonly_fields = ("raw_row",)
     show_full_result_count = False
+
+    @admin.display(description=_("why it was rejected"))
+    def message(self, rejection: ImportRejection) -> str:
+        return rejection.message
 
 
 @admin.register(Authorisation)
@@ -406,7 +435,7 @@ class AuthorisationAdmin(AuditTrailMixin, ModelAdmin):
 class DisputeAdmin(LooksLoggedAdmin, AuditTrailMixin, ModelAdmin):
     """Read-only: disputes are answered in the operators' queue, which records who answered and when."""
 
-    list_display = ("pk", "enterprise", "source", "status", "raised_at", "due_on", "resolved_at")
+    list_display = ("id", "enterprise", "source", "status", "raised_at", "due_on", "resolved_at")
     list_filter = ("status", "source")
     search_fields = ("enterprise__uscc", "enterprise__name")
 
@@ -418,7 +447,7 @@ class DisputeAdmin(LooksLoggedAdmin, AuditTrailMixin, ModelAdmin):
 class KnockOutReviewAdmin(LooksLoggedAdmin, AuditTrailMixin, ModelAdmin):
     """Read-only: reviews are answered in the operators' queue, which reinstates an overturned application."""
 
-    list_display = ("pk", "application", "status", "requested_at", "due_on", "resolved_at")
+    list_display = ("id", "application", "status", "requested_at", "due_on", "resolved_at")
     list_filter = ("status",)
     search_fields = ("application__enterprise__uscc", "application__enterprise__name")
     list_select_related = ("application",)

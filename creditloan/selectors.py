@@ -262,7 +262,10 @@ def enterprise_export(*, user: User, enterprise_id: int) -> dict | None:
                     | {"model_version": score.model_version_id}
                     for score in application.scores.all()
                 ],
-                "offers": [_plain(offer, exclude={"application", "decided_by"}) for offer in application.offers.all()],
+                "offers": [
+                    _plain(offer, exclude={"application", "accepted_by", "decided_by"})
+                    for offer in application.offers.all()
+                ],
             }
         )
     return {

@@ -13,7 +13,10 @@ from creditloan.converters import IdConverter
 from creditloan.pages.accounts import views as accounts
 from creditloan.pages.accounts.forms import SignInForm
 from creditloan.pages.applicant import views as applicant
+from creditloan.pages.officer import loans as officer_loans
 from creditloan.pages.officer import views as officer
+from creditloan.pages.officer import warnings as officer_warnings
+from creditloan.pages.operator import deadlines as operator_deadlines
 from creditloan.pages.operator import views as operator
 
 register_converter(IdConverter, "id")
@@ -91,6 +94,10 @@ officer_pages = [
     path("offers/", officer.officer_queue, name="queue"),
     path("offers/<id:offer_id>/", officer.officer_offer, name="offer"),
     path("figures/", officer.officer_figures, name="figures"),
+    path("loans/", officer_loans.officer_loans, name="loans"),
+    path("loans/<id:loan_id>/", officer_loans.officer_loan, name="loan"),
+    path("warnings/", officer_warnings.officer_warnings, name="warnings"),
+    path("warnings/<id:warning_id>/", officer_warnings.officer_warning, name="warning"),
 ]
 
 operator_pages = [
@@ -106,8 +113,12 @@ operator_pages = [
     path("prime-rates/", operator.operator_prime_rates, name="prime_rates"),
     path("disputes/", operator.operator_disputes, name="disputes"),
     path("reviews/", operator.operator_reviews, name="reviews"),
+    path("escalations/", operator_deadlines.operator_escalations, name="escalations"),
+    path("calendar/", operator_deadlines.operator_calendar, name="calendar"),
     path("imports/", operator.operator_imports, name="imports"),
     path("imports/<id:batch_id>/", operator.operator_import, name="import"),
+    path("imports/<id:batch_id>/progress/", operator.operator_import_progress, name="import_progress"),
+    path("imports/upload/", operator.operator_import_upload, name="import_upload"),
     path("models/", operator.operator_models, name="models"),
     path("models/runs/<id:run_id>/", operator.operator_training_run, name="training_run"),
     path("drift/", operator.operator_drift, name="drift"),

@@ -1,7 +1,8 @@
 """A bank's decisions on an offer routed to it, each only by an officer of that bank: 接单 (accept), decline with a
 reason (the application then routes on), approve on terms within the product's ranges (the application is
-granted and its other offers close), pay out (放款), and the loan's outcome, the label the next model learns
-from. Every move goes through matching.states; the applicant hears of each by e-mail once it is committed."""
+granted and its other offers close) and pay out (放款); the loan's repayments are reported afterwards
+(matching.outcomes). Every move goes through matching.states; the applicant hears of each by e-mail once it is
+committed."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ from creditloan.models import Application
 from creditloan.states import application_transition
 from creditloan.values import LOAN_AMOUNT_LARGEST, grouped, percent_text, read_amount, read_for_field, read_rate
 from matching import notifications
+from matching.escalations import decision_deadline_for, escalations_resolve
 from matching.models import (
     OPEN_OFFER_STATES,
     DeclineReason,
+    EscalationResolution,
     Loan,
-    LoanOutcome,
     Offer,
 )
 from matching.routing import route_on
@@ -42,7 +44,11 @@ def _check_officer(offer_id: int, by) -> None:
 def offer_accept(*, offer_id: int, by) -> Offer:
     """接单: the bank takes the application up for review."""
     _check_officer(offer_id, by)
-    offer = offer_transition(offer_id=offer_id, event="accept", by=by)
+    offer = Offer.objects.select_related("product__bank").filter(pk=offer_id).first()
+    # Counted from now, as the transition stamps 接单 within this same transaction (an offer that does not exist is
+    # refused by it).
+    deadline = decision_deadline_for(offer, accepted_at=timezone.now()) if offer is not None else None
+    offer = offer_transition(offer_id=offer_id, event="accept", by=by, decision_deadline=deadline)
     notifications.offer_accepted(offer)
     return offer
 
@@ -71,6 +77,7 @@ def offer_decline(*, offer_id: int, by, reason: str, note: str = "") -> Offer:
             field="note",
         )
     offer = offer_transition(offer_id=offer_id, event="decline", by=by, decline_reason=reason, decline_note=note)
+    escalations_resolve(offer_ids=[offer.pk], resolution=EscalationResolution.DECIDED_LATE, by=by)
     application = Application.objects.select_for_update().get(pk=offer.application_id)
     notifications.offer_declined(offer, route_on(application), application)
     return offer
@@ -119,10 +126,13 @@ def offer_approve(*, offer_id: int, by, amount, annual_rate, term_months: int, r
         approved_term_months=term_months,
         approved_repayment_method=repayment_method,
     )
+    escalations_resolve(offer_ids=[offer.pk], resolution=EscalationResolution.DECIDED_LATE, by=by)
     application_transition(application_id=offer.application_id, event="grant")
     notifications.offer_approved(offer, amount=amount, annual_rate=annual_rate, term_months=term_months)
-    for other in Offer.objects.filter(application_id=offer.application_id, status__in=OPEN_OFFER_STATES):
+    others = list(Offer.objects.filter(application_id=offer.application_id, status__in=OPEN_OFFER_STATES))
+    for other in others:
         offer_transition(offer_id=other.pk, event="close")
+    escalations_resolve(offer_ids=[other.pk for other in others], resolution=EscalationResolution.CLOSED)
     return offer
 
 
@@ -148,43 +158,6 @@ def offer_disburse(*, offer_id: int, by, amount, disbursed_on: dt.date) -> Loan:
         disbursed_on=disbursed_on,
     )
     notifications.loan_disbursed(loan)
-    return loan
-
-
-@transaction.atomic
-def loan_outcome_record(*, loan_id: int, by, outcome: str, on: dt.date) -> Loan:
-    """The bank's feedback on a loan it paid out: repaid in full, or defaulted (90 days overdue). Recorded
-    once, on a day from the payout to today; it becomes a label the next risk model trains on."""
-    loan = Loan.objects.select_for_update().select_related("offer__product").get(pk=loan_id)
-    if by is not None and by.bank_id != loan.offer.product.bank_id:
-        raise DomainError(
-            ErrorCode.FORBIDDEN, _("loan #%(number)s was not paid out by your bank") % {"number": loan.pk}, field="loan"
-        )
-    if outcome not in (LoanOutcome.REPAID, LoanOutcome.DEFAULTED):
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("outcome: “%(outcome)s” is neither repaid nor defaulted") % {"outcome": outcome},
-            field="outcome",
-        )
-    if loan.outcome != LoanOutcome.PERFORMING:
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            _("loan #%(number)s is already “%(outcome)s” (since %(since)s): an outcome is recorded once")
-            % {"number": loan.pk, "outcome": loan.get_outcome_display(), "since": loan.outcome_on},
-            field="outcome",
-        )
-    today = timezone.localdate()
-    if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
-        raise DomainError(ErrorCode.INVALID_INPUT, _("on: “%(on)s” is not a date") % {"on": on}, field="on")
-    if not loan.disbursed_on <= on <= today:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("on: %(on)s is not between the payout on %(payout)s and today, %(today)s")
-            % {"on": on, "payout": loan.disbursed_on, "today": today},
-            field="on",
-        )
-    loan.outcome, loan.outcome_on = outcome, on
-    loan.save(update_fields=["outcome", "outcome_on"])
     return loan
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
@@ -20,12 +21,13 @@ class BankMonth(models.Model):
     and adds to it under the bank's row lock, in the transaction that creates the offers: the month's count
     stays one row to read however many offers the month holds."""
 
-    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="months")
+    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="months", verbose_name=_("bank"))
     month = models.DateField(_("month (its first day)"))
     offers = models.PositiveIntegerField(_("offers sent"), default=0)
 
     class Meta:
         verbose_name = _("bank month")
+        verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(fields=["bank", "month"], name="bankmonth_one_per_month"),
             models.CheckConstraint(condition=Q(month__day=1), name="bankmonth_first_day"),
@@ -93,9 +95,20 @@ class LoanProduct(models.Model):
         _("minimum revenue in the latest year (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True
     )
     policy_tags = models.JSONField(_("policy tags"), default=list, blank=True)
+    # Blank: the bank's own deadlines hold for the product.
+    accept_deadline_days = models.PositiveSmallIntegerField(
+        _("time to accept (working days; blank: the bank's)"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    decision_deadline_days = models.PositiveSmallIntegerField(
+        _("time to decide once accepted (working days; blank: the bank's)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+    )
 
     class Meta:
         verbose_name = _("loan product")
+        verbose_name_plural = verbose_name
         ordering = ["bank", "name"]
         constraints = [
             models.CheckConstraint(
@@ -119,12 +132,27 @@ class LoanProduct(models.Model):
                 & (Q(min_annual_revenue__isnull=True) | Q(min_annual_revenue__gte=0)),
                 name="product_minimums_not_negative",
             ),
+            models.CheckConstraint(
+                condition=(Q(accept_deadline_days__isnull=True) | Q(accept_deadline_days__gte=1))
+                & (Q(decision_deadline_days__isnull=True) | Q(decision_deadline_days__gte=1)),
+                name="product_deadlines_positive",
+            ),
             # What the offers' (product, bank) foreign key points at.
             models.UniqueConstraint(fields=["id", "bank"], name="product_id_with_bank"),
         ]
 
     def __str__(self) -> str:
         return f"{self.bank.name} · {self.name}"
+
+    @property
+    def days_to_accept(self) -> int:
+        """Working days the bank has to take an offer of this product up (接单): the product's own, else the bank's."""
+        return self.accept_deadline_days or self.bank.response_deadline_days
+
+    @property
+    def days_to_decide(self) -> int:
+        """Working days the bank has to decide once it has accepted: the product's own, else the bank's."""
+        return self.decision_deadline_days or self.bank.decision_deadline_days
 
     @property
     def listed_repayment_methods(self) -> list[str]:
@@ -313,31 +341,53 @@ class DeclineReason(models.TextChoices):
 class Offer(models.Model):
     """An application routed to one bank product, and the bank's answer."""
 
-    application = models.ForeignKey("creditloan.Application", on_delete=models.CASCADE, related_name="offers")
-    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="offers")
+    application = models.ForeignKey(
+        "creditloan.Application", on_delete=models.CASCADE, related_name="offers", verbose_name=_("application")
+    )
+    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="offers", verbose_name=_("product"))
     # The product's bank, kept on the offer: a bank's queue is read from its own index, and the bank an
     # application was routed to (and whose officers may see it) stays what it was. On PostgreSQL a foreign key
     # on (product, bank) holds it to the product's bank.
     bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="offers", verbose_name=_("bank routed to"))
     rank = models.PositiveSmallIntegerField(_("rank among the matches"))
-    status = models.CharField(max_length=12, choices=OfferStatus.choices, default=OfferStatus.OFFERED)
-    offered_at = models.DateTimeField()
-    deadline = models.DateTimeField()
+    status = models.CharField(_("status"), max_length=12, choices=OfferStatus.choices, default=OfferStatus.OFFERED)
+    offered_at = models.DateTimeField(_("offered at"))
+    deadline = models.DateTimeField(_("deadline to accept"))
     # When the bank took it up for review (接单), kept apart from its decision: the first answer is what its
     # deadline measures, and the applicant's timeline shows both.
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    decline_reason = models.CharField(max_length=32, choices=DeclineReason.choices, blank=True)
+    accepted_at = models.DateTimeField(_("accepted by the bank at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="offers_accepted",
+        verbose_name=_("accepted by"),
+    )
+    # The bank's decision only (approve or decline), never its 接单 or the payout: each stage keeps its own time.
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("decided by")
+    )
+    # When the payout was recorded; the loan's own value date stays Loan.disbursed_on.
+    disbursed_at = models.DateTimeField(_("paid out at"), null=True, blank=True)
+    # Set when it is accepted: by when the bank must approve or decline; past it, the offer is escalated (督办).
+    decision_deadline = models.DateTimeField(_("decide by"), null=True, blank=True)
+    decline_reason = models.CharField(_("decline reason"), max_length=32, choices=DeclineReason.choices, blank=True)
     decline_note = models.CharField(_("the bank's words on a decline"), max_length=500, blank=True)
-    approved_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    approved_rate = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
-    approved_term_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    approved_amount = models.DecimalField(_("approved amount"), max_digits=14, decimal_places=2, null=True, blank=True)
+    approved_rate = models.DecimalField(
+        _("approved annual rate"), max_digits=6, decimal_places=4, null=True, blank=True
+    )
+    approved_term_months = models.PositiveSmallIntegerField(_("approved term (months)"), null=True, blank=True)
     # One of the product's methods, agreed when the bank approves; blank on offers approved before it was kept.
-    approved_repayment_method = models.CharField(max_length=20, choices=RepaymentMethod.choices, blank=True)
+    approved_repayment_method = models.CharField(
+        _("approved repayment method"), max_length=20, choices=RepaymentMethod.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("offer")
+        verbose_name_plural = verbose_name
         indexes = [
             models.Index(fields=["product", "status"], name="offer_product_status"),
             models.Index(fields=["status", "deadline"], name="offer_status_deadline"),
@@ -379,25 +429,111 @@ def first_answer_at() -> Coalesce:
     return Coalesce("accepted_at", "decided_at")
 
 
+class EscalationResolution(models.TextChoices):
+    DECIDED_LATE = "decided_late", _("The bank decided, late")
+    REROUTED = "rerouted", _("Re-routed by the operator to the next product")
+    CLOSED = "closed", _("Closed: another bank granted, the applicant withdrew or revoked consent")
+
+
+class Escalation(models.Model):
+    """督办: an accepted offer its bank did not decide by its decision deadline, opened once by the sweep and worked
+    from the operator's queue until the bank decides or the operator re-routes the application."""
+
+    offer = models.OneToOneField(Offer, on_delete=models.CASCADE, related_name="escalation", verbose_name=_("offer"))
+    opened_at = models.DateTimeField(_("opened at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=16, choices=EscalationResolution.choices, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+
+    class Meta:
+        verbose_name = _("escalation (督办)")
+        verbose_name_plural = _("escalations (督办)")
+        indexes = [models.Index(fields=["resolved_at", "opened_at"], name="escalation_open_by_age")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolution="")
+                | Q(resolved_at__isnull=False, resolution__in=EscalationResolution.values),
+                name="escalation_resolved_with_resolution",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"escalation of offer #{self.offer_id}"
+
+
+class EscalationUrge(models.Model):
+    """The operator urged the bank again about an escalated offer: who, when, and the message sent."""
+
+    escalation = models.ForeignKey(
+        Escalation, on_delete=models.CASCADE, related_name="urges", verbose_name=_("escalation")
+    )
+    urged_at = models.DateTimeField(_("urged at"))
+    urged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("urged by")
+    )
+
+    class Meta:
+        verbose_name = _("urging of a bank")
+        verbose_name_plural = _("urgings of banks")
+        ordering = ["-urged_at"]
+
+    def __str__(self) -> str:
+        return f"urged {self.urged_at:%Y-%m-%d %H:%M}"
+
+
 class LoanOutcome(models.TextChoices):
     PERFORMING = "performing", _("Performing")
     REPAID = "repaid", _("Repaid")
-    DEFAULTED = "defaulted", _("Defaulted (90+ days overdue)")
+    DEFAULTED = "defaulted", _("Defaulted (90+ days past due, or reported defaulted or written off)")
+
+
+class LoanStatus(models.TextChoices):
+    """A loan's repayment status as its bank reports it (还款状态); matching.outcomes says which count as a
+    default."""
+
+    CURRENT = "current", _("Current (正常)")
+    PAST_DUE = "past_due", _("Past due (逾期)")
+    REPAID = "repaid", _("Repaid in full (结清)")
+    DEFAULTED = "defaulted", _("Defaulted (违约)")
+    WRITTEN_OFF = "written_off", _("Written off (核销)")
+
+
+class ReportChannel(models.TextChoices):
+    PAGE = "page", _("Officer's page")
+    API = "api", _("API")
+    IMPORT = "import", _("Bank-shared import")
 
 
 class Loan(models.Model):
     """A disbursed loan and how it ended: the label the scoring model learns from."""
 
-    offer = models.OneToOneField(Offer, on_delete=models.PROTECT, related_name="loan")
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    annual_rate = models.DecimalField(max_digits=6, decimal_places=4)
-    term_months = models.PositiveSmallIntegerField()
-    disbursed_on = models.DateField()
-    outcome = models.CharField(max_length=12, choices=LoanOutcome.choices, default=LoanOutcome.PERFORMING)
-    outcome_on = models.DateField(null=True, blank=True)
+    offer = models.OneToOneField(Offer, on_delete=models.PROTECT, related_name="loan", verbose_name=_("offer"))
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    annual_rate = models.DecimalField(_("annual rate"), max_digits=6, decimal_places=4)
+    term_months = models.PositiveSmallIntegerField(_("term (months)"))
+    disbursed_on = models.DateField(_("paid out on"))
+    outcome = models.CharField(_("outcome"), max_length=12, choices=LoanOutcome.choices, default=LoanOutcome.PERFORMING)
+    outcome_on = models.DateField(_("outcome known on"), null=True, blank=True)
+    # When the platform learned the outcome: the models page counts the outcomes a champion has not seen. Empty
+    # for outcomes recorded before reports were kept.
+    outcome_known_at = models.DateTimeField(_("outcome known at"), null=True, blank=True)
+    # The latest report (matching.outcomes), kept here for the bank's list of its loans; blank before the first.
+    reported_status = models.CharField(
+        _("latest reported status"), max_length=12, choices=LoanStatus.choices, blank=True
+    )
+    reported_days_past_due = models.PositiveIntegerField(_("days past due, as last reported"), default=0)
+    reported_as_of = models.DateField(_("latest report as of"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("loan")
+        verbose_name_plural = verbose_name
         indexes = [models.Index(fields=["disbursed_on"], name="loan_disbursed_on")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="loan_amount_positive"),
@@ -412,6 +548,40 @@ class Loan(models.Model):
         return f"loan {self.amount} ({self.get_outcome_display()})"
 
 
+class LoanStatusReport(models.Model):
+    """A bank's report of one loan's repayment status as of a day (贷后还款情况): one a day per loan, kept as
+    reported. The loan's outcome, the label the risk model learns from, is read from them
+    (matching.outcomes)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="status_reports", verbose_name=_("loan"))
+    as_of = models.DateField(_("as of"))
+    status = models.CharField(_("status"), max_length=12, choices=LoanStatus.choices)
+    days_past_due = models.PositiveIntegerField(_("days past due"), default=0)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("reported by")
+    )
+    channel = models.CharField(_("reported through"), max_length=8, choices=ReportChannel.choices)
+    reported_at = models.DateTimeField(_("reported at"))
+
+    class Meta:
+        verbose_name = _("loan status report")
+        verbose_name_plural = _("loan status reports")
+        ordering = ["loan", "as_of"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "as_of"], name="loanstatusreport_one_a_day"),
+            # Past due means at least a day late; current and repaid mean not late at all.
+            models.CheckConstraint(
+                condition=Q(status=LoanStatus.PAST_DUE, days_past_due__gte=1)
+                | Q(status__in=[LoanStatus.CURRENT, LoanStatus.REPAID], days_past_due=0)
+                | Q(status__in=[LoanStatus.DEFAULTED, LoanStatus.WRITTEN_OFF]),
+                name="loanstatusreport_days_fit_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"loan #{self.loan_id} on {self.as_of}: {self.status}"
+
+
 class MatchingSettings(models.Model):
     """The operator's ranking weights and how many products an application is offered to at once, kept as
     numbered versions: a ranking names the version that produced it, so it can be explained and replayed."""
@@ -424,7 +594,9 @@ class MatchingSettings(models.Model):
     top_k = models.PositiveSmallIntegerField(_("products offered at once"), default=3)
     note = models.CharField(_("why this version"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("published at"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("published by")
+    )
 
     class Meta:
         verbose_name = _("matching settings")
@@ -453,6 +625,7 @@ class ApprovalModelVersion(models.Model):
 
     class Meta:
         verbose_name = _("approval model")
+        verbose_name_plural = verbose_name
         ordering = ["-number"]
 
     def __str__(self) -> str:
@@ -463,16 +636,94 @@ class Ranking(models.Model):
     """An application's eligible products in order, with every term that placed them and the versions of the
     weights, the approval model and the score that produced them."""
 
-    application = models.ForeignKey("creditloan.Application", on_delete=models.CASCADE, related_name="rankings")
-    score = models.ForeignKey("scoring.Score", on_delete=models.PROTECT, related_name="+")
-    settings = models.ForeignKey(MatchingSettings, on_delete=models.PROTECT, related_name="rankings")
-    approval_model = models.ForeignKey(ApprovalModelVersion, null=True, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(
+        "creditloan.Application", on_delete=models.CASCADE, related_name="rankings", verbose_name=_("application")
+    )
+    score = models.ForeignKey("scoring.Score", on_delete=models.PROTECT, related_name="+", verbose_name=_("score"))
+    settings = models.ForeignKey(
+        MatchingSettings, on_delete=models.PROTECT, related_name="rankings", verbose_name=_("matching settings")
+    )
+    approval_model = models.ForeignKey(
+        ApprovalModelVersion, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("approval model")
+    )
     entries = models.JSONField(_("products, best first, with their terms"))
     created_at = models.DateTimeField(_("ranked at"))
 
     class Meta:
         verbose_name = _("ranking")
+        verbose_name_plural = verbose_name
         indexes = [models.Index(fields=["application", "created_at"], name="ranking_application_time")]
 
     def __str__(self) -> str:
         return f"ranking of #{self.application_id}"
+
+
+class WarningKind(models.TextChoices):
+    """The serious negative records a lending bank is warned of (早发现、早预警): the lists, a serious penalty, a
+    D tax rating. A minor or ordinary penalty, a C rating and the rest are weighed when the firm applies, not
+    sent to its lenders."""
+
+    DISHONEST_JUDGMENT_DEBTOR = "dishonest_judgment_debtor", _("Dishonest judgment debtor (失信被执行人)")
+    SERIOUS_DISHONESTY_LIST = "serious_dishonesty_list", _("Serious-dishonesty list (严重失信主体名单)")
+    SERIOUS_PENALTY = "serious_penalty", _("Serious administrative penalty (严重行政处罚)")
+    TAX_RATING_D = "tax_rating_d", _("Tax credit rating D (纳税信用D级)")
+    ABNORMAL_OPERATION_LIST = "abnormal_operation_list", _("Abnormal-operation list (经营异常名录)")
+
+
+# The record tables a warning can name, by the consent source that covers them.
+WARNING_SOURCES = (("public_credit", _("Public credit")), ("tax", _("Tax")))
+
+
+class EarlyWarning(models.Model):
+    """贷后预警: a firm with a loan still performing at a bank gained a serious negative record, and the bank is
+    told, within the firm's post-loan consent to it. The warning names the record (its table and id) with what
+    the list needs to say which it is; the record itself is shown, and the look logged, when an officer opens
+    the warning. One per loan and record."""
+
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="early_warnings", verbose_name=_("bank"))
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="warnings", verbose_name=_("loan"))
+    enterprise = models.ForeignKey(
+        "creditloan.Enterprise", on_delete=models.PROTECT, related_name="+", verbose_name=_("firm")
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=WarningKind.choices)
+    record_source = models.CharField(_("record source"), max_length=16, choices=WARNING_SOURCES)
+    record_id = models.BigIntegerField(_("record"))
+    record_date = models.DateField(_("record date"))
+    summary = models.CharField(_("the record in brief"), max_length=300, blank=True)
+    raised_at = models.DateTimeField(_("raised at"))
+    seen_at = models.DateTimeField(_("first opened at"), null=True, blank=True)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("first opened by"),
+    )
+
+    class Meta:
+        verbose_name = _("early warning")
+        verbose_name_plural = _("early warnings")
+        indexes = [
+            models.Index(fields=["bank", "raised_at"], name="earlywarning_bank_time"),
+            # The officer nav's badge: a bank's unseen warnings.
+            models.Index(fields=["bank"], condition=Q(seen_at__isnull=True), name="earlywarning_bank_unseen"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "record_source", "record_id"], name="earlywarning_one_per_loan_and_record"
+            ),
+            models.CheckConstraint(
+                condition=Q(seen_at__isnull=True, seen_by__isnull=True)
+                | Q(seen_at__isnull=False, seen_by__isnull=False, seen_at__gte=F("raised_at")),
+                name="earlywarning_seen_by_someone_after_raised",
+            ),
+            models.CheckConstraint(
+                condition=Q(record_source="public_credit") & ~Q(kind=WarningKind.TAX_RATING_D)
+                | Q(record_source="tax", kind=WarningKind.TAX_RATING_D),
+                name="earlywarning_kind_from_its_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"warning #{self.pk}: {self.kind} of loan {self.loan_id}"

@@ -132,6 +132,76 @@ def offer_lapsed(offer: Offer, next_step: str, application: Application) -> None
     _offer_ended(offer, next_step, application, lambda: _("%(bank)s did not answer in time. %(then)s"))
 
 
+def _overdue_said(offer: Offer) -> dict:
+    return {
+        "number": offer.application_id,
+        "product": offer.product.name,
+        "code": offer.product.code,
+        "bank": offer.product.bank.name,
+        "deadline": f"{timezone.localtime(offer.decision_deadline):%Y-%m-%d %H:%M}",
+    }
+
+
+def decision_overdue(offer: Offer) -> None:
+    """督办 opened: the bank accepted the offer and did not decide by its decision deadline. Its officers are told to
+    decide now, and the applicant that the platform is urging the bank."""
+    said = _overdue_said(offer)
+    _after_commit(
+        _both(lambda: _("Overdue, please decide: application #%(number)s (督办)") % said, joined=" / "),
+        _both(
+            lambda: _(
+                "Your bank accepted application #%(number)s (product %(product)s, %(code)s) and was to approve or "
+                "decline it by %(deadline)s. It is overdue and the platform has escalated it: please decide now, "
+                "or the platform may route the application to another bank."
+            )
+            % said
+        ),
+        _officers_of(offer.bank_id),
+    )
+    application_changed(
+        offer.application,
+        lambda: _("%(bank)s was to decide by %(deadline)s and has not; the platform is urging it to decide.") % said,
+    )
+
+
+def decision_urged(offer: Offer) -> None:
+    """The operator urged the bank again about an escalated offer."""
+    said = _overdue_said(offer)
+    _after_commit(
+        _both(lambda: _("Reminder, overdue: application #%(number)s (督办)") % said, joined=" / "),
+        _both(
+            lambda: _(
+                "The platform urges your bank again to approve or decline application #%(number)s (product "
+                "%(product)s, %(code)s): its decision was due by %(deadline)s."
+            )
+            % said
+        ),
+        _officers_of(offer.bank_id),
+    )
+
+
+def offer_rerouted_for_delay(offer: Offer, next_step: str, application: Application) -> None:
+    """The operator re-routed an escalated offer: the bank stops, and the applicant hears what next."""
+    said = _overdue_said(offer)
+    _after_commit(
+        _both(lambda: _("Application withdrawn from your bank: #%(number)s") % said, joined=" / "),
+        _both(
+            lambda: _(
+                "Application #%(number)s was not decided by %(deadline)s, so the platform has closed it at your bank "
+                "and routed it on; please take no further action on it."
+            )
+            % said
+        ),
+        _officers_of(offer.bank_id),
+    )
+    _offer_ended(
+        offer,
+        next_step,
+        application,
+        lambda: _("%(bank)s did not decide in time, so the platform moved your application on. %(then)s"),
+    )
+
+
 def offer_approved(offer: Offer, *, amount, annual_rate, term_months: int) -> None:
     said = {
         "bank": offer.product.bank.name,
@@ -198,6 +268,34 @@ def loan_disbursed(loan: Loan) -> None:
     offer = loan.offer
     said = {"bank": offer.product.bank.name, "amount": grouped(loan.amount), "day": f"{loan.disbursed_on:%Y-%m-%d}"}
     application_changed(offer.application, lambda: _("%(bank)s paid out %(amount)s yuan on %(day)s.") % said)
+
+
+def early_warnings_raised(*, bank_id: int, count: int) -> None:
+    """The bank's officers hear that warnings wait, not what they say: the firm's records are shown, and the
+    look logged, when an officer opens one."""
+    said = {"count": count}
+    _after_commit(
+        _both(
+            lambda: ngettext(
+                "Early warning: %(count)d borrower has a new serious record",
+                "Early warning: %(count)d new serious records of borrowers",
+                count,
+            )
+            % said,
+            joined=" / ",
+        ),
+        _both(
+            lambda: ngettext(
+                "%(count)d new early warning about a loan of your bank; open it under Early warnings "
+                "(/bank/warnings/) to see the record.",
+                "%(count)d new early warnings about loans of your bank; open them under Early warnings "
+                "(/bank/warnings/) to see the records.",
+                count,
+            )
+            % said
+        ),
+        _officers_of(bank_id),
+    )
 
 
 def _after_commit(subject: str, body: str, recipients: list[str]) -> None:

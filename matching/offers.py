@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
-from matching.models import Loan, Offer, OfferStatus, RepaymentMethod
+from matching.models import Escalation, Loan, Offer, OfferStatus, RepaymentMethod
 from matching.repayment import Schedule, repayment_schedule
 from scoring.models import Score
 
@@ -88,7 +88,7 @@ def offer_terms(offer: Offer) -> LoanTerms | None:
 class TimelineStep:
     """One thing that happened: `at` is a time, a day (a payout is recorded by its day), or None when it was not
     recorded (a withdrawal from before its time was kept); `what` is submitted, scored, offered, accepted,
-    approved, disbursed, declined, lapsed or withdrawn; `offer` the offer it concerns, if any."""
+    escalated, approved, disbursed, declined, lapsed or withdrawn; `offer` the offer it concerns, if any."""
 
     at: dt.datetime | dt.date | None
     what: str
@@ -97,6 +97,18 @@ class TimelineStep:
     @property
     def day_only(self) -> bool:
         return isinstance(self.at, dt.date) and not isinstance(self.at, dt.datetime)
+
+    @property
+    def due(self) -> dt.datetime | None:
+        """By when the bank must take the step this one leaves open: accept an offer still waiting for it, decide one
+        it accepted and has not decided yet. None once the offer has moved on."""
+        if self.offer is None:
+            return None
+        if self.what == "offered" and self.offer.status == OfferStatus.OFFERED:
+            return self.offer.deadline
+        if self.what == "accepted" and self.offer.status == OfferStatus.ACCEPTED:
+            return self.offer.decision_deadline
+        return None
 
 
 def application_timeline(application: Application) -> list[TimelineStep]:
@@ -113,11 +125,18 @@ def application_timeline(application: Application) -> list[TimelineStep]:
     first_score = Score.objects.filter(application=application).order_by("created_at").only("created_at").first()
     if first_score is not None:
         add(first_score.created_at, TimelineStep(first_score.created_at, "scored"))
-    offers = Offer.objects.filter(application=application).select_related("product__bank", "loan").order_by("rank")
+    offers = (
+        Offer.objects.filter(application=application)
+        .select_related("product__bank", "loan", "escalation")
+        .order_by("rank")
+    )
     for offer in offers:
         add(offer.offered_at, TimelineStep(offer.offered_at, "offered", offer))
         if offer.accepted_at is not None:
             add(offer.accepted_at, TimelineStep(offer.accepted_at, "accepted", offer))
+        escalation = escalation_of(offer)
+        if escalation is not None:
+            add(escalation.opened_at, TimelineStep(escalation.opened_at, "escalated", offer))
         if offer.decided_at is not None and offer.status in (
             OfferStatus.APPROVED,
             OfferStatus.DISBURSED,
@@ -126,7 +145,9 @@ def application_timeline(application: Application) -> list[TimelineStep]:
             what = OfferStatus.APPROVED if offer.status == OfferStatus.DISBURSED else offer.status
             add(offer.decided_at, TimelineStep(offer.decided_at, str(what), offer))
         elif offer.status == OfferStatus.LAPSED:
-            add(offer.deadline, TimelineStep(offer.deadline, "lapsed", offer))
+            # Not accepted in time: when its deadline passed; accepted and not decided: when the operator re-routed.
+            at = escalation.resolved_at if escalation is not None and escalation.resolved_at else offer.deadline
+            add(at, TimelineStep(at, "lapsed", offer))
         loan = _loan_of(offer)
         if loan is not None:
             # A payout is recorded by its day: placed at that day's start, but never before its approval.
@@ -148,3 +169,17 @@ def _loan_of(offer: Offer) -> Loan | None:
         return offer.loan
     except Loan.DoesNotExist:
         return None
+
+
+def escalation_of(offer: Offer) -> Escalation | None:
+    """The offer's 督办, if it was ever escalated."""
+    try:
+        return offer.escalation
+    except Escalation.DoesNotExist:
+        return None
+
+
+def escalation_open(offer: Offer) -> bool:
+    """Whether the bank is late to decide the offer and the platform is urging it (an open 督办)."""
+    escalation = escalation_of(offer)
+    return escalation is not None and escalation.resolved_at is None

@@ -22,15 +22,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditloan import selectors as creditloan_selectors
+from creditloan.calendar import working_days_after
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application, Bank, PublicCreditRecord
 from creditloan.models.applications import ApplicationStatus
 from creditloan.states import application_transition
 from matching import notifications
 from matching.eligibility import consent_allows
+from matching.escalations import escalation_open_locked, escalations_resolve
 from matching.models import (
     OPEN_OFFER_STATES,
     BankMonth,
+    EscalationResolution,
     LoanProduct,
     Offer,
     OfferStatus,
@@ -42,17 +45,6 @@ from matching.states import offer_transition
 from scoring import selectors as scoring_selectors
 from scoring.selectors import application_latest_score
 from scoring.services import enterprise_score
-
-
-def working_days_after(start: dt.datetime, days: int) -> dt.datetime:
-    """`days` working days (Monday to Friday) after `start`, at the same time of day. The State Council's
-    holiday calendar, with its swapped working weekends, is not modelled."""
-    moment, left = start, days
-    while left > 0:
-        moment += dt.timedelta(days=1)
-        if moment.weekday() < 5:
-            left -= 1
-    return moment
 
 
 @transaction.atomic
@@ -176,7 +168,7 @@ def _offer_next(application: Application, entries: list[dict], *, how_many: int)
                 bank=bank,
                 rank=rank_of[product_id],
                 offered_at=now,
-                deadline=working_days_after(now, bank.response_deadline_days),
+                deadline=working_days_after(now, live[product_id].days_to_accept),
             )
         )
         notifications.offer_made(made[-1])
@@ -292,6 +284,7 @@ def offers_close_for_want_of_consent(*, enterprise_id: int) -> list[Offer]:
         if consent_allows(consent, offer.bank_id, offer.product.policy_tags):
             continue
         closed.append(offer_transition(offer_id=offer.pk, event="close"))
+        escalations_resolve(offer_ids=[offer.pk], resolution=EscalationResolution.CLOSED)
         application = Application.objects.select_for_update().get(pk=offer.application_id)
         notifications.offer_closed_for_want_of_consent(closed[-1], route_on(application), application)
     return closed
@@ -299,6 +292,22 @@ def offers_close_for_want_of_consent(*, enterprise_id: int) -> list[Offer]:
 
 def offers_close_on_withdrawal(application: Application) -> None:
     """The applicant withdrew the application: every open offer closes, and the applicant is told."""
-    for offer in Offer.objects.filter(application_id=application.pk, status__in=OPEN_OFFER_STATES):
+    closing = list(Offer.objects.filter(application_id=application.pk, status__in=OPEN_OFFER_STATES))
+    for offer in closing:
         offer_transition(offer_id=offer.pk, event="close")
+    escalations_resolve(offer_ids=[offer.pk for offer in closing], resolution=EscalationResolution.CLOSED)
     notifications.application_withdrawn(application)
+
+
+@transaction.atomic
+def offer_reroute_overdue(*, escalation_id: int, by) -> tuple[Offer, NextStep]:
+    """督办 came to nothing: the operator closes an escalated offer as not decided in time (lapsed), and the
+    application goes on to the next ranked product. The bank and the applicant are told. Returns the offer and what
+    became of the application."""
+    escalation = escalation_open_locked(escalation_id)
+    offer = offer_transition(offer_id=escalation.offer_id, event="lapse")
+    escalations_resolve(offer_ids=[offer.pk], resolution=EscalationResolution.REROUTED, by=by)
+    application = Application.objects.select_for_update().get(pk=offer.application_id)
+    next_step = route_on(application)
+    notifications.offer_rerouted_for_delay(offer, next_step, application)
+    return offer, next_step

@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
+from django.utils import timezone
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.models import Application, Enterprise, KnockOutReview, KnockOutReviewStatus
@@ -19,6 +20,7 @@ from matching.eligibility import Applicant, ProductRules, ProductTable
 from matching.models import (
     OPEN_OFFER_STATES,
     ApprovalModelVersion,
+    Escalation,
     Loan,
     LoanOutcome,
     LoanProduct,
@@ -311,23 +313,86 @@ def training_sample() -> pd.DataFrame:
     return sample.drop(columns="outcome")
 
 
-def bank_queue(*, bank, status: str = "open", order: str = "deadline"):
-    """The offers routed to one bank: never another bank's."""
-    offers = Offer.objects.filter(bank=bank).select_related("application__enterprise", "product")
+def queue_due_at():
+    """When the bank's next answer on an offer is due: to accept it (接单) while offered, to decide once accepted;
+    nothing for a finished one, which is never late however long ago its deadlines passed."""
+    return Case(
+        When(status=OfferStatus.OFFERED, then=F("deadline")),
+        When(status=OfferStatus.ACCEPTED, then=F("decision_deadline")),
+        default=None,
+    )
+
+
+def queue_overdue(offers, *, now):
+    """The open offers whose answer is past due."""
+    return offers.filter(due_at__lt=now)
+
+
+def queue_search(offers, text: str):
+    """The offers to a firm whose name holds `text`, or whose unified social credit code starts with it (in
+    either case of letters, as people type it)."""
+    text = text.strip()
+    if not text:
+        return offers
+    return offers.filter(
+        Q(application__enterprise__name__icontains=text) | Q(application__enterprise__uscc__startswith=text.upper())
+    )
+
+
+def bank_queue(
+    *,
+    bank,
+    status: str = "open",
+    product_code: str = "",
+    overdue_only: bool = False,
+    search: str = "",
+    order: str = "deadline",
+    now=None,
+):
+    """The offers routed to one bank (never another bank's), each with `due_at` (queue_due_at), narrowed by
+    state ("open", "all" or one OfferStatus), product, lateness and firm. In `order` "deadline": open offers
+    first, the soonest due first, then the finished ones, the latest deadline first (the oldest finished offer is
+    the one an officer least often looks for); in "-offered_at": the newest offered first."""
+    offers = (
+        Offer.objects.filter(bank=bank)
+        .select_related("application__enterprise", "product")
+        .annotate(due_at=queue_due_at())
+        # 督办: the bank was late to decide and the platform is urging it; the queue marks it.
+        .annotate(escalated=Exists(Escalation.objects.filter(offer=OuterRef("pk"), resolved_at__isnull=True)))
+    )
     if status == "open":
         offers = offers.filter(status__in=OPEN_OFFER_STATES)
     elif status != "all":
         offers = offers.filter(status=status)
-    return offers.order_by(order, "pk")
+    if product_code:
+        offers = offers.filter(product__code=product_code)
+    if overdue_only:
+        offers = queue_overdue(offers, now=now or timezone.now())
+    offers = queue_search(offers, search)
+    if order == "-offered_at":
+        return offers.order_by("-offered_at", "-pk")
+    still_open = Case(When(status__in=OPEN_OFFER_STATES, then=0), default=1)
+    return offers.order_by(still_open, F("due_at").asc(nulls_last=True), "-deadline", "pk")
 
 
-QUEUE_COLUMNS = ("id", "application_id", "rank", "status", "offered_at", "deadline", "decided_at")
+QUEUE_COLUMNS = (
+    "id",
+    "application_id",
+    "rank",
+    "status",
+    "offered_at",
+    "deadline",
+    "accepted_at",
+    "decided_at",
+    "disbursed_at",
+    "due_at",
+)
 
 
-def bank_queue_rows(*, bank, status: str = "open"):
-    """The bank's queue as plain rows (the columns a list shows, no model instances): for the API, where an
-    officer's client polls it and building four models a row cost more than the query."""
-    return bank_queue(bank=bank, status=status).values(
+def bank_queue_rows(**narrowed):
+    """The bank's queue (bank_queue's arguments) as plain rows: the columns a list shows, no model instances.
+    For the API, where an officer's client polls it and building four models a row cost more than the query."""
+    return bank_queue(**narrowed).values(
         *QUEUE_COLUMNS,
         amount=F("application__amount"),
         term_months=F("application__term_months"),
@@ -337,11 +402,33 @@ def bank_queue_rows(*, bank, status: str = "open"):
     )
 
 
+def bank_products(*, bank) -> list[tuple[str, str]]:
+    """The bank's products as (code, name), paused ones too (their offers are still in the queue)."""
+    return list(LoanProduct.objects.filter(bank=bank).order_by("code").values_list("code", "name"))
+
+
 def bank_offer(*, bank, offer_id: int) -> Offer | None:
+    """One offer routed to the bank, with `due_at` (queue_due_at) and who took each step."""
     return (
-        Offer.objects.filter(bank=bank, pk=offer_id).select_related("application__enterprise", "product__bank").first()
+        Offer.objects.filter(bank=bank, pk=offer_id)
+        .select_related("application__enterprise", "product__bank", "accepted_by", "decided_by")
+        .annotate(due_at=queue_due_at())
+        .first()
     )
 
 
 def products_for_operators():
     return LoanProduct.objects.select_related("bank").order_by("bank__name", "code")
+
+
+def bank_loans(*, bank, reported_status: str | None = None):
+    """The loans a bank paid out, latest payout first, with their latest reported status (blank: none yet);
+    `reported_status` keeps those last reported so. Never another bank's."""
+    loans = Loan.objects.filter(offer__bank=bank).select_related("offer__application__enterprise", "offer__product")
+    if reported_status is not None:
+        loans = loans.filter(reported_status=reported_status)
+    return loans.order_by("-disbursed_on", "-pk")
+
+
+def bank_loan(*, bank, loan_id: int) -> Loan | None:
+    return bank_loans(bank=bank).filter(pk=loan_id).first()

@@ -9,6 +9,7 @@ from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from creditloan.outbox import OutboxTask
+from matching.escalations import offers_escalate_overdue
 from matching.routing import (
     application_route,
     applications_route_waiting,
@@ -16,6 +17,7 @@ from matching.routing import (
     firms_to_reassess_after_import,
     offers_lapse_sweep,
 )
+from matching.warnings import early_warnings_raise, firms_to_warn_after_import
 
 
 @shared_task(base=OutboxTask, acks_late=True, **RETRY_TRANSIENT)
@@ -34,8 +36,9 @@ def route_application(application_id: int) -> int:
 
 @shared_task(acks_late=True, **RETRY_TRANSIENT)
 def sweep_lapsed_offers() -> int:
-    """Run by beat: lapse offers past their deadline and route their applications on."""
-    return offers_lapse_sweep()
+    """Run by beat: lapse offers not accepted by their deadline and route their applications on; escalate (督办)
+    accepted offers not decided by theirs. Returns how many offers it lapsed or escalated."""
+    return offers_lapse_sweep() + offers_escalate_overdue()
 
 
 @shared_task(acks_late=True, **RETRY_TRANSIENT)
@@ -59,3 +62,18 @@ def reassess_repaired_after_import(batch_id: int) -> int:
     for enterprise_id in firms:
         reassess_enterprise.delay(enterprise_id)
     return len(firms)
+
+
+@shared_task(base=OutboxTask, acks_late=True, **RETRY_TRANSIENT)
+def warn_lenders_after_import(batch_id: int) -> int:
+    """An import batch wrote serious records (失信、严重失信、严重处罚、纳税D级、经营异常): the banks lending to
+    those firms are warned, within the firms' post-loan consent. Run twice, it finds them warned already.
+    Returns how many warnings were raised."""
+    return len(early_warnings_raise(enterprise_ids=firms_to_warn_after_import(batch_id=batch_id)))
+
+
+@shared_task(base=OutboxTask, acks_late=True, **RETRY_TRANSIENT)
+def warn_lenders_of_firm(enterprise_id: int) -> int:
+    """The firm gave a post-loan consent: its lenders named in it are warned of the serious records already
+    there. Returns how many warnings were raised."""
+    return len(early_warnings_raise(enterprise_ids=[enterprise_id]))

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from creditloan.admin import AuditTrailMixin, LooksLoggedAdmin, ModelAdmin
 from scoring.models import ModelVersion, PolicyRule, Rating, Score, TrainingRun
@@ -12,11 +13,11 @@ class ModelVersionAdmin(AuditTrailMixin, ModelAdmin):
     list_filter = ("status", "beats_baseline")
     exclude = ("model_text",)
 
-    @admin.display(description="AUC (held out)")
+    @admin.display(description=_("AUC (held out)"))
     def held_out_auc(self, version: ModelVersion) -> str:
         return f"{version.metrics.get('lightgbm', {}).get('auc', float('nan')):.3f}"
 
-    @admin.display(description="scorecard AUC")
+    @admin.display(description=_("scorecard AUC"))
     def baseline_auc(self, version: ModelVersion) -> str:
         return f"{version.metrics.get('baseline', {}).get('auc', float('nan')):.3f}"
 
@@ -50,5 +51,5 @@ class RatingAdmin(LooksLoggedAdmin, AuditTrailMixin, ModelAdmin):
 
 @admin.register(TrainingRun)
 class TrainingRunAdmin(AuditTrailMixin, ModelAdmin):
-    list_display = ("pk", "status", "step", "queued_at", "finished_at", "version", "started_by")
+    list_display = ("id", "status", "step", "queued_at", "finished_at", "version", "started_by")
     list_filter = ("status",)

@@ -26,18 +26,21 @@ class ModelVersion(models.Model):
     """A trained model: LightGBM's text model and its JSON manifest, never a pickle."""
 
     number = models.PositiveIntegerField(_("version"), unique=True)
-    status = models.CharField(max_length=12, choices=ModelStatus.choices, default=ModelStatus.CANDIDATE)
+    status = models.CharField(_("status"), max_length=12, choices=ModelStatus.choices, default=ModelStatus.CANDIDATE)
     model_text = models.TextField(_("LightGBM model (text format)"))
     manifest = models.JSONField(_("manifest"))
     sha256 = models.CharField(_("SHA-256 of the model text"), max_length=64)
     metrics = models.JSONField(_("held-out metrics, model and baseline"), default=dict)
     beats_baseline = models.BooleanField(_("beats the baseline out of time"))
     trained_at = models.DateTimeField(_("trained at"))
-    trained_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("trained by")
+    )
     promoted_at = models.DateTimeField(_("last promoted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("model version")
+        verbose_name_plural = verbose_name
         ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(
@@ -52,11 +55,20 @@ class ModelVersion(models.Model):
 class Score(models.Model):
     """A firm's score at a point in time, with the model version that produced it and the reasons."""
 
-    enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.PROTECT, related_name="scores")
-    application = models.ForeignKey(
-        "creditloan.Application", null=True, blank=True, on_delete=models.CASCADE, related_name="scores"
+    enterprise = models.ForeignKey(
+        "creditloan.Enterprise", on_delete=models.PROTECT, related_name="scores", verbose_name=_("enterprise")
     )
-    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="scores")
+    application = models.ForeignKey(
+        "creditloan.Application",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="scores",
+        verbose_name=_("application"),
+    )
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="scores", verbose_name=_("model version")
+    )
     as_of = models.DateField(_("records as of"))
     probability_of_default = models.FloatField(_("probability of default"))
     points = models.IntegerField(_("points"))
@@ -69,6 +81,7 @@ class Score(models.Model):
 
     class Meta:
         verbose_name = _("score")
+        verbose_name_plural = verbose_name
         indexes = [
             models.Index(fields=["enterprise", "created_at"], name="score_firm_time"),
             models.Index(fields=["application", "created_at"], name="score_application_time"),
@@ -111,6 +124,7 @@ class PolicyRule(models.Model):
 
     class Meta:
         verbose_name = _("policy rule")
+        verbose_name_plural = verbose_name
         constraints = [
             models.CheckConstraint(
                 condition=~Q(feature__in=NEVER_EXCLUDING_FEATURES), name="policyrule_not_on_minor_penalties"
@@ -137,8 +151,12 @@ class Rating(models.Model):
     records arrive: what screening, ranking and the score distribution read. The reasons behind a rating are
     worked out when a person asks (a Score)."""
 
-    enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.CASCADE, related_name="ratings")
-    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="ratings")
+    enterprise = models.ForeignKey(
+        "creditloan.Enterprise", on_delete=models.CASCADE, related_name="ratings", verbose_name=_("enterprise")
+    )
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("model version")
+    )
     as_of = models.DateField(_("records as of"))
     probability_of_default = models.FloatField(_("probability of default"))
     points = models.IntegerField(_("points"))
@@ -147,6 +165,7 @@ class Rating(models.Model):
 
     class Meta:
         verbose_name = _("rating")
+        verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(fields=["model_version", "enterprise"], name="rating_one_per_firm_and_model"),
             models.CheckConstraint(condition=Q(grade__in=GRADES), name="rating_grade_known"),
@@ -171,17 +190,29 @@ class TrainingRun(models.Model):
     """A training started from the operators' page, run by a worker: its steps as they happen, and what came
     of it, so that the page can show progress."""
 
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=8, choices=TrainingRunStatus.choices, default=TrainingRunStatus.QUEUED)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("started by")
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=TrainingRunStatus.choices, default=TrainingRunStatus.QUEUED
+    )
     step = models.PositiveSmallIntegerField(_("steps done"), default=0)
     step_text = models.CharField(_("the step under way"), max_length=200, blank=True)
     message = models.TextField(_("the outcome"), blank=True)
-    version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    version = models.ForeignKey(
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("version trained"),
+    )
     queued_at = models.DateTimeField(_("queued at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("training run")
+        verbose_name_plural = verbose_name
 
     def __str__(self) -> str:
         return f"training run #{self.pk} ({self.status})"

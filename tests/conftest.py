@@ -18,3 +18,13 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def language_of_the_settings_after_each_test():
+    """A request in Chinese leaves its language active on the thread (LocaleMiddleware activates, nothing
+    deactivates): without this, a service's message in the next test would read in Chinese."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()

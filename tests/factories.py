@@ -153,10 +153,11 @@ def consent(
     since: dt.datetime | None = None,
     until: dt.date | None = None,
     by=None,
+    purpose: str = "financing",
 ):
-    """The firm's authorisation (授权) for financing: the given sources (all by default) to the given banks (every
-    bank by default), from `since` (a year ago) until `until` (a year from now). Made as a row, so a test may
-    date it in the past; the service's own rules are tested with the service."""
+    """The firm's authorisation (授权) for the purpose (financing unless told): the given sources (all by default)
+    to the given banks (every bank by default), from `since` (a year ago) until `until` (a year from now). Made as
+    a row, so a test may date it in the past; the service's own rules are tested with the service."""
     from creditloan.models import Authorisation, Bank
 
     now = timezone.now()
@@ -164,7 +165,7 @@ def consent(
         enterprise=enterprise,
         granted_by=by,
         sources=sorted(sources),
-        purpose="financing",
+        purpose=purpose,
         text="测试授权 (a test's consent)",
         granted_at=since or now - dt.timedelta(days=365),
         expires_on=until or timezone.localdate(now) + dt.timedelta(days=365),
@@ -253,3 +254,21 @@ def offer_world() -> dict:
         "officer_b": User.objects.create_user(username="li", role="bank_officer", bank=products["B"].bank),
         "operator": User.objects.create_user(username="ops", role="operator"),
     }
+
+
+def paid_out(offer, *, disbursed_on: dt.date | None = None, amount: Decimal = Decimal("500000")):
+    """The offer approved and paid out (放款), on `disbursed_on` (30 days ago): its loan, still performing."""
+    from matching.models import Loan, Offer
+
+    now = timezone.now()
+    Offer.objects.filter(pk=offer.pk).update(
+        status="disbursed", approved_amount=amount, approved_rate=Decimal("0.05"), approved_term_months=12,
+        decided_at=now, disbursed_at=now,
+    )  # fmt: skip
+    return Loan.objects.create(
+        offer_id=offer.pk,
+        amount=amount,
+        annual_rate=Decimal("0.05"),
+        term_months=12,
+        disbursed_on=disbursed_on or timezone.localdate() - dt.timedelta(days=30),
+    )

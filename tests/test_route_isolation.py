@@ -18,8 +18,19 @@ from rest_framework.test import APIClient
 
 from creditloan.models import EnterpriseMembership, ImportBatch, User
 from creditloan.services import api_token_issue, dispute_raise
+from matching.models import Offer
+from matching.warnings import early_warnings_raise
 from scoring.models import TrainingRun
-from tests.factories import EnterpriseFactory, TaxRecordFactory, consent, member_of, offer_world
+from tests.factories import (
+    ApplicationFactory,
+    EnterpriseFactory,
+    PublicCreditRecordFactory,
+    TaxRecordFactory,
+    consent,
+    member_of,
+    offer_world,
+    paid_out,
+)
 
 # Open to anybody, or guarded by something other than a person's role; each says why.
 NOT_A_ROLES_ROUTE = {
@@ -112,6 +123,18 @@ def world(db):
     token, _ = api_token_issue(user=world["applicant"], name="zhang's")
     batch = ImportBatch.objects.create(origin="test")
     run = TrainingRun.objects.create(queued_at=timezone.now())
+    # A later application of the firm, paid out by bank A, whose lender was warned of a listing.
+    lent = Offer.objects.create(
+        application=ApplicationFactory(enterprise=firm, applicant=world["applicant"], status="matched"),
+        product=world["products"]["A"], bank=world["products"]["A"].bank, rank=1,
+        offered_at=timezone.now(), deadline=timezone.now() + dt.timedelta(days=3),
+    )  # fmt: skip
+    loan = paid_out(lent)
+    consent(firm, banks=[world["products"]["A"].bank], sources=("public_credit",), purpose="post_loan")
+    PublicCreditRecordFactory(
+        enterprise=firm, kind="dishonest_judgment_debtor", severity="", decision_date=timezone.localdate()
+    )
+    (warning,) = early_warnings_raise(enterprise_ids=[firm.pk])
     world["ids"] = {
         "enterprise_id": firm.pk,
         "application_id": world["application"].pk,
@@ -126,6 +149,8 @@ def world(db):
         "number": 1,
         "review_id": 1,  # operators' alone: any id reaches the role check
         "delegation_id": request.pk,
+        "warning_id": warning.pk,
+        "loan_id": loan.pk,
     }
     world["not_verified_for_the_firm"] = {
         "another firm's legal representative": stranger,
@@ -268,4 +293,13 @@ def test_no_list_shows_another_firms_data_to_another_applicant_or_bank(world, ro
 
 def test_the_wrong_owner_checks_cover_every_kind_of_id():
     kinds = {name for route, _ in OWNED for name in PARAMETER.findall(route)}
-    assert kinds == {"enterprise_id", "application_id", "authorisation_id", "offer_id", "token_id", "delegation_id"}
+    assert kinds == {
+        "enterprise_id",
+        "application_id",
+        "authorisation_id",
+        "offer_id",
+        "token_id",
+        "delegation_id",
+        "warning_id",
+        "loan_id",
+    }

@@ -17,13 +17,12 @@ from creditloan.api.base import CallerScoped, IsApplicant, RowIdFilter, StrictFi
 from creditloan.api.idempotency import idempotent
 from creditloan.errors import DomainError
 from creditloan.flows import applications
-from creditloan.flows.consent import authorisation_withdraw
+from creditloan.flows.consent import authorisation_give, authorisation_withdraw
 from creditloan.identity.selectors import Permission
 from creditloan.identity.services import agent_request, enterprise_claim
 from creditloan.middleware import client_address
 from creditloan.models import AccessLog, Application, Authorisation, Dispute, EnterpriseMembership, MembershipRelation
 from creditloan.services import (
-    authorisation_grant,
     dispute_raise,
 )
 from matching.selectors import eligibility_preview
@@ -157,7 +156,7 @@ class Authorisations(CallerScoped, generics.ListCreateAPIView):
     def post(self, request):
         data = validated(s.AuthorisationCreate, request.data)
         enterprise = _membership(request, data.pop("enterprise"), may="consent").enterprise
-        authorisation = authorisation_grant(
+        authorisation = authorisation_give(
             user=request.user, enterprise=enterprise, bank_ids=data.pop("banks"), **data
         )
         return Response(s.AuthorisationOut(authorisation).data, status=status.HTTP_201_CREATED)
@@ -194,7 +193,9 @@ class Applications(CallerScoped, generics.ListCreateAPIView):
     ordering_fields = ["submitted_at", "amount"]
 
     def visible(self):
-        return selectors.applications_of(self.request.user).prefetch_related("offers__product__bank")
+        return selectors.applications_of(self.request.user).prefetch_related(
+            "offers__product__bank", "offers__escalation"
+        )
 
     @extend_schema(request=s.ApplicationCreate, responses={201: s.ApplicationOut})
     def post(self, request):

@@ -4,6 +4,7 @@ record the payout. Each decision takes an `Idempotency-Key`. An offer routed to 
 
 from __future__ import annotations
 
+import django_filters
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,15 +13,25 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creditloan.api import fields
-from creditloan.api.base import CallerScoped, IsBankOfficer, StrictSerializer, status_asked, validated
+from creditloan.api.base import (
+    CallerScoped,
+    IsBankOfficer,
+    StrictFilterSet,
+    StrictSerializer,
+    TrueFalseFilter,
+    status_asked,
+    validated,
+)
 from creditloan.api.idempotency import idempotent
 from creditloan.api.serializers import AMOUNT, Record, ScoreOut, records_out
 from creditloan.services import TERM_MAX, TERM_MIN
 from creditloan.values import LOAN_AMOUNT_LARGEST
 from matching import selectors
 from matching.decisions import offer_accept, offer_approve, offer_decline, offer_disburse
-from matching.models import DeclineReason, Offer, OfferStatus, RepaymentMethod
+from matching.models import DeclineReason, EarlyWarning, Offer, OfferStatus, RepaymentMethod, WarningKind
+from matching.offers import escalation_open
 from matching.services import offer_profile_open
+from matching.warnings import bank_warnings, early_warning_open
 
 QUEUE_STATES = ["open", "all", *OfferStatus.values]
 
@@ -41,10 +52,23 @@ class QueuedOffer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OfferStatus.choices)
     offered_at = serializers.DateTimeField()
     deadline = serializers.DateTimeField()
-    decided_at = serializers.DateTimeField(allow_null=True)
+    accepted_at = serializers.DateTimeField(allow_null=True, help_text="When your bank took it up (接单).")
+    decided_at = serializers.DateTimeField(allow_null=True, help_text="When your bank approved or declined it.")
+    disbursed_at = serializers.DateTimeField(allow_null=True, help_text="When the payout was recorded.")
+    due_at = serializers.DateTimeField(
+        allow_null=True, help_text="When your bank's next answer is due (to accept, then to decide); null if finished."
+    )
+    overdue = serializers.SerializerMethodField(help_text="Open and past due_at; a finished offer never is.")
+
+    def get_overdue(self, row: dict) -> bool:
+        return is_overdue(row, now=timezone.now())
 
 
-def queue_row(row: dict) -> dict:
+def is_overdue(row: dict, *, now) -> bool:
+    return row["due_at"] is not None and row["due_at"] < now
+
+
+def queue_row(row: dict, *, now=None) -> dict:
     """One queue row as QueuedOffer would write it."""
 
     def when(moment):
@@ -65,8 +89,33 @@ def queue_row(row: dict) -> dict:
         "status": row["status"],
         "offered_at": when(row["offered_at"]),
         "deadline": when(row["deadline"]),
+        "accepted_at": when(row["accepted_at"]),
         "decided_at": when(row["decided_at"]),
+        "disbursed_at": when(row["disbursed_at"]),
+        "due_at": when(row["due_at"]),
+        "overdue": is_overdue(row, now=now or timezone.now()),
     }
+
+
+class QueueFilter(StrictFilterSet):
+    """The queue's filters besides ?status=, each defined once in matching.selectors for this list and the
+    officer's page alike."""
+
+    product = django_filters.CharFilter(field_name="product__code", help_text="A product's code.")
+    overdue = TrueFalseFilter(method="overdue_only", help_text="true: only open offers past their due_at.")
+    search = django_filters.CharFilter(
+        method="firm_named", max_length=100, help_text="Part of the firm's name, or the start of its USCC."
+    )
+
+    class Meta:
+        model = Offer
+        fields = ["product", "overdue", "search"]
+
+    def overdue_only(self, offers, name, value: bool):
+        return selectors.queue_overdue(offers, now=timezone.now()) if value else offers
+
+    def firm_named(self, offers, name, value: str):
+        return selectors.queue_search(offers, value)
 
 
 class OfferDetail(serializers.ModelSerializer):
@@ -78,6 +127,9 @@ class OfferDetail(serializers.ModelSerializer):
     product = serializers.CharField(source="product.code")
     purpose = serializers.CharField(source="application.purpose")
     guarantee_mode = serializers.CharField(source="application.guarantee_mode")
+    escalated = serializers.SerializerMethodField(
+        help_text="true: your bank is late to decide and the platform is urging it (督办)."
+    )
 
     class Meta:
         model = Offer
@@ -103,7 +155,13 @@ class OfferDetail(serializers.ModelSerializer):
             "approved_term_months",
             "approved_repayment_method",
             "accepted_at",
+            "disbursed_at",
+            "decision_deadline",
+            "escalated",
         ]
+
+    def get_escalated(self, offer) -> bool:
+        return escalation_open(offer)
 
 
 class OfferWithProfile(serializers.Serializer):
@@ -138,27 +196,29 @@ class Disburse(StrictSerializer):
     parameters=[OpenApiParameter("status", enum=QUEUE_STATES, description="open (default), all, or one state")]
 )
 class OfferQueue(CallerScoped, generics.ListAPIView):
-    """The offers routed to your bank, soonest deadline first unless `ordering` says otherwise."""
+    """The offers routed to your bank: open ones first, the soonest due first, then the finished ones, the
+    latest deadline first; `ordering` sorts otherwise."""
 
     model = Offer
     permission_classes = [IsBankOfficer]
     serializer_class = QueuedOffer
+    filterset_class = QueueFilter
     ordering_fields = ["deadline", "offered_at", "application__amount"]
-    ordering = ["deadline"]
 
     def visible(self):
         return selectors.bank_queue_rows(bank=self.request.user.bank, status=self._state())
 
     def rows_counted(self) -> int:
-        # The offers alone, from the bank's index: the rows' joins do not change how many there are.
-        return selectors.bank_queue(bank=self.request.user.bank, status=self._state()).count()
+        # The offers alone, narrowed as the rows are: the rows' own joins do not change how many there are.
+        return self.filter_queryset(selectors.bank_queue(bank=self.request.user.bank, status=self._state())).count()
 
     def _state(self) -> str:
         return status_asked(self.request, QUEUE_STATES)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response([queue_row(row) for row in page])
+        now = timezone.now()
+        return self.get_paginated_response([queue_row(row, now=now) for row in page])
 
 
 def _offer(request, offer_id: int) -> Offer:
@@ -240,3 +300,68 @@ class DisburseOffer(Decision):
 
     def perform(self, offer, user, data):
         offer_disburse(offer_id=offer.pk, by=user, **data)
+
+
+class WarningOut(serializers.ModelSerializer):
+    """An early warning as the list gives it: which loan, which firm, which kind of record, and whether anyone at
+    the bank has opened it. The record itself comes with the warning opened."""
+
+    offer = serializers.IntegerField(source="loan.offer_id")
+    enterprise = serializers.CharField(source="enterprise.name")
+    uscc = serializers.CharField(source="enterprise.uscc")
+    kind = serializers.ChoiceField(choices=WarningKind.choices)
+    seen_by = serializers.CharField(source="seen_by.username", allow_null=True, default=None)
+
+    class Meta:
+        model = EarlyWarning
+        fields = [
+            "id",
+            "loan",
+            "offer",
+            "enterprise",
+            "uscc",
+            "kind",
+            "record_source",
+            "record_id",
+            "record_date",
+            "raised_at",
+            "seen_at",
+            "seen_by",
+        ]
+
+
+class OpenedWarningOut(serializers.Serializer):
+    warning = WarningOut()
+    record = Record(
+        allow_null=True,
+        help_text="The record, while the firm's post-loan consent to your bank covers its source; null otherwise.",
+    )
+
+
+class Warnings(CallerScoped, generics.ListAPIView):
+    """Your bank's early warnings (贷后预警), unseen first, newest first: a borrower with a loan still performing
+    gained a serious negative record. Raised only while the firm's post-loan consent names your bank."""
+
+    model = EarlyWarning
+    permission_classes = [IsBankOfficer]
+    serializer_class = WarningOut
+
+    def visible(self):
+        return bank_warnings(bank=self.request.user.bank)
+
+
+class WarningView(APIView):
+    """One of your bank's early warnings opened, with its record: written to the firm's access log first; the
+    first opening marks it seen. A warning of another bank is not found."""
+
+    permission_classes = [IsBankOfficer]
+
+    @extend_schema(responses={200: OpenedWarningOut})
+    def get(self, request, warning_id: int):
+        opened = early_warning_open(viewer=request.user, warning_id=warning_id)
+        if opened is None:
+            raise Http404
+        record = None
+        if opened.record is not None:
+            (record,) = records_out([{"source": opened.warning.record_source, "records": [(opened.record, None)]}])
+        return Response(OpenedWarningOut({"warning": opened.warning, "record": record}).data)

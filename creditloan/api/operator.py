@@ -52,6 +52,7 @@ from matching.replay import replay
 from matching.services import TOP_K_MAX, matching_settings_publish
 from scoring.models import ModelVersion, TrainingRun
 from scoring.services import TRAINING_STEPS
+from scoring.training_steps import step_text
 
 PREVIEW_DAYS = 90
 
@@ -106,6 +107,7 @@ class ModelValidated(StrictInput, serializers.ModelSerializer):
 
 class BankOut(ModelValidated):
     response_deadline_days = fields.WholeNumberField(minimum=1, maximum=DEADLINE_DAYS_LARGEST, required=False)
+    decision_deadline_days = fields.WholeNumberField(minimum=1, maximum=DEADLINE_DAYS_LARGEST, required=False)
     monthly_capacity = fields.WholeNumberField(minimum=0, maximum=CAPACITY_LARGEST)
 
     class Meta:
@@ -131,6 +133,12 @@ class ProductOut(ModelValidated):
     max_probability_of_default = fields.ProbabilityField(required=False, allow_null=True)
     min_annual_tax_paid = fields.AmountField(required=False, allow_null=True)
     min_annual_revenue = fields.AmountField(required=False, allow_null=True)
+    accept_deadline_days = fields.WholeNumberField(
+        minimum=1, maximum=DEADLINE_DAYS_LARGEST, required=False, allow_null=True
+    )
+    decision_deadline_days = fields.WholeNumberField(
+        minimum=1, maximum=DEADLINE_DAYS_LARGEST, required=False, allow_null=True
+    )
 
     class Meta:
         model = LoanProduct
@@ -262,6 +270,8 @@ class VersionOut(serializers.ModelSerializer):
 
 class TrainingRunOut(serializers.ModelSerializer):
     steps = serializers.SerializerMethodField()
+    # Kept as a code with its figures (a worker has no reader's language); said here in the caller's.
+    step_text = serializers.SerializerMethodField()
     version = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
 
     class Meta:
@@ -270,6 +280,9 @@ class TrainingRunOut(serializers.ModelSerializer):
 
     def get_steps(self, run) -> int:
         return TRAINING_STEPS
+
+    def get_step_text(self, run) -> str:
+        return step_text(run.step_text)
 
 
 class ModelVersions(CallerScoped, generics.ListAPIView):
@@ -321,10 +334,31 @@ class RollBack(APIView):
 class RejectionOut(serializers.ModelSerializer):
     file = serializers.CharField(source="file.name")
     source = serializers.CharField(source="file.source")
+    message = serializers.CharField(read_only=True, help_text="The first problem, in the request's language.")
+    errors = serializers.SerializerMethodField()
 
     class Meta:
         model = ImportRejection
-        fields = ["id", "file", "source", "row_number", "field", "reason", "errors"]
+        fields = ["id", "file", "source", "row_number", "field", "code", "params", "message", "reason", "errors"]
+        extra_kwargs = {
+            "code": {"help_text": "What is wrong, as a code; empty for rows imported before codes were kept."},
+            "params": {"help_text": "The values the message is made from."},
+            "reason": {"help_text": "The first problem in English, as stored."},
+        }
+
+    def get_errors(self, rejection) -> list[dict]:
+        """Every problem of the row: field, code, params, and the message in the request's language."""
+        messages = rejection.messages()
+        return [
+            {
+                "field": error["field"],
+                "code": error.get("code", ""),
+                "params": error.get("params", {}),
+                "message": message,
+                "reason": error["reason"],
+            }
+            for error, (_field, message) in zip(rejection.errors, messages, strict=True)
+        ]
 
 
 class ImportBatches(CallerScoped, generics.ListAPIView):
@@ -432,7 +466,14 @@ class BankFiguresOut(serializers.Serializer):
     declined = serializers.IntegerField()
     lapsed = serializers.IntegerField()
     approval_rate = serializers.FloatField(allow_null=True)
-    median_response_hours = serializers.FloatField(allow_null=True)
+    median_response_hours = serializers.FloatField(
+        allow_null=True, help_text="Calendar hours from the offer to the bank's first answer (接单, or a decision)."
+    )
+    p90_response_hours = serializers.FloatField(allow_null=True)
+    median_decision_hours = serializers.FloatField(
+        allow_null=True, help_text="Calendar hours from 接单 to the decision (approve or decline)."
+    )
+    p90_decision_hours = serializers.FloatField(allow_null=True)
     disbursed_amount = serializers.FloatField()
 
 
@@ -442,9 +483,23 @@ class MonthOut(serializers.Serializer):
     loans = serializers.IntegerField()
 
 
+class SpreadOut(serializers.Serializer):
+    count = serializers.IntegerField()
+    median = serializers.FloatField(allow_null=True)
+    p90 = serializers.FloatField(allow_null=True)
+
+
+class AnswerTimesOut(serializers.Serializer):
+    """Calendar hours (nights, weekends and holidays count), over every bank's offers."""
+
+    first_answer = SpreadOut(help_text="From the offer to the bank's first answer (接单, or a decision).")
+    decision = SpreadOut(help_text="From 接单 to the decision (approve or decline).")
+
+
 class DashboardOut(serializers.Serializer):
     since = serializers.DateField()
     funnel = serializers.DictField(child=serializers.IntegerField())
+    answer_times = AnswerTimesOut()
     banks = BankFiguresOut(many=True)
     disbursed_by_month = MonthOut(many=True)
     grades = serializers.DictField(child=serializers.IntegerField())
@@ -467,6 +522,7 @@ class Dashboard(APIView):
         body = {
             "since": since,
             "funnel": dashboard.funnel(since=since),
+            "answer_times": dashboard.answer_times(since=since),
             "banks": [
                 dataclasses.asdict(bank) | {"approval_rate": bank.approval_rate}
                 for bank in dashboard.bank_figures(since=since)

@@ -34,6 +34,7 @@ from creditloan.services import (
     TERM_MAX,
     TERM_MIN,
 )
+from matching.offers import escalation_open
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
 
@@ -211,13 +212,24 @@ class OfferOut(serializers.Serializer):
     rank = serializers.IntegerField()
     status = serializers.CharField()
     offered_at = serializers.DateTimeField()
-    deadline = serializers.DateTimeField()
-    decided_at = serializers.DateTimeField(allow_null=True)
+    deadline = serializers.DateTimeField(help_text="By when the bank must take it up (接单).")
+    accepted_at = serializers.DateTimeField(allow_null=True, help_text="When the bank took it up (接单).")
+    decision_deadline = serializers.DateTimeField(
+        allow_null=True, help_text="Once taken up: by when the bank must approve or decline it."
+    )
+    escalated = serializers.SerializerMethodField(
+        help_text="true: the bank is late to decide and the platform is urging it (督办)."
+    )
+    decided_at = serializers.DateTimeField(allow_null=True, help_text="When the bank approved or declined it.")
+    disbursed_at = serializers.DateTimeField(allow_null=True, help_text="When the bank recorded the payout.")
     decline_reason = serializers.CharField()
     decline_note = serializers.CharField()
     approved_amount = serializers.DecimalField(**AMOUNT, allow_null=True)
     approved_rate = serializers.DecimalField(max_digits=6, decimal_places=4, allow_null=True)
     approved_term_months = serializers.IntegerField(allow_null=True)
+
+    def get_escalated(self, offer) -> bool:
+        return escalation_open(offer)
 
 
 class ApplicationOut(serializers.ModelSerializer):
@@ -373,13 +385,28 @@ class BatchOut(serializers.ModelSerializer):
 
     class Meta:
         model = ImportBatch
-        fields = ["id", "status", "origin", "started_at", "finished_at", "error", "manifest", "files"]
+        fields = [
+            "id",
+            "status",
+            "origin",
+            "started_at",
+            "finished_at",
+            "error",
+            "error_code",
+            "error_params",
+            "error_message",
+            "manifest",
+            "files",
+        ]
+
+    error_message = serializers.CharField(read_only=True, help_text="Why it failed, in the request's language.")
 
     def get_files(self, batch) -> list[dict]:
         return [
             {
                 "source": f.source,
                 "name": f.name,
+                "encoding": f.encoding,
                 "rows": f.rows,
                 "created": f.created,
                 "updated": f.updated,

@@ -3,7 +3,7 @@ its module here: accounts and tokens (anyone), applicant, officer, operator, sou
 
 from django.urls import path
 
-from creditloan.api import accounts, applicant, officer, operator, sources, tokens
+from creditloan.api import accounts, applicant, loans, officer, operator, sources, tokens
 
 app_name = "api"
 
@@ -55,6 +55,9 @@ urlpatterns = [
     path("offers/<id:offer_id>/decline/", officer.DeclineOffer.as_view(), name="offer_decline"),
     path("offers/<id:offer_id>/approve/", officer.ApproveOffer.as_view(), name="offer_approve"),
     path("offers/<id:offer_id>/disburse/", officer.DisburseOffer.as_view(), name="offer_disburse"),
+    path("bank/warnings/", officer.Warnings.as_view(), name="warnings"),
+    path("bank/loans/status/", loans.LoanStatusReports.as_view(), name="loan_status_reports"),
+    path("bank/warnings/<id:warning_id>/", officer.WarningView.as_view(), name="warning"),
 ]
 
 urlpatterns += [

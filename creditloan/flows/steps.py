@@ -8,6 +8,9 @@ REASSESS_REPAIRED = "matching.tasks.reassess_repaired_after_import"
 RERATE_POPULATION = "scoring.tasks.rerate_population"
 AFTER_NEW_CHAMPION = "scoring.tasks.after_new_champion"
 TRAIN_MODEL_RUN = "scoring.tasks.train_model_run"
+WARN_LENDERS_AFTER_IMPORT = "matching.tasks.warn_lenders_after_import"
+WARN_LENDERS_OF_FIRM = "matching.tasks.warn_lenders_of_firm"
+IMPORT_UPLOAD = "creditloan.tasks.import_upload"
 
 ALL = (
     SCORE_APPLICATION,
@@ -17,4 +20,7 @@ ALL = (
     RERATE_POPULATION,
     AFTER_NEW_CHAMPION,
     TRAIN_MODEL_RUN,
+    WARN_LENDERS_AFTER_IMPORT,
+    WARN_LENDERS_OF_FIRM,
+    IMPORT_UPLOAD,
 )

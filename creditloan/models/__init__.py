@@ -3,6 +3,7 @@ from creditloan.models.accounts import EnterpriseMembership, MembershipRelation,
 from creditloan.models.api import ApiToken, IdempotencyRecord, SourceKey, token_digest
 from creditloan.models.applications import Application, ApplicationStatus, GuaranteeMode
 from creditloan.models.banks import Bank, LoanPrimeRate
+from creditloan.models.calendar import CalendarDay
 from creditloan.models.consent import CONSENT_SOURCES, Authorisation, AuthorisationPurpose
 from creditloan.models.disputes import DISPUTABLE_SOURCES, Dispute, DisputeStatus, KnockOutReview, KnockOutReviewStatus
 from creditloan.models.enterprises import Enterprise, EnterpriseKind, EnterpriseStatus
@@ -30,6 +31,7 @@ from creditloan.models.records import (
 __all__ = [
     "Bank",
     "LoanPrimeRate",
+    "CalendarDay",
     "AgreementAcceptance",
     "AgreementDocument",
     "ClaimAttempt",

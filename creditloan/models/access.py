@@ -21,13 +21,20 @@ class AccessPurpose(models.TextChoices):
     DISPUTE = "dispute", _("Answering a dispute")
     KNOCKOUT_REVIEW = "knockout_review", _("Reviewing a knock-out")
     BACK_OFFICE = "back_office", _("Looked up in the back office")
+    POST_LOAN = "post_loan", _("Post-loan monitoring: an early warning of the lending bank (贷后预警)")
 
 
 class AccessLog(models.Model):
-    enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.PROTECT, related_name="access_log")
-    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey(
+        "creditloan.Enterprise", on_delete=models.PROTECT, related_name="access_log", verbose_name=_("enterprise")
+    )
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("viewer")
+    )
     # The viewer's bank at the time, kept in case the officer moves on.
-    bank = models.ForeignKey("creditloan.Bank", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    bank = models.ForeignKey(
+        "creditloan.Bank", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("bank")
+    )
     what = models.CharField(_("what was seen"), max_length=200)
     purpose = models.CharField(_("why"), max_length=16, choices=AccessPurpose.choices)
     reference = models.CharField(_("the offer or dispute it served"), max_length=64)
@@ -55,12 +62,13 @@ class AccessLog(models.Model):
         return gettext("; ").join(said)
 
     def reference_display(self) -> str:
-        match = re.fullmatch(r"(offer|dispute|review) #(\d+)", self.reference)
+        match = re.fullmatch(r"(offer|dispute|review|warning) #(\d+)", self.reference)
         if match is None:
             return self.reference
         label = {
             "offer": gettext("offer #%(number)s"),
             "dispute": gettext("dispute #%(number)s"),
             "review": gettext("review #%(number)s"),
+            "warning": gettext("early warning #%(number)s"),
         }[match[1]]
         return label % {"number": match[2]}

@@ -25,6 +25,7 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="officers",
         help_text=_("The one bank a credit officer works for; empty for every other role."),
+        verbose_name=_("bank"),
     )
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     phone_confirmed_at = models.DateTimeField(_("mobile confirmed at"), null=True, blank=True)
@@ -103,8 +104,10 @@ class EnterpriseMembership(models.Model):
     identity matched the registry's; an agent's once the legal representative approved it, for what they chose
     and until when they chose. Nothing of the firm is shown or done through a membership not in force."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    enterprise = models.ForeignKey(
+        "creditloan.Enterprise", on_delete=models.CASCADE, related_name="memberships", verbose_name=_("enterprise")
+    )
     relation = models.CharField(_("relation"), max_length=24, choices=MembershipRelation.choices)
     status = models.CharField(
         _("status"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.PENDING
@@ -114,7 +117,7 @@ class EnterpriseMembership(models.Model):
     may_view_report = models.BooleanField(_("may see the credit report and records"), default=False)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("decided by")

@@ -23,21 +23,24 @@ def token_digest(raw: str) -> str:
 
 
 class ApiToken(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
     name = models.CharField(_("what it is for"), max_length=100)
     # The first characters, to tell tokens apart in a list without revealing them.
-    prefix = models.CharField(max_length=8)
-    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("token prefix"), max_length=8)
+    digest = models.CharField(_("token digest"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("issued at"))
     expires_at = models.DateTimeField(_("expires at"))
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     # The account's session hash (an HMAC of its password hash) when the token was issued: a new password
     # ends every token issued before it, as it ends every session.
-    password_mark = models.CharField(max_length=64, default="")
+    password_mark = models.CharField(_("password mark"), max_length=64, default="")
 
     class Meta:
         verbose_name = _("API token")
+        verbose_name_plural = verbose_name
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(expires_at__gt=models.F("created_at")), name="apitoken_expires_later"
@@ -52,15 +55,19 @@ class IdempotencyRecord(models.Model):
     """The first response to one client's key on one operation. The request's fingerprint tells a true replay
     from a different request that reuses the key by mistake."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    operation = models.CharField(max_length=200)
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    body = models.JSONField()
-    created_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(_("idempotency key"), max_length=255)
+    operation = models.CharField(_("operation"), max_length=200)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("response status code"))
+    body = models.JSONField(_("response body"))
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = verbose_name
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
         indexes = [models.Index(fields=["created_at"], name="idempotency_age")]
 
@@ -74,14 +81,15 @@ class SourceKey(models.Model):
 
     source = models.CharField(_("source"), max_length=16, choices=RecordSource.choices)
     name = models.CharField(_("what it is for"), max_length=100)
-    prefix = models.CharField(max_length=8)
-    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("key prefix"), max_length=8)
+    digest = models.CharField(_("key digest"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("issued at"))
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("source system key")
+        verbose_name_plural = verbose_name
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.source}: {self.name})"

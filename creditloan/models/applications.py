@@ -25,20 +25,30 @@ class ApplicationStatus(models.TextChoices):
 class Application(models.Model):
     """A firm asking for a loan: how much, for how long, what for, and on what security."""
 
-    enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.PROTECT, related_name="applications")
+    enterprise = models.ForeignKey(
+        "creditloan.Enterprise", on_delete=models.PROTECT, related_name="applications", verbose_name=_("enterprise")
+    )
     applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("applicant"),
     )
     amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
     term_months = models.PositiveSmallIntegerField(_("term (months)"))
     purpose = models.CharField(_("purpose"), max_length=200)
     guarantee_mode = models.CharField(_("guarantee"), max_length=12, choices=GuaranteeMode.choices)
-    status = models.CharField(max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
+    )
     submitted_at = models.DateTimeField(_("submitted at"))
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("application")
+        verbose_name_plural = verbose_name
         indexes = [
             models.Index(fields=["enterprise", "submitted_at"], name="application_firm_time"),
             models.Index(fields=["submitted_at"], name="application_time"),

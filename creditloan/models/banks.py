@@ -20,6 +20,7 @@ class Bank(models.Model):
         "contact_email",
         "contact_phone",
         "response_deadline_days",
+        "decision_deadline_days",
         "monthly_capacity",
         "active",
     ]
@@ -29,7 +30,11 @@ class Bank(models.Model):
     contact_email = models.EmailField(_("contact e-mail"))
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
     response_deadline_days = models.PositiveSmallIntegerField(
-        _("response deadline (working days)"), default=3, validators=[MinValueValidator(1)]
+        _("time to accept (working days)"), default=3, validators=[MinValueValidator(1)]
+    )
+    # Once it has accepted (接单), how long the bank has to approve or decline: 渝惠融's rule is 10 working days.
+    decision_deadline_days = models.PositiveSmallIntegerField(
+        _("time to decide once accepted (working days)"), default=10, validators=[MinValueValidator(1)]
     )
     monthly_capacity = models.PositiveIntegerField(_("offers it can take a month"))
     active = models.BooleanField(_("active"), default=True)
@@ -39,9 +44,11 @@ class Bank(models.Model):
         # rows).
         db_table = "matching_bank"
         verbose_name = _("bank")
+        verbose_name_plural = verbose_name
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(response_deadline_days__gte=1), name="bank_deadline_positive"),
+            models.CheckConstraint(condition=Q(decision_deadline_days__gte=1), name="bank_decision_deadline_positive"),
         ]
 
     def __str__(self) -> str:
@@ -58,7 +65,12 @@ class LoanPrimeRate(models.Model):
     five_year = models.DecimalField(_("5-year-and-over LPR"), max_digits=6, decimal_places=4)
     recorded_at = models.DateTimeField(_("recorded or corrected at"), auto_now=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     class Meta:

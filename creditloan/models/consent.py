@@ -23,10 +23,17 @@ class AuthorisationPurpose(models.TextChoices):
 
 
 class Authorisation(models.Model):
-    enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.PROTECT, related_name="authorisations")
+    enterprise = models.ForeignKey(
+        "creditloan.Enterprise", on_delete=models.PROTECT, related_name="authorisations", verbose_name=_("enterprise")
+    )
     # Empty only for a grant carried over from before the firm had an account here (the demo world's history).
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("granted by"),
     )
     sources = models.JSONField(_("data sources"))
     purpose = models.CharField(_("purpose"), max_length=16, choices=AuthorisationPurpose.choices)
@@ -36,11 +43,17 @@ class Authorisation(models.Model):
     expires_on = models.DateField(_("valid until (inclusive)"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("revoked by"),
     )
 
     class Meta:
         verbose_name = _("authorisation")
+        verbose_name_plural = verbose_name
         indexes = [models.Index(fields=["enterprise", "expires_on"], name="authorisation_firm_expiry")]
         constraints = [
             models.CheckConstraint(

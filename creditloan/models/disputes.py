@@ -35,25 +35,35 @@ class DisputeStatus(models.TextChoices):
 
 
 class Dispute(models.Model):
-    enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.PROTECT, related_name="disputes")
+    enterprise = models.ForeignKey(
+        "creditloan.Enterprise", on_delete=models.PROTECT, related_name="disputes", verbose_name=_("enterprise")
+    )
     source = models.CharField(
         _("source"), max_length=16, choices=[(key, RecordSource(key).label) for key in DISPUTABLE_SOURCES]
     )
     record_id = models.BigIntegerField(_("record"))
     record_summary = models.CharField(_("the record as it stood"), max_length=300)
     reason = models.TextField(_("why it is wrong"))
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("raised by")
+    )
     raised_at = models.DateTimeField(_("raised at"))
     due_on = models.DateField(_("answer due"))
-    status = models.CharField(max_length=12, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    status = models.CharField(_("status"), max_length=12, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
     resolution = models.TextField(_("the answer"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
 
     class Meta:
         verbose_name = _("dispute")
+        verbose_name_plural = verbose_name
         indexes = [models.Index(fields=["status", "due_on"], name="dispute_queue")]
         constraints = [
             # One open dispute a record: a second would only split the answer.
@@ -78,22 +88,35 @@ class KnockOutReview(models.Model):
     the scoring ruled the application out, and the applicant says why it should not apply (过惩相当)."""
 
     application = models.OneToOneField(
-        "creditloan.Application", on_delete=models.PROTECT, related_name="knockout_review"
+        "creditloan.Application",
+        on_delete=models.PROTECT,
+        related_name="knockout_review",
+        verbose_name=_("application"),
     )
     rules = models.JSONField(_("the rules that ruled it out"))
     reason = models.TextField(_("why it should not apply"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
     requested_at = models.DateTimeField(_("asked at"))
     due_on = models.DateField(_("answer due"))
-    status = models.CharField(max_length=12, choices=KnockOutReviewStatus.choices, default=KnockOutReviewStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=12, choices=KnockOutReviewStatus.choices, default=KnockOutReviewStatus.OPEN
+    )
     resolution = models.TextField(_("the answer"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
 
     class Meta:
         verbose_name = _("review of a knock-out")
+        verbose_name_plural = verbose_name
         indexes = [models.Index(fields=["status", "due_on"], name="knockout_review_queue")]
         constraints = [
             _answered_with_an_answer(asked_at="requested_at", name="knockout_review_resolved_with_an_answer"),

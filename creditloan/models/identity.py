@@ -22,9 +22,14 @@ class PhoneCode(models.Model):
     phone = models.CharField(_("mobile phone"), max_length=20)
     purpose = models.CharField(_("purpose"), max_length=16, choices=PhoneCodePurpose.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    digest = models.CharField(max_length=64)
+    digest = models.CharField(_("code digest"), max_length=64)
     address = models.GenericIPAddressField(_("requested from"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"))
     expires_at = models.DateTimeField(_("expires at"))
@@ -54,7 +59,9 @@ class AgreementDocument(models.TextChoices):
 class AgreementAcceptance(models.Model):
     """A person accepted this version of the user agreement or the privacy notice (个人信息保护法), then."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agreements")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agreements", verbose_name=_("user")
+    )
     document = models.CharField(_("document"), max_length=24, choices=AgreementDocument.choices)
     version = models.CharField(_("version"), max_length=16)
     accepted_at = models.DateTimeField(_("accepted at"))
@@ -73,8 +80,12 @@ class ClaimAttempt(models.Model):
     """One try at claiming a firm as its legal representative (or 经营者, 负责人), and whether the person's
     verified identity matched the registry's."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    enterprise = models.ForeignKey("creditloan.Enterprise", on_delete=models.CASCADE, related_name="claim_attempts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    enterprise = models.ForeignKey(
+        "creditloan.Enterprise", on_delete=models.CASCADE, related_name="claim_attempts", verbose_name=_("enterprise")
+    )
     succeeded = models.BooleanField(_("succeeded"))
     attempted_at = models.DateTimeField(_("when"))
     address = models.GenericIPAddressField(_("from"), null=True, blank=True)

@@ -27,8 +27,9 @@ class Sourced(models.Model):
         related_name="+",
         db_constraint=False,
         db_index=False,
+        verbose_name=_("import file"),
     )
-    source_row = models.PositiveIntegerField(null=True, blank=True)
+    source_row = models.PositiveIntegerField(_("row in the source file"), null=True, blank=True)
     ingested_at = models.DateTimeField(_("first ingested"))
     updated_at = models.DateTimeField(_("last updated"))
 
@@ -39,7 +40,11 @@ class Sourced(models.Model):
 class CreditRecord(Sourced):
     # No index of its own: each record model's (enterprise, date) index serves lookups by firm as well.
     enterprise = models.ForeignKey(
-        "creditloan.Enterprise", on_delete=models.PROTECT, related_name="%(class)ss", db_index=False
+        "creditloan.Enterprise",
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+        db_index=False,
+        verbose_name=_("enterprise"),
     )
     source_record_id = models.CharField(_("record id at the source"), max_length=64)
 

@@ -221,6 +221,10 @@ SPECTACULAR_SETTINGS = {
         "RepaymentMethodEnum": "matching.models.RepaymentMethod",
         "RecordSourceEnum": "creditloan.models.imports.RecordSource",
         "CreditSourceEnum": "creditloan.models.consent.CONSENT_SOURCES",
+        "LoanStatusEnum": "matching.models.LoanStatus",
+        "LoanOutcomeEnum": "matching.models.LoanOutcome",
+        "ReportChannelEnum": "matching.models.ReportChannel",
+        "LoanReportResultEnum": ["applied", "unchanged", "refused"],
     },
 }
 
@@ -269,10 +273,12 @@ CELERY_TASK_ROUTES = {
     "matching.tasks.sweep_lapsed_offers": {"queue": "routing"},
     "matching.tasks.route_waiting_applications": {"queue": "routing"},
     "matching.tasks.reassess_repaired_after_import": {"queue": "imports"},
+    "matching.tasks.warn_lenders_after_import": {"queue": "imports"},
     "scoring.tasks.rerate_population": {"queue": "imports"},
     "scoring.tasks.rate_firms": {"queue": "imports"},
     "scoring.tasks.after_new_champion": {"queue": "imports"},
     "scoring.tasks.train_model_run": {"queue": "training"},
+    "creditloan.tasks.import_upload": {"queue": "imports"},
 }
 # A worker started without -Q serves all of them (the demo's and CI's one worker); production starts one pool per
 # queue (docs/operations.md).

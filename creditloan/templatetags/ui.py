@@ -12,6 +12,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from creditloan.values import percent_text, yuan_text
+from matching.warnings import bank_warnings_unseen
 
 register = template.Library()
 
@@ -43,6 +44,8 @@ MAIN_NAV = {
     "bank_officer": [
         ("officer:queue", gettext_lazy("Offers to review")),
         ("officer:figures", gettext_lazy("Our figures")),
+        ("officer:loans", gettext_lazy("Our loans")),
+        ("officer:warnings", gettext_lazy("Early warnings")),
     ],
     "operator": [
         ("operator:dashboard", gettext_lazy("Dashboard")),
@@ -52,6 +55,7 @@ MAIN_NAV = {
         ("operator:models", gettext_lazy("Risk models")),
         ("operator:disputes", gettext_lazy("Disputes")),
         ("operator:reviews", gettext_lazy("Reviews")),
+        ("operator:escalations", gettext_lazy("Escalations")),
         ("operator:imports", gettext_lazy("Imports")),
         ("admin:index", gettext_lazy("Back office")),
     ],
@@ -64,9 +68,21 @@ def main_nav(context):
     as well as by its look): the longest link the page's address starts with."""
     user, path = context["request"].user, context["request"].path
     role = user.role if user.is_authenticated else None
-    items = [(reverse(name), label) for name, label in MAIN_NAV.get(role, [])]
-    current = max((url for url, _label in items if path.startswith(url)), key=len, default=None)
-    return {"items": [{"url": url, "label": label, "current": url == current} for url, label in items]}
+    items = [(reverse(name), label, name) for name, label in MAIN_NAV.get(role, [])]
+    current = max((url for url, _label, _name in items if path.startswith(url)), key=len, default=None)
+    badges = _nav_badges(user) if role == "bank_officer" else {}
+    return {
+        "items": [
+            {"url": url, "label": label, "current": url == current, "badge": badges.get(name)}
+            for url, label, name in items
+        ]
+    }
+
+
+def _nav_badges(officer) -> dict[str, int]:
+    """What waits for the officer, by menu item: the bank's early warnings nobody has opened yet."""
+    unseen = bank_warnings_unseen(bank=officer.bank)
+    return {"officer:warnings": unseen} if unseen else {}
 
 
 @register.filter

@@ -1,6 +1,7 @@
 """Tests for the admin: every model's pages render, personal data stays masked, the import trail is read-only."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from creditloan.models import (
     Authorisation,
     Bank,
     BankRecord,
+    CalendarDay,
     ClaimAttempt,
     CustomsRecord,
     Dispute,
@@ -41,8 +43,12 @@ from creditloan.models import (
 from matching.models import (
     ApprovalModelVersion,
     BankMonth,
+    EarlyWarning,
+    Escalation,
+    EscalationUrge,
     Loan,
     LoanProduct,
+    LoanStatusReport,
     MatchingSettings,
     Offer,
     OfferStatus,
@@ -262,7 +268,39 @@ def one_of_each(db) -> dict[type, object]:
             sent_at=now,
             expires_at=now + dt.timedelta(minutes=10),
         ),
+        LoanStatusReport: LoanStatusReport.objects.create(
+            loan=Loan.objects.get(offer=offer),
+            as_of=dt.date(2025, 7, 1),
+            status="past_due",
+            days_past_due=12,
+            channel="api",
+            reported_at=now,
+        ),
+        EarlyWarning: EarlyWarning.objects.create(
+            bank=bank,
+            loan=Loan.objects.get(offer=offer),
+            enterprise=enterprise,
+            kind="tax_rating_d",
+            record_source="tax",
+            record_id=tax_record.pk,
+            record_date=tax_record.rated_on,
+            summary="2025 D",
+            raised_at=now,
+        ),
+        CalendarDay: CalendarDay.objects.create(
+            date=dt.date(2027, 1, 1), working=False, note="元旦", recorded_by=officer
+        ),
+        **_escalated(offer, now=now, by=officer),
     }
+
+
+def _escalated(offer, *, now, by) -> dict:
+    """The offer's 督办, resolved as decided late, with one urging of the bank."""
+    escalation = Escalation.objects.create(
+        offer=offer, opened_at=now, resolved_at=now, resolution="decided_late", resolved_by=by
+    )
+    urge = EscalationUrge.objects.create(escalation=escalation, urged_at=now, urged_by=by)
+    return {Escalation: escalation, EscalationUrge: urge}
 
 
 # Records the admin shows but never lets anyone rewrite.
@@ -286,6 +324,10 @@ AUDIT_TRAIL = [
     ClaimAttempt,
     AgreementAcceptance,
     PhoneCode,
+    EarlyWarning,
+    LoanStatusReport,
+    Escalation,
+    EscalationUrge,
 ]
 MODELS = [
     User,
@@ -298,6 +340,7 @@ MODELS = [
     BankRecord,
     Bank,
     LoanPrimeRate,
+    CalendarDay,
     LoanProduct,
     Offer,
     Loan,
@@ -419,3 +462,45 @@ def test_the_back_office_reads_a_number_as_every_page_does_and_keeps_the_row_as_
     assert answer.status_code == 200
     assert problem in answer.context["adminform"].form.errors["monthly_capacity"][0]
     assert str(bank.monthly_capacity) != raw
+
+
+# Words a Chinese page keeps as they are: the names of measures and of the model, codes and standards (GB/T).
+KEPT_AS_WRITTEN = {"AUC", "KS", "PSI", "LightGBM", "WOE", "LPR", "API", "URL", "JSON", "SHA", "ID", "IP", "GB"}
+HEADERS = {
+    "changelist": [
+        r'<th scope="col" class="(?!action-checkbox-column)[^"]*">(.*?)</th>',
+        r"<summary>(.*?)</summary>",
+        r"<h1>(.*?)</h1>",
+        r"<title>(.*?)</title>",
+    ],
+    # Not the change page's <title> and <h2>: they hold the row's own name (its str()).
+    "change": [
+        r"<label[^>]*>(.*?)</label>",
+        r"<h1>(.*?)</h1>",
+        r'<fieldset class="module[^"]*">\s*<h2[^>]*>(.*?)</h2>',
+    ],
+}
+
+
+def english_left(html: str, patterns: list[str]) -> set[str]:
+    """The headers, labels and titles of an admin page that still hold an English word."""
+    left = set()
+    for pattern in patterns:
+        for found in re.findall(pattern, html, flags=re.S):
+            text = " ".join(re.sub(r"<[^>]+>", " ", found).split())
+            if {word for word in re.findall(r"[A-Za-z]{2,}", text)} - KEPT_AS_WRITTEN:
+                left.add(text)
+    return left
+
+
+@pytest.mark.parametrize("view", ["changelist", "change"])
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
+def test_on_a_chinese_session_every_column_field_and_title_of_the_back_office_is_chinese(
+    admin_client, one_of_each, model, view
+):
+    args = (one_of_each[model].pk,) if view == "change" else ()
+
+    html = admin_client.get(admin_url(model, view, *args), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert english_left(html, HEADERS[view]) == set()
+    assert "申请s" not in html

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from creditloan.calendar import working_days_after
 from creditloan.errors import DomainError
 from creditloan.flows.applications import application_withdraw
 from creditloan.flows.consent import authorisation_withdraw
@@ -29,7 +30,6 @@ from matching.routing import (
     application_route,
     applications_route_waiting,
     offers_lapse_sweep,
-    working_days_after,
 )
 from matching.services import bank_months_recount
 from matching.tasks import route_application, route_waiting_applications, sweep_lapsed_offers
@@ -164,7 +164,7 @@ def test_an_application_eligible_for_nothing_is_not_eligible(application):
     assert application.status == "not_eligible"
 
 
-def test_working_days_skip_the_weekend():
+def test_working_days_skip_the_weekend(db):
     friday = dt.datetime(2026, 11, 27, 10, 0)
 
     assert working_days_after(friday, 1) == dt.datetime(2026, 11, 30, 10, 0)

@@ -450,7 +450,7 @@ def test_an_import_that_lands_rerates_the_firms_once_committed(world, tmp_path, 
         records_import(files=[ImportSource("tax", path)], origin="test")
 
     assert rerates_waiting.count() == waiting_before + 1
-    assert len(callbacks) == 2  # the re-rating, and the repairs' reassessment
+    assert len(callbacks) == 3  # the re-rating, the repairs' reassessment, and the lenders' early warnings
 
 
 def test_train_model_if_no_champion_leaves_a_champion_alone(world, capsys):

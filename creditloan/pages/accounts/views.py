@@ -111,7 +111,7 @@ def home(request):
     if not user.is_authenticated:
         return redirect("accounts:login")
     return redirect(
-        {Role.APPLICANT: "applicant:home", Role.BANK_OFFICER: "officer:queue"}.get(user.role, "operator:products")
+        {Role.APPLICANT: "applicant:home", Role.BANK_OFFICER: "officer:queue"}.get(user.role, "operator:dashboard")
     )
 
 

@@ -20,7 +20,7 @@ from creditloan.access import applicant_required, found_or_404
 from creditloan.converters import row_id
 from creditloan.errors import DomainError, ErrorCode, without_field_name
 from creditloan.flows import applications
-from creditloan.flows.consent import authorisation_withdraw
+from creditloan.flows.consent import authorisation_give, authorisation_withdraw
 from creditloan.forms import refusal_of, show_error
 from creditloan.identity import selectors as identity_selectors
 from creditloan.identity.services import (
@@ -49,7 +49,6 @@ from creditloan.pages.applicant.forms import (
 )
 from creditloan.services import (
     DISPUTE_DAYS,
-    authorisation_grant,
     dispute_raise,
 )
 from matching import catalogue
@@ -144,7 +143,7 @@ def application_detail(request, application_id: int):
             "application": application,
             "offers": [
                 (offer, offer_terms(offer))
-                for offer in application.offers.select_related("product__bank", "loan").order_by("rank")
+                for offer in application.offers.select_related("product__bank", "loan", "escalation").order_by("rank")
             ],
             "timeline": application_timeline(application),
             "knock_outs": score.exclusions if score is not None and application.status == "not_eligible" else [],
@@ -202,7 +201,7 @@ def authorisations(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            authorisation_grant(
+            authorisation_give(
                 user=request.user,
                 enterprise=data["enterprise"],
                 sources=data["sources"],

@@ -19,7 +19,7 @@ from creditloan.formfields import (
     WholeNumberField,
 )
 from creditloan.forms import RequestTextField, RowIdField
-from creditloan.models import Bank, CustomsCreditClass, EnterpriseKind
+from creditloan.models import Bank, CustomsCreditClass, EnterpriseKind, RecordSource
 from creditloan.services import TERM_MAX, TERM_MIN
 from creditloan.values import CAPACITY_LARGEST, DEADLINE_DAYS_LARGEST, FIRM_AGE_LARGEST, LOAN_AMOUNT_LARGEST
 from matching.models import LoanProduct, PolicyTag, RepaymentMethod
@@ -27,6 +27,27 @@ from matching.services import TOP_K_MAX
 
 # The columns' own limits: years since registration hold 4 digits with 1 decimal, a deadline a small integer,
 # a capacity an integer.
+
+
+class ImportUploadForm(forms.Form):
+    """A source file to import: its source, the file, and its encoding when it is not to be detected."""
+
+    source = forms.ChoiceField(label=_("Source"), choices=RecordSource.choices)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("CSV, JSON Lines or an Excel workbook (.xlsx); column names in English or Chinese"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.jsonl,.ndjson,.xlsx"}),
+    )
+    encoding = forms.ChoiceField(
+        label=_("Text encoding"),
+        required=False,
+        choices=[
+            ("", _("Detect (UTF-8, else GBK/GB18030)")),
+            ("utf-8", "UTF-8"),
+            ("gb18030", "GBK / GB18030"),
+        ],
+        help_text=_("For CSV and JSON Lines; a workbook has none"),
+    )
 
 
 class AnswerForm(forms.Form):
@@ -98,6 +119,10 @@ class ProductForm(forms.ModelForm):
     )
     min_annual_tax_paid = _product("min_annual_tax_paid", AmountField)
     min_annual_revenue = _product("min_annual_revenue", AmountField)
+    accept_deadline_days = _product("accept_deadline_days", WholeNumberField, minimum=1, maximum=DEADLINE_DAYS_LARGEST)
+    decision_deadline_days = _product(
+        "decision_deadline_days", WholeNumberField, minimum=1, maximum=DEADLINE_DAYS_LARGEST
+    )
 
     regions = CodeListField(label=_("Regions (GB/T 2260 prefixes)"), required=False, help_text=_("e.g. 44, 4403"))
     industries_included = CodeListField(
@@ -150,12 +175,17 @@ class ProductForm(forms.ModelForm):
             "min_annual_tax_paid",
             "min_annual_revenue",
             "policy_tags",
+            "accept_deadline_days",
+            "decision_deadline_days",
         ]
 
 
 class BankForm(forms.ModelForm):
     response_deadline_days = WholeNumberField(
         label=_label(Bank, "response_deadline_days"), minimum=1, maximum=DEADLINE_DAYS_LARGEST
+    )
+    decision_deadline_days = WholeNumberField(
+        label=_label(Bank, "decision_deadline_days"), minimum=1, maximum=DEADLINE_DAYS_LARGEST
     )
     monthly_capacity = WholeNumberField(label=_label(Bank, "monthly_capacity"), minimum=0, maximum=CAPACITY_LARGEST)
 

@@ -7,26 +7,31 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from creditloan import selectors as creditloan_selectors
 from creditloan.access import found_or_404, operator_required
 from creditloan.converters import row_id
-from creditloan.errors import DomainError
+from creditloan.errors import DomainError, ErrorCode
 from creditloan.flows import applications, records
 from creditloan.flows.champion import model_promote, model_roll_back, training_run_start
 from creditloan.forms import refusal_of, show_error, since_from
-from creditloan.models import Bank, DisputeStatus, KnockOutReviewStatus, LoanPrimeRate
+from creditloan.ingestion.uploads import upload_most_bytes, upload_progress
+from creditloan.models import Bank, DisputeStatus, ImportBatchStatus, KnockOutReviewStatus, LoanPrimeRate
+from creditloan.pages.charts import chart as _chart
+from creditloan.pages.charts import funnel_step_names, payouts_chart
 from creditloan.pages.operator.forms import (
     BankForm,
     DisputeAnswerForm,
+    ImportUploadForm,
     PrimeRateForm,
     ProductForm,
     ReviewAnswerForm,
@@ -34,15 +39,18 @@ from creditloan.pages.operator.forms import (
 )
 from creditloan.services import disputes_seen, knockout_reviews_seen
 from matching import dashboard, selectors
+from matching.escalations import escalations_open_count, open_deadlines_past_calendar
 from matching.models import LoanProduct, MatchingSettings
+from matching.outcomes import outcomes_new_to_champion
 from matching.pricing import product_rate_bounds
 from matching.replay import replay
-from matching.services import matching_settings_publish, prime_rate_record, product_set_active
+from matching.services import checked_settings, matching_settings_publish, prime_rate_record, product_set_active
 from scoring.ml.features import FEATURES_BY_NAME
 from scoring.ml.metrics import PSI_ALERT
-from scoring.models import ModelVersion, TrainingRun
-from scoring.selectors import champion, model_drift, stated_grade_scale
+from scoring.models import ModelStatus, ModelVersion, TrainingRun, TrainingRunStatus
+from scoring.selectors import champion, model_drift, roll_back_target, stated_grade_scale
 from scoring.services import TRAINING_STEPS
+from scoring.training_steps import step_text, training_outcome
 
 
 @operator_required
@@ -175,15 +183,6 @@ def _answer_posted(request, form_class, resolve, *, answered: str, queue: str):
     return redirect(queue)
 
 
-def _chart(kind: str, labels, series: dict[str, list], **options) -> dict:
-    return {
-        "type": kind,
-        "labels": list(labels),
-        "series": [{"label": label, "values": values} for label, values in series.items()],
-        **options,
-    }
-
-
 @operator_required
 def operator_dashboard(request):
     since = since_from(request)
@@ -191,14 +190,7 @@ def operator_dashboard(request):
     banks = dashboard.bank_figures(since=since)
     months = dashboard.disbursed_by_month(since=since)
     grades = dashboard.grade_distribution()
-    step_names = {
-        "applied": _("Applied"),
-        "matched": _("Matched"),
-        "offered": pgettext("funnel stage", "Offered"),
-        "accepted": _("Accepted"),
-        "approved": _("Approved"),
-        "disbursed": _("Disbursed"),
-    }
+    step_names = funnel_step_names()
     charts = {
         "funnel": _chart("bar", [step_names[step] for step in steps], {_("Applications"): list(steps.values())}),
         "approval": _chart(
@@ -214,17 +206,22 @@ def operator_dashboard(request):
             {_("Median hours to answer"): [round(bank.median_response_hours or 0, 1) for bank in banks]},
             horizontal=True,
         ),
-        "disbursed": _chart(
-            "line",
-            [month for month, *_rest in months],
-            {_("Paid out (10,000 yuan)"): [round(amount / 1e4, 1) for _month, amount, _loans in months]},
-        ),
+        "disbursed": payouts_chart(months),
         "grades": _chart("bar", list(grades), {_("Firms"): list(grades.values())}),
     }
     return render(
         request,
         "operator/dashboard.html",
-        {"since": since, "steps": steps, "step_names": step_names, "banks": banks, "charts": charts},
+        {
+            "since": since,
+            "steps": steps,
+            "step_names": step_names,
+            "banks": banks,
+            "charts": charts,
+            "times": dashboard.answer_times(since=since),
+            "deadlines_past_calendar": open_deadlines_past_calendar(),
+            "open_escalations": escalations_open_count(),
+        },
     )
 
 
@@ -233,17 +230,56 @@ def operator_imports(request):
     return render(request, "operator/imports.html", {"batches": creditloan_selectors.import_batches()[:200]})
 
 
-REJECTIONS_SHOWN = 500
+REJECTIONS_PER_PAGE = 50
 
 
 @operator_required
 def operator_import(request, batch_id: int):
+    """A batch: while an upload's import runs, how far it is (import-progress.js follows it); then its counts and
+    its rejected rows, a page at a time, each reason in the page's language."""
     batch = found_or_404(creditloan_selectors.import_batch(batch_id))
-    rejections = creditloan_selectors.rejections_of(batch)
+    rejections = Paginator(creditloan_selectors.rejections_of(batch).select_related("file"), REJECTIONS_PER_PAGE)
+    page = rejections.get_page(request.GET.get("page"))
     return render(
         request,
         "operator/import.html",
-        {"batch": batch, "rejections": rejections[:REJECTIONS_SHOWN], "rejected": rejections.count()},
+        {
+            "batch": batch,
+            "page": page,
+            "rejected": rejections.count,
+            "progress": upload_progress(batch) if batch.status == ImportBatchStatus.RUNNING else None,
+        },
+    )
+
+
+@operator_required
+def operator_import_progress(request, batch_id: int):
+    batch = found_or_404(creditloan_selectors.import_batch(batch_id))
+    return JsonResponse(upload_progress(batch))
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def operator_import_upload(request):
+    """An operator uploads a source file; a worker imports it, and the batch page follows it."""
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = records.import_upload_receive(
+                source=form.cleaned_data["source"],
+                upload=form.cleaned_data["file"],
+                encoding=form.cleaned_data["encoding"] or None,
+                started_by=request.user,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            return redirect("operator:import", batch.pk)
+    return render(
+        request,
+        "operator/import_upload.html",
+        {"form": form, "most_mib": upload_most_bytes() // 2**20},
+        status=400 if form.errors else 200,
     )
 
 
@@ -269,6 +305,9 @@ def operator_weights(request):
         data = form.cleaned_data
         weights = {name: data[name] for name in ("approval", "price", "fit", "response", "top_k")}
         try:
+            if "publish" in request.POST and not _confirmed(request):
+                checked_settings(**weights)  # a refusal is said on the form, before anything is asked
+                return _weights_confirm_page(request, current=current, weights=weights, note=data["note"])
             if "publish" in request.POST:
                 version = matching_settings_publish(**weights, note=data["note"], by=request.user)
                 messages.success(request, _("Version %(number)s published.") % {"number": version.number})
@@ -294,6 +333,8 @@ def operator_models(request):
             if action == "train":
                 run = training_run_start(by=request.user)
                 return redirect(f"{reverse('operator:models')}?run={run.pk}")
+            if action in ("promote", "roll_back") and not _confirmed(request):
+                return _model_change_confirm_page(request, action=action)
             if action == "promote":
                 version = model_promote(number=row_id(request.POST.get("number")))
                 messages.success(request, _("v%(number)s is the champion.") % {"number": version.number})
@@ -317,8 +358,129 @@ def operator_models(request):
             "versions": versions,
             "scales": [(version, stated_grade_scale(version)) for version in versions],
             "run": run,
+            "run_said": _run_said(run) if run else None,
             "steps": TRAINING_STEPS,
+            "new_outcomes": outcomes_new_to_champion(),
         },
+    )
+
+
+def _run_said(run: TrainingRun) -> dict:
+    """A training run as the page says it, in the page's language: step n of N and its words while it runs,
+    then what came of it (a finished run's version read as it stands now, so a later promotion shows)."""
+    finished = run.status in (TrainingRunStatus.DONE, TrainingRunStatus.FAILED)
+    if finished and run.version is not None:
+        text = training_outcome(run.version)
+    elif finished:
+        text = run.message
+    else:
+        text = step_text(run.step_text)
+    return {
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "step": run.step,
+        "steps": TRAINING_STEPS,
+        "progress": _("Step %(step)s of %(steps)s") % {"step": run.step, "steps": TRAINING_STEPS},
+        "text": text,
+        # A version that beats the scorecard and is not the champion yet: the page offers to promote it.
+        "promotable": run.version.number
+        if run.version is not None and run.version.beats_baseline and run.version.status != ModelStatus.CHAMPION
+        else None,
+    }
+
+
+def _confirmed(request) -> bool:
+    """A change that asks first is made only when its confirmation page sends it again with confirm=1."""
+    return request.POST.get("confirm") == "1"
+
+
+def _confirm_page(request, *, title: str, changes: list[str], table=None, button: str, back: str):
+    """The page that says what a change will do before it is made: the same form posted again with confirm=1;
+    without JavaScript as with it."""
+    fields = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "confirm")
+        for value in values
+    ]
+    return render(
+        request,
+        "operator/confirm.html",
+        {"title": title, "changes": changes, "table": table, "fields": fields, "button": button, "back": back},
+    )
+
+
+def _model_change_confirm_page(request, *, action: str):
+    current = champion()
+    if action == "promote":
+        number = row_id(request.POST.get("number"))
+        version = ModelVersion.objects.filter(number=number).defer("model_text").first()
+        if version is None:
+            raise DomainError(
+                ErrorCode.NOT_FOUND, _("there is no model version %(number)s") % {"number": number}, field="version"
+            )
+        title = _("Promote v%(number)s?") % {"number": version.number}
+        button = _("Promote v%(number)s") % {"number": version.number}
+    else:
+        version = roll_back_target()
+        if version is None:
+            raise DomainError(ErrorCode.NOT_FOUND, _("no earlier champion to roll back to"))
+        title = _("Roll back to v%(number)s?") % {"number": version.number}
+        button = _("Roll back to v%(number)s") % {"number": version.number}
+    if current is None:
+        changes = [_("v%(new)s becomes the champion; no model is champion now.") % {"new": version.number}]
+    else:
+        changes = [
+            _("v%(new)s becomes the champion in place of v%(old)s, which retires.")
+            % {"new": version.number, "old": current.number}
+        ]
+    changes.append(
+        _("Every firm is re-rated with it, and every application from now on is scored with it; you can roll back.")
+    )
+    compared = [version] if current is None else [current, version]
+    table = {
+        "head": [_("Version"), _("LightGBM AUC"), _("Scorecard AUC"), _("Held-out period")],
+        "rows": [_version_figures(each) for each in compared],
+    }
+    return _confirm_page(request, title=title, changes=changes, table=table, button=button, back="operator:models")
+
+
+def _version_figures(version: ModelVersion) -> list[str]:
+    metrics = version.metrics or {}
+    split = metrics.get("split", {})
+    return [
+        f"v{version.number}",
+        f"{metrics.get('lightgbm', {}).get('auc', float('nan')):.3f}",
+        f"{metrics.get('baseline', {}).get('auc', float('nan')):.3f}",
+        f"{split.get('test_from', '')}–{split.get('test_to', '')}",
+    ]
+
+
+def _weights_confirm_page(request, *, current: MatchingSettings, weights: dict, note: str):
+    names = {
+        "approval": (_("Approval"), current.weight_approval),
+        "price": (_("Price"), current.weight_price),
+        "fit": (_("Fit"), current.weight_fit),
+        "response": (_("Response"), current.weight_response),
+        "top_k": (_("Offers at once"), current.top_k),
+    }
+    table = {
+        "head": [_("Weight"), _("Now (v%(number)s)") % {"number": current.number}, _("After publishing")],
+        "rows": [[label, f"{now}", f"{weights[name]}"] for name, (label, now) in names.items()],
+    }
+    changes = [
+        _("Version %(number)s is published and ranks every application matched from now on.")
+        % {"number": current.number + 1}
+    ]
+    if note:
+        changes.append(_("Why: %(note)s") % {"note": note})
+    return _confirm_page(
+        request,
+        title=_("Publish these weights?"),
+        changes=changes,
+        table=table,
+        button=_("Publish version %(number)s") % {"number": current.number + 1},
+        back="operator:weights",
     )
 
 
@@ -327,12 +489,15 @@ def operator_training_run(request, run_id: int):
     run = TrainingRun.objects.filter(pk=run_id).first()
     if run is None:
         raise Http404
+    said = _run_said(run)
     return JsonResponse(
         {
             "status": run.status,
+            "status_label": said["status_label"],
             "step": run.step,
             "steps": TRAINING_STEPS,
-            "text": run.step_text,
+            "progress": said["progress"],
+            "text": said["text"],
             "message": run.message,
         }
     )

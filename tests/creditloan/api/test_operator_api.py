@@ -146,6 +146,7 @@ def test_the_dashboard_figures_come_in_one_shape(world):
 
     assert figures["funnel"]["applied"] == 1
     assert {bank["code"]: bank["offers"] for bank in figures["banks"]} == {"A": 1, "B": 0}
+    assert figures["answer_times"]["first_answer"] == {"count": 0, "median": None, "p90": None}
     assert refused.status_code == 400 and "since" in refused.json()["fields"]
 
 

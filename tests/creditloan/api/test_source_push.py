@@ -3,12 +3,15 @@ as the command, with the same rejected rows."""
 
 import json
 
-from django.test import override_settings
+from django.test import TestCase, override_settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from creditloan.models import ImportBatch, ImportRejection, SourceKey, TaxRecord
 from creditloan.services import source_key_issue
+from matching.models import EarlyWarning
 from tests.creditloan.api.conftest import gunicorn_request
+from tests.factories import consent, paid_out
 
 HEADER = "uscc,record_id,tax_year,rating,rated_on,tax_paid,declared_revenue\n"
 
@@ -140,3 +143,16 @@ def test_a_chunked_json_body_reaches_the_api_as_sent(world):
     )
 
     assert status == 201, error
+
+
+def test_a_d_rating_pushed_by_the_tax_bureau_warns_the_bank_lending_to_the_firm(world):
+    paid_out(world["offer"])
+    consent(world["firm"], banks=[world["products"]["A"].bank], sources=("tax",), purpose="post_loan")
+    body = HEADER + f"{world['firm'].uscc},T-7,2025,D,{timezone.localdate()},1000,2000000\n"
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        pushed = pusher("tax").post("/api/v1/sources/tax/records/", body, content_type="text/csv")
+
+    assert pushed.status_code == 201, pushed.json()
+    warning = EarlyWarning.objects.get()
+    assert (warning.bank.code, warning.kind, warning.record_id) == ("A", "tax_rating_d", TaxRecord.objects.get().pk)

@@ -2,13 +2,16 @@
 firm and reassesses repairs, each queued in the same transaction as the write; otherwise nothing is queued."""
 
 import pytest
+from django.test import TestCase
+from django.utils import timezone
 
 from creditloan.flows import records, steps
 from creditloan.ingestion.services import ImportSource
 from creditloan.models import OutboxMessage, User
 from creditloan.models.accounts import Role
 from creditloan.services import dispute_raise
-from tests.factories import EnterpriseFactory, TaxRecordFactory, acting_for
+from matching.models import EarlyWarning
+from tests.factories import EnterpriseFactory, TaxRecordFactory, acting_for, consent, offer_world, paid_out
 
 REGISTRY = "uscc,name,region,industry,registered_on,legal_representative_name\n"
 FIRM = "914403001922038216,华为技术有限公司,440307,39,1987-09-15,赵明路\n"
@@ -42,3 +45,28 @@ def test_an_import_that_changed_records_rerates_and_reassesses_and_one_that_chan
 
     assert after_first == [(steps.RERATE_POPULATION, []), (steps.REASSESS_REPAIRED, [first.pk])]
     assert queued() == after_first
+
+
+PUBLIC_CREDIT = "uscc,record_id,kind,severity,authority,decision_date\n"
+
+
+def test_an_import_that_lands_a_serious_record_warns_the_lending_bank_once(db, tmp_path):
+    world = offer_world()
+    paid_out(world["offer"])
+    consent(world["firm"], banks=[world["products"]["A"].bank], sources=("public_credit",), purpose="post_loan")
+    listing = tmp_path / "public_credit.csv"
+    row = f"{world['firm'].uscc},P-9,dishonest_judgment_debtor,,深圳市中级人民法院,{timezone.localdate()}\n"
+    listing.write_text(PUBLIC_CREDIT + row, encoding="utf-8")
+
+    with TestCase.captureOnCommitCallbacks() as sent_on_commit:
+        batch = records.records_import(files=[ImportSource("public_credit", listing)], origin="test")
+    was_queued = (steps.WARN_LENDERS_AFTER_IMPORT, [batch.pk]) in queued()
+    for send in sent_on_commit:
+        send()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        records.records_import(files=[ImportSource("public_credit", listing)], origin="test")
+
+    assert was_queued and (steps.WARN_LENDERS_AFTER_IMPORT, [batch.pk]) not in queued()  # it ran to the end
+    warning = EarlyWarning.objects.get()
+    assert (warning.bank.code, warning.kind) == ("A", "dishonest_judgment_debtor")
+    assert warning.summary == "深圳市中级人民法院"

@@ -2,24 +2,46 @@
 rejected rows, the ranking's weights, and training runs followed from the models page."""
 
 import datetime as dt
+import re
 from decimal import Decimal
+from html import escape
 
 import numpy as np
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from creditloan.demo.services import demo_world_generate
 from creditloan.models import (
     Bank,
     ImportBatch,
     ImportFile,
     ImportRejection,
     LoanPrimeRate,
+    User,
 )
 from matching.models import LoanProduct, MatchingSettings
 from matching.selectors import training_sample
 from scoring.ml.scale import fit_master_scale
-from scoring.models import ModelVersion, TrainingRun
-from scoring.services import training_run_execute
+from scoring.models import ModelStatus, ModelVersion, TrainingRun
+from scoring.services import model_promote, training_run_execute
+from scoring.training_steps import TrainingStep, training_outcome
+from tests.scoring.test_promotion_races import small_model_files
+
+
+def test_the_operator_lands_on_the_dashboard_after_signing_in_and_from_the_home_page(client, world):
+    operator = world["operator"]
+    operator.set_password(SIGN_IN_PASSWORD)
+    operator.save()
+
+    signed_in = client.post(reverse("accounts:login"), {"username": operator.username, "password": SIGN_IN_PASSWORD})
+    landed = client.get(signed_in["Location"])
+
+    assert landed["Location"] == reverse("operator:dashboard")
+    assert client.get("/")["Location"] == reverse("operator:dashboard")
+
+
+SIGN_IN_PASSWORD = "Xinyidai-2026-operator"
 
 
 def test_the_operator_pauses_a_product_and_offers_it_again(client, world):
@@ -80,15 +102,28 @@ def test_the_operator_previews_weights_then_publishes_a_version(client, world):
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
 
     preview = client.post(reverse("operator:weights"), weights | {"since": tomorrow, "preview": "1"})
-    client.post(reverse("operator:weights"), weights | {"publish": "1"})
+    asked = client.post(reverse("operator:weights"), weights | {"publish": "1"})
+    published_before_confirming = MatchingSettings.objects.count()
+    published = client.post(reverse("operator:weights"), dict(asked.context["fields"]) | {"confirm": "1"}, follow=True)
     refused = client.post(
         reverse("operator:weights"),
         weights | {"approval": "0", "price": "0", "fit": "0", "response": "0", "publish": "1"},
     )
 
     assert preview.context["preview"]["applications"] == 0
+    assert published_before_confirming == 1
+    # What the confirmation says will change: each weight now and after publishing.
+    assert asked.context["table"]["rows"] == [
+        ["Approval", "0.5", "0.4"],
+        ["Price", "0.2", "0.4"],
+        ["Fit", "0.15", "0.1"],
+        ["Response", "0.15", "0.1"],
+        ["Offers at once", "3", "2"],
+    ]
     assert MatchingSettings.objects.order_by("-number").values_list("number", "top_k", "note")[0] == (2, 2, "价格优先")
+    assert "Version 2 published." in published.content.decode()
     assert "at least one weight must be above zero" in refused.content.decode()
+    assert MatchingSettings.objects.count() == 2
 
 
 def test_a_training_without_enough_history_fails_and_says_why_and_the_page_follows_it(
@@ -122,6 +157,112 @@ def test_a_run_taken_up_once_is_not_run_again(world):
     run = TrainingRun.objects.create(status="done", queued_at=timezone.now(), message="v3 promoted")
 
     assert training_run_execute(run_id=run.pk, training_sample=training_sample).message == "v3 promoted"
+
+
+# Firms in the demo world the training test learns from: the fewest of the sizes other tests use whose loans
+# with known outcomes hold the 25 defaults a training needs (4,500 firms hold 21).
+HISTORY_FIRMS = 7000
+
+
+@pytest.fixture
+def history(db, settings):
+    """The demo world with its loan history and its operator; its Celery tasks run at once."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    demo_world_generate(enterprises=HISTORY_FIRMS, seed=7, as_of=dt.date(2026, 10, 31))
+    return User.objects.get(username="operator")
+
+
+def test_a_training_from_the_page_registers_a_version_and_promotes_only_once_the_operator_confirms(
+    client, history, django_capture_on_commit_callbacks
+):
+    client.force_login(history)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("operator:models"), {"action": "train"})
+    run = TrainingRun.objects.get()
+    version = run.version
+    page = client.get(started["Location"]).content.decode()
+    progress = client.get(reverse("operator:training_run", args=[run.pk])).json()
+
+    assert (run.status, run.step) == ("done", 6), run.message
+    assert version.status == ModelStatus.CANDIDATE and not ModelVersion.objects.filter(status="champion").exists()
+    assert progress["text"] == training_outcome(version) and progress["progress"] == "Step 6 of 6"
+    assert ("beats the scorecard" if version.beats_baseline else "does not beat the scorecard") in progress["text"]
+    assert escape(training_outcome(version)) in page
+    run_section = re.search(r'<section[^>]*id="run".*?</section>', page, flags=re.S).group()
+    assert (f'name="number" value="{version.number}"' in run_section) == version.beats_baseline
+
+    asked = client.post(reverse("operator:models"), {"action": "promote", "number": str(version.number)})
+    still = ModelVersion.objects.get(pk=version.pk).status
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            reverse("operator:models"),
+            {"action": "promote", "number": str(version.number), "confirm": "1"},
+            follow=True,
+        )
+
+    assert still == ModelStatus.CANDIDATE
+    assert f"v{version.number} becomes the champion; no model is champion now." in asked.content.decode()
+    assert ModelVersion.objects.get(pk=version.pk).status == ModelStatus.CHAMPION
+    assert f"v{version.number} is the champion." in done.content.decode()
+
+
+def test_rolling_back_asks_first_naming_both_versions_and_then_says_what_happened(client, world):
+    from_version = _registered_version(number=1, promoted=True)
+    champion = _registered_version(number=2, promoted=True)
+    client.force_login(world["operator"])
+
+    asked = client.post(reverse("operator:models"), {"action": "roll_back"})
+    unchanged = ModelVersion.objects.get(pk=champion.pk).status
+    done = client.post(reverse("operator:models"), {"action": "roll_back", "confirm": "1"}, follow=True)
+
+    assert unchanged == ModelStatus.CHAMPION
+    assert "v1 becomes the champion in place of v2, which retires." in asked.content.decode()
+    assert [row[0] for row in asked.context["table"]["rows"]] == ["v2", "v1"]
+    assert ModelVersion.objects.get(pk=from_version.pk).status == ModelStatus.CHAMPION
+    assert "Rolled back: v1 is the champion again." in done.content.decode()
+
+
+def test_promoting_a_version_that_does_not_exist_is_refused_before_anything_is_asked(client, world):
+    client.force_login(world["operator"])
+
+    answer = client.post(reverse("operator:models"), {"action": "promote", "number": "42"}, follow=True)
+
+    assert "there is no model version 42" in answer.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "building features for 1,234 loans as each firm stood when it applied"), ("zh-hans", "1,234")],
+)
+def test_the_step_under_way_reads_in_the_pages_language(client, world, language, said):
+    run = TrainingRun.objects.create(
+        status="running", step=2, step_text=TrainingStep("features", {"loans": 1234}).stored(), queued_at=timezone.now()
+    )
+    client.force_login(world["operator"])
+
+    progress = client.get(reverse("operator:training_run", args=[run.pk]), HTTP_ACCEPT_LANGUAGE=language).json()
+
+    assert said in progress["text"]
+    assert (progress["text"].isascii()) == (language == "en")
+    assert progress["progress"] == ("Step 2 of 6" if language == "en" else progress["progress"])
+
+
+def _registered_version(*, number: int, promoted: bool) -> ModelVersion:
+    """A version as the registry keeps one, with a real model text, so that promoting it loads and checks it."""
+    text, manifest = small_model_files()
+    version = ModelVersion.objects.create(
+        number=number,
+        model_text=text,
+        manifest=manifest,
+        sha256=manifest["model_sha256"],
+        metrics={"lightgbm": {"auc": 0.7 + number / 100}, "baseline": {"auc": 0.7}},
+        beats_baseline=True,
+        trained_at=timezone.now(),
+    )
+    if promoted:
+        model_promote(number=number)
+    return version
 
 
 PRODUCT = {
@@ -220,6 +361,7 @@ def test_the_operator_adds_a_bank_and_changes_its_capacity(client, world):
         "name": "江苏某银行",
         "contact_email": "ops@js.example",
         "response_deadline_days": "3",
+        "decision_deadline_days": "10",
         "monthly_capacity": "500",
         "active": "on",
     }
@@ -260,3 +402,22 @@ def test_the_models_page_shows_each_grades_band_share_and_held_out_default_rate(
         '<td class="text-end">—</td><td class="text-end">—</td><td class="text-end">—</td>'
     ) in fixed_part
     assert "This version recorded no shares or held-out figures for its bands." in fixed_part
+
+
+def test_the_dashboard_gives_answer_times_from_each_stage_and_counts_a_taken_up_offer_as_accepted(client, world):
+    offer = world["offer"]
+    offer.status = "approved"
+    offer.accepted_at = offer.offered_at + dt.timedelta(hours=3)
+    offer.decided_at = offer.offered_at + dt.timedelta(hours=27)
+    offer.save()
+    client.force_login(world["operator"])
+
+    page = client.get(reverse("operator:dashboard"))
+
+    steps = page.context["steps"]
+    assert (steps["accepted"], steps["approved"], steps["disbursed"]) == (1, 1, 0)
+    times = page.context["times"]
+    assert (times.first_answer.median, times.first_answer.p90, times.decision.median) == (3.0, 3.0, 24.0)
+    bank_a = next(bank for bank in page.context["banks"] if bank.code == "A")
+    assert (bank_a.median_response_hours, bank_a.median_decision_hours) == (3.0, 24.0)
+    assert 'data-testid="answer-times"' in page.content.decode()
