@@ -65,6 +65,7 @@ def main() -> None:
                 **{name: float(value) if isinstance(value, int) else value for name, value in rules.items()},
             )
         )
+
     def consent_drawn(rng) -> dict[int, frozenset[str]]:
         """Most firms let every bank see every source; the rest, some banks some sources."""
         if rng.random() < 0.7:

@@ -156,9 +156,7 @@ class Authorisations(CallerScoped, generics.ListCreateAPIView):
     def post(self, request):
         data = validated(s.AuthorisationCreate, request.data)
         enterprise = _membership(request, data.pop("enterprise"), may="consent").enterprise
-        authorisation = authorisation_give(
-            user=request.user, enterprise=enterprise, bank_ids=data.pop("banks"), **data
-        )
+        authorisation = authorisation_give(user=request.user, enterprise=enterprise, bank_ids=data.pop("banks"), **data)
         return Response(s.AuthorisationOut(authorisation).data, status=status.HTTP_201_CREATED)
 
 
