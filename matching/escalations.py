@@ -48,7 +48,7 @@ def offers_escalate_overdue(*, now: dt.datetime | None = None) -> int:
     for offer_id in overdue_decisions(now=now).values_list("pk", flat=True):
         with transaction.atomic():
             offer = (
-                Offer.objects.select_for_update(skip_locked=True)
+                Offer.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=offer_id, status=OfferStatus.ACCEPTED, escalation__isnull=True)
                 .select_related("product__bank", "application")
                 .first()

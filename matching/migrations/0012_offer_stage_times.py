@@ -64,6 +64,10 @@ def stages_back_into_one_stamp(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Going back, the data step updates offers (whose foreign keys are deferred constraints on PostgreSQL) before
+    # the columns are dropped, and PostgreSQL refuses an ALTER TABLE with those checks pending in the same
+    # transaction: each step commits on its own, the data step in a transaction of its own.
+    atomic = False
     dependencies = [("matching", "0011_offer_accepted_at_and_repayment_method")]
 
     operations = [
@@ -84,5 +88,5 @@ class Migration(migrations.Migration):
             name="disbursed_at",
             field=models.DateTimeField(blank=True, null=True, verbose_name="paid out at"),
         ),
-        migrations.RunPython(stages_from_history, stages_back_into_one_stamp),
+        migrations.RunPython(stages_from_history, stages_back_into_one_stamp, atomic=True),
     ]

@@ -145,7 +145,7 @@ def test_a_chunked_json_body_reaches_the_api_as_sent(world):
     assert status == 201, error
 
 
-def test_a_d_rating_pushed_by_the_tax_bureau_warns_the_bank_lending_to_the_firm(world):
+def test_a_d_rating_pushed_by_the_tax_bureau_warns_the_bank_lending_to_the_firm(world, tasks_run_in_process):
     paid_out(world["offer"])
     consent(world["firm"], banks=[world["products"]["A"].bank], sources=("tax",), purpose="post_loan")
     body = HEADER + f"{world['firm'].uscc},T-7,2025,D,{timezone.localdate()},1000,2000000\n"

@@ -50,7 +50,7 @@ def test_an_import_that_changed_records_rerates_and_reassesses_and_one_that_chan
 PUBLIC_CREDIT = "uscc,record_id,kind,severity,authority,decision_date\n"
 
 
-def test_an_import_that_lands_a_serious_record_warns_the_lending_bank_once(db, tmp_path):
+def test_an_import_that_lands_a_serious_record_warns_the_lending_bank_once(db, tmp_path, tasks_run_in_process):
     world = offer_world()
     paid_out(world["offer"])
     consent(world["firm"], banks=[world["products"]["A"].bank], sources=("public_credit",), purpose="post_loan")

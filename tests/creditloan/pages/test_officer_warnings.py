@@ -90,7 +90,9 @@ def test_the_loans_offer_page_shows_its_warnings(client, warned):
     assert reverse("officer:warning", args=[warned["warning"].pk]) in page
 
 
-def test_a_post_loan_consent_given_later_warns_the_bank_of_the_record_already_there(client, world):
+def test_a_post_loan_consent_given_later_warns_the_bank_of_the_record_already_there(
+    client, world, tasks_run_in_process
+):
     paid_out(world["offer"])
     PublicCreditRecordFactory(
         enterprise=world["firm"], kind="abnormal_operation_list", severity="", decision_date=timezone.localdate()
