@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from creditloan.values import percent_text, yuan_text
@@ -47,17 +47,18 @@ MAIN_NAV = {
         ("officer:loans", gettext_lazy("Our loans")),
         ("officer:warnings", gettext_lazy("Early warnings")),
     ],
+    # Ten items and the language switch share one line at 1280 px: the English labels are kept short.
     "operator": [
         ("operator:dashboard", gettext_lazy("Dashboard")),
         ("operator:banks", gettext_lazy("Banks")),
-        ("operator:products", gettext_lazy("Loan products")),
-        ("operator:weights", gettext_lazy("Ranking weights")),
-        ("operator:models", gettext_lazy("Risk models")),
+        ("operator:products", pgettext_lazy("operator menu", "Products")),
+        ("operator:weights", pgettext_lazy("operator menu", "Weights")),
+        ("operator:models", pgettext_lazy("operator menu", "Models")),
         ("operator:disputes", gettext_lazy("Disputes")),
         ("operator:reviews", gettext_lazy("Reviews")),
         ("operator:escalations", gettext_lazy("Escalations")),
         ("operator:imports", gettext_lazy("Imports")),
-        ("admin:index", gettext_lazy("Back office")),
+        ("admin:index", pgettext_lazy("operator menu", "Admin")),
     ],
 }
 

@@ -207,7 +207,7 @@ def test_an_application_goes_from_the_applicant_to_a_bank_and_back_and_a_paused_
     # The officer of the first bank: finds it in the queue, accepts it, approves it.
     log_in(page, url, f"officer-{offer.product.bank.code.lower()}")
     screens.keep(page, "04-officer-queue")
-    page.get_by_role("link", name=f"#{offer.pk}").click()
+    page.get_by_role("link", name=f"推送 {offer.pk}", exact=True).click()
     page.locator("button[name=action][value=accept]").click()
     assert page.locator("[data-testid=offer-status]").inner_text() == "已接单，审核中"
     page.fill("input[name=approve-annual_rate]", f"{offer.product.rate_min * 100:.2f}")
