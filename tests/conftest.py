@@ -31,13 +31,8 @@ def language_of_the_settings_after_each_test():
 
 
 @pytest.fixture
-def tasks_run_in_process():
+def tasks_run_in_process(settings):
     """Celery tasks run where they are sent, as on a newcomer's machine, even where CI has a broker: for a test of
-    what a chain of tasks ends in, not of what it queues."""
-    from creditloan.celery import app
-
-    # The app reads Django's settings under the CELERY_ namespace, so that is the name a change must be made under.
-    was = app.conf.task_always_eager
-    app.conf.update(CELERY_TASK_ALWAYS_EAGER=True)
-    yield
-    app.conf.update(CELERY_TASK_ALWAYS_EAGER=was)
+    what a chain of tasks ends in, not of what it queues. The app reads Django's settings as it goes, so the setting
+    is the switch (a key set on the app's own conf would shadow it for every later test)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
