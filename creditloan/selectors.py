@@ -111,6 +111,16 @@ def consent_days(
 RECORDS_SHOWN = 20
 
 
+def records_found_wrong(enterprise_id: int) -> set[tuple[str, int]]:
+    """(source, record id) of the firm's records a dispute found wrong: they count no more, wherever records are
+    read. Found wrong once is found wrong: a later dispute of the same record does not bring it back."""
+    return set(
+        Dispute.objects.filter(enterprise_id=enterprise_id, status=DisputeStatus.CORRECTED).values_list(
+            "source", "record_id"
+        )
+    )
+
+
 def credit_records(
     enterprise_id: int, sources: Iterable[str] | None = None, *, without_corrected: bool = False
 ) -> list[dict]:
@@ -126,16 +136,7 @@ def credit_records(
     disputes = {}
     for dispute in Dispute.objects.filter(enterprise_id=enterprise_id).order_by("raised_at"):
         disputes[(dispute.source, dispute.record_id)] = dispute  # the latest wins
-    # Found wrong once is found wrong: a later dispute of the same record does not bring it back.
-    hidden = (
-        set(
-            Dispute.objects.filter(enterprise_id=enterprise_id, status=DisputeStatus.CORRECTED).values_list(
-                "source", "record_id"
-            )
-        )
-        if without_corrected
-        else set()
-    )
+    hidden = records_found_wrong(enterprise_id) if without_corrected else set()
     return [
         {
             "source": source,

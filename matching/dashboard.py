@@ -119,11 +119,24 @@ class BankFigures:
     approved: int
     declined: int
     lapsed: int
-    median_response_hours: float | None
-    p90_response_hours: float | None
-    median_decision_hours: float | None
-    p90_decision_hours: float | None
+    times: AnswerTimes
     disbursed_amount: float
+
+    @property
+    def median_response_hours(self) -> float | None:
+        return self.times.first_answer.median
+
+    @property
+    def p90_response_hours(self) -> float | None:
+        return self.times.first_answer.p90
+
+    @property
+    def median_decision_hours(self) -> float | None:
+        return self.times.decision.median
+
+    @property
+    def p90_decision_hours(self) -> float | None:
+        return self.times.decision.p90
 
     @property
     def approval_rate(self) -> float | None:
@@ -144,7 +157,6 @@ def bank_figures(*, since: dt.date, bank: Bank | None = None) -> list[BankFigure
     figures = []
     for each in banks.order_by("name"):
         own = frame[frame["bank"] == each.code]
-        times = _answer_times(own)
         status = own["status"]
         declined = status == OfferStatus.DECLINED
         figures.append(
@@ -156,10 +168,7 @@ def bank_figures(*, since: dt.date, bank: Bank | None = None) -> list[BankFigure
                 approved=int((own["decided_at"].notna() & ~declined).sum()),
                 declined=int(declined.sum()),
                 lapsed=int((status == OfferStatus.LAPSED).sum()),
-                median_response_hours=times.first_answer.median,
-                p90_response_hours=times.first_answer.p90,
-                median_decision_hours=times.decision.median,
-                p90_decision_hours=times.decision.p90,
+                times=_answer_times(own),
                 disbursed_amount=float(paid.get(each.code, 0) or 0),
             )
         )

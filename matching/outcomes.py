@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditloan.errors import DomainError, ErrorCode
-from creditloan.values import read_date, read_for_field, read_whole_number
+from creditloan.values import choice_required, read_date, read_for_field, read_whole_number
 from matching.models import Loan, LoanOutcome, LoanStatus, LoanStatusReport, ReportChannel
 from scoring.selectors import champion
 
@@ -137,14 +137,13 @@ def _loan_of(raw_id, *, bank_id: int | None) -> Loan:
 
 
 def _status(raw) -> str:
-    text = raw.strip() if isinstance(raw, str) else raw
-    if text not in LoanStatus.values:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            _("status: “%(status)s” is not a repayment status; choose from %(allowed)s")
-            % {"status": "" if raw is None else raw, "allowed": ", ".join(LoanStatus.values)},
-            field="status",
-        )
+    text = ("" if raw is None else raw).strip() if isinstance(raw, str | None) else raw
+    choice_required(
+        text,
+        LoanStatus.values,
+        field="status",
+        refused=_("status: “%(value)s” is not a repayment status; choose from %(allowed)s"),
+    )
     return text
 
 

@@ -25,8 +25,6 @@ from creditloan import selectors as creditloan_selectors
 from creditloan.models import (
     AccessPurpose,
     AuthorisationPurpose,
-    Dispute,
-    DisputeStatus,
     PublicCreditRecord,
     TaxRecord,
     User,
@@ -137,11 +135,7 @@ def serious_records(enterprise_id: int) -> list[SeriousRecord]:
     penalty, neither repaired nor ended; a D tax rating of its latest rated year. Records a dispute found wrong
     are left out: they count no more."""
     today = timezone.localdate()
-    found_wrong = set(
-        Dispute.objects.filter(enterprise_id=enterprise_id, status=DisputeStatus.CORRECTED).values_list(
-            "source", "record_id"
-        )
-    )
+    found_wrong = creditloan_selectors.records_found_wrong(enterprise_id)
     records = []
     for record in (
         _serious_public_credit()

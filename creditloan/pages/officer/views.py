@@ -199,7 +199,7 @@ def officer_figures(request):
             "since": since,
             "figures": figures,
             "steps": [(step_names[step], count) for step, count in steps.items()],
-            "times": dashboard.answer_times(since=since, bank=bank),
+            "times": figures.times,
             "reasons": reasons,
             "charts": charts,
         },
