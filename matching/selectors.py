@@ -348,18 +348,20 @@ def bank_queue(
     search: str = "",
     order: str = "deadline",
     now=None,
+    escalated: bool = True,
 ):
-    """The offers routed to one bank (never another bank's), each with `due_at` (queue_due_at), narrowed by
+    """The offers routed to one bank (never another bank's), each with `due_at` (queue_due_at) and, unless not
+    asked for, `escalated` (an open 督办), narrowed by
     state ("open", "all" or one OfferStatus), product, lateness and firm. In `order` "deadline": open offers
     first, the soonest due first, then the finished ones, the latest deadline first (the oldest finished offer is
     the one an officer least often looks for); in "-offered_at": the newest offered first."""
-    offers = (
-        Offer.objects.filter(bank=bank)
-        .select_related("application__enterprise", "product")
-        .annotate(due_at=queue_due_at())
+    offers = Offer.objects.filter(bank=bank).select_related("application__enterprise", "product")
+    offers = offers.annotate(due_at=queue_due_at())
+    if escalated:
         # 督办: the bank was late to decide and the platform is urging it; the queue marks it.
-        .annotate(escalated=Exists(Escalation.objects.filter(offer=OuterRef("pk"), resolved_at__isnull=True)))
-    )
+        offers = offers.annotate(
+            escalated=Exists(Escalation.objects.filter(offer=OuterRef("pk"), resolved_at__isnull=True))
+        )
     if status == "open":
         offers = offers.filter(status__in=OPEN_OFFER_STATES)
     elif status != "all":
@@ -392,7 +394,7 @@ QUEUE_COLUMNS = (
 def bank_queue_rows(**narrowed):
     """The bank's queue (bank_queue's arguments) as plain rows: the columns a list shows, no model instances.
     For the API, where an officer's client polls it and building four models a row cost more than the query."""
-    return bank_queue(**narrowed).values(
+    return bank_queue(**narrowed, escalated=False).values(
         *QUEUE_COLUMNS,
         amount=F("application__amount"),
         term_months=F("application__term_months"),

@@ -30,6 +30,16 @@ def language_of_the_settings_after_each_test():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def api_tokens_forgotten_after_each_test():
+    """A test's rollback undoes the tokens it made but not what the process remembers of them, nor their versions
+    in Redis: a later test reusing a token's text would meet the earlier test's account."""
+    from creditloan.api.base import remembered_tokens_forget
+
+    yield
+    remembered_tokens_forget()
+
+
 @pytest.fixture
 def tasks_run_in_process(settings):
     """Celery tasks run where they are sent, as on a newcomer's machine, even where CI has a broker: for a test of

@@ -3,17 +3,21 @@ they do not know, one page size rule, and a permission per role."""
 
 from __future__ import annotations
 
-import functools
+import copy
 import json
 import re
+import threading
+import time
 
 import django_filters
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, Window
+from django.forms import MultiWidget
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -21,6 +25,7 @@ from rest_framework import authentication, exceptions, filters, parsers, permiss
 from rest_framework.pagination import PageNumberPagination
 
 from creditloan.api.errors import RequestTooLarge
+from creditloan.credentials import credentials_cached, credentials_version, credentials_version_start
 from creditloan.formfields import WholeNumberField
 from creditloan.models import ApiToken, token_digest
 from creditloan.models.accounts import Role
@@ -28,7 +33,7 @@ from creditloan.models.accounts import Role
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer <token>`; the token is looked up by its hash, and a revoked or expired one is
-    refused with the reason."""
+    refused with the reason. A token verified once is remembered by the process (`_remembered_token`)."""
 
     keyword = "Bearer"
 
@@ -38,26 +43,91 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("The Authorization header should read: Bearer <token>."))
-        # The officer's bank comes with the user: every officer endpoint starts from it.
-        token = ApiToken.objects.select_related("user__bank").filter(digest=token_digest(header[1])).first()
+        digest = token_digest(header[1])
         now = timezone.now()
-        if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed(_("Unknown API token."))
-        if token.revoked_at is not None:
-            raise exceptions.AuthenticationFailed(_("This API token has been revoked."))
-        if token.expires_at <= now:
-            raise exceptions.AuthenticationFailed(_("This API token has expired."))
-        if not _password_unchanged(token):
-            raise exceptions.AuthenticationFailed(
-                _("This API token was issued before the account's password changed; get a new one.")
-            )
+        token = _remembered_token(digest, now) or _verified_token(digest, now)
         # At most once a minute: a write per request would make every GET a write.
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            _token_used(digest, now)
         return token.user, token
 
     def authenticate_header(self, request) -> str:
         return self.keyword
+
+
+def _verified_token(digest: str, now) -> ApiToken:
+    """The token read from the database and checked, or a refusal saying why; remembered when it passes and the
+    credentials cache can version it."""
+    version = credentials_version_start(digest) if credentials_cached() else None
+    # The officer's bank comes with the user: every officer endpoint starts from it.
+    token = ApiToken.objects.select_related("user__bank").filter(digest=digest).first()
+    if token is None or not token.user.is_active:
+        raise exceptions.AuthenticationFailed(_("Unknown API token."))
+    if token.revoked_at is not None:
+        raise exceptions.AuthenticationFailed(_("This API token has been revoked."))
+    if token.expires_at <= now:
+        raise exceptions.AuthenticationFailed(_("This API token has expired."))
+    if not _password_unchanged(token):
+        raise exceptions.AuthenticationFailed(
+            _("This API token was issued before the account's password changed; get a new one.")
+        )
+    if version is not None:
+        _remember(digest, token, version)
+    return _copied(token)
+
+
+# Tokens this process verified, by digest: the token with its user and bank as read, the credentials version they
+# were read under, and when. Each request is handed copies, so nothing a view caches on a user outlives it.
+_REMEMBERED_MOST = 10_000
+_remembered: dict[str, tuple[ApiToken, str, float]] = {}
+_remembered_lock = threading.Lock()
+
+
+def _remembered_token(digest: str, now) -> ApiToken | None:
+    """The token as this process verified it, if its credentials version is unchanged since, it was verified within
+    API_TOKEN_REMEMBER_SECONDS and it has not expired; otherwise None (and it is forgotten)."""
+    entry = _remembered.get(digest)
+    if entry is None:
+        return None
+    token, version, verified_at = entry
+    if (
+        time.monotonic() - verified_at > settings.API_TOKEN_REMEMBER_SECONDS
+        or token.expires_at <= now
+        or credentials_version(digest) != version
+    ):
+        with _remembered_lock:
+            _remembered.pop(digest, None)
+        return None
+    return _copied(token)
+
+
+def _remember(digest: str, token: ApiToken, version: str) -> None:
+    with _remembered_lock:
+        if len(_remembered) >= _REMEMBERED_MOST:
+            _remembered.clear()
+        _remembered[digest] = (token, version, time.monotonic())
+
+
+def _token_used(digest: str, now) -> None:
+    entry = _remembered.get(digest)
+    if entry is not None:
+        entry[0].last_used_at = now
+
+
+def remembered_tokens_forget() -> None:
+    """Forget every token this process verified (tests, which roll back what the cache's versions describe)."""
+    with _remembered_lock:
+        _remembered.clear()
+
+
+def _copied(token: ApiToken) -> ApiToken:
+    user = copy.copy(token.user)
+    if user.bank_id is not None:
+        user.bank = copy.copy(token.user.bank)
+    copied = copy.copy(token)
+    copied.user = user
+    return copied
 
 
 def _password_unchanged(token: ApiToken) -> bool:
@@ -246,6 +316,26 @@ class TrueFalseFilter(django_filters.TypedChoiceFilter):
         )
 
 
+class AskedFilters(DjangoFilterBackend):
+    """django-filter's backend, which leaves the list alone when the request names none of its filters (and none is
+    required): a filter set built and validated from nothing filters nothing, and building one costs more than the
+    rest of a short list's work."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(
+            _asked_or_required(name, declared, request.query_params)
+            for name, declared in filterset_class.base_filters.items()
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+def _asked_or_required(name: str, declared, params) -> bool:
+    # A filter of several parameters (a range: name_min, name_max) is always built, not looked for by name.
+    return name in params or declared.extra.get("required") or isinstance(declared.field.widget, MultiWidget)
+
+
 class ExplicitOrdering(filters.OrderingFilter):
     """`?ordering=` only on the fields a view names (DRF would otherwise allow every serializer field, a method
     or a many-to-many among them), and always ending with the id, so that rows with equal keys keep their
@@ -292,23 +382,36 @@ class Pages(PageNumberPagination):
         return super().get_page_number(request, paginator)
 
     def paginate_queryset(self, queryset, request, view=None):
-        # A list whose rows join more tables than counting them needs says how to count them (rows_counted).
-        counted = getattr(view, "rows_counted", None)
-        if counted is not None:
-            self.django_paginator_class = functools.partial(CountedPaginator, count=counted)
+        # A list that polls often counts its rows in the page's own query (see WindowCountedPaginator).
+        if getattr(view, "counted_in_page", False):
+            self.django_paginator_class = WindowCountedPaginator
         return super().paginate_queryset(queryset, request, view)
 
 
-class CountedPaginator(Paginator):
-    """Django's paginator, with the number of rows from `count()` instead of a COUNT of the page's own query."""
+class WindowCountedPaginator(Paginator):
+    """Django's paginator over rows (`values()` dicts) that come with the number of rows in all, a window count in
+    the page's own query (COUNT(*) OVER ()): one query where Django's paginator makes two, and the list's filters
+    and joins built once. A page past the last is empty, so it is refused as Django's own refuses it."""
 
-    def __init__(self, object_list, per_page, *, count, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self._count = count
+    def page(self, number):
+        number = self.validate_number_format(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list.annotate(rows_in_all=Window(Count("*")))[bottom : bottom + self.per_page])
+        if not rows and number > 1:
+            raise EmptyPage(_("That page contains no results"))
+        self.count = rows[0]["rows_in_all"] if rows else 0
+        for row in rows:
+            del row["rows_in_all"]
+        return self._get_page(rows, number, self)
 
-    @cached_property
-    def count(self) -> int:
-        return self._count()
+    def validate_number_format(self, number) -> int:
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as error:
+            raise PageNotAnInteger(_("That page number is not an integer")) from error
+        if number < 1:
+            raise EmptyPage(_("That page number is less than 1"))
+        return number
 
 
 class StrictBooleanField(serializers.BooleanField):

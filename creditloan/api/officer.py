@@ -68,13 +68,14 @@ def is_overdue(row: dict, *, now) -> bool:
     return row["due_at"] is not None and row["due_at"] < now
 
 
-def queue_row(row: dict, *, now=None) -> dict:
-    """One queue row as QueuedOffer would write it."""
+def queue_row(row: dict, *, now=None, zone=None) -> dict:
+    """One queue row as QueuedOffer would write it; a list passes `now` and the current time zone once for all."""
+    zone = zone or timezone.get_current_timezone()
 
     def when(moment):
         if moment is None:
             return None
-        text = timezone.localtime(moment).isoformat()
+        text = moment.astimezone(zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text  # as DRF writes UTC
 
     return {
@@ -204,21 +205,19 @@ class OfferQueue(CallerScoped, generics.ListAPIView):
     serializer_class = QueuedOffer
     filterset_class = QueueFilter
     ordering_fields = ["deadline", "offered_at", "application__amount"]
+    # An officer's client polls this: the page's query counts the rows too (Pages, WindowCountedPaginator).
+    counted_in_page = True
 
     def visible(self):
         return selectors.bank_queue_rows(bank=self.request.user.bank, status=self._state())
-
-    def rows_counted(self) -> int:
-        # The offers alone, narrowed as the rows are: the rows' own joins do not change how many there are.
-        return self.filter_queryset(selectors.bank_queue(bank=self.request.user.bank, status=self._state())).count()
 
     def _state(self) -> str:
         return status_asked(self.request, QUEUE_STATES)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        now = timezone.now()
-        return self.get_paginated_response([queue_row(row, now=now) for row in page])
+        now, zone = timezone.now(), timezone.get_current_timezone()
+        return self.get_paginated_response([queue_row(row, now=now, zone=zone) for row in page])
 
 
 def _offer(request, offer_id: int) -> Offer:

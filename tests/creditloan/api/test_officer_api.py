@@ -156,6 +156,23 @@ def test_the_queue_narrows_by_product_lateness_and_firm_and_counts_what_it_lists
     assert ids("status=all&product=A-1&page_size=2") == (4, [late.pk, other_firm.pk])
 
 
+def test_the_queue_pages_count_every_row_and_a_page_past_the_last_is_not_found(world):
+    routed(world, hours_due=-3)
+    routed(world, hours_due=30, firm=world["other_firm"])
+    client = world["as_officer_a"]
+
+    second = client.get("/api/v1/offers/?page_size=2&page=2").json()
+    past_the_last = client.get("/api/v1/offers/?page_size=2&page=3")
+    none_open = client.get("/api/v1/offers/?product=B-1").json()
+
+    assert [row["id"] for row in second["results"]] == [world["offer"].pk]
+    assert second["count"] == 3
+    assert second["next"] is None
+    assert second["previous"].endswith("/api/v1/offers/?page_size=2")
+    assert past_the_last.status_code == 404
+    assert none_open == {"count": 0, "next": None, "previous": None, "results": []}
+
+
 def test_the_queue_refuses_a_filter_it_cannot_read_naming_it(world):
     client = world["as_officer_a"]
 
