@@ -1,12 +1,21 @@
-"""How fast does import_records load each source on PostgreSQL, and does its memory stay flat?
+"""How fast does import_records load each source on PostgreSQL, against the COPY floor, and does its memory stay flat?
 
 For each source: N rows (default 1,000,000) from the demo world, imported by `manage.py import_records` in a
 child process (COPY + set-based upsert), timed end to end, with the child's peak RSS; then the same rows
-re-imported (all unchanged), and their first quarter re-imported; then the same rows inserted by Django's
-bulk_create (no validation, no upsert) as the baseline; and a raw COPY of the file into an unindexed table as
-the ceiling. Peak memory at N and at N/4 shows whether it grows with the file.
+re-imported (all unchanged), and their first quarter re-imported; then the COPY floor: the rows as the import
+stored them, COPY'd straight into the same table emptied (in a transaction rolled back), so the server does
+nothing but store them, keep the indexes and check the firm's foreign key, as bench/upsert_floor.py's last line
+(the bound under any importer that keeps the table's integrity); import/floor is the import's share of it; and
+an import of one changed row, what every run of the command costs apart from its rows. Then the same rows
+inserted by Django's bulk_create (no validation, no upsert) as the baseline, and a raw COPY of the file into an
+unindexed table as the ceiling for moving bytes. Peak memory at N and at N/4 shows whether it grows with the file.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/creditloan_bench .venv/bin/python bench/ingest.py [--rows N]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/creditloan_bench CELERY_BROKER_URL=redis://127.0.0.1:6379/5 \
+        .venv/bin/python bench/ingest.py [--rows N]
+
+A landed import queues the re-rating of every firm and the lenders' warnings (creditloan/flows/records.py). With
+CELERY_BROKER_URL set (a scratch Redis database: nothing consumes the tasks) they are queued, as in production,
+where a worker runs them; without it Celery runs them inline, inside the import's own time.
 
 `--kind gbk` writes the files as GBK text under their Chinese column names, `--kind xlsx` as Excel workbooks
 (Chinese names too), as government exports come; the raw COPY and bulk_create baselines, which read UTF-8 CSV,
@@ -20,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import io
 import os
 import subprocess
 import sys
@@ -45,7 +55,9 @@ def main() -> None:
     parser.add_argument("--sources", nargs="+", choices=SOURCES, default=list(SOURCES))
     args = parser.parse_args()
     connection = scratch_database()
+    broker = os.environ.get("CELERY_BROKER_URL")
     print(f"rows per source: {args.rows:,}; files: {args.kind}")
+    print(f"tasks a landed import queues: {'sent to ' + broker if broker else 'run inline (no CELERY_BROKER_URL)'}")
 
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as scratch:
         files = write_files(Path(scratch), args.rows)
@@ -56,23 +68,29 @@ def main() -> None:
             again, again_rss = run_import(source, path)
             head = as_kind(head_of(files[source], args.rows // 4), source, args.kind)
             _, head_rss = run_import(source, head)
+            one_row, _ = run_import(source, as_kind(one_changed_row(files[source], source), source, args.kind))
+            floor = copy_floor_rate(source, connection)
             raw = raw_copy_rate(files[source], connection) if args.kind == "csv" else float("nan")
-            results[source] = [args.rows / seconds, args.rows / again, raw, rss, again_rss, head_rss]
+            results[source] = [args.rows / seconds, floor, one_row, args.rows / again, raw, rss, again_rss, head_rss]
         if not args.skip_bulk_create and args.kind == "csv" and len(args.sources) == len(SOURCES):
             # The baseline needs empty tables: records first, the registry (which they reference) last.
             for source in (*SOURCES[1:], SOURCES[0]):
                 results[source].append(bulk_create_rate(source, files[source], connection))
     print(
-        f"\n{'source':<14}{'import rows/s':>14}{'re-import':>11}{'raw COPY':>10}{'bulk_create':>12}"
-        f"{'import/bulk':>12}{'peak RSS':>10}{'re-import':>10}{'at N/4':>9}"
+        f"\n{'source':<14}{'import rows/s':>14}{'COPY floor':>11}{'import/floor':>13}{'1-row import':>13}"
+        f"{'re-import':>11}{'raw COPY':>10}{'bulk_create':>12}{'import/bulk':>12}"
+        f"{'peak RSS':>10}{'re-import':>10}{'at N/4':>9}"
     )
-    for source, (rate, again, raw, rss, again_rss, head_rss, *bulk) in results.items():
+    for source, (rate, floor, one_row, again, raw, rss, again_rss, head_rss, *bulk) in results.items():
         bulk_text = f"{bulk[0]:,.0f}" if bulk else "-"
         ratio = f"{rate / bulk[0]:.2f}x" if bulk else "-"
         print(
-            f"{source:<14}{rate:>14,.0f}{again:>11,.0f}{raw:>10,.0f}{bulk_text:>12}{ratio:>12}"
+            f"{source:<14}{rate:>14,.0f}{floor:>11,.0f}{rate / floor:>13.2f}{one_row:>12.2f}s"
+            f"{again:>11,.0f}{raw:>10,.0f}{bulk_text:>12}{ratio:>12}"
             f"{rss / 1024:>8.0f}MB{again_rss / 1024:>8.0f}MB{head_rss / 1024:>7.0f}MB"
         )
+    print("import/floor: the import's rows/s over the COPY floor's, both from this run")
+    print("1-row import: the same command on a file of one changed row: start-up, the batch, the tasks it queues")
     print("peak RSS: the import process's high-water mark; 'at N/4' re-imports the file's first quarter")
 
 
@@ -149,6 +167,20 @@ def run_import(source: str, path: Path) -> tuple[float, int]:
     return seconds, int(done.stderr.strip().splitlines()[-1])
 
 
+def one_changed_row(path: Path, source: str) -> Path:
+    """The file's header and first row, changed so that the import writes it (a new record id; a firm renamed):
+    what an import costs apart from its rows."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle)
+        header, first = next(rows), next(rows)
+    changed = header.index("name" if source == "enterprises" else "record_id")
+    first[changed] += " (1-row)"
+    target = path.with_name(f"one-{path.name}")
+    with open(target, "w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([header, first])
+    return target
+
+
 def head_of(path: Path, rows: int) -> Path:
     head = path.with_name(f"head-{path.name}")
     with open(path, encoding="utf-8") as source, open(head, "w", encoding="utf-8") as target:
@@ -188,6 +220,36 @@ def bulk_create_rate(source: str, path: Path, connection) -> float:
                 batch = []
         model.objects.bulk_create(batch)
     return count_rows(path) / (time.perf_counter() - start)
+
+
+def copy_floor_rate(source: str, connection) -> float:
+    """Rows/s of COPY of the rows the import stored (firm ids resolved, every value canonical) straight into
+    their table emptied, in a transaction rolled back: no staging, no validation, no conflict handling."""
+    from django.db import transaction
+
+    from creditloan.ingestion.formats import FORMATS
+
+    model = FORMATS[source].model
+    table = model._meta.db_table
+    columns = ", ".join(field.column for field in model._meta.concrete_fields if not field.primary_key)
+    stored = io.BytesIO()
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) TO STDOUT") as copy:
+        for data in copy:
+            stored.write(data)
+    rows = stored.getvalue().count(b"\n")
+    with transaction.atomic(), connection.cursor() as cursor:
+        # As the importer runs: the firm's foreign key checked as each statement ends.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+        start = time.perf_counter()
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            view = stored.getbuffer()
+            for offset in range(0, len(view), 1 << 20):
+                copy.write(view[offset : offset + (1 << 20)])
+            del view
+        seconds = time.perf_counter() - start
+        transaction.set_rollback(True)
+    return rows / seconds
 
 
 def raw_copy_rate(path: Path, connection) -> float:

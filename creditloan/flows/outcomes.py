@@ -57,7 +57,7 @@ def loan_statuses_import(
         for batch in reader.batches(ROWS_A_STEP):
             imported.rows += len(batch.row_numbers) + len(batch.unreadable)
             imported.refused += [RowRefused(line, str(problem)) for line, problem in batch.unreadable]
-            for line, cells in zip(batch.row_numbers, zip(*batch.columns)):
+            for line, cells in batch.rows():
                 _import_row(imported, line, dict(zip(COLUMNS, cells)), bank)
     finally:
         reader.close()

@@ -53,8 +53,6 @@ class Column:
     field: str = ""
     default: str | None = None
     choices: tuple[str, ...] = ()
-    # Free text may hold tabs, line breaks or backslashes, which COPY's text format must escape.
-    free_text: bool = False
     # A personal identifier: kept masked wherever the importer keeps a copy of the row (rejections).
     personal: bool = False
     # The whole-column fast check (vectorised.py); None means the parser's own entry in ACCEPTORS.
@@ -152,7 +150,6 @@ def text(name: str, max_length: int, meaning: str, **options) -> Column:
         text_parser(max_length),
         f"text (≤ {max_length})",
         meaning,
-        free_text=True,
         accept=accept_text(max_length),
         **options,
     )

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import models
 
@@ -32,6 +32,7 @@ from creditloan.ingestion.fields import (
     text,
 )
 from creditloan.ingestion.problems import CellRefused, Problem, in_every_language
+from creditloan.ingestion.vectorised import as_arrow, holds_nul
 from creditloan.models import (
     BankRecord,
     CustomsCreditClass,
@@ -55,21 +56,16 @@ Row = dict[str, str | None]
 NUL = "\x00"
 
 
-def without_nul(values: np.ndarray) -> np.ndarray:
-    """Cells with no NUL character: NumPy's fixed-width text, which the column checks read, ends a string at the
-    first NUL, so a check would otherwise vouch for what comes before it."""
-    return ~np.fromiter(map(str.__contains__, values, itertools.repeat(NUL)), dtype=bool, count=len(values))
-
-
 @dataclass(frozen=True)
 class RowCheck:
     """A rule that spans columns, said once in words (for docs/data-formats.md) and written twice: per row,
-    returning the (column, message) pairs that are wrong, and over a whole chunk, returning the mask of rows
-    the per-row check must look at. Either may fill a derived value (an empty kind from the code)."""
+    returning the (column, message) pairs that are wrong, and over a whole chunk (an Arrow table of the chunk's
+    values), returning the mask of rows the per-row check must look at and the table with any derived value
+    filled (an empty kind from the code), as the per-row check fills it."""
 
     rule: str
     per_row: Callable[[Row], list[FieldError]]
-    per_frame: Callable[[pd.DataFrame], np.ndarray]
+    per_table: Callable[[pa.Table], tuple[np.ndarray, pa.Table]]
 
 
 @dataclass(frozen=True)
@@ -135,49 +131,59 @@ class SourceFormat:
         return values, errors
 
     def validate_chunk(
-        self, row_numbers: Sequence[int], columns: Sequence[Sequence[str | None]]
-    ) -> tuple[pd.DataFrame, list[tuple[int, list[FieldError], Row]]]:
-        """Validate many rows at once, given column by column in the format's order: a frame of the valid rows'
-        values (with their row numbers, in file order) and the invalid rows with their errors and cells.
+        self, row_numbers: Sequence[int] | np.ndarray, columns: Sequence[Sequence[str | None] | pa.Array]
+    ) -> tuple[pa.Table, list[tuple[int, list[FieldError], Row]]]:
+        """Validate many rows at once, given column by column in the format's order (Arrow string arrays, or
+        sequences of str and None): an Arrow table of the valid rows' values (`row_number`, then the model
+        fields, all text, in file order) and the invalid rows with their errors and cells.
 
         Whole columns are checked first (vectorised.py); only rows that a column check cannot vouch for go
         through `validate`, which decides and explains. Both therefore agree by construction."""
-        names = ["row_number", *(column.model_field for column in self.columns)]
         count = len(row_numbers)
+        data: dict[str, pa.Array] = {"row_number": pa.array(np.asarray(row_numbers, dtype=np.int64))}
         if not count:
-            return pd.DataFrame(columns=names), []
+            return pa.table({**data, **{c.model_field: pa.array([], pa.string()) for c in self.columns}}), []
         vouched = np.ones(count, dtype=bool)
-        data: dict[str, np.ndarray] = {"row_number": np.asarray(row_numbers, dtype=np.int64)}
         cells_by_column = []
-        for column, cells in zip(self.columns, columns):
-            cells = np.asarray(cells, dtype=object)
+        for column, given in zip(self.columns, columns):
+            cells = as_arrow(given)
             cells_by_column.append(cells)
             # White space alone is refused by every acceptor below, and the parsers then treat it as empty.
-            empty = pd.isna(cells) | (cells == "")
+            empty = pc.or_kleene(cells.is_null(), pc.equal(cells, "")).fill_null(True)
+            present = pc.invert(empty)
+            empty_mask = empty.to_numpy(zero_copy_only=False)
             if column.required:
-                vouched &= ~empty
-            present = ~empty
-            if present.any():
+                vouched &= ~empty_mask
+            if not empty_mask.all():
+                present_cells = cells.filter(present)
                 accepted = np.ones(count, dtype=bool)
-                accepted[present] = column.acceptor(cells[present]) & without_nul(cells[present])
+                accepted[~empty_mask] = column.acceptor(present_cells) & ~holds_nul(present_cells)
                 vouched &= accepted
-            data[column.model_field] = np.where(empty, column.default, cells)
-        frame = pd.DataFrame(data)
+            default = pa.scalar(column.default, type=pa.string())
+            data[column.model_field] = pc.if_else(empty, default, cells) if empty_mask.any() else cells
+        table = pa.table(data)
         for check in self.row_checks:
-            vouched &= ~check.per_frame(frame)
-        good = frame[vouched]
+            needs_row_check, table = check.per_table(table)
+            vouched &= ~needs_row_check
+        good = table.filter(pa.array(vouched))
+        slow = np.flatnonzero(~vouched)
+        if not len(slow):
+            return good, []
+        # The rows the column checks left: their cells as Python strings, one row at a time through `validate`.
+        taken = pa.array(slow)
+        slow_cells = list(zip(*(cells.take(taken).to_pylist() for cells in cells_by_column)))
         slow_good: list[Row] = []
         rejected: list[tuple[int, list[FieldError], Row]] = []
-        for index in np.flatnonzero(~vouched):
-            cells = [column_cells[index] for column_cells in cells_by_column]
+        for index, cells in zip(slow, slow_cells):
             values, errors = self.validate(cells)
             if errors:
                 rejected.append((int(row_numbers[index]), errors, self.masked(dict(zip(self.column_names, cells)))))
             else:
                 slow_good.append({"row_number": int(row_numbers[index]), **values})
         if slow_good:
-            good = pd.concat([good, pd.DataFrame(slow_good, columns=names)]).sort_values("row_number")
-        return good.reset_index(drop=True), rejected
+            good = pa.concat_tables([good, pa.Table.from_pylist(slow_good, schema=table.schema)])
+            good = good.sort_by("row_number")
+        return good, rejected
 
 
 def _parser_refusal(column: Column, cell: str) -> Problem:
@@ -228,20 +234,33 @@ def _kind_matches_uscc(values: Row) -> list[FieldError]:
     return []
 
 
-def _kind_matches_uscc_frame(frame: pd.DataFrame) -> np.ndarray:
-    prefixes = frame["uscc"].str.slice(0, 2)
-    implied = prefixes.map(KIND_BY_USCC_PREFIX).fillna(EnterpriseKind.OTHER.value).to_numpy(dtype=object)
-    given = frame["kind"].to_numpy(dtype=object)
-    missing = pd.isna(given)
-    frame["kind"] = np.where(missing, implied, given)
-    return ~missing & (given != implied)
+def _with_column(table: pa.Table, name: str, values: pa.Array) -> pa.Table:
+    return table.set_column(table.schema.get_field_index(name), name, values)
+
+
+def _mask(result) -> np.ndarray:
+    return result.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+_PREFIXES = pa.array(list(KIND_BY_USCC_PREFIX), type=pa.string())
+_KINDS_OF_PREFIXES = pa.array([str(kind) for kind in KIND_BY_USCC_PREFIX.values()], type=pa.string())
+
+
+def _kind_matches_uscc_table(table: pa.Table) -> tuple[np.ndarray, pa.Table]:
+    prefixes = pc.utf8_slice_codeunits(table["uscc"], 0, 2)
+    implied = pc.take(_KINDS_OF_PREFIXES, pc.index_in(prefixes, value_set=_PREFIXES))
+    implied = implied.fill_null(EnterpriseKind.OTHER.value)
+    given = table["kind"]
+    missing = given.is_null()
+    wrong = _mask(pc.and_(pc.invert(missing), pc.not_equal(given, implied)))
+    return wrong, _with_column(table, "kind", pc.if_else(missing, implied, given))
 
 
 KIND_MATCHES_USCC = RowCheck(
     "`kind` must agree with the code: a code starting 91 registers a `company`, 92 a `sole_proprietor`, "
     "93 a `cooperative`, any other an `other`. An empty `kind` is taken from the code.",
     _kind_matches_uscc,
-    _kind_matches_uscc_frame,
+    _kind_matches_uscc_table,
 )
 
 
@@ -252,14 +271,11 @@ def date_not_before(later: str, earlier: str) -> RowCheck:
             return [(later, Problem("date_before", params))]
         return []
 
-    def per_frame(frame: pd.DataFrame) -> np.ndarray:
+    def per_table(table: pa.Table) -> tuple[np.ndarray, pa.Table]:
         # ISO dates order as text. A row missing `earlier` is refused by that column's own check.
-        given = (frame[later].notna() & frame[earlier].notna()).to_numpy(dtype=bool)
-        wrong = np.zeros(len(frame), dtype=bool)
-        wrong[given] = frame[later].to_numpy(dtype=object)[given] < frame[earlier].to_numpy(dtype=object)[given]
-        return wrong
+        return _mask(pc.less(table[later], table[earlier])), table
 
-    return RowCheck(f"`{later}`, when given, must not be before `{earlier}`.", per_row, per_frame)
+    return RowCheck(f"`{later}`, when given, must not be before `{earlier}`.", per_row, per_table)
 
 
 def _severity_only_for_penalties(values: Row) -> list[FieldError]:
@@ -273,17 +289,17 @@ def _severity_only_for_penalties(values: Row) -> list[FieldError]:
     return []
 
 
-def _severity_only_for_penalties_frame(frame: pd.DataFrame) -> np.ndarray:
-    is_penalty = (frame["kind"] == PublicCreditKind.ADMINISTRATIVE_PENALTY).to_numpy(dtype=bool)
-    given = frame["severity"].notna().to_numpy(dtype=bool)
-    frame.loc[~is_penalty & ~given, "severity"] = ""
-    return is_penalty != given
+def _severity_only_for_penalties_table(table: pa.Table) -> tuple[np.ndarray, pa.Table]:
+    is_penalty = _mask(pc.equal(table["kind"], PublicCreditKind.ADMINISTRATIVE_PENALTY.value))
+    given = _mask(table["severity"].is_valid())
+    emptied = pc.if_else(pa.array(~is_penalty & ~given), pa.scalar("", pa.string()), table["severity"])
+    return is_penalty != given, _with_column(table, "severity", emptied)
 
 
 SEVERITY_ONLY_FOR_PENALTIES = RowCheck(
     "`severity` is required when `kind` is `administrative_penalty`, and must be empty for every other kind.",
     _severity_only_for_penalties,
-    _severity_only_for_penalties_frame,
+    _severity_only_for_penalties_table,
 )
 
 
@@ -305,11 +321,43 @@ def _repair_after_minimum_publication(values: Row) -> list[FieldError]:
     return []
 
 
-def _repair_after_minimum_publication_frame(frame: pd.DataFrame) -> np.ndarray:
-    # Few rows carry a repair; those of penalties go one by one, where the date is moved if it must be.
-    return ((frame["kind"] == PublicCreditKind.ADMINISTRATIVE_PENALTY) & frame["repaired_on"].notna()).to_numpy(
-        dtype=bool
-    )
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _repair_after_minimum_publication_table(table: pa.Table) -> tuple[np.ndarray, pa.Table]:
+    """The same as the per-row rule, column-wise: months added as months_after adds them (the day cut to the
+    month's last), the repair moved to that end when it is earlier. A penalty whose decision date cannot be read
+    here is left to the per-row check (its row is refused by the date's own check anyway)."""
+    count = table.num_rows
+    needs_row_check = np.zeros(count, dtype=bool)
+    is_penalty = pc.equal(table["kind"], PublicCreditKind.ADMINISTRATIVE_PENALTY.value)
+    rows = np.flatnonzero(_mask(pc.and_(is_penalty, table["repaired_on"].is_valid())))
+    if not len(rows):
+        return needs_row_check, table
+    taken = pa.array(rows)
+    decided = pc.strptime(table["decision_date"].take(taken), format="%Y-%m-%d", unit="s", error_is_null=True)
+    readable = _mask(decided.is_valid())
+    minimum = settings.CREDIT_REPAIR_MIN_PUBLICATION_MONTHS
+    months = np.array([minimum.get(severity, 0) for severity in table["severity"].take(taken).to_pylist()])
+    year, month, day = (pc.fill_null(part(decided), 1).to_numpy() for part in (pc.year, pc.month, pc.day))
+    month_index = month - 1 + months
+    year, month = year + month_index // 12, month_index % 12 + 1
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    day = np.minimum(day, _DAYS_IN_MONTH[month] + ((month == 2) & leap))
+    first_of_month = ((year - 1970) * 12 + month - 1).astype("datetime64[M]").astype("datetime64[D]")
+    earliest = np.datetime_as_string(first_of_month + (day - 1), unit="D").astype(object)
+    repaired = table["repaired_on"].take(taken).to_numpy(zero_copy_only=False)
+    # Dates arrive as ISO text (parse_date), which orders as the dates do.
+    moved = readable & (repaired < earliest)
+    needs_row_check[rows[~readable]] = True
+    if moved.any():
+        at = np.zeros(count, dtype=bool)
+        at[rows[moved]] = True
+        column = pc.replace_with_mask(
+            table["repaired_on"].combine_chunks(), pa.array(at), pa.array(earliest[moved], type=pa.string())
+        )
+        table = _with_column(table, "repaired_on", column)
+    return needs_row_check, table
 
 
 REPAIR_AFTER_MINIMUM_PUBLICATION = RowCheck(
@@ -317,7 +365,7 @@ REPAIR_AFTER_MINIMUM_PUBLICATION = RowCheck(
     "by default 0 months for a `minor` penalty, 3 for an `ordinary` and 12 for a `serious` one after "
     "`decision_date` (settings CREDIT_REPAIR_MIN_PUBLICATION_MONTHS). An earlier date is stored as that end.",
     _repair_after_minimum_publication,
-    _repair_after_minimum_publication_frame,
+    _repair_after_minimum_publication_table,
 )
 
 

@@ -21,10 +21,10 @@ _DONE = object()
 
 def validated_chunks(reader: RowReader, fmt: SourceFormat, chunk_size: int) -> Iterator[Chunk]:
     for batch in reader.batches(chunk_size):
-        frame, rejected = fmt.validate_chunk(batch.row_numbers, batch.columns)
+        table, rejected = fmt.validate_chunk(batch.row_numbers, batch.columns)
         rejections = [Rejection(line, [("row", problem)], {}) for line, problem in batch.unreadable]
         rejections += [Rejection(number, errors, raw) for number, errors, raw in rejected]
-        yield Chunk(frame=frame, rejections=rejections, bytes_read=reader.bytes_read)
+        yield Chunk(table=table, rejections=rejections, bytes_read=reader.bytes_read)
 
 
 def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:

@@ -1,4 +1,8 @@
-"""Streaming readers: a file is read row by row, never whole, so memory does not grow with its size.
+"""Streaming readers: a file is read in runs of rows, never whole, so memory does not grow with its size.
+
+A CSV file is read by Arrow in blocks of whole lines for as long as every line holds one row, and by the csv
+module from the first block that does not (plain_csv.py); JSON Lines line by line with json, workbooks with
+calamine.
 
 Text files (CSV, JSON Lines) are UTF-8, with or without a byte-order mark, or GB18030 (a superset of GBK, what
 Chinese government systems export). Unless the encoding is named, it is found by reading the file once as UTF-8
@@ -23,9 +27,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import python_calamine
 
 from creditloan.errors import ErrorCode
+from creditloan.ingestion.plain_csv import NotPlain, PlainCsv, Replay
 from creditloan.ingestion.problems import ImportRefused, Problem
 
 FORMATS = ("csv", "jsonl", "xlsx")
@@ -40,13 +47,19 @@ csv.field_size_limit(CSV_CELL_MOST_BYTES)
 
 @dataclass
 class Batch:
-    row_numbers: list[int] = field(default_factory=list)
-    columns: list[Sequence[str | None]] = field(default_factory=list)
+    row_numbers: Sequence[int] = field(default_factory=list)  # a NumPy array when read by Arrow
+    columns: list[Sequence[str | None]] = field(default_factory=list)  # Arrow arrays when read by Arrow
     unreadable: list[tuple[int, Problem]] = field(default_factory=list)
 
     def with_columns(self, rows: list[list[str | None]], width: int) -> Batch:
         self.columns = list(zip(*rows)) if rows else [()] * width
         return self
+
+    def rows(self) -> Iterator[tuple[int, tuple[str | None, ...]]]:
+        """Each row as its line number and its cells, in Python's own types (a batch read by Arrow holds NumPy
+        numbers and Arrow arrays): for a reader that takes the rows one by one."""
+        columns = [column.to_pylist() if hasattr(column, "to_pylist") else list(column) for column in self.columns]
+        return zip((int(number) for number in self.row_numbers), zip(*columns))
 
 
 class CountingReader(io.RawIOBase):
@@ -159,6 +172,8 @@ class RowReader:
         self.size = path.stat().st_size
         self._counter = CountingReader(open(path, "rb"))  # noqa: SIM115 (closed by close())
         self._text = None
+        # The line from which a CSV file was read by the csv module (1: all of it); None while Arrow read it all.
+        self.csv_module_from_line: int | None = None
         self._sheet_rows_read = 0
         self._sheet_height = 0
         if file_format == "xlsx":
@@ -167,7 +182,11 @@ class RowReader:
         codec = codec_of(encoding, self.name) or detect_encoding(path)
         self.encoding = encoding_label(codec)
         self._codec = codec
-        self._text = io.TextIOWrapper(io.BufferedReader(self._counter, 1 << 20), encoding=codec, newline="")
+        if file_format == "jsonl":
+            self._text = self._text_of(self._counter)
+
+    def _text_of(self, raw: io.RawIOBase) -> io.TextIOWrapper:
+        return io.TextIOWrapper(io.BufferedReader(raw, 1 << 20), encoding=self._codec, newline="")
 
     @property
     def bytes_read(self) -> int:
@@ -184,9 +203,10 @@ class RowReader:
         if self._text is not None:
             self._text.close()
             return
-        # calamine reads the workbook itself; the bytes go through the counter only for the batch's hash.
-        while not self._counter.closed and self._counter.read(1 << 20):
-            pass
+        if self.file_format == "xlsx":
+            # calamine reads the workbook itself; the bytes go through the counter only for the batch's hash.
+            while not self._counter.closed and self._counter.read(1 << 20):
+                pass
         self._counter.close()
 
     def batches(self, size: int) -> Iterator[Batch]:
@@ -194,7 +214,7 @@ class RowReader:
         read as rows. Taking a run at once keeps per-row Python work to a minimum on large files."""
         with self._read_errors():
             if self.file_format == "csv":
-                yield from self._table_batches(csv.reader(self._text), size)
+                yield from self._csv_batches(size)
                 return
             if self.file_format == "xlsx":
                 yield from self._table_batches(self._sheet_rows(), size)
@@ -228,13 +248,39 @@ class RowReader:
             self.line_num = first_row + index + 1
             yield [_sheet_cell(cell) for cell in cells]
 
-    def _table_batches(self, reader, size: int) -> Iterator[Batch]:
-        """CSV rows, or a sheet's: a header, then rows of cells. `reader.line_num` numbers the rows."""
-        line_of = (lambda: reader.line_num) if self.file_format == "csv" else (lambda: self.line_num)
-        self.line_num = 0
-        header = next(reader, None)
-        if header is None:
-            raise ImportRefused(Problem("empty_file", {"name": self.name}))
+    def _csv_batches(self, size: int) -> Iterator[Batch]:
+        """CSV rows: read by Arrow while the file is plain (plain_csv.py says what that means), by the csv module
+        from the first block that is not; both give the same rows, numbers and rejections."""
+        plain = PlainCsv(self._counter, self._codec)
+        try:
+            indexes, width = self._columns_of(plain.header())
+        except NotPlain as stop:
+            self.csv_module_from_line = 1
+            self._text = self._text_of(Replay(stop.head, self._counter))
+            yield from self._table_batches(csv.reader(self._text), size)
+            return
+        held: list[tuple[np.ndarray, pa.Table]] = []
+        try:
+            for numbers, table in plain.tables(width):
+                held.append((numbers, table))
+                while _rows_held(held) >= size:
+                    batch, held = _take_rows(held, size, indexes)
+                    yield batch
+        except NotPlain as stop:
+            head, lines_before = stop.head, stop.line - 1
+        else:
+            if held:
+                yield _take_rows(held, _rows_held(held), indexes)[0]
+            return
+        if held:
+            yield _take_rows(held, _rows_held(held), indexes)[0]
+        self.csv_module_from_line = lines_before + 1
+        self._text = self._text_of(Replay(head, self._counter))
+        reader = csv.reader(self._text)
+        yield from self._row_batches(reader, size, indexes, width, lambda: lines_before + reader.line_num)
+
+    def _columns_of(self, header: list[str]) -> tuple[list[int | None], int]:
+        """Where each of the format's columns is in the file (None: not there), and how wide a row is."""
         header = [name.strip() for name in header]
         while header and not header[-1]:  # a sheet's header may run into empty cells
             header.pop()
@@ -244,8 +290,20 @@ class RowReader:
             raise ImportRefused(mixed.problem) from None
         self._check_header(header)
         position = {name: index for index, name in enumerate(header)}
-        indexes = [position.get(column) for column in self.columns]
-        width = len(header)
+        return [position.get(column) for column in self.columns], len(header)
+
+    def _table_batches(self, reader, size: int) -> Iterator[Batch]:
+        """CSV rows, or a sheet's: a header, then rows of cells. `reader.line_num` numbers the rows."""
+        line_of = (lambda: reader.line_num) if self.file_format == "csv" else (lambda: self.line_num)
+        self.line_num = 0
+        header = next(reader, None)
+        if header is None:
+            raise ImportRefused(Problem("empty_file", {"name": self.name}))
+        indexes, width = self._columns_of(header)
+        yield from self._row_batches(reader, size, indexes, width, line_of)
+
+    def _row_batches(self, reader, size: int, indexes, width: int, line_of) -> Iterator[Batch]:
+        """Rows of cells after the header, in runs of `size`; `line_of()` is the line the reader has reached."""
         is_sheet = self.file_format == "xlsx"
         while True:
             batch = Batch()
@@ -332,6 +390,26 @@ class RowReader:
         if problems:
             params = {"name": self.name, "problems": problems, "columns": list(self.columns)}
             raise ImportRefused(Problem("bad_header", params), ErrorCode.IMPORT_FORMAT)
+
+
+def _rows_held(held: list[tuple[np.ndarray, pa.Table]]) -> int:
+    return sum(len(numbers) for numbers, _ in held)
+
+
+def _take_rows(
+    held: list[tuple[np.ndarray, pa.Table]], size: int, indexes: list[int | None]
+) -> tuple[Batch, list[tuple[np.ndarray, pa.Table]]]:
+    """The first `size` rows of the blocks held (all of them if fewer) as a batch in the format's column order,
+    and what is left over."""
+    numbers = np.concatenate([numbers for numbers, _ in held])
+    table = pa.concat_tables([table for _, table in held]) if len(held) > 1 else held[0][1]
+    taken, rest = table.slice(0, size), table.slice(size)
+    count = taken.num_rows
+    columns = [
+        pa.nulls(count, pa.string()) if index is None else taken.column(index).combine_chunks() for index in indexes
+    ]
+    batch = Batch(row_numbers=numbers[:count], columns=columns)
+    return batch, ([(numbers[count:], rest)] if rest.num_rows else [])
 
 
 def _cell(value) -> str | None:

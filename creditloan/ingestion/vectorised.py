@@ -1,21 +1,26 @@
 """Whole-column checks that let most rows skip the cell-by-cell parsers.
 
-Each acceptor takes a column of non-empty cells (a NumPy object array, exactly as read) and returns a mask of
-the cells it vouches for: cells the column's parser would accept *and leave unchanged*. The contract is
-one-sided: an acceptor may refuse a good cell (its row then goes through the parsers, which decide and
-explain), but must never vouch for a cell the parser would reject or rewrite. Tests hold every acceptor to that
-contract, so the parsers in fields.py stay the single definition of what is valid; this module only makes the
-common case fast. The checks work on the cells' code points as integer matrices, so they run in NumPy's C
-loops rather than once per cell in Python.
+Each acceptor takes a column of non-empty cells (an Arrow string array as the CSV reader gives it, or a NumPy
+object array of str; exactly as read) and returns a NumPy mask of the cells it vouches for: cells the column's
+parser would accept *and leave unchanged*. The contract is one-sided: an acceptor may refuse a good cell (its
+row then goes through the parsers, which decide and explain), but must never vouch for a cell the parser would
+reject or rewrite. Tests hold every acceptor to that contract, so the parsers in fields.py stay the single
+definition of what is valid; this module only makes the common case fast.
+
+Codes, numbers and dates are checked on the cells' bytes as integer matrices cut straight from the Arrow
+array's buffers, free text and choices with Arrow's compute kernels: all in compiled loops, none once per cell
+in Python. Every code, number and date is ASCII, so a cell holding any other character is refused by its bytes
+(each at or above 128) and left to the parser.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from collections.abc import Callable
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from creditloan.identifiers import (
     NATIONAL_DIVISION,
@@ -53,11 +58,33 @@ _DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _ZERO, _NINE = ord("0"), ord("9")
 
 
-def _code_points(values: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cells as an (n, width + 1) matrix of code points, zero-padded, and each cell's length. A cell longer
-    than `width` shows as length width + 1, so an exact-length check also refuses it."""
-    matrix = np.asarray(values, dtype=f"<U{width + 1}").view(np.uint32).reshape(len(values), width + 1)
-    return matrix.astype(np.int64), (matrix != 0).sum(axis=1)
+def as_arrow(values) -> pa.StringArray:
+    """A column of cells as one Arrow string array (a NumPy or Python sequence of str or None is converted)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values.cast(pa.string()) if values.type != pa.string() else values
+    return pa.array(values, type=pa.string(), from_pandas=True)
+
+
+def _code_points(values, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cells as an (n, width + 1) matrix of their UTF-8 bytes, zero-padded, and each cell's length in bytes. A cell
+    longer than `width` shows as length width + 1, so an exact-length check also refuses it. For ASCII the bytes
+    are the code points; any other character brings bytes of 128 or more, which no check below accepts."""
+    cells = as_arrow(values)
+    count = len(cells)
+    _validity, offset_buffer, data_buffer = cells.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int32)[cells.offset : cells.offset + count + 1].astype(np.int64)
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
+    length = np.minimum(np.diff(offsets), width + 1)
+    if cells.null_count:  # not expected (cells are non-empty), but a missing cell must never be vouched for
+        length = np.where(cells.is_null().to_numpy(zero_copy_only=False), 0, length)
+    positions = np.arange(width + 1)
+    inside = positions[None, :] < length[:, None]
+    if not len(data):
+        return np.zeros((count, width + 1), dtype=np.int64), length
+    index = np.minimum(offsets[:-1, None] + positions[None, :], len(data) - 1)
+    return np.where(inside, data[index], 0).astype(np.int64), length
 
 
 def _digits(matrix: np.ndarray) -> np.ndarray:
@@ -156,24 +183,43 @@ def accept_year(values: np.ndarray) -> np.ndarray:
     return ok & (year >= 1990) & (year <= dt.date.today().year)
 
 
+# Every character str.strip() takes off (str.isspace; a test holds the list to it), as one RE2 class: a cell
+# starting or ending with one is left to the parser.
+PYTHON_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_PYTHON_SPACE = "".join(f"\\x{{{ord(char):x}}}" for char in PYTHON_WHITESPACE)
+_SURROUNDING_SPACE = f"^[{_PYTHON_SPACE}]|[{_PYTHON_SPACE}]$"
+
+
+def _mask(result: pa.Array) -> np.ndarray:
+    return result.fill_null(False).to_numpy(zero_copy_only=False)
+
+
 def accept_text(max_length: int) -> Acceptor:
-    def accept(values: np.ndarray) -> np.ndarray:
-        count = len(values)
-        short = np.fromiter(map(len, values), dtype=np.int64, count=count) <= max_length
+    def accept(values) -> np.ndarray:
+        cells = as_arrow(values)
+        short = pc.less_equal(pc.utf8_length(cells), max_length)
         # The parser strips surrounding white space; a cell that has some is left to it.
-        trimmed = np.fromiter(map(operator.eq, values, map(str.strip, values)), dtype=bool, count=count)
-        return short & trimmed
+        padded = pc.match_substring_regex(cells, _SURROUNDING_SPACE)
+        return _mask(pc.and_(short, pc.invert(padded)))
 
     return accept
 
 
 def accept_member(allowed) -> Acceptor:
-    members = frozenset(allowed)
+    members = pa.array(sorted(frozenset(allowed)), type=pa.string())
 
-    def accept(values: np.ndarray) -> np.ndarray:
-        return np.fromiter(map(members.__contains__, values), dtype=bool, count=len(values))
+    def accept(values) -> np.ndarray:
+        return _mask(pc.is_in(as_arrow(values), value_set=members))
 
     return accept
+
+
+def holds_nul(values) -> np.ndarray:
+    """Cells holding a NUL character, which no field can store (the parsers say so, cell by cell)."""
+    return _mask(pc.match_substring(as_arrow(values), "\x00"))
 
 
 accept_region = accept_member(REGIONS)

@@ -5,9 +5,12 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from creditloan.demo.world import build_world
 from creditloan.errors import DomainError
+from creditloan.ingestion import writers
+from creditloan.ingestion.formats import FORMATS
 from creditloan.ingestion.services import ImportSource, records_import
 from creditloan.models import (
     BankRecord,
@@ -15,6 +18,7 @@ from creditloan.models import (
     Enterprise,
     ImportBatch,
     ImportBatchStatus,
+    ImportFile,
     ImportRejection,
     PublicCreditRecord,
     TaxRecord,
@@ -30,9 +34,13 @@ MODELS = {
     "customs": CustomsRecord,
     "bank": BankRecord,
 }
+# The COPY path twice: every chunk through the staged upsert (test files are far smaller than
+# writers.COPY_NEW_ROWS_FROM), and new rows straight into the table by COPY from the first row on.
+STRAIGHT_IN = "straight-in"
 PATHS = [
     pytest.param(False, id="orm"),
     pytest.param(True, id="copy", marks=pytest.mark.postgres),
+    pytest.param(STRAIGHT_IN, id="copy-new-rows-straight-in", marks=pytest.mark.postgres),
 ]
 FIRM = "914403001922038216"
 OTHER_FIRM = "91440300708461136T"
@@ -73,13 +81,16 @@ def write_source(tmp_path: Path, world, source: str, file_format: str) -> Path:
 
 
 def run(files, *, fast, chunk_size=50_000, **options) -> ImportBatch:
-    return records_import(
-        files=[ImportSource(source, path) for source, path in files],
-        origin="test",
-        fast_path=fast,
-        chunk_size=chunk_size,
-        **options,
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        if fast == STRAIGHT_IN:
+            patch.setattr(writers, "COPY_NEW_ROWS_FROM", 1)
+        return records_import(
+            files=[ImportSource(source, path) for source, path in files],
+            origin="test",
+            fast_path=None if fast is None else bool(fast),
+            chunk_size=chunk_size,
+            **options,
+        )
 
 
 def counts(batch: ImportBatch) -> dict[str, tuple[int, int, int, int, int]]:
@@ -332,14 +343,15 @@ def test_json_lines_rows_that_are_not_objects_or_carry_unknown_fields_are_reject
 
 
 @pytest.mark.postgres
-def test_the_copy_path_and_the_orm_path_store_the_same_records(tmp_path, world):
+@pytest.mark.parametrize("copy_path", [True, STRAIGHT_IN], ids=["staged", "new-rows-straight-in"])
+def test_the_copy_path_and_the_orm_path_store_the_same_records(tmp_path, world, copy_path):
     files = [(source, write_source(tmp_path, world, source, "csv")) for source in SOURCES]
     orm = run(files, fast=False)
     via_orm = snapshot()
     for model in [TaxRecord, CustomsRecord, BankRecord, PublicCreditRecord, Enterprise]:
         model.objects.all().delete()
 
-    copy = run(files, fast=True)
+    copy = run(files, fast=copy_path)
 
     assert snapshot() == via_orm
     assert {s: c[1:] for s, c in counts(copy).items()} == {s: c[1:] for s, c in counts(orm).items()}
@@ -512,3 +524,31 @@ def test_a_json_line_nested_too_deep_rejects_that_line_only(tmp_path, fast):
     assert batch.status == ImportBatchStatus.COMPLETED
     assert sorted(TaxRecord.objects.values_list("source_record_id", flat=True)) == ["T-1", "T-3"]
     assert ImportRejection.objects.get().reason.endswith("nests arrays and objects too deep to read")
+
+
+@pytest.mark.postgres
+def test_new_rows_go_straight_in_until_a_chunk_carries_a_key_already_stored(tmp_path, monkeypatch):
+    monkeypatch.setattr(writers, "COPY_NEW_ROWS_FROM", 1)
+    run([("enterprises", firm_file(tmp_path))], fast=True)
+    fmt = FORMATS["tax"]
+    batch = ImportBatch.objects.create(origin="test", manifest=[])
+    file = ImportFile.objects.create(batch=batch, source="tax", name="tax.csv", file_format="csv", encoding="UTF-8")
+    writer = writers.PostgresWriter(fmt, file, timezone.now())
+
+    def chunk(first_row: int, *rows: str) -> writers.Chunk:
+        cells = [row.split(",") + [None, None] for row in rows]  # no arrears, no source: their defaults
+        table, rejected = fmt.validate_chunk(range(first_row, first_row + len(rows)), list(zip(*cells)))
+        assert not rejected
+        return writers.Chunk(table=table)
+
+    new = writer.apply(chunk(2, f"{FIRM},T-1,2022,A,2023-04-20,10,100", f"{OTHER_FIRM},T-2,2022,A,2023-04-20,1,2"))
+    straight_in_after_new_rows = writer._new_rows_straight_in
+    repeated = writer.apply(chunk(4, f"{FIRM},T-3,2023,B,2024-04-20,5,50", f"{FIRM},T-1,2022,A,2023-04-20,10,100"))
+
+    assert (new.created, new.rejected, straight_in_after_new_rows) == (1, 1, True)
+    assert (repeated.created, repeated.rejected, writer._new_rows_straight_in) == (1, 1, False)
+    assert sorted(TaxRecord.objects.values_list("source_record_id", "source_row")) == [("T-1", 2), ("T-3", 4)]
+    assert TaxRecord.objects.get(source_record_id="T-1").import_file == file
+    reasons = dict(ImportRejection.objects.values_list("row_number", "code"))
+    assert reasons == {3: "unknown_firm", 5: "duplicate"}
+    assert ImportRejection.objects.get(row_number=3).raw["uscc"] == OTHER_FIRM

@@ -1,13 +1,18 @@
+import contextlib
 import json
+import os
 import sys
+import threading
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from creditloan.errors import DomainError
+from creditloan.flows import steps
 from creditloan.flows.records import records_import
 from creditloan.ingestion.progress import TerminalProgress
 from creditloan.ingestion.services import DEFAULT_CHUNK_SIZE, SOURCE_ORDER, ImportSource
+from creditloan.outbox import registered_task
 
 
 class Command(BaseCommand):
@@ -15,6 +20,11 @@ class Command(BaseCommand):
         "Import source files into the credit data hub. Give SOURCE PATH pairs; several pairs form one batch, "
         f"applied all or nothing, registry first. Sources: {', '.join(SOURCE_ORDER)}."
     )
+    # The system checks import every template tag library, and through them scikit-learn: a second and more of
+    # each run, spent on pages and models an import does not touch. Deploys, `check` and `runserver` run them.
+    # (Celery's Django fixup runs them again when a landed batch queues its first task, unless CELERY_SKIP_CHECKS
+    # is set: see handle.)
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("pairs", nargs="+", metavar="SOURCE PATH", help="a source and its file, repeatable")
@@ -40,6 +50,12 @@ class Command(BaseCommand):
             ImportSource(source, Path(path), file_format, encoding=encoding)
             for source, path in zip(pairs[::2], pairs[1::2])
         ]
+        os.environ.setdefault("CELERY_SKIP_CHECKS", "1")
+        # A landed batch queues its follow-up tasks (creditloan/flows/records.py), and the first task a process
+        # names has every app's tasks module imported, scikit-learn among them: a second or more, spent here in
+        # the background while the rows load rather than after them.
+        finding_tasks = threading.Thread(target=_find_follow_up_tasks, name="find-tasks", daemon=True)
+        finding_tasks.start()
         show_progress = not as_json and sys.stderr.isatty() and options["verbosity"] > 0
         progress = TerminalProgress() if show_progress else None
         try:
@@ -49,6 +65,7 @@ class Command(BaseCommand):
         finally:
             if progress:
                 progress.close()
+            finding_tasks.join()
         summary = batch_summary(batch)
         if as_json:
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
@@ -62,6 +79,12 @@ class Command(BaseCommand):
             )
         if summary["rejected"]:
             self.stdout.write(f"rejected rows and their reasons: admin › import batches › #{summary['batch']}")
+
+
+def _find_follow_up_tasks() -> None:
+    # A failure here is left to the landed batch, which names the task again and reports it.
+    with contextlib.suppress(Exception):
+        registered_task(steps.RERATE_POPULATION)
 
 
 def batch_summary(batch) -> dict:
