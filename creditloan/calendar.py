@@ -8,6 +8,7 @@ Every deadline a bank is held to (to accept an offer, to decide once accepted) i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 
 import chinese_calendar
 from django.db import transaction
@@ -36,6 +37,11 @@ def _library_says(day: dt.date) -> bool | None:
 
 def _table_between(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
     return dict(CalendarDay.objects.filter(date__range=(first, last)).values_list("date", "working"))
+
+
+def operator_days() -> dict[dt.date, bool]:
+    """The operator's whole table: each day entered, and whether it is a working day."""
+    return dict(CalendarDay.objects.values_list("date", "working"))
 
 
 def is_working_day(day: dt.date) -> bool:
@@ -67,22 +73,43 @@ def calendar_known_until() -> dt.date:
 def working_days_after(start: dt.datetime | dt.date, days: int) -> dt.datetime | dt.date:
     """`days` official working days after `start`, at the same time of day (Beijing time) for a moment. The day of
     `start` itself does not count, so an offer made on a holiday has its full days after it."""
-    if days < 0:
+    return working_days_after_each(start, [days])[days]
+
+
+def working_days_after_each(
+    start: dt.datetime | dt.date, days: Iterable[int], operator_table: Mapping[dt.date, bool] | None = None
+) -> dict:
+    """working_days_after for each of several counts of days from one start, by count, the operator's table read
+    once: the deadlines of the offers one routing makes, whose banks give different times. `operator_table`
+    (operator_days' whole table, as a worker keeps it) spares the read."""
+    counts = set(days)
+    if any(count < 0 for count in counts):
         raise ValueError("days must not be negative")
+    if not counts:
+        return {}
     moment = timezone.localtime(start) if isinstance(start, dt.datetime) and timezone.is_aware(start) else start
     day = moment.date() if isinstance(moment, dt.datetime) else moment
+    most = max(counts)
     # Read the table in spans long enough for any run of holidays (Spring Festival is at most 9 days off).
-    span = dt.timedelta(days=2 * days + 20)
-    table_end = day + span
-    table = _table_between(day, table_end)
-    left = days
-    while left > 0:
+    span = dt.timedelta(days=2 * most + 20)
+    table_end = dt.date.max if operator_table is not None else day + span
+    table = operator_table if operator_table is not None else _table_between(day, table_end)
+    reached = {0: day} if 0 in counts else {}
+    passed = 0
+    while passed < most:
         day += dt.timedelta(days=1)
         if day > table_end:
             table.update(_table_between(day, day + span))
             table_end = day + span
         if _working(day, table):
-            left -= 1
+            passed += 1
+            if passed in counts:
+                reached[passed] = day
+    return {count: _at_time_of(moment, reached_day) for count, reached_day in reached.items()}
+
+
+def _at_time_of(moment: dt.datetime | dt.date, day: dt.date) -> dt.datetime | dt.date:
+    """`day` at the time of day of `moment` (in its zone), or `day` itself when `moment` is a date."""
     if isinstance(moment, dt.datetime):
         naive = dt.datetime.combine(day, moment.timetz().replace(tzinfo=None))
         return timezone.make_aware(naive, moment.tzinfo) if timezone.is_aware(moment) else naive

@@ -59,14 +59,17 @@ def transition_locked(
     unknown: str,
     thing: str,
     fields: dict,
+    held: models.Model | None = None,
 ):
     """The row locked (select_for_update) and moved by `event` from the state it is in now, as `table` allows,
     with `fields` set; the caller saves it. An event not among `events` (the table's, as a list: any value, even
     one that cannot be hashed, is looked up by equality) is refused with `unknown` (with its %(event)s), a move
-    the table does not allow from here by `transition_refusal`, naming `thing` (with the row's %(number)d)."""
+    the table does not allow from here by `transition_refusal`, naming `thing` (with the row's %(number)d).
+    `held` is the row when the caller has read it under its lock in this transaction already: it is not read
+    again."""
     if event not in events:
         raise DomainError(ErrorCode.INVALID_INPUT, unknown % {"event": event}, field="event")
-    row = model.objects.select_for_update().get(pk=row_id)
+    row = held if held is not None else model.objects.select_for_update().get(pk=row_id)
     target = table.get((row.status, event))
     if target is None:
         raise transition_refusal(thing % {"number": row.pk}, states(row.status), event, table)
@@ -89,6 +92,28 @@ def application_transition(*, application_id: int, event: str, **fields) -> Appl
         unknown=_("unknown application event '%(event)s'"),
         thing=_("application #%(number)d"),
         fields=fields,
+    )
+    application.save(update_fields=["status", *fields])
+    return application
+
+
+def application_transition_held(application: Application, *, event: str, **fields) -> Application:
+    """application_transition for an application the caller has read under its lock (select_for_update) in the
+    transaction it is in, as scoring and routing do: the same table and refusal, without reading the row again
+    or a savepoint of its own (a refusal rolls the caller's transaction back). `application` is moved and saved."""
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("a held application moves only inside the caller's transaction")
+    transition_locked(
+        Application,
+        application.pk,
+        event,
+        table=APPLICATION_TRANSITIONS,
+        events=APPLICATION_EVENTS,
+        states=ApplicationStatus,
+        unknown=_("unknown application event '%(event)s'"),
+        thing=_("application #%(number)d"),
+        fields=fields,
+        held=application,
     )
     application.save(update_fields=["status", *fields])
     return application

@@ -9,7 +9,7 @@ then English (an account keeps no language of its own).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -26,8 +26,10 @@ from matching.models import DECLINE_REASON_WORDS, Loan, Offer
 logger = logging.getLogger(__name__)
 
 
-def offer_made(offer: Offer) -> None:
-    recipients = _officers_of(offer.product.bank_id)
+def offer_made(offer: Offer, recipients: list[str] | None = None) -> None:
+    """Tell the bank's officers of a new offer; `recipients` (officers_by_bank's, for the offer's bank) spares the
+    read when one routing tells several banks at once."""
+    recipients = _officers_of(offer.product.bank_id) if recipients is None else recipients
     application = offer.application
     said = {
         "number": offer.application_id,
@@ -69,11 +71,20 @@ def _both(render: Callable[[], str], joined: str = "\n") -> str:
 
 
 def _officers_of(bank_id: int) -> list[str]:
-    return list(
-        User.objects.filter(role=Role.BANK_OFFICER, bank_id=bank_id, is_active=True)
+    return officers_by_bank([bank_id]).get(bank_id, [])
+
+
+def officers_by_bank(bank_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The e-mail addresses of each bank's active credit officers, in one read."""
+    officers: dict[int, list[str]] = {}
+    rows = (
+        User.objects.filter(role=Role.BANK_OFFICER, bank_id__in=list(bank_ids), is_active=True)
         .exclude(email="")
-        .values_list("email", flat=True)
+        .values_list("bank_id", "email")
     )
+    for bank_id, email in rows:
+        officers.setdefault(bank_id, []).append(email)
+    return officers
 
 
 def _applicant_email(application: Application) -> str | None:

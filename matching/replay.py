@@ -30,7 +30,8 @@ from matching import selectors
 from matching.eligibility import Applicant
 from matching.models import LoanProduct
 from matching.ranking import ApprovalModel, Weights, rank, top_within_capacity
-from matching.services import EVEN_ODDS, checked_settings
+from matching.ranking_inputs import EVEN_ODDS
+from matching.services import checked_settings
 from scoring import selectors as scoring_selectors
 from scoring.ml.features import build_features
 from scoring.models import PolicyRule

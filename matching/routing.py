@@ -14,19 +14,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from enum import StrEnum
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditloan import selectors as creditloan_selectors
-from creditloan.calendar import working_days_after
+from creditloan.calendar import working_days_after_each
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application, Bank, PublicCreditRecord
 from creditloan.models.applications import ApplicationStatus
-from creditloan.states import application_transition
+from creditloan.states import application_transition, application_transition_held
 from matching import notifications
 from matching.eligibility import consent_allows
 from matching.escalations import escalation_open_locked, escalations_resolve
@@ -34,16 +35,16 @@ from matching.models import (
     OPEN_OFFER_STATES,
     BankMonth,
     EscalationResolution,
-    LoanProduct,
     Offer,
     OfferStatus,
     Ranking,
 )
 from matching.ranking import top_within_capacity
+from matching.ranking_inputs import RankingInputs, ranking_inputs
 from matching.services import application_rank
 from matching.states import offer_transition
 from scoring import selectors as scoring_selectors
-from scoring.selectors import application_latest_score
+from scoring.models import Score
 from scoring.services import enterprise_score
 
 
@@ -52,20 +53,31 @@ def application_route(*, application_id: int) -> list[Offer]:
     """Rank a scored application and offer its top K products; an application eligible for nothing is not
     eligible. Returns the offers made (none when the banks it is eligible for are all at capacity: it stays
     scored, to be routed again)."""
-    application = Application.objects.select_for_update().get(pk=application_id)
+    # The firm and the applicant are read with it (the ranking and the e-mail need them); only its own row is locked.
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("enterprise", "applicant")
+        .get(pk=application_id)
+    )
     if application.status != ApplicationStatus.SCORED:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             _("application #%(number)s is “%(status)s”, not scored")
             % {"number": application.pk, "status": application.get_status_display()},
         )
-    ranking = _ranking_of_latest_score(application) or application_rank(application=application)
+    score, ranking = _latest_score_and_its_ranking(application)
+    # Read once, now, for both the ranking and the offers.
+    consent = creditloan_selectors.consent_by_bank(application.enterprise_id)
+    inputs = ranking_inputs()
+    ranking = ranking or application_rank(application=application, score=score, consent=consent, inputs=inputs)
     if not ranking.entries:
-        application_transition(application_id=application.pk, event="exclude")
+        application_transition_held(application, event="exclude")
         return []
-    offers = _offer_next(application, ranking.entries, how_many=ranking.settings.top_k)[0]
+    offers, _waiting_for_room = _offer_next(
+        application, ranking.entries, how_many=ranking.settings.top_k, consent=consent, inputs=inputs
+    )
     if offers:
-        application_transition(application_id=application.pk, event="match")
+        application_transition_held(application, event="match")
         notifications.offers_made(application, len(offers))
     return offers
 
@@ -124,24 +136,40 @@ def enterprise_reassess(*, enterprise_id: int) -> list[int]:
     return reassessed
 
 
-def _ranking_of_latest_score(application: Application) -> Ranking | None:
-    """The ranking made from the application's latest score, if any: an application that capacity held back
-    is offered from it again, rather than ranked anew on every try."""
-    ranking = application.rankings.order_by("-created_at").first()
-    latest_score = application_latest_score(application)
-    return ranking if ranking is not None and latest_score is not None and ranking.score_id == latest_score.pk else None
+def _latest_score_and_its_ranking(application: Application) -> tuple[Score | None, Ranking | None]:
+    """The application's latest score (application_latest_score's), and the ranking made from it if any: an
+    application that capacity held back is offered from it again, rather than ranked anew on every try. One read
+    when there is no such ranking yet, as for an application routed the first time."""
+    its_ranking = Ranking.objects.filter(application_id=application.pk, score=OuterRef("pk")).order_by("-created_at")
+    score = (
+        application.scores.annotate(ranking_id=Subquery(its_ranking.values("pk")[:1])).order_by("-created_at").first()
+    )
+    if score is None or score.ranking_id is None:
+        return score, None
+    return score, Ranking.objects.select_related("settings").get(pk=score.ranking_id)
 
 
-def _offer_next(application: Application, entries: list[dict], *, how_many: int) -> tuple[list[Offer], bool]:
+def _offer_next(
+    application: Application,
+    entries: list[dict],
+    *,
+    how_many: int,
+    consent: Mapping[int, frozenset[str]] | None = None,
+    inputs: RankingInputs | None = None,
+) -> tuple[list[Offer], bool]:
     """Offer the best-ranked products not offered yet, within each bank's remaining capacity this month.
     Products paused since the ranking (or of a paused bank) are passed over. Returns the offers made, and
-    whether offerable products are left that were not offered (their banks full)."""
+    whether offerable products are left that were not offered (their banks full). `consent` is the firm's and
+    `inputs` the catalogue, as read in this transaction (each read here when not given)."""
     offered = set(application.offers.values_list("product_id", flat=True))
     ranked = [entry["product"] for entry in entries if entry["product"] not in offered]
-    live = LoanProduct.objects.filter(pk__in=ranked, active=True, bank__active=True).select_related("bank").in_bulk()
+    # The products open to applications now: the kept catalogue, as of its version read in this transaction.
+    inputs = inputs or ranking_inputs()
+    live = inputs.products
     # Consent is read again now, not taken from the ranking: a bank the firm stopped sharing with since is not
     # offered the application.
-    consent = creditloan_selectors.consent_by_bank(application.enterprise_id)
+    if consent is None:
+        consent = creditloan_selectors.consent_by_bank(application.enterprise_id)
     waiting = [
         product_id
         for product_id in ranked
@@ -158,22 +186,29 @@ def _offer_next(application: Application, entries: list[dict], *, how_many: int)
     rank_of = {entry["product"]: position for position, entry in enumerate(entries, start=1)}
     bank_of = {product_id: live[product_id].bank.code for product_id in waiting}
     chosen = top_within_capacity(waiting, bank_of, remaining, how_many)
-    made = []
-    for product_id in chosen:
-        bank = banks[bank_of[product_id]]
-        made.append(
-            Offer.objects.create(
-                application=application,
-                product=live[product_id],
-                bank=bank,
-                rank=rank_of[product_id],
-                offered_at=now,
-                deadline=working_days_after(now, live[product_id].days_to_accept),
-            )
+    if not chosen:
+        return [], True
+    # The banks' own times, as the rows just locked give them; a product's own time wins (LoanProduct.days_to_accept).
+    days_of = {
+        product_id: live[product_id].accept_deadline_days or banks[bank_of[product_id]].response_deadline_days
+        for product_id in chosen
+    }
+    deadlines = working_days_after_each(now, days_of.values(), operator_table=inputs.calendar)
+    made = Offer.objects.bulk_create(
+        Offer(
+            application=application,
+            product=live[product_id],
+            bank=banks[bank_of[product_id]],
+            rank=rank_of[product_id],
+            offered_at=now,
+            deadline=deadlines[days_of[product_id]],
         )
-        notifications.offer_made(made[-1])
-    for code, count in Counter(bank_of[product_id] for product_id in chosen).items():
-        _count_offers(banks[code], month, count)
+        for product_id in chosen
+    )
+    officers = notifications.officers_by_bank({offer.bank_id for offer in made})
+    for offer in made:
+        notifications.offer_made(offer, officers.get(offer.bank_id, []))
+    _count_offers(Counter(banks[bank_of[product_id]].pk for product_id in chosen), month)
     return made, len(waiting) > len(made)
 
 
@@ -183,10 +218,19 @@ def _remaining_capacity(banks: dict[str, Bank], month: dt.date) -> dict[str, int
     return {code: bank.monthly_capacity - taken.get(code, 0) for code, bank in banks.items()}
 
 
-def _count_offers(bank: Bank, month: dt.date, how_many: int) -> None:
-    """Add offers to the bank's month; the bank's row is locked, so no other routing counts at once."""
-    row = BankMonth.objects.get_or_create(bank=bank, month=month)[0]
-    BankMonth.objects.filter(pk=row.pk).update(offers=F("offers") + how_many)
+def _count_offers(offers_by_bank: Mapping[int, int], month: dt.date) -> None:
+    """Add offers to each bank's month, in one statement; the banks' rows are locked, so no other routing counts
+    at once. An increment, not a value read before: a count corrected meanwhile (the admin) is kept."""
+    table = connection.ops.quote_name(BankMonth._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s)"] * len(offers_by_bank))
+    values = [value for bank_id, count in offers_by_bank.items() for value in (bank_id, month, count)]
+    with connection.cursor() as cursor:
+        # The model's own table and columns; the values are parameters (hence nosec B608).
+        cursor.execute(
+            f"INSERT INTO {table} (bank_id, month, offers) VALUES {rows} "  # nosec B608
+            f"ON CONFLICT (bank_id, month) DO UPDATE SET offers = {table}.offers + excluded.offers",
+            values,
+        )
 
 
 class NextStep(StrEnum):

@@ -209,11 +209,14 @@ def application_eligibility(*, application: Application) -> list[ProductVerdict]
         guarantee_mode=application.guarantee_mode,
         consent=creditloan_selectors.consent_by_bank(application.enterprise_id),
         # A person who reviewed the knock-out and overturned it has waived the policy rules for this one.
-        exclusions_waived=KnockOutReview.objects.filter(
-            application=application, status=KnockOutReviewStatus.OVERTURNED
-        ).exists(),
+        exclusions_waived=knockout_overturned(application),
     )
     return eligibility(applicant=applicant)
+
+
+def knockout_overturned(application: Application) -> bool:
+    """Whether a person reviewed the application's knock-out and overturned it."""
+    return KnockOutReview.objects.filter(application=application, status=KnockOutReviewStatus.OVERTURNED).exists()
 
 
 def eligibility_preview(

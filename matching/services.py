@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from creditloan.values import percent_text, read_weight
 from matching import selectors
 from matching.models import ApprovalModelVersion, BankMonth, LoanProduct, MatchingSettings, Offer, Ranking
 from matching.ranking import ApprovalModel, Weights, rank
+from matching.ranking_inputs import RankingInputs, ranking_inputs
 from scoring import selectors as scoring_selectors
 from scoring.ml.features import FEATURES_BY_NAME, build_features
 from scoring.ml.metrics import evaluate
@@ -174,45 +176,53 @@ def _approval_fit(decisions: pd.DataFrame) -> ApprovalModel:
     )
 
 
-# Until an approval model is trained, every bank is taken as even odds: the term then ranks nobody.
-EVEN_ODDS = ApprovalModel(banks=(), intercept=(), pd_slope=(), amount_slope=0.0)
-
-
-@transaction.atomic
-def application_rank(*, application: Application) -> Ranking:
-    """Rank the products the application is eligible for, and keep the ranking with everything behind it."""
-    score = application_latest_score(application)
+# No savepoint of its own: its one write is the ranking, and a caller in a transaction (routing) rolls back whole.
+@transaction.atomic(savepoint=False)
+def application_rank(
+    *,
+    application: Application,
+    score: Score | None = None,
+    consent: Mapping[int, frozenset[str]] | None = None,
+    inputs: RankingInputs | None = None,
+) -> Ranking:
+    """Rank the products the application is eligible for, and keep the ranking with everything behind it.
+    `score` (its latest), `consent` (the firm's, by bank) and `inputs` (the catalogue and settings) spare the reads
+    when the caller has them already; the application's enterprise is read through it (select_related spares
+    that read too)."""
+    score = score or application_latest_score(application)
     if score is None:
         raise DomainError(
             ErrorCode.NOT_FOUND,
             _("application #%(number)d has no score yet") % {"number": application.pk},
             field="application",
         )
-    settings = selectors.current_settings()
-    if settings is None:
-        raise DomainError(ErrorCode.NOT_FOUND, _("no matching settings have been published"))
-    approval_version = selectors.latest_approval_model()
-    approval = ApprovalModel.from_dict(approval_version.coefficients) if approval_version else EVEN_ODDS
-    eligible = [
-        verdict.product for verdict in selectors.application_eligibility(application=application) if verdict.eligible
-    ]
-    pool = selectors.ranking_candidates(eligible, approval=approval, responses=selectors.bank_response_rates())
+    inputs = inputs or ranking_inputs()
+    applicant = selectors.applicant_of(
+        enterprise=application.enterprise,
+        score=score,
+        amount=application.amount,
+        term_months=application.term_months,
+        guarantee_mode=application.guarantee_mode,
+        consent=creditloan_selectors.consent_by_bank(application.enterprise_id) if consent is None else consent,
+        # Asked only when there is something to waive: a review that overturned a knock-out waives the policy rules.
+        exclusions_waived=bool(score.exclusions) and selectors.knockout_overturned(application),
+    )
     ranking = rank(
-        pool,
+        inputs.candidates,
+        positions=inputs.table.eligible_positions(applicant),
         application_key=application.pk,
         probability_of_default=score.probability_of_default,
         amount=float(application.amount),
         term_months=application.term_months,
-        weights=selectors.weights_of(settings),
-        approval=approval,
+        weights=inputs.weights,
+        approval=inputs.approval,
     )
-    bank_of = {product.pk: product.bank.code for product in eligible}
-    entries = [row | {"bank": bank_of[row["product"]]} for row in ranking.rows()]
+    entries = [row | {"bank": inputs.bank_code(row["product"])} for row in ranking.rows()]
     return Ranking.objects.create(
         application=application,
         score=score,
-        settings=settings,
-        approval_model=approval_version,
+        settings=inputs.settings,
+        approval_model=inputs.approval_version,
         entries=entries,
         created_at=timezone.now(),
     )

@@ -7,7 +7,6 @@ from celery import shared_task
 from creditloan.celery import RETRY_TRANSIENT
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
-from creditloan.models.applications import ApplicationStatus
 from creditloan.outbox import OutboxTask
 from matching.escalations import offers_escalate_overdue
 from matching.routing import (
@@ -24,14 +23,16 @@ from matching.warnings import early_warnings_raise, firms_to_warn_after_import
 def route_application(application_id: int) -> int:
     """Offer a scored application to its banks; a second run finds it matched already and does nothing.
     Returns how many offers were made."""
-    if not Application.objects.filter(pk=application_id, status=ApplicationStatus.SCORED).exists():
-        return 0
     try:
         return len(application_route(application_id=application_id))
+    except Application.DoesNotExist:
+        return 0  # nothing to route
     except DomainError as error:
         if error.code != ErrorCode.INVALID_TRANSITION:
             raise
-        return 0  # the sweep of waiting applications routed it between the check and the lock
+        # Not scored (any more), as routing finds it under the row lock: routed already (by this task's first run
+        # or by the sweep of waiting applications), or excluded or withdrawn meanwhile.
+        return 0
 
 
 @shared_task(acks_late=True, **RETRY_TRANSIENT)

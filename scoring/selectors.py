@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import json
 import operator
 from collections.abc import Iterable
 
@@ -100,8 +101,8 @@ def record_frames(*, requests: pd.DataFrame, id_range: tuple[int, int] | None = 
     firm_ids = np.unique(np.asarray(requests["enterprise_id"], dtype=np.int64))
     requests = _with_consent(requests, firm_ids=firm_ids, id_range=id_range)
     if id_range is None and len(firm_ids) <= COPY_ABOVE:
-        few = [int(firm_id) for firm_id in firm_ids]
-        return _without_corrected(_few_firms_frames(requests, few), few)
+        frames, corrected = _few_firms_frames(requests, [int(firm_id) for firm_id in firm_ids])
+        return _without_corrected(frames, corrected=corrected)
     firms_query = Enterprise.objects.annotate(enterprise_id=F("id"))
     if id_range is not None:
         first, last = id_range
@@ -121,18 +122,18 @@ def record_frames(*, requests: pd.DataFrame, id_range: tuple[int, int] | None = 
     return _without_corrected(RecordFrames(requests=requests, firms=firms, **frames))
 
 
-def _without_corrected(frames: RecordFrames, firm_ids: list[int] | None = None) -> RecordFrames:
+def _without_corrected(frames: RecordFrames, corrected: Iterable[tuple[str, int]] | None = None) -> RecordFrames:
     """The frames less every record a dispute found wrong (异议 upheld for the firm, "corrected"): it never
     should have counted, so it counts at no time, training included. (And with the retention of negative
-    records in force here.)"""
+    records in force here.) `corrected` gives those records as (source, record id) where they were read with the
+    frames; otherwise every corrected record is read."""
     frames.negative_retention_years = settings.CREDIT_NEGATIVE_RETENTION_YEARS
-    corrected: dict[str, list[int]] = {}
-    disputes = Dispute.objects.filter(status=DisputeStatus.CORRECTED)
-    if firm_ids is not None:
-        disputes = disputes.filter(enterprise_id__in=firm_ids)
-    for source, record_id in disputes.values_list("source", "record_id"):
-        corrected.setdefault(source, []).append(record_id)
-    for source, record_ids in corrected.items():
+    if corrected is None:
+        corrected = Dispute.objects.filter(status=DisputeStatus.CORRECTED).values_list("source", "record_id")
+    by_source: dict[str, list[int]] = {}
+    for source, record_id in corrected:
+        by_source.setdefault(source, []).append(record_id)
+    for source, record_ids in by_source.items():
         records = getattr(frames, source)
         kept = ~np.isin(np.asarray(records["id"], dtype=np.int64), np.array(record_ids, dtype=np.int64))
         if isinstance(records, pd.DataFrame):
@@ -179,39 +180,51 @@ def _covered(firm_of_request: np.ndarray, as_of: np.ndarray, grants: list[tuple[
     return covered
 
 
-def _few_firms_frames(requests: pd.DataFrame, firm_ids: list[int]) -> RecordFrames:
-    """The online path: one firm's few rows (or a handful of firms'), as plain column arrays. SQL written once
-    per process and a plain fetch, because for a few rows the ORM's query building, COPY's set-up and a
-    DataFrame's construction each cost more than the rows themselves."""
-    firms = _fetched(_FIRMS_BY_ID, firm_ids, FIRM_COLUMNS, ("registered_on",))
+def _few_firms_frames(requests: pd.DataFrame, firm_ids: list[int]) -> tuple[RecordFrames, list[tuple[str, int]]]:
+    """The online path: one firm's few rows (or a handful of firms'), as plain column arrays, and the records a
+    dispute found wrong, as (source, record id). One statement brings them all, each row a JSON array tagged with
+    what it is: for a few rows, a statement per table, the ORM's query building, COPY's set-up and a DataFrame's
+    construction each cost more than the rows themselves."""
+    rows: dict[str, list] = {part: [] for part in ("firms", *SOURCES, "corrected")}
+    if firm_ids:  # "IN ()" is a syntax error on PostgreSQL
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _few_firms_sql(len(firm_ids)), [*firm_ids] * (1 + len(SOURCES)) + [DisputeStatus.CORRECTED, *firm_ids]
+            )
+            for part, row in cursor.fetchall():
+                # PostgreSQL's driver may hand JSON over parsed; SQLite's as text.
+                rows[part].append(json.loads(row) if isinstance(row, str) else row)
+    firms = _columns(rows["firms"], FIRM_COLUMNS, ("registered_on",))
     firms["industry_section"] = np.array(
         [SECTION_OF_DIVISION.get(str(code)[:2]) for code in firms["industry"]], dtype=object
     )
-    frames = {
-        name: _fetched(_records_by_firm(name), firm_ids, columns, dates)
-        for name, (_, columns, dates) in SOURCES.items()
-    }
-    return RecordFrames(requests=requests, firms=firms, **frames)
-
-
-_FIRMS_BY_ID = (
-    "SELECT id, kind, region, industry, registered_on, registered_capital FROM creditloan_enterprise WHERE id IN "
-)
+    frames = {name: _columns(rows[name], columns, dates) for name, (_, columns, dates) in SOURCES.items()}
+    corrected = [(source, int(record_id)) for source, record_id in rows["corrected"]]
+    return RecordFrames(requests=requests, firms=firms, **frames), corrected
 
 
 @functools.cache
-def _records_by_firm(source: str) -> str:
-    model, columns, _ = SOURCES[source]
-    # The model's own table and columns; the firm ids follow as parameters.
-    return f"SELECT {', '.join(columns)} FROM {model._meta.db_table} WHERE enterprise_id IN "  # nosec B608
+def _few_firms_sql(firm_count: int) -> str:
+    """The statement of _few_firms_frames for `firm_count` firm ids (given once per part, then the dispute status
+    before the last). The models' own tables and columns, never input (hence nosec B608)."""
+    array = "json_build_array" if connection.vendor == "postgresql" else "json_array"
+    ids = ", ".join(["%s"] * firm_count)
+    firm_columns = ", ".join(["id", *FIRM_COLUMNS[1:]])
+    parts = [f"SELECT 'firms', {array}({firm_columns}) FROM {Enterprise._meta.db_table} WHERE id IN ({ids})"]
+    parts += [
+        f"SELECT '{name}', {array}({', '.join(columns)}) FROM {model._meta.db_table} WHERE enterprise_id IN ({ids})"
+        for name, (model, columns, _) in SOURCES.items()
+    ]
+    parts.append(
+        f"SELECT 'corrected', {array}(source, record_id) FROM {Dispute._meta.db_table} "
+        f"WHERE status = %s AND enterprise_id IN ({ids})"
+    )
+    return " UNION ALL ".join(parts)  # nosec B608
 
 
-def _fetched(sql_head: str, firm_ids: list[int], columns: Iterable[str], dates: Iterable[str]) -> dict[str, np.ndarray]:
-    rows = []
-    if firm_ids:  # "IN ()" is a syntax error on PostgreSQL
-        with connection.cursor() as cursor:
-            cursor.execute(sql_head + f"({', '.join(['%s'] * len(firm_ids))})", firm_ids)
-            rows = cursor.fetchall()
+def _columns(rows: list, columns: Iterable[str], dates: Iterable[str]) -> dict[str, np.ndarray]:
+    """Rows (sequences in `columns`' order) as typed column arrays: dates as datetime64[D], text as str ('' for
+    blank), ids as int64, figures as float (NaN for blank)."""
     values = list(zip(*rows, strict=True)) if rows else [()] * len(list(columns))
     data = {}
     for name, column in zip(columns, values, strict=True):
@@ -417,12 +430,14 @@ def score_scale() -> ScoreScale:
     return ScoreScale(**settings.SCORE_SCALE)
 
 
-def policy_exclusions(features: pd.Series, rules: list[PolicyRule] | None = None) -> list[dict]:
+def active_policy_rules() -> list[PolicyRule]:
+    return list(PolicyRule.objects.filter(active=True).order_by("code"))
+
+
+def policy_exclusions(features: pd.Series, rules: Iterable[PolicyRule] | None = None) -> list[dict]:
     """The active policy rules this firm's features break, each with its reason in both languages."""
-    if rules is None:
-        rules = list(PolicyRule.objects.filter(active=True).order_by("code"))
     broken = []
-    for rule in rules:
+    for rule in active_policy_rules() if rules is None else rules:
         value = features[rule.feature]
         if value is None or (isinstance(value, float) and np.isnan(value)):
             continue
@@ -449,14 +464,14 @@ def enterprise_assess(
     as_of: dt.date | None = None,
     version: ModelVersion | None = None,
     repairs_known_on: dt.date | None = None,
+    policy_rules: Iterable[PolicyRule] | None = None,
 ) -> Score:
     """The score a firm would get, not stored: what an applicant sees before applying. With
-    `repairs_known_on`, records repaired by that day count as repaired even where `as_of` is earlier."""
+    `repairs_known_on`, records repaired by that day count as repaired even where `as_of` is earlier.
+    `policy_rules` (the active ones) spares their read when the caller keeps them."""
     version = version or champion()
     if version is None:
         raise DomainError(ErrorCode.NO_CHAMPION, _("No risk model has been promoted yet, so firms cannot be scored."))
-    if not Enterprise.objects.filter(pk=enterprise_id).exists():
-        raise DomainError(ErrorCode.NOT_FOUND, f"no enterprise with id {enterprise_id}", field="enterprise")
     model = loaded_model(version)
     as_of = as_of or timezone.localdate()
     requests = pd.DataFrame(
@@ -469,6 +484,9 @@ def enterprise_assess(
         }
     )
     frames = record_frames(requests=requests)
+    # The firm's registry row is among the frames read: none there, no such firm.
+    if not len(frames.firms["enterprise_id"]):
+        raise DomainError(ErrorCode.NOT_FOUND, f"no enterprise with id {enterprise_id}", field="enterprise")
     features = build_features(frames)
     # The sources no authorisation covers today: their features are empty because the firm withheld them, which
     # the reasons say as such ("纳税数据未授权"), never as "no record".
@@ -477,7 +495,7 @@ def enterprise_assess(
     probability = float(model.predict_proba(features)[0, 1])
     contributions = model.contributions(features).iloc[0]
     row = features.iloc[0]
-    exclusions = policy_exclusions(row)
+    exclusions = policy_exclusions(row, policy_rules)
     return Score(
         enterprise_id=enterprise_id,
         model_version=version,

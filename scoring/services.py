@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,14 +17,15 @@ from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from creditloan.numbering import numbered_create
-from creditloan.states import application_transition
+from creditloan.states import application_transition_held
 from scoring import selectors
 from scoring.ml.features import MONOTONE, build_features
 from scoring.ml.metrics import evaluate
 from scoring.ml.model import RiskModel
 from scoring.ml.scale import FIXED_SCALE, MasterScale, ScaleFitError, fit_master_scale
 from scoring.ml.scorecard import WoeLogisticScorecard
-from scoring.models import ModelStatus, ModelVersion, Rating, Score, TrainingRun, TrainingRunStatus
+from scoring.models import ModelStatus, ModelVersion, PolicyRule, Rating, Score, TrainingRun, TrainingRunStatus
+from scoring.scoring_inputs import scoring_inputs
 from scoring.training_steps import TrainingStep, training_outcome
 
 logger = logging.getLogger(__name__)
@@ -230,11 +231,16 @@ def enterprise_score(
     application: Application | None = None,
     version: ModelVersion | None = None,
     repairs_known_on: dt.date | None = None,
+    policy_rules: Iterable[PolicyRule] | None = None,
 ) -> Score:
     """Score a firm with the champion (or `version`) as its records stood on `as_of` (today by default) and
     store it; with `repairs_known_on`, the repairs known by that day count (see enterprise_assess)."""
     score = selectors.enterprise_assess(
-        enterprise_id=enterprise_id, as_of=as_of, version=version, repairs_known_on=repairs_known_on
+        enterprise_id=enterprise_id,
+        as_of=as_of,
+        version=version,
+        repairs_known_on=repairs_known_on,
+        policy_rules=policy_rules,
     )
     score.application = application
     score.save()
@@ -243,20 +249,30 @@ def enterprise_score(
 
 def application_score(*, application_id: int) -> Score:
     """Score an application once per champion: running it again (a retried task) returns the stored score. A
-    submitted application moves on: to scored, or to not eligible when a policy rule excludes the firm."""
-    with transaction.atomic():
+    submitted application moves on: to scored, or to not eligible when a policy rule excludes the firm. The
+    score's `application` is the application as it stands once scored (its status the one just set)."""
+    # No savepoint of its own inside the flow's transaction: a failure here rolls the whole step back.
+    with transaction.atomic(savepoint=False):
         application = Application.objects.select_for_update().get(pk=application_id)
-        version = selectors.champion()
-        score = application.scores.filter(model_version=version).order_by("-created_at").first()
+        inputs = scoring_inputs()
+        version = inputs.champion
+        score = None
+        # An application leaves "submitted" in the transaction that stores its score (below), so one still
+        # submitted under the lock has none to find. Any other is looked for, in a statement of its own once the
+        # lock is held: a second delivery that waited on the first's lock sees the score the first committed.
+        if application.status != ApplicationStatus.SUBMITTED:
+            score = application.scores.filter(model_version=version).order_by("-created_at").first()
         if score is None:
             score = enterprise_score(
                 enterprise_id=application.enterprise_id,
                 as_of=timezone.localtime(application.submitted_at).date(),
                 application=application,
                 version=version,
+                policy_rules=inputs.policy_rules,
             )
         if application.status == ApplicationStatus.SUBMITTED:
-            application_transition(application_id=application.pk, event="exclude" if score.exclusions else "score")
+            application_transition_held(application, event="exclude" if score.exclusions else "score")
+        score.application = application
         return score
 
 

@@ -47,7 +47,7 @@ def application_score(*, application_id: int) -> Score | None:
         return None
     # Routing is owed only while the application waits for it: a second delivery of the scoring task (sent again
     # by the outbox relay while the first was still queued) finds it routed already and owes nothing.
-    if Application.objects.filter(pk=application_id, status=ApplicationStatus.SCORED).exists():
+    if score.application.status == ApplicationStatus.SCORED:
         task_send_after_commit(steps.ROUTE_APPLICATION, application_id)
     return score
 

@@ -1,11 +1,17 @@
 """The application's state machine: a test per (state, event) pair."""
 
 import pytest
+from django.db import transaction
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
-from creditloan.states import APPLICATION_EVENTS, APPLICATION_TRANSITIONS, application_transition
+from creditloan.states import (
+    APPLICATION_EVENTS,
+    APPLICATION_TRANSITIONS,
+    application_transition,
+    application_transition_held,
+)
 from tests.factories import ApplicationFactory
 
 
@@ -31,3 +37,32 @@ def test_an_application_moves_exactly_as_its_table_says(application, state, even
         assert application_transition(application_id=application.pk, event=event).status == target
         application.refresh_from_db()
         assert application.status == target
+
+
+@pytest.mark.parametrize("state", ApplicationStatus.values)
+@pytest.mark.parametrize("event", APPLICATION_EVENTS)
+def test_an_application_held_under_its_callers_lock_moves_by_the_same_table(application, state, event):
+    Application.objects.filter(pk=application.pk).update(status=state)
+    target = APPLICATION_TRANSITIONS.get((state, event))
+
+    with transaction.atomic():
+        held = Application.objects.select_for_update().get(pk=application.pk)
+        if target is None:
+            with pytest.raises(DomainError) as error:
+                application_transition_held(held, event=event)
+            assert error.value.code == ErrorCode.INVALID_TRANSITION
+        else:
+            assert application_transition_held(held, event=event).status == target
+
+    application.refresh_from_db()
+    assert application.status == (state if target is None else target)
+
+
+def test_a_held_application_moves_only_inside_its_callers_transaction(transactional_db):
+    application = ApplicationFactory()
+
+    with pytest.raises(transaction.TransactionManagementError):
+        application_transition_held(application, event="score")
+
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED

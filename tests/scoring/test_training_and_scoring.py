@@ -217,6 +217,30 @@ def test_scoring_an_application_twice_stores_one_score(world):
     assert Score.objects.filter(application=application).count() == 1
 
 
+def test_a_warm_worker_scores_the_next_application_with_the_model_promoted_and_the_rule_written_since(world):
+    champion_ready(world)
+    firm = Enterprise.objects.filter(status="active").order_by("pk").first()
+    first = application_score(application_id=ApplicationFactory(enterprise=firm).pk)
+    second = next_version(ModelVersion.objects.get(pk=world.version.pk))
+    model_promote(number=second.number)
+    PolicyRule.objects.create(
+        code="registered-at-all",
+        name="registered at all",
+        feature="firm_age_years",
+        operator="gte",
+        threshold=0,
+        reason_zh="已登记",
+        reason_en="registered",
+    )
+
+    later = application_score(application_id=ApplicationFactory(enterprise=firm).pk)
+
+    assert first.model_version == world.version
+    assert not any(item["rule"] == "registered-at-all" for item in first.exclusions)
+    assert later.model_version == second
+    assert "registered-at-all" in [item["rule"] for item in later.exclusions]
+
+
 def test_the_points_and_reasons_agree_with_the_models_own_prediction(world):
     champion_ready(world)
     firm = Enterprise.objects.order_by("pk").first()
