@@ -210,13 +210,13 @@ def _few_firms_sql(firm_count: int) -> str:
     array = "json_build_array" if connection.vendor == "postgresql" else "json_array"
     ids = ", ".join(["%s"] * firm_count)
     firm_columns = ", ".join(["id", *FIRM_COLUMNS[1:]])
-    parts = [f"SELECT 'firms', {array}({firm_columns}) FROM {Enterprise._meta.db_table} WHERE id IN ({ids})"]
+    parts = [f"SELECT 'firms', {array}({firm_columns}) FROM {Enterprise._meta.db_table} WHERE id IN ({ids})"]  # nosec B608
     parts += [
-        f"SELECT '{name}', {array}({', '.join(columns)}) FROM {model._meta.db_table} WHERE enterprise_id IN ({ids})"
+        f"SELECT '{name}', {array}({', '.join(columns)}) FROM {model._meta.db_table} WHERE enterprise_id IN ({ids})"  # nosec B608
         for name, (model, columns, _) in SOURCES.items()
     ]
     parts.append(
-        f"SELECT 'corrected', {array}(source, record_id) FROM {Dispute._meta.db_table} "
+        f"SELECT 'corrected', {array}(source, record_id) FROM {Dispute._meta.db_table} "  # nosec B608
         f"WHERE status = %s AND enterprise_id IN ({ids})"
     )
     return " UNION ALL ".join(parts)  # nosec B608

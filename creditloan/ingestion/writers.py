@@ -318,7 +318,7 @@ class PostgresWriter:
                 # registry again for every chunk, which grows with the registry (at 500,000 firms it cost more than
                 # the probes). OFFSET 0 keeps the planner from flattening the subquery and probing twice.
                 source = (
-                    "FROM (SELECT s.*, (SELECT e.id FROM creditloan_enterprise e WHERE e.uscc = s.uscc) AS firm_id "
+                    "FROM (SELECT s.*, (SELECT e.id FROM creditloan_enterprise e WHERE e.uscc = s.uscc) AS firm_id "  # nosec B608 - the stage table is named by the writer
                     f"FROM {self.stage} s OFFSET 0) s WHERE s.firm_id IS NOT NULL"
                 )
             created, updated, unapplied = self._upsert(cursor, source, firm="" if self.fmt.is_registry else "s.firm_id")
