@@ -159,3 +159,26 @@ def test_an_operator_catches_up_at_once_after_an_outage_with_the_command(tasks_g
 
     assert capsys.readouterr().out.strip() == "sent 2 tasks again; 2 still waiting, 0 set aside"
     assert list(OutboxMessage.objects.values_list("attempts", flat=True)) == [1, 1]
+
+
+def test_a_process_that_only_queues_a_task_does_not_import_the_workers_code():
+    """With a broker, a task is sent by its name: an import or a web request that queues the re-rating does not
+    import every app's tasks module, and with them scikit-learn and LightGBM, to hand the broker a message."""
+    import subprocess
+    import sys
+
+    program = """
+import os, sys, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "creditloan.settings.test"
+os.environ["CELERY_BROKER_URL"] = "memory://localhost/"
+django.setup()
+from django.conf import settings
+settings.CELERY_TASK_ALWAYS_EAGER = False
+from creditloan.models import OutboxMessage
+from creditloan.outbox import _publish
+sent = _publish(OutboxMessage(pk=1, task="scoring.tasks.rerate_population", args=[]))
+print(sent, sorted(name for name in ("scoring.tasks", "matching.tasks", "lightgbm", "sklearn") if name in sys.modules))
+"""
+    answer = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=60)
+
+    assert answer.stdout.split("\n")[-2] == "True []"

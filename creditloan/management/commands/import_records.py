@@ -1,18 +1,14 @@
-import contextlib
 import json
 import os
 import sys
-import threading
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from creditloan.errors import DomainError
-from creditloan.flows import steps
 from creditloan.flows.records import records_import
 from creditloan.ingestion.progress import TerminalProgress
 from creditloan.ingestion.services import DEFAULT_CHUNK_SIZE, SOURCE_ORDER, ImportSource
-from creditloan.outbox import registered_task
 
 
 class Command(BaseCommand):
@@ -51,11 +47,6 @@ class Command(BaseCommand):
             for source, path in zip(pairs[::2], pairs[1::2])
         ]
         os.environ.setdefault("CELERY_SKIP_CHECKS", "1")
-        # A landed batch queues its follow-up tasks (creditloan/flows/records.py), and the first task a process
-        # names has every app's tasks module imported, scikit-learn among them: a second or more, spent here in
-        # the background while the rows load rather than after them.
-        finding_tasks = threading.Thread(target=_find_follow_up_tasks, name="find-tasks", daemon=True)
-        finding_tasks.start()
         show_progress = not as_json and sys.stderr.isatty() and options["verbosity"] > 0
         progress = TerminalProgress() if show_progress else None
         try:
@@ -65,7 +56,6 @@ class Command(BaseCommand):
         finally:
             if progress:
                 progress.close()
-            finding_tasks.join()
         summary = batch_summary(batch)
         if as_json:
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
@@ -79,12 +69,6 @@ class Command(BaseCommand):
             )
         if summary["rejected"]:
             self.stdout.write(f"rejected rows and their reasons: admin › import batches › #{summary['batch']}")
-
-
-def _find_follow_up_tasks() -> None:
-    # A failure here is left to the landed batch, which names the task again and reports it.
-    with contextlib.suppress(Exception):
-        registered_task(steps.RERATE_POPULATION)
 
 
 def batch_summary(batch) -> dict:
