@@ -82,6 +82,19 @@ def transition_locked(
 @transaction.atomic
 def application_transition(*, application_id: int, event: str, **fields) -> Application:
     """Move an application by `event` under a row lock; `fields` are saved with the new state."""
+    return _application_moved(application_id, event, fields)
+
+
+def application_transition_held(application: Application, *, event: str, **fields) -> Application:
+    """application_transition for an application the caller has read under its lock (select_for_update) in the
+    transaction it is in, as scoring and routing do: the same table and refusal, without reading the row again
+    or a savepoint of its own (a refusal rolls the caller's transaction back). `application` is moved and saved."""
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("a held application moves only inside the caller's transaction")
+    return _application_moved(application.pk, event, fields, held=application)
+
+
+def _application_moved(application_id: int, event: str, fields: dict, held: Application | None = None) -> Application:
     application = transition_locked(
         Application,
         application_id,
@@ -92,28 +105,7 @@ def application_transition(*, application_id: int, event: str, **fields) -> Appl
         unknown=_("unknown application event '%(event)s'"),
         thing=_("application #%(number)d"),
         fields=fields,
-    )
-    application.save(update_fields=["status", *fields])
-    return application
-
-
-def application_transition_held(application: Application, *, event: str, **fields) -> Application:
-    """application_transition for an application the caller has read under its lock (select_for_update) in the
-    transaction it is in, as scoring and routing do: the same table and refusal, without reading the row again
-    or a savepoint of its own (a refusal rolls the caller's transaction back). `application` is moved and saved."""
-    if not transaction.get_connection().in_atomic_block:
-        raise transaction.TransactionManagementError("a held application moves only inside the caller's transaction")
-    transition_locked(
-        Application,
-        application.pk,
-        event,
-        table=APPLICATION_TRANSITIONS,
-        events=APPLICATION_EVENTS,
-        states=ApplicationStatus,
-        unknown=_("unknown application event '%(event)s'"),
-        thing=_("application #%(number)d"),
-        fields=fields,
-        held=application,
+        held=held,
     )
     application.save(update_fields=["status", *fields])
     return application
