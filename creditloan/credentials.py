@@ -29,6 +29,9 @@ from creditloan.models import ApiToken
 logger = logging.getLogger(__name__)
 
 UNKNOWN = None
+# How long Redis keeps a token's version unread: a version gone is a version changed (the token is read again from the
+# database), so this only bounds how many keys the tokens ever used leave behind.
+VERSION_KEPT_SECONDS = 24 * 60 * 60
 
 
 def credentials_cached() -> bool:
@@ -50,7 +53,7 @@ def credentials_version_start(digest: str) -> str | None:
     """The token's version, set to a new one if it has none; read before the token is read from the database, so
     that a write committed after that read has replaced it. UNKNOWN when the cache cannot be reached."""
     try:
-        cache.add(_key(digest), secrets.token_hex(8), timeout=None)
+        cache.add(_key(digest), secrets.token_hex(8), timeout=VERSION_KEPT_SECONDS)
         return cache.get(_key(digest))
     except Exception:  # noqa: BLE001
         logger.warning("the credentials cache could not be written; verifying in the database", exc_info=True)
@@ -67,7 +70,7 @@ def credentials_changed(digests: list[str]) -> None:
 
 def _replace_versions(digests: list[str]) -> None:
     try:
-        cache.set_many({_key(digest): secrets.token_hex(8) for digest in digests}, timeout=None)
+        cache.set_many({_key(digest): secrets.token_hex(8) for digest in digests}, timeout=VERSION_KEPT_SECONDS)
     except Exception:  # noqa: BLE001
         # What the processes remember expires within API_TOKEN_REMEMBER_SECONDS; say so loudly meanwhile.
         logger.error("the credentials cache missed a change to %d API tokens", len(digests), exc_info=True)

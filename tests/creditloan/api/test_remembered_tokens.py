@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -164,3 +165,15 @@ def test_the_account_a_request_gets_is_its_own_copy(world, remembered):
 
     assert second.user is not first.user
     assert second.user.password != first.user.password
+
+
+def test_a_version_the_cache_no_longer_holds_sends_the_next_request_to_the_database(world, remembered):
+    """Expired after VERSION_KEPT_SECONDS, or lost with a Redis that restarted empty: gone is changed."""
+    client = world["as_applicant"]
+    queries_of(client)
+    digest = ApiToken.objects.get(user=world["applicant"]).digest
+
+    cache.delete(f"credentials:{digest}")
+
+    assert queries_of(client)[1] >= 1
+    assert queries_of(client) == (403, 0)
