@@ -199,19 +199,25 @@ def application_eligibility(*, application: Application) -> list[ProductVerdict]
     score = application_latest_score(application)
     if score is None:
         return []
-    # A product is open only while the firm lets its bank see its data, and one that needs a source (税易贷: tax
-    # data) only while that bank may see that source too.
-    applicant = applicant_of(
+    return eligibility(applicant=application_applicant(application, score=score))
+
+
+def application_applicant(
+    application: Application, *, score: Score, consent: Mapping[int, frozenset[str]] | None = None
+) -> Applicant:
+    """The application's firm as the rules see it against `score`, with what it asks for. A product is open only
+    while the firm lets its bank see its data, and one that needs a source (税易贷: tax data) only while that bank
+    may see that source too: `consent` is the firm's by bank (read here unless given). A person who reviewed the
+    knock-out and overturned it has waived the policy rules (asked only when there is a rule to waive)."""
+    return applicant_of(
         enterprise=application.enterprise,
         score=score,
         amount=application.amount,
         term_months=application.term_months,
         guarantee_mode=application.guarantee_mode,
-        consent=creditloan_selectors.consent_by_bank(application.enterprise_id),
-        # A person who reviewed the knock-out and overturned it has waived the policy rules for this one.
-        exclusions_waived=knockout_overturned(application),
+        consent=creditloan_selectors.consent_by_bank(application.enterprise_id) if consent is None else consent,
+        exclusions_waived=bool(score.exclusions) and knockout_overturned(application),
     )
-    return eligibility(applicant=applicant)
 
 
 def knockout_overturned(application: Application) -> bool:

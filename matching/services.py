@@ -197,16 +197,7 @@ def application_rank(
             field="application",
         )
     inputs = inputs or ranking_inputs()
-    applicant = selectors.applicant_of(
-        enterprise=application.enterprise,
-        score=score,
-        amount=application.amount,
-        term_months=application.term_months,
-        guarantee_mode=application.guarantee_mode,
-        consent=creditloan_selectors.consent_by_bank(application.enterprise_id) if consent is None else consent,
-        # Asked only when there is something to waive: a review that overturned a knock-out waives the policy rules.
-        exclusions_waived=bool(score.exclusions) and selectors.knockout_overturned(application),
-    )
+    applicant = selectors.application_applicant(application, score=score, consent=consent)
     ranking = rank(
         inputs.candidates,
         positions=inputs.table.eligible_positions(applicant),
