@@ -398,19 +398,20 @@ class WindowCountedPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         rows = list(self.object_list.annotate(rows_in_all=Window(Count("*")))[bottom : bottom + self.per_page])
         if not rows and number > 1:
-            raise EmptyPage(_("That page contains no results"))
+            raise EmptyPage(self.error_messages["no_results"])
         self.count = rows[0]["rows_in_all"] if rows else 0
         for row in rows:
             del row["rows_in_all"]
         return self._get_page(rows, number, self)
 
     def validate_number_format(self, number) -> int:
+        """Paginator.validate_number but for the last page, which only the page's own query tells."""
         try:
             number = int(number)
         except (TypeError, ValueError) as error:
-            raise PageNotAnInteger(_("That page number is not an integer")) from error
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from error
         if number < 1:
-            raise EmptyPage(_("That page number is less than 1"))
+            raise EmptyPage(self.error_messages["min_page"])
         return number
 
 
