@@ -35,6 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._setup import peak_rss_kib, scratch_database  # noqa: E402
+from bench.drills.seed import people_acting_for_firms  # noqa: E402
 
 AS_OF = dt.date(2026, 10, 31)
 GOAL_RATIO = 3.0
@@ -57,7 +58,7 @@ def main() -> None:
     print(f"world: {args.enterprises:,} firms, champion and approval model trained, in {took:.0f} s")
 
     score_ms, score_db_ms = _kernel_score(connection, args.applications)
-    applicants = _applicants(args.applications + WARM_UP)
+    applicants = people_acting_for_firms(args.applications + WARM_UP, username="bench-applicant")
     match_ms = _kernel_match(applicants)
     worker, worker_db = _worker(connection, applicants)
 
@@ -119,34 +120,6 @@ def _kernel_score(connection, samples: int) -> tuple[float, float]:
     if backend.readable:
         print(f"its database's CPU: {db_ms:.2f} ms (mean)")
     return float(np.median(ms)), db_ms
-
-
-def _applicants(count: int) -> list:
-    """`count` firms, each with a person acting for it who authorised every bank to see every source."""
-    from django.utils import timezone
-
-    from creditloan.demo.services import every_source_granted_to
-    from creditloan.models import Bank, Enterprise, EnterpriseMembership, User
-    from creditloan.models.accounts import MembershipRelation, MembershipStatus, Role
-
-    banks = list(Bank.objects.all())
-    firms = Enterprise.objects.filter(kind="company", status="active", memberships__isnull=True).order_by("pk")
-    people = []
-    for firm in firms[:count]:
-        person = User.objects.create_user(username=f"bench-applicant-{firm.pk}", role=Role.APPLICANT)
-        EnterpriseMembership.objects.create(
-            user=person,
-            enterprise=firm,
-            relation=MembershipRelation.LEGAL_REPRESENTATIVE,
-            status=MembershipStatus.ACTIVE,
-            may_apply=True,
-            may_consent=True,
-            may_view_report=True,
-            decided_at=timezone.now(),
-        )
-        every_source_granted_to(banks=banks, user=person, enterprise=firm)
-        people.append((person, firm))
-    return people
 
 
 def _kernel_match(applicants: list) -> float:

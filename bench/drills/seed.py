@@ -17,20 +17,32 @@ class Applicant:
 def applicants(count: int) -> list[Applicant]:
     """`count` people, each acting for an active company of the world that has authorised every bank to see
     every source (tax and bank data each granted alone, as the service requires), each with an API token."""
+    from creditloan.services import api_token_issue
+
+    people = [
+        Applicant(api_token_issue(user=person, name="drill")[1], firm.pk)
+        for person, firm in people_acting_for_firms(count, username="drill-applicant")
+    ]
+    check(len(people) == count, f"the world has only {len(people)} free active companies, {count} wanted")
+    return people
+
+
+def people_acting_for_firms(count: int, *, username: str) -> list:
+    """Up to `count` (person, firm) pairs: an active company of the world with no member yet, and a person acting
+    for it (named `username`-N) who authorised every bank to see every source."""
     from django.utils import timezone
 
     from creditloan.demo.services import every_source_granted_to
     from creditloan.models import Bank, Enterprise, EnterpriseMembership, User
     from creditloan.models.accounts import MembershipRelation, MembershipStatus, Role
-    from creditloan.services import api_token_issue
 
     banks = list(Bank.objects.all())
     firms = Enterprise.objects.filter(kind="company", status="active", memberships__isnull=True).order_by("pk")
     people = []
     for index, firm in enumerate(firms[:count]):
-        person = User.objects.create_user(username=f"drill-applicant-{index}", role=Role.APPLICANT)
-        # As a verified claim leaves it (creditloan.identity.services.enterprise_claim): the drills measure the
-        # pipeline, not the sign-up each of these people would have gone through.
+        person = User.objects.create_user(username=f"{username}-{index}", role=Role.APPLICANT)
+        # As a verified claim leaves it (creditloan.identity.services.enterprise_claim): the benches and drills
+        # measure the pipeline, not the sign-up each of these people would have gone through.
         EnterpriseMembership.objects.create(
             user=person,
             enterprise=firm,
@@ -42,8 +54,7 @@ def applicants(count: int) -> list[Applicant]:
             decided_at=timezone.now(),
         )
         every_source_granted_to(banks=banks, user=person, enterprise=firm)
-        people.append(Applicant(api_token_issue(user=person, name="drill")[1], firm.pk))
-    check(len(people) == count, f"the world has only {len(people)} free active companies, {count} wanted")
+        people.append((person, firm))
     return people
 
 
