@@ -52,9 +52,10 @@ def credentials_version(digest: str) -> str | None:
 def credentials_version_start(digest: str) -> str | None:
     """The token's version, set to a new one if it has none; read before the token is read from the database, so
     that a write committed after that read has replaced it. UNKNOWN when the cache cannot be reached."""
+    fresh = secrets.token_hex(8)
     try:
-        cache.add(_key(digest), secrets.token_hex(8), timeout=VERSION_KEPT_SECONDS)
-        return cache.get(_key(digest))
+        # The one just set, or the one another process or a write set first.
+        return fresh if cache.add(_key(digest), fresh, timeout=VERSION_KEPT_SECONDS) else cache.get(_key(digest))
     except Exception:  # noqa: BLE001
         logger.warning("the credentials cache could not be written; verifying in the database", exc_info=True)
         return UNKNOWN
