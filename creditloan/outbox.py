@@ -14,8 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from uuid import uuid4
 
 from celery import Task, current_app
+from celery.utils.nodenames import gethostname
+from celery_batches import Batches, SimpleRequest
+from celery_batches.trace import apply_batches_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -40,14 +44,72 @@ class OutboxTask(Task):
             OutboxMessage.objects.filter(pk=outbox_id).delete()
 
 
+class OutboxBatches(Batches):
+    """A task whose messages the worker takes in batches (celery-batches): it buffers up to `flush_every` of them
+    (or what came within `flush_interval` seconds) and runs the task once on the list of their requests, each
+    possibly sent through the outbox. `run(requests)` returns the requests it carried out to the end: their rows
+    are deleted, the others' kept for the relay to send again. A batch that raises is logged by celery-batches
+    and its messages acknowledged all the same, so the rows are what brings them back. A batch whose pool
+    process dies hands its messages back to the broker at once (as reject_on_worker_lost does for a single
+    task; see flush). The worker must fetch ahead enough messages for a batch to fill (--prefetch-multiplier;
+    docs/operations.md)."""
+
+    abstract = True
+
+    def flush(self, requests: list) -> object:
+        """Hand the buffered requests to a pool process as one job, acknowledged once it has run (the task's
+        acks_late); what celery-batches does, and besides, a job lost with its process (killed, out of memory)
+        puts its messages back on their queue: left unacknowledged in this process they would neither be run
+        again until the worker restarts nor give back their places in its prefetch window."""
+        batch = ([SimpleRequest.from_request(request) for request in requests],)
+
+        def ran(_result) -> None:
+            for request in requests:
+                request.acknowledge()
+
+        def lost(_error) -> None:
+            for request in requests:
+                request.reject(requeue=True)
+
+        return self._pool.apply_async(apply_batches_task, (self, batch, 0, None), callback=ran, error_callback=lost)
+
+    def __call__(self, requests: list[SimpleRequest]) -> int:
+        done = super().__call__(requests)
+        finished = [outbox_id for request in done if (outbox_id := request.request_dict.get(OUTBOX_HEADER)) is not None]
+        if finished:
+            OutboxMessage.objects.filter(pk__in=finished).delete()
+        return len(done)
+
+    def apply(self, args=None, kwargs=None, *rest, **options):
+        """Run here and now as a batch of one (the eager mode of a newcomer's machine and the tests), the message's
+        headers (the outbox row's id) on its request as a worker would have them."""
+        request = SimpleRequest(
+            id=options.get("task_id") or uuid4().hex,
+            name=self.name,
+            args=tuple(args or ()),
+            kwargs=kwargs or {},
+            delivery_info={"is_eager": True},
+            hostname=gethostname(),
+            ignore_result=options.get("ignore_result", False),
+            reply_to=None,
+            correlation_id=None,
+            request_dict=dict(options.get("headers") or {}),
+        )
+        return Task.apply(self, ([request],), {}, *rest, **options)
+
+
+# What a task sent through the outbox is declared with: each deletes the rows of the messages it carried out.
+OUTBOX_TASKS = (OutboxTask, OutboxBatches)
+
+
 def task_send_after_commit(task: Task | str, *args) -> OutboxMessage:
     """Run `task(*args)` once the current transaction commits, and make sure it does run even if the broker or
     a worker fails on the way. Must be called inside a transaction. `task` is the task or its registered name:
     the flows (creditloan/flows/) sit below the tasks that call them, so they name the next step's task rather
     than import it. A name is sent as it is, without importing the task (see _publish); every name the flows
     use is held to an outbox task by tests/creditloan/test_flows.py."""
-    if not isinstance(task, str) and not isinstance(task, OutboxTask):
-        raise TypeError(f"{task.name} must be declared with base=OutboxTask to be sent through the outbox")
+    if not isinstance(task, str) and not isinstance(task, OUTBOX_TASKS):
+        raise TypeError(f"{task.name} must be declared with an outbox base ({OUTBOX_TASKS}) to be sent through it")
     name = task if isinstance(task, str) else task.name
     now = timezone.now()
     message = OutboxMessage.objects.create(task=name, args=list(args), created_at=now, next_attempt_at=now + _grace())

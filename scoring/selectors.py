@@ -8,7 +8,7 @@ import hashlib
 import io
 import json
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -469,59 +469,88 @@ def enterprise_assess(
     """The score a firm would get, not stored: what an applicant sees before applying. With
     `repairs_known_on`, records repaired by that day count as repaired even where `as_of` is earlier.
     `policy_rules` (the active ones) spares their read when the caller keeps them."""
+    as_of = as_of or timezone.localdate()
+    [score] = enterprises_assess(
+        [(enterprise_id, as_of, repairs_known_on or as_of)], version=version, policy_rules=policy_rules
+    )
+    return score
+
+
+def enterprises_assess(
+    requests: Sequence[tuple[int, dt.date, dt.date]],
+    *,
+    version: ModelVersion | None = None,
+    policy_rules: Iterable[PolicyRule] | None = None,
+) -> list[Score]:
+    """enterprise_assess for several firms at once, one Score (not stored) per request (enterprise_id, as_of,
+    repairs known on), in request order: one read of their records, one pass of the model over all of them, as a
+    worker scoring a batch of applications does. A firm may be asked for more than once."""
     version = version or champion()
     if version is None:
         raise DomainError(ErrorCode.NO_CHAMPION, _("No risk model has been promoted yet, so firms cannot be scored."))
     model = loaded_model(version)
-    as_of = as_of or timezone.localdate()
-    requests = pd.DataFrame(
-        {
-            "enterprise_id": [enterprise_id],
-            "as_of": np.array([as_of], dtype="datetime64[D]"),
-            "repairs_known_on": np.array([repairs_known_on or as_of], dtype="datetime64[D]"),
-            # Scored now, for a decision now: under the consent the firm gives today.
-            "consent_on": np.array([timezone.localdate()], dtype="datetime64[D]"),
-        }
+    policy_rules = active_policy_rules() if policy_rules is None else list(policy_rules)
+    firm_ids = [enterprise_id for enterprise_id, _as_of, _repairs in requests]
+    # Scored now, for a decision now: under the consent each firm gives today.
+    today = timezone.localdate()
+    frames = record_frames(
+        requests=pd.DataFrame(
+            {
+                "enterprise_id": np.array(firm_ids, dtype=np.int64),
+                "as_of": np.array([as_of for _id, as_of, _repairs in requests], dtype="datetime64[D]"),
+                "repairs_known_on": np.array([repairs for _id, _as_of, repairs in requests], dtype="datetime64[D]"),
+                "consent_on": np.array([today] * len(requests), dtype="datetime64[D]"),
+            }
+        )
     )
-    frames = record_frames(requests=requests)
-    # The firm's registry row is among the frames read: none there, no such firm.
-    if not len(frames.firms["enterprise_id"]):
-        raise DomainError(ErrorCode.NOT_FOUND, f"no enterprise with id {enterprise_id}", field="enterprise")
+    # The firms' registry rows are among the frames read: one missing, no such firm.
+    missing = set(firm_ids) - set(np.asarray(frames.firms["enterprise_id"]).tolist())
+    if missing:
+        raise DomainError(ErrorCode.NOT_FOUND, f"no enterprise with id {min(missing)}", field="enterprise")
     features = build_features(frames)
-    # The sources no authorisation covers today: their features are empty because the firm withheld them, which
-    # the reasons say as such ("纳税数据未授权"), never as "no record".
-    withheld = [source for source in CONSENTED_SOURCES if not bool(frames.requests[f"uses_{source}"].iloc[0])]
+    probabilities = model.predict_proba(features)[:, 1]
+    contributions = model.contributions(features)
     scale = score_scale()
-    probability = float(model.predict_proba(features)[0, 1])
-    contributions = model.contributions(features).iloc[0]
-    row = features.iloc[0]
-    exclusions = policy_exclusions(row, policy_rules)
-    return Score(
-        enterprise_id=enterprise_id,
-        model_version=version,
-        as_of=as_of,
-        probability_of_default=probability,
-        points=scale.points(probability),
-        grade=model.master_scale_.grade(probability),
-        features=_json_features(row),
-        reasons=explain.explanation(
-            row,
-            contributions,
-            scale=scale,
-            value_names=_reference_names(),
-            withheld=withheld,
-            exclusions=exclusions,
-        ),
-        improvements=explain.improvements(
-            features,
-            lambda frame: model.predict_proba(frame)[:, 1],
-            scale=scale,
-            withheld=withheld,
-            knocked_out_on=[rule["feature"] for rule in exclusions],
-        ),
-        exclusions=exclusions,
-        created_at=timezone.now(),
-    )
+    now = timezone.now()
+    scores = []
+    for position, (enterprise_id, as_of, _repairs) in enumerate(requests):
+        # The sources no authorisation covers today: their features are empty because the firm withheld them,
+        # which the reasons say as such ("纳税数据未授权"), never as "no record".
+        withheld = [
+            source for source in CONSENTED_SOURCES if not bool(frames.requests[f"uses_{source}"].iloc[position])
+        ]
+        row = features.iloc[position]
+        probability = float(probabilities[position])
+        exclusions = policy_exclusions(row, policy_rules)
+        scores.append(
+            Score(
+                enterprise_id=enterprise_id,
+                model_version=version,
+                as_of=as_of,
+                probability_of_default=probability,
+                points=scale.points(probability),
+                grade=model.master_scale_.grade(probability),
+                features=_json_features(row),
+                reasons=explain.explanation(
+                    row,
+                    contributions.iloc[position],
+                    scale=scale,
+                    value_names=_reference_names(),
+                    withheld=withheld,
+                    exclusions=exclusions,
+                ),
+                improvements=explain.improvements(
+                    features.iloc[position : position + 1],
+                    lambda frame: model.predict_proba(frame)[:, 1],
+                    scale=scale,
+                    withheld=withheld,
+                    knocked_out_on=[rule["feature"] for rule in exclusions],
+                ),
+                exclusions=exclusions,
+                created_at=now,
+            )
+        )
+    return scores
 
 
 def _json_features(row: pd.Series) -> dict:

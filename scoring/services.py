@@ -251,29 +251,51 @@ def application_score(*, application_id: int) -> Score:
     """Score an application once per champion: running it again (a retried task) returns the stored score. A
     submitted application moves on: to scored, or to not eligible when a policy rule excludes the firm. The
     score's `application` is the application as it stands once scored (its status the one just set)."""
+    scores = applications_score(application_ids=[application_id])
+    if not scores:
+        raise Application.DoesNotExist(f"no application #{application_id}")
+    return scores[0]
+
+
+def applications_score(*, application_ids: Iterable[int]) -> list[Score]:
+    """application_score for several applications in one transaction (the caller's, if it is in one): the
+    applications locked in id order, the records of the firms still to be scored read at once and run through
+    the model in one pass, their scores stored in one statement. Returns a score for each application found, in id
+    order; ids of no application are passed over."""
     # No savepoint of its own inside the flow's transaction: a failure here rolls the whole step back.
     with transaction.atomic(savepoint=False):
-        application = Application.objects.select_for_update().get(pk=application_id)
+        applications = list(Application.objects.select_for_update().filter(pk__in=application_ids).order_by("pk"))
+        if not applications:
+            return []
         inputs = scoring_inputs()
         version = inputs.champion
-        score = None
+        scores: dict[int, Score] = {}
         # An application leaves "submitted" in the transaction that stores its score (below), so one still
         # submitted under the lock has none to find. Any other is looked for, in a statement of its own once the
         # lock is held: a second delivery that waited on the first's lock sees the score the first committed.
-        if application.status != ApplicationStatus.SUBMITTED:
-            score = application.scores.filter(model_version=version).order_by("-created_at").first()
-        if score is None:
-            score = enterprise_score(
-                enterprise_id=application.enterprise_id,
-                as_of=timezone.localtime(application.submitted_at).date(),
-                application=application,
+        for application in applications:
+            if application.status != ApplicationStatus.SUBMITTED and version is not None:
+                found = application.scores.filter(model_version=version).order_by("-created_at").first()
+                if found is not None:
+                    scores[application.pk] = found
+        unscored = [application for application in applications if application.pk not in scores]
+        if unscored:
+            days = [timezone.localtime(application.submitted_at).date() for application in unscored]
+            fresh = selectors.enterprises_assess(
+                [(application.enterprise_id, day, day) for application, day in zip(unscored, days, strict=True)],
                 version=version,
                 policy_rules=inputs.policy_rules,
             )
-        if application.status == ApplicationStatus.SUBMITTED:
-            application_transition_held(application, event="exclude" if score.exclusions else "score")
-        score.application = application
-        return score
+            for application, score in zip(unscored, fresh, strict=True):
+                score.application = application
+                scores[application.pk] = score
+            Score.objects.bulk_create(fresh)
+        for application in applications:
+            score = scores[application.pk]
+            if application.status == ApplicationStatus.SUBMITTED:
+                application_transition_held(application, event="exclude" if score.exclusions else "score")
+            score.application = application
+        return [scores[application.pk] for application in applications]
 
 
 RATING_CHUNK = 50_000

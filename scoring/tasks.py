@@ -6,12 +6,14 @@ import datetime as dt
 import logging
 
 from celery import group, shared_task
+from celery_batches import SimpleRequest
+from django.conf import settings
 from django.utils import timezone
 
 from creditloan.celery import RETRY_TRANSIENT
 from creditloan.flows import applications
 from creditloan.flows.champion import training_run_execute
-from creditloan.outbox import OutboxTask
+from creditloan.outbox import OutboxBatches, OutboxTask
 from scoring import selectors
 from scoring.models import ModelVersion
 from scoring.services import RATING_CHUNK, ratings_refresh
@@ -19,12 +21,18 @@ from scoring.services import RATING_CHUNK, ratings_refresh
 logger = logging.getLogger(__name__)
 
 
-@shared_task(base=OutboxTask, acks_late=True, **RETRY_TRANSIENT)
-def score_application(application_id: int) -> int | None:
-    """Score a submitted application with the champion and send it on to routing (the flow); returns the score's
-    id (None while no model is champion). A retry after a crash finds the score stored and returns it."""
-    score = applications.application_score(application_id=application_id)
-    return None if score is None else score.pk
+@shared_task(
+    base=OutboxBatches,
+    acks_late=True,
+    flush_every=settings.SCORING_BATCH_SIZE,
+    flush_interval=settings.SCORING_BATCH_SECONDS,
+)
+def score_application(requests: list[SimpleRequest]) -> list[SimpleRequest]:
+    """Sent with one application's id (`score_application.delay(application_id)`), run on a batch of them: each
+    submitted one scored with the champion, then routed (the flow). Returns the requests carried out (see
+    OutboxBatches). Run again after a crash, it finds the scores stored and routes what is still owed."""
+    done = applications.applications_score(application_ids=[request.args[0] for request in requests])
+    return [request for request in requests if request.args[0] in done]
 
 
 @shared_task(acks_late=True, **RETRY_TRANSIENT)

@@ -58,6 +58,8 @@ http {{
 """
 
 # The worker pools of a deployment that gives each kind of work its own (docs/operations.md).
+# As docs/operations.md has a worker serving the scoring queue run: a batch of fresh applications a process.
+SCORING_PREFETCH = 16
 POOLS = {"worker-scoring": "scoring", "worker-routing": "routing,housekeeping", "worker-bulk": "imports,training"}
 
 
@@ -321,6 +323,9 @@ class Stack:
         ]  # fmt: skip
         if queues:
             command += ["-Q", queues]
+        if queues is None or "scoring" in queues.split(","):
+            # Fetch ahead enough of the scoring queue's messages for its batches to fill (SCORING_BATCH_SIZE).
+            command += ["--prefetch-multiplier", str(SCORING_PREFETCH)]
         self._start(name, command, {"DJANGO_SETTINGS_MODULE": "creditloan.settings.production"})
         wait_for(f"celery {name}", lambda: self.worker_children(name), seconds=60)
 

@@ -2,7 +2,7 @@
 the application ends with exactly one score and one set of offers.
 
 "Mid-task" is made certain, not hoped for: the drill holds the application's row lock, so the scoring task
-that takes it (scoring.services.application_score) is inside its transaction, waiting, when the kill comes.
+that takes it (scoring.services.applications_score) is inside its transaction, waiting, when the kill comes.
 Two kills:
 - the pool process running the task: the worker's main process sees it die and, with reject_on_worker_lost,
   hands the message back to Redis at once;

@@ -4,6 +4,7 @@ person's review overturns its knock-out; and out of it when the applicant withdr
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,10 +18,9 @@ from creditloan.models.disputes import KnockOutReviewStatus
 from creditloan.outbox import task_send_after_commit
 from creditloan.states import application_transition
 from matching import notifications
-from matching.routing import offers_close_on_withdrawal
-from scoring.models import Score
+from matching.routing import application_route, offers_close_on_withdrawal
 from scoring.selectors import application_latest_score
-from scoring.services import application_score as score_with_champion
+from scoring.services import applications_score as score_with_champion
 
 logger = logging.getLogger(__name__)
 
@@ -34,22 +34,59 @@ def application_submit(**terms) -> Application:
     return application
 
 
-@transaction.atomic
-def application_score(*, application_id: int) -> Score | None:
-    """Score a submitted application with the champion, then send it on to routing once committed. None while no
-    model is champion: promoting one scores every application still waiting, so there is nothing to retry."""
+def applications_score(*, application_ids: Sequence[int]) -> set[int]:
+    """Score submitted applications with the champion as one batch (one transaction), then route each one
+    scored, each in a transaction of its own, as soon as the scores are committed. Returns the ids whose work is
+    done: scored and routed, or found past that (or gone). One left out still owes its routing, which the task's
+    message sent again by the outbox relay, or the sweep of scored applications, carries out. A batch that fails
+    to score is tried one application at a time, so that one application's fault holds up no other; while no
+    model is champion nothing is owed (promoting one scores every application still waiting)."""
     try:
-        score = score_with_champion(application_id=application_id)
+        with transaction.atomic():
+            scores = score_with_champion(application_ids=application_ids)
     except DomainError as error:
         if error.code != ErrorCode.NO_CHAMPION:
             raise
-        logger.warning("application #%d waits for a champion model to be promoted", application_id)
-        return None
-    # Routing is owed only while the application waits for it: a second delivery of the scoring task (sent again
-    # by the outbox relay while the first was still queued) finds it routed already and owes nothing.
-    if score.application.status == ApplicationStatus.SCORED:
-        task_send_after_commit(steps.ROUTE_APPLICATION, application_id)
-    return score
+        logger.warning("%d applications wait for a champion model to be promoted", len(application_ids))
+        return set(application_ids)
+    except Exception:
+        if len(application_ids) == 1:
+            raise
+        logger.exception("a batch of %d applications failed to score: scoring them one at a time", len(application_ids))
+        return _scored_one_at_a_time(application_ids)
+    # Routing is owed only while the application waits for it: a second delivery (sent again by the outbox relay
+    # while the first was still queued) finds it routed already and owes nothing.
+    unrouted = {
+        score.application_id
+        for score in scores
+        if score.application.status == ApplicationStatus.SCORED and not _routed(score.application_id)
+    }
+    return set(application_ids) - unrouted
+
+
+def _scored_one_at_a_time(application_ids: Sequence[int]) -> set[int]:
+    done = set()
+    for application_id in application_ids:
+        try:
+            done |= applications_score(application_ids=[application_id])
+        except Exception:
+            logger.exception("application #%d failed to score; the outbox relay sends it again", application_id)
+    return done
+
+
+def _routed(application_id: int) -> bool:
+    """Route a scored application (its own transaction); False, logged, when that failed and is still owed."""
+    try:
+        application_route(application_id=application_id)
+    except DomainError as error:
+        if error.code != ErrorCode.INVALID_TRANSITION:
+            logger.exception("application #%d failed to route; it is routed again later", application_id)
+            return False
+        # Not scored any more, as routing finds it under the row lock: routed already, or withdrawn meanwhile.
+    except Exception:
+        logger.exception("application #%d failed to route; it is routed again later", application_id)
+        return False
+    return True
 
 
 @transaction.atomic

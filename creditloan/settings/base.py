@@ -307,6 +307,13 @@ CELERY_TASK_QUEUES = [Queue(name) for name in ("scoring", "routing", "imports", 
 OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RELAY_SECONDS = env.int("OUTBOX_RELAY_SECONDS", default=30)
+# Fresh applications are scored in batches (scoring.tasks.score_application, celery-batches): up to this many at
+# once, or what came within this many seconds. One pass of the model and one read of the firms' records serve a
+# batch. A batch fills only if the worker fetches that many messages ahead: --prefetch-multiplier (×
+# --concurrency) on the scoring queue's worker (docs/operations.md); at the global 1 a batch is what came within
+# the interval.
+SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=16)
+SCORING_BATCH_SECONDS = env.float("SCORING_BATCH_SECONDS", default=0.05)
 # Beat (exactly one per deployment): the outbox relay; offers past their deadline lapse within five minutes, and
 # their applications go to the next bank; what bank capacity held back is offered again.
 CELERY_BEAT_SCHEDULE = {

@@ -9,14 +9,16 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from celery_batches import SimpleRequest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from creditloan.demo.services import demo_world_generate
 from creditloan.errors import DomainError, ErrorCode
+from creditloan.flows import applications as flows_applications
 from creditloan.flows.applications import application_submit
 from creditloan.flows.champion import model_promote, model_roll_back, model_train
 from creditloan.flows.records import records_import
@@ -30,7 +32,7 @@ from creditloan.models import (
     User,
 )
 from creditloan.models.accounts import Role
-from creditloan.outbox import outbox_relay
+from creditloan.outbox import OUTBOX_HEADER, outbox_relay
 from creditloan.services import authorisation_revoke
 from creditloan.values import percent_text
 from matching.routing import enterprise_reassess
@@ -40,7 +42,13 @@ from scoring.ml.features import FEATURE_NAMES, build_features
 from scoring.ml.scale import FIXED_SCALE, MAX_GRADE_SHARE, MasterScale
 from scoring.models import ModelStatus, ModelVersion, PolicyRule, Rating, Score
 from scoring.selectors import loaded_model, loaded_models_forget
-from scoring.services import application_score, enterprise_score, master_scale_fit, promotion_verdict
+from scoring.services import (
+    application_score,
+    applications_score,
+    enterprise_score,
+    master_scale_fit,
+    promotion_verdict,
+)
 from scoring.tasks import rate_firms, rerate_population, score_application
 from tests.factories import ApplicationFactory, consent, member_of
 
@@ -213,7 +221,8 @@ def test_scoring_an_application_twice_stores_one_score(world):
     first = score_application.apply(args=[application.pk]).get()
     again = score_application.apply(args=[application.pk]).get()
 
-    assert first == again
+    # Each run carried out its one request; the second found the score stored.
+    assert (first, again) == (1, 1)
     assert Score.objects.filter(application=application).count() == 1
 
 
@@ -539,6 +548,133 @@ def test_a_submitted_application_is_scored_and_routed_once_its_submission_commit
     else:
         assert application.status in ("matched", "not_eligible")
         assert application.rankings.exists()
+
+
+def submitted_by_owners(count: int) -> list[Application]:
+    """Applications of the world's first active firms, the first firm's twice, each by the person who acts for it."""
+    firms = list(Enterprise.objects.filter(status="active").order_by("pk")[: count - 1])
+    owners = {}
+    for index, firm in enumerate(firms):
+        owners[firm.pk] = User.objects.create_user(username=f"owner-{index}", role=Role.APPLICANT)
+        member_of(owners[firm.pk], firm)
+    return [
+        application_submit(
+            applicant=owners[firm.pk],
+            enterprise=firm,
+            amount="300000",
+            term_months=12,
+            purpose="备货",
+            guarantee_mode="credit",
+        )
+        for firm in [*firms, firms[0]]
+    ]
+
+
+def as_the_worker_takes_them(applications: list[Application]) -> list[SimpleRequest]:
+    """The requests a worker buffers for a batch: each application's message, with its outbox row's id."""
+    rows = {row.args[0]: row.pk for row in OutboxMessage.objects.filter(task=score_application.name)}
+    return [
+        SimpleRequest(
+            id=f"request-{application.pk}",
+            name=score_application.name,
+            args=(application.pk,),
+            kwargs={},
+            delivery_info={},
+            hostname="worker",
+            ignore_result=False,
+            reply_to=None,
+            correlation_id=None,
+            request_dict={OUTBOX_HEADER: rows[application.pk]},
+        )
+        for application in applications
+    ]
+
+
+def test_a_batch_scores_each_application_as_it_would_be_scored_alone(world):
+    champion_ready(world)
+    applications = submitted_by_owners(4)
+
+    batch = applications_score(application_ids=[application.pk for application in applications])
+
+    assert [score.application_id for score in batch] == sorted(application.pk for application in applications)
+    for score in batch:
+        alone = selectors.enterprise_assess(enterprise_id=score.enterprise_id, as_of=score.as_of)
+        assert score.probability_of_default == pytest.approx(alone.probability_of_default)
+        assert (score.points, score.grade, score.exclusions) == (alone.points, alone.grade, alone.exclusions)
+        assert (score.reasons, score.improvements) == (alone.reasons, alone.improvements)
+        assert score.features == alone.features
+        assert score.application.status in ("scored", "not_eligible")
+    assert Score.objects.filter(application__in=applications).count() == 4
+
+
+def test_the_scoring_task_takes_a_batch_scores_and_routes_each_and_clears_their_outbox_rows(
+    world, django_capture_on_commit_callbacks
+):
+    champion_ready(world)
+    # The messages are never published: the test hands the task the batch a worker would have buffered.
+    with django_capture_on_commit_callbacks(execute=False):
+        applications = submitted_by_owners(3)
+    OutboxMessage.objects.exclude(task=score_application.name).delete()
+
+    carried_out = score_application(as_the_worker_takes_them(applications))
+
+    assert carried_out == 3
+    for application in applications:
+        application.refresh_from_db()
+        assert application.status in ("matched", "not_eligible")
+        assert Score.objects.filter(application=application).count() == 1
+    assert not OutboxMessage.objects.exists()
+
+
+def test_an_application_that_fails_to_route_keeps_its_outbox_row_and_holds_up_no_other(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    champion_ready(world)
+    with django_capture_on_commit_callbacks(execute=False):
+        applications = submitted_by_owners(3)
+    OutboxMessage.objects.exclude(task=score_application.name).delete()
+    stuck = applications[1]
+    route = flows_applications.application_route
+
+    def route_failing_for_one(*, application_id):
+        if application_id == stuck.pk:
+            raise OperationalError("the connection dropped mid-routing")
+        return route(application_id=application_id)
+
+    monkeypatch.setattr(flows_applications, "application_route", route_failing_for_one)
+    PolicyRule.objects.update(active=False)  # every one of them scored, none knocked out, so each is routed
+
+    carried_out = score_application(as_the_worker_takes_them(applications))
+
+    assert carried_out == 2
+    stuck.refresh_from_db()
+    assert stuck.status == "scored"  # scored and committed: routing is what is still owed
+    assert list(OutboxMessage.objects.values_list("args", flat=True)) == [[stuck.pk]]
+    assert all(
+        Application.objects.get(pk=application.pk).status in ("matched", "not_eligible")
+        for application in applications
+        if application != stuck
+    )
+
+
+def test_a_batch_that_fails_to_score_is_scored_one_application_at_a_time(world, monkeypatch):
+    champion_ready(world)
+    applications = submitted_by_owners(3)
+    broken = applications[0]
+    score = flows_applications.score_with_champion
+
+    def scoring_failing_on_one(*, application_ids):
+        if broken.pk in application_ids:
+            raise ValueError("a record no feature can read")
+        return score(application_ids=application_ids)
+
+    monkeypatch.setattr(flows_applications, "score_with_champion", scoring_failing_on_one)
+
+    done = flows_applications.applications_score(application_ids=[application.pk for application in applications])
+
+    assert done == {application.pk for application in applications[1:]}
+    assert Application.objects.get(pk=broken.pk).status == "submitted"
+    assert Score.objects.filter(application__in=applications[1:]).count() == 2
 
 
 def test_a_model_whose_manifest_was_altered_is_refused(world, fresh_process):

@@ -31,10 +31,12 @@ def test_the_service_alone_stores_the_application_and_queues_nothing(firm):
     assert queued() == []
 
 
-def test_scoring_with_no_champion_waits_and_queues_no_routing(firm):
+def test_scoring_with_no_champion_leaves_the_application_waiting_and_owes_nothing(firm):
     application = services.application_submit(applicant=acting_for(firm), enterprise=firm, **TERMS)
 
-    assert applications.application_score(application_id=application.pk) is None
+    # Done with, as far as its task goes: promoting a champion scores every application still waiting.
+    assert applications.applications_score(application_ids=[application.pk]) == {application.pk}
+    assert Application.objects.get(pk=application.pk).status == "submitted"
     assert queued() == []
 
 
