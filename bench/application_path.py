@@ -5,11 +5,12 @@ On a demo world of N firms (a trained champion, an approval model, the demo cata
 1. the kernels: one application scored online with reasons and improvements, as bench/score.py times it
    (scoring.services.application_score on applications of the world's history), and eligibility followed by
    ranking against the catalogue compiled once, as bench/match.py times it;
-2. the worker: fresh applications submitted by applicants who authorised every bank, each then taken through
-   the two tasks' work, the scoring flow (creditloan.flows.applications.application_score) and routing
-   (matching.routing.application_route), one after the other, as a warm worker process does them: CPU time of
-   this process (time.process_time) and of its PostgreSQL backend (/proc, when the server runs on this
-   machine), and the SQL statements each application costs (BEGIN, COMMIT and savepoints included);
+2. the worker: fresh applications submitted by applicants who authorised every bank, then taken as the scoring
+   task takes them (creditloan.flows.applications.applications_score): in batches of SCORING_BATCH_SIZE, each
+   batch scored in one transaction, then each application routed in its own (matching.routing.application_route),
+   as a warm worker process does them: CPU time of this process (time.process_time) and of its PostgreSQL backend
+   (/proc, when the server runs on this machine), and the SQL statements each application costs (BEGIN, COMMIT
+   and savepoints included; a batch's shared by its applications);
 3. the ratio of the worker's CPU to the kernels', against the goal of 3×.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/creditloan_apppath .venv/bin/python bench/application_path.py \\
@@ -182,49 +183,75 @@ def _kernel_match(applicants: list) -> float:
 
 
 def _worker(connection, applicants: list) -> float:
-    """Submit each application, then run the scoring flow and routing on it as the two tasks would, timed apart.
-    Returns the median CPU of this process per application (both steps) and the mean of its database's (None
-    where it cannot be read)."""
+    """Submit the applications, then take them as the scoring task does, in batches of SCORING_BATCH_SIZE: the
+    batch scored in one transaction, then each application scored routed in its own (the two halves of
+    creditloan.flows.applications.applications_score, timed apart). Returns the median CPU of this process per
+    application (both halves, each batch's shared by its applications) and the mean of its database's (None where
+    it cannot be read)."""
+    from django.conf import settings
+    from django.db import transaction
     from django.test.utils import CaptureQueriesContext
 
     from creditloan.flows.applications import application_submit
     from creditloan.models import Application
-    from matching.tasks import route_application
-    from scoring.tasks import score_application
+    from matching.routing import application_route
+    from scoring.services import applications_score
 
     backend = _BackendClock(connection)
-    rows = []
-    for index, (person, firm) in enumerate(applicants):
-        application = application_submit(
+    size = settings.SCORING_BATCH_SIZE
+    ids = [
+        application_submit(
             applicant=person,
             enterprise=firm,
             amount=Decimal(500_000 + 10_000 * (index % 50)),
             term_months=12,
             purpose="working capital",
             guarantee_mode="credit",
-        )
-        figures = []
-        # The tasks' bodies, as a worker runs them (the flow's scoring; routing when the application was scored).
-        for step in (score_application.run, route_application.run):
-            backend_before = backend.seconds()
-            # Every statement sent, BEGIN and COMMIT included (Django logs them while the capture is on); the log
-            # is emptied first, as it keeps only the last 9,000.
-            connection.queries_log.clear()
-            with CaptureQueriesContext(connection) as statements:
-                start = time.process_time()
-                step(application.pk)
-                cpu = time.process_time() - start
-            figures += [cpu, backend.seconds() - backend_before, len(statements.captured_queries)]
-        rows.append([*figures, application.pk])
-    ids = [row[-1] for row in rows]
+        ).pk
+        for index, (person, firm) in enumerate(applicants)
+    ]
+
+    def measured(step) -> tuple[float, float, int]:
+        backend_before = backend.seconds()
+        # Every statement sent, BEGIN and COMMIT included (Django logs them while the capture is on); the log is
+        # emptied first, as it keeps only the last 9,000.
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as statements:
+            start = time.process_time()
+            step()
+            cpu = time.process_time() - start
+        return cpu, backend.seconds() - backend_before, len(statements.captured_queries)
+
+    def scored(batch: list[int]) -> list[int]:
+        with transaction.atomic():
+            return [
+                score.application_id
+                for score in applications_score(application_ids=batch)
+                if score.application.status == "scored"
+            ]
+
+    def routed(application_ids: list[int]) -> None:
+        for application_id in application_ids:
+            application_route(application_id=application_id)
+
+    rows = []
+    for first in range(0, len(ids), size):
+        batch, to_route = ids[first : first + size], []
+        score_figures = measured(lambda batch=batch, to_route=to_route: to_route.extend(scored(batch)))
+        route_figures = measured(lambda to_route=to_route: routed(to_route))
+        # Each application's share of its batch.
+        rows += [[value / len(batch) for value in (*score_figures, *route_figures)]] * len(batch)
     reached = Counter(Application.objects.filter(pk__in=ids).values_list("status", flat=True))
-    measured = np.array([row[:-1] for row in rows[WARM_UP:]], dtype=float)
-    score_cpu, score_db, score_sql, route_cpu, route_db, route_sql = (measured[:, i] for i in range(6))
+    measured_rows = np.array(rows[WARM_UP:], dtype=float)
+    score_cpu, score_db, score_sql, route_cpu, route_db, route_sql = (measured_rows[:, i] for i in range(6))
     both = (score_cpu + route_cpu) * 1000
-    print(f"\n2. the worker: {len(measured):,} fresh applications, scored then routed in a warm process")
+    print(
+        f"\n2. the worker: {len(measured_rows):,} fresh applications, scored in batches of {size} then each routed, "
+        "in a warm process (a batch's figures shared by its applications)"
+    )
     print(f"{'':<22}{'CPU p50':>10}{'CPU p90':>10}{'database CPU':>14}{'SQL statements':>16}")
     for title, cpu, db, sql in (
-        ("score (the flow)", score_cpu, score_db, score_sql),
+        ("score (a batch)", score_cpu, score_db, score_sql),
         ("route", route_cpu, route_db, route_sql),
         ("one application", score_cpu + route_cpu, score_db + route_db, score_sql + route_sql),
     ):
