@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -45,21 +45,19 @@ def idempotent(request, operation: str, perform: Callable[[], Response]) -> Resp
         )
     fingerprint = _fingerprint(operation, request.data)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=request.user,
-                    key=key,
-                    operation=operation,
-                    fingerprint=fingerprint,
-                    status_code=0,
-                    body={},
-                    created_at=timezone.now(),
-                )
-        except IntegrityError:
+        record = IdempotencyRecord(
+            user=request.user,
+            key=key,
+            operation=operation,
+            fingerprint=fingerprint,
+            status_code=0,
+            body={},
+            created_at=timezone.now(),
+        )
+        if not _claimed(record):
             first = IdempotencyRecord.objects.get(user=request.user, key=key)
             if (first.operation, first.fingerprint) != (operation, fingerprint):
-                raise IdempotencyKeyReused() from None
+                raise IdempotencyKeyReused()
             return Response(first.body, status=first.status_code, headers={"Idempotent-Replayed": "true"})
         response = perform()
         # What the client received, as JSON: the replay must be byte-for-byte the same answer.
@@ -67,3 +65,29 @@ def idempotent(request, operation: str, perform: Callable[[], Response]) -> Resp
         record.status_code = response.status_code
         record.save(update_fields=["body", "status_code"])
         return response
+
+
+def _claimed(record: IdempotencyRecord) -> bool:
+    """Insert the key's row unless the person's key has one already; whether this one is ours. A conflict does
+    nothing rather than fail (ON CONFLICT DO NOTHING), so no savepoint is needed to carry on after it: two
+    statements fewer on every write. A first request's row not yet committed is waited for, as the unique index
+    made the plain insert wait: committed, it is found and replayed; rolled back, this one is inserted."""
+    meta = IdempotencyRecord._meta
+    columns = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field in columns)
+    values = [field.get_db_prep_save(getattr(record, field.attname), connection) for field in columns]
+    unique = ", ".join(quote(meta.get_field(name).column) for name in ("user", "key"))
+    with connection.cursor() as cursor:
+        # The model's own table and columns; the values are parameters (hence nosec B608).
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))}) "  # nosec B608
+            f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(meta.pk.column)}",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    record.pk = row[0]
+    record._state.adding = False
+    return True
