@@ -201,7 +201,7 @@ class Applications(CallerScoped, generics.ListCreateAPIView):
             data = validated(s.ApplicationCreate, request.data)
             enterprise = _membership(request, data.pop("enterprise"), may="apply").enterprise
             application = applications.application_submit(applicant=request.user, enterprise=enterprise, **data)
-            return Response(s.ApplicationOut(application).data, status=status.HTTP_201_CREATED)
+            return Response(s.ApplicationSubmitted(application).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, "POST /api/v1/applications/", submit)
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from creditloan.api import fields
@@ -249,6 +250,17 @@ class ApplicationOut(serializers.ModelSerializer):
             "submitted_at",
             "offers",
         ]
+
+
+class ApplicationSubmitted(ApplicationOut):
+    """ApplicationOut of an application just submitted: no bank can have been offered it yet (it is scored and
+    routed once its submission commits), so its offers are not read."""
+
+    offers = serializers.SerializerMethodField()
+
+    @extend_schema_field(OfferOut(many=True))
+    def get_offers(self, application: Application) -> list:
+        return []
 
 
 class AuthorisationCreate(StrictSerializer):

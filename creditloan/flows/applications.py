@@ -25,10 +25,12 @@ from scoring.services import applications_score as score_with_champion
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def application_submit(**terms) -> Application:
     """The application (creditloan.services.application_submit takes the same arguments), then, once committed,
-    its scoring: a rolled-back submission queues nothing, and a queued task always finds its application."""
+    its scoring: a rolled-back submission queues nothing, and a queued task always finds its application. Inside
+    a caller's transaction (the API's Idempotency-Key) no savepoint of its own: a refusal rolls the whole request
+    back, which is what the caller does with it anyway."""
     application = services.application_submit(**terms)
     task_send_after_commit(steps.SCORE_APPLICATION, application.pk)
     return application

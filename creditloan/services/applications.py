@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +24,6 @@ TERM_MIN, TERM_MAX = 1, 360
 PURPOSE_MAX = 200
 
 
-@transaction.atomic
 def application_submit(
     *,
     applicant: User,
@@ -36,7 +34,9 @@ def application_submit(
     guarantee_mode: str,
 ) -> Application:
     """A firm's application, submitted by a person who acts for it. What follows (scoring, then routing) is the
-    flow's (creditloan.flows.applications.application_submit), which the pages and the API call."""
+    flow's (creditloan.flows.applications.application_submit), which the pages and the API call. Every check comes
+    before the one write, so it needs no transaction (nor savepoint) of its own: the flow's holds the application
+    and the outbox row of its scoring together."""
     amount, term_months = application_terms_checked(
         amount=amount, term_months=term_months, guarantee_mode=guarantee_mode
     )
