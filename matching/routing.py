@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
@@ -41,7 +42,7 @@ from matching.models import (
 )
 from matching.ranking import top_within_capacity
 from matching.ranking_inputs import RankingInputs, ranking_inputs
-from matching.services import application_rank
+from matching.services import application_rank, ranking_made
 from matching.states import offer_transition
 from scoring import selectors as scoring_selectors
 from scoring.models import Score
@@ -80,6 +81,86 @@ def application_route(*, application_id: int) -> list[Offer]:
         application_transition_held(application, event="match")
         notifications.offers_made(application, len(offers))
     return offers
+
+
+@transaction.atomic
+def applications_route(*, application_ids: Sequence[int]) -> dict[int, list[Offer]]:
+    """application_route for the applications of a batch just scored, in one transaction: the applications
+    locked in id order, then their latest scores, their firms' consent, the catalogue's version, their rankings,
+    and the banks' locks, counts and offers each read or written once for them all (routing them one by one cost
+    about fourteen statements each). An application no longer scored is passed over. Returns the offers made, by
+    application routed."""
+    applications = list(
+        Application.objects.select_for_update(of=("self",))
+        .select_related("enterprise", "applicant")
+        .filter(pk__in=list(application_ids), status=ApplicationStatus.SCORED)
+        .order_by("pk")
+    )
+    if not applications:
+        return {}
+    latest = _latest_scores_and_their_rankings(applications)
+    consent = creditloan_selectors.consent_by_bank_of_firms({application.enterprise_id for application in applications})
+    inputs = ranking_inputs()
+    rankings = {}
+    for application in applications:
+        score, ranking = latest[application.pk]
+        if score is None:
+            raise DomainError(
+                ErrorCode.NOT_FOUND,
+                _("application #%(number)d has no score yet") % {"number": application.pk},
+                field="application",
+            )
+        rankings[application.pk] = ranking or ranking_made(
+            application=application, score=score, consent=consent.get(application.enterprise_id, {}), inputs=inputs
+        )
+    Ranking.objects.bulk_create(ranking for ranking in rankings.values() if ranking.pk is None)
+    wanted = []
+    for application in applications:
+        ranking = rankings[application.pk]
+        if ranking.entries:
+            wanted.append(
+                _Wanted(
+                    application, ranking.entries, ranking.settings.top_k, consent.get(application.enterprise_id, {})
+                )
+            )
+        else:
+            application_transition_held(application, event="exclude")
+    made = _offers_next(wanted, inputs=inputs) if wanted else {}
+    for item in wanted:
+        offers, _waiting_for_room = made[item.application.pk]
+        if offers:
+            application_transition_held(item.application, event="match")
+            notifications.offers_made(item.application, len(offers))
+    return {application.pk: made.get(application.pk, ([], False))[0] for application in applications}
+
+
+def _latest_scores_and_their_rankings(
+    applications: list[Application],
+) -> dict[int, tuple[Score | None, Ranking | None]]:
+    """_latest_score_and_its_ranking of each application, in two reads for them all (one when none of the latest
+    scores was ranked yet, as for applications routed the first time)."""
+    its_ranking = Ranking.objects.filter(application_id=OuterRef("application_id"), score=OuterRef("pk")).order_by(
+        "-created_at"
+    )
+    scores = Score.objects.filter(application__in=applications).annotate(
+        ranking_id=Subquery(its_ranking.values("pk")[:1])
+    )
+    latest: dict[int, Score] = {}
+    for score in scores.order_by("-created_at", "-pk"):
+        latest.setdefault(score.application_id, score)
+    ranked = {score.ranking_id for score in latest.values() if score.ranking_id is not None}
+    rankings = (
+        {ranking.pk: ranking for ranking in Ranking.objects.select_related("settings").filter(pk__in=ranked)}
+        if ranked
+        else {}
+    )
+    return {
+        application.pk: (
+            latest.get(application.pk),
+            rankings.get(latest[application.pk].ranking_id) if application.pk in latest else None,
+        )
+        for application in applications
+    }
 
 
 # Applications still to be decided on: what a repaired or corrected record of their firm is weighed for.
@@ -161,55 +242,94 @@ def _offer_next(
     Products paused since the ranking (or of a paused bank) are passed over. Returns the offers made, and
     whether offerable products are left that were not offered (their banks full). `consent` is the firm's and
     `inputs` the catalogue, as read in this transaction (each read here when not given)."""
-    offered = set(application.offers.values_list("product_id", flat=True))
-    ranked = [entry["product"] for entry in entries if entry["product"] not in offered]
-    # The products open to applications now: the kept catalogue, as of its version read in this transaction.
-    inputs = inputs or ranking_inputs()
-    live = inputs.products
     # Consent is read again now, not taken from the ranking: a bank the firm stopped sharing with since is not
     # offered the application.
     if consent is None:
         consent = creditloan_selectors.consent_by_bank(application.enterprise_id)
-    waiting = [
-        product_id
-        for product_id in ranked
-        if product_id in live and consent_allows(consent, live[product_id].bank_id, live[product_id].policy_tags)
-    ]
-    if not waiting:
-        return [], False
-    codes = sorted({live[product_id].bank.code for product_id in waiting})
+    wanted = [_Wanted(application, entries, how_many, consent)]
+    return _offers_next(wanted, inputs=inputs or ranking_inputs())[application.pk]
+
+
+class _Wanted(NamedTuple):
+    """An application to offer: its ranking's entries, how many offers it is owed, its firm's consent by bank."""
+
+    application: Application
+    entries: list[dict]
+    how_many: int
+    consent: Mapping[int, frozenset[str]]
+
+
+def _offers_next(wanted: list[_Wanted], *, inputs: RankingInputs) -> dict[int, tuple[list[Offer], bool]]:
+    """_offer_next for several applications at once, in the order given: the offers so far, the banks' locks and
+    counts, the offers, the officers and the month's counts each read or written once for them all, the banks'
+    room shared out in that order. By application: the offers made, and whether offerable products were left."""
+    offered: dict[int, set[int]] = {item.application.pk: set() for item in wanted}
+    so_far = Offer.objects.filter(application_id__in=list(offered)).values_list("application_id", "product_id")
+    for application_id, product_id in so_far:
+        offered[application_id].add(product_id)
+    # The products open to applications now: the kept catalogue, as of its version read in this transaction.
+    live = inputs.products
+    waiting = {
+        item.application.pk: [
+            entry["product"]
+            for entry in item.entries
+            if entry["product"] not in offered[item.application.pk]
+            and entry["product"] in live
+            and consent_allows(item.consent, live[entry["product"]].bank_id, live[entry["product"]].policy_tags)
+        ]
+        for item in wanted
+    }
+    result: dict[int, tuple[list[Offer], bool]] = {item.application.pk: ([], False) for item in wanted}
+    codes = sorted({live[product_id].bank.code for products in waiting.values() for product_id in products})
+    if not codes:
+        return result
     # Locked in code order, so two routings counting the same banks cannot deadlock or both take the last place.
     banks = {bank.code: bank for bank in Bank.objects.select_for_update().filter(code__in=codes).order_by("code")}
     now = timezone.now()
     month = timezone.localdate(now).replace(day=1)
     remaining = _remaining_capacity(banks, month)
-    rank_of = {entry["product"]: position for position, entry in enumerate(entries, start=1)}
-    bank_of = {product_id: live[product_id].bank.code for product_id in waiting}
-    chosen = top_within_capacity(waiting, bank_of, remaining, how_many)
-    if not chosen:
-        return [], True
+    bank_of = {product_id: live[product_id].bank.code for products in waiting.values() for product_id in products}
+    chosen: dict[int, list[int]] = {}
+    for item in wanted:
+        picked = top_within_capacity(waiting[item.application.pk], bank_of, remaining, item.how_many)
+        for product_id in picked:
+            remaining[bank_of[product_id]] -= 1
+        chosen[item.application.pk] = picked
     # The banks' own times, as the rows just locked give them; a product's own time wins (LoanProduct.days_to_accept).
     days_of = {
         product_id: live[product_id].accept_deadline_days or banks[bank_of[product_id]].response_deadline_days
-        for product_id in chosen
+        for picked in chosen.values()
+        for product_id in picked
     }
-    deadlines = working_days_after_each(now, days_of.values(), operator_table=inputs.calendar)
+    if not days_of:
+        return {pk: ([], bool(products)) for pk, products in waiting.items()}
+    deadlines = working_days_after_each(now, set(days_of.values()), operator_table=inputs.calendar)
     made = Offer.objects.bulk_create(
         Offer(
-            application=application,
+            application=item.application,
             product=live[product_id],
             bank=banks[bank_of[product_id]],
-            rank=rank_of[product_id],
+            rank=rank,
             offered_at=now,
             deadline=deadlines[days_of[product_id]],
         )
-        for product_id in chosen
+        for item in wanted
+        for rank, product_id in _ranked(item.entries, chosen[item.application.pk])
     )
     officers = notifications.officers_by_bank({offer.bank_id for offer in made})
     for offer in made:
         notifications.offer_made(offer, officers.get(offer.bank_id, []))
-    _count_offers(Counter(banks[bank_of[product_id]].pk for product_id in chosen), month)
-    return made, len(waiting) > len(made)
+    _count_offers(Counter(offer.bank_id for offer in made), month)
+    for item in wanted:
+        pk = item.application.pk
+        result[pk] = ([offer for offer in made if offer.application_id == pk], len(waiting[pk]) > len(chosen[pk]))
+    return result
+
+
+def _ranked(entries: list[dict], products: list[int]) -> list[tuple[int, int]]:
+    """Each of `products` with its place in the ranking (1 the best)."""
+    rank_of = {entry["product"]: position for position, entry in enumerate(entries, start=1)}
+    return [(rank_of[product_id], product_id) for product_id in products]
 
 
 def _remaining_capacity(banks: dict[str, Bank], month: dt.date) -> dict[str, int]:

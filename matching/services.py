@@ -196,7 +196,15 @@ def application_rank(
             _("application #%(number)d has no score yet") % {"number": application.pk},
             field="application",
         )
-    inputs = inputs or ranking_inputs()
+    ranking = ranking_made(application=application, score=score, consent=consent, inputs=inputs or ranking_inputs())
+    ranking.save()
+    return ranking
+
+
+def ranking_made(
+    *, application: Application, score: Score, consent: Mapping[int, frozenset[str]] | None, inputs: RankingInputs
+) -> Ranking:
+    """application_rank's ranking, not yet stored: routing a batch stores its rankings in one statement."""
     applicant = selectors.application_applicant(application, score=score, consent=consent)
     ranking = rank(
         inputs.candidates,
@@ -209,7 +217,7 @@ def application_rank(
         approval=inputs.approval,
     )
     entries = [row | {"bank": inputs.bank_code(row["product"])} for row in ranking.rows()]
-    return Ranking.objects.create(
+    return Ranking(
         application=application,
         score=score,
         settings=inputs.settings,

@@ -18,7 +18,7 @@ from creditloan.models.disputes import KnockOutReviewStatus
 from creditloan.outbox import task_send_after_commit
 from creditloan.states import application_transition
 from matching import notifications
-from matching.routing import application_route, offers_close_on_withdrawal
+from matching.routing import application_route, applications_route, offers_close_on_withdrawal
 from scoring.selectors import application_latest_score
 from scoring.services import applications_score as score_with_champion
 
@@ -37,12 +37,12 @@ def application_submit(**terms) -> Application:
 
 
 def applications_score(*, application_ids: Sequence[int]) -> set[int]:
-    """Score submitted applications with the champion as one batch (one transaction), then route each one
-    scored, each in a transaction of its own, as soon as the scores are committed. Returns the ids whose work is
-    done: scored and routed, or found past that (or gone). One left out still owes its routing, which the task's
-    message sent again by the outbox relay, or the sweep of scored applications, carries out. A batch that fails
-    to score is tried one application at a time, so that one application's fault holds up no other; while no
-    model is champion nothing is owed (promoting one scores every application still waiting)."""
+    """Score submitted applications with the champion as one batch (one transaction), then, once the scores are
+    committed, route the ones scored as another (matching.routing.applications_route). Returns the ids whose work
+    is done: scored and routed, or found past that (or gone). One left out still owes its routing, which the
+    task's message sent again by the outbox relay, or the sweep of scored applications, carries out. A batch that
+    fails to score or to route is tried one application at a time, so that one application's fault holds up no
+    other; while no model is champion nothing is owed (promoting one scores every application still waiting)."""
     try:
         with transaction.atomic():
             scores = score_with_champion(application_ids=application_ids)
@@ -58,12 +58,16 @@ def applications_score(*, application_ids: Sequence[int]) -> set[int]:
         return _scored_one_at_a_time(application_ids)
     # Routing is owed only while the application waits for it: a second delivery (sent again by the outbox relay
     # while the first was still queued) finds it routed already and owes nothing.
-    unrouted = {
-        score.application_id
-        for score in scores
-        if score.application.status == ApplicationStatus.SCORED and not _routed(score.application_id)
-    }
-    return set(application_ids) - unrouted
+    scored = [score.application_id for score in scores if score.application.status == ApplicationStatus.SCORED]
+    if not scored:
+        return set(application_ids)
+    try:
+        applications_route(application_ids=scored)
+    except Exception:
+        # One application's fault (or a lock's) should hold up no other: routed one at a time, each on its own.
+        logger.exception("a batch of %d applications failed to route: routing them one at a time", len(scored))
+        return set(application_ids) - {application_id for application_id in scored if not _routed(application_id)}
+    return set(application_ids)
 
 
 def _scored_one_at_a_time(application_ids: Sequence[int]) -> set[int]:

@@ -28,6 +28,7 @@ from matching.models import (
 )
 from matching.routing import (
     application_route,
+    applications_route,
     applications_route_waiting,
     offers_lapse_sweep,
 )
@@ -98,6 +99,36 @@ def test_offers_made_earlier_in_the_month_use_up_a_banks_capacity(application):
     assert banks_offered(later) == ["B", "C", "D"]
     assert BankMonth.objects.get(bank__code="A").offers == 1
     assert BankMonth.objects.get(bank__code="B").offers == 2
+
+
+def test_a_batch_routed_at_once_shares_a_banks_last_place_in_id_order_as_one_by_one_would(application):
+    Bank.objects.filter(code="A").update(monthly_capacity=1)
+    later = another_application_like(application)
+
+    made = applications_route(application_ids=[later.pk, application.pk])
+
+    assert banks_offered(application) == ["A", "B", "C"]
+    assert banks_offered(later) == ["B", "C", "D"]
+    assert {pk: len(offers) for pk, offers in made.items()} == {application.pk: 3, later.pk: 3}
+    assert BankMonth.objects.get(bank__code="A").offers == 1
+    assert BankMonth.objects.get(bank__code="B").offers == 2
+    assert set(Application.objects.values_list("status", flat=True)) == {"matched"}
+    assert Ranking.objects.filter(application__in=[application, later]).count() == 2
+
+
+def test_a_batch_passes_over_an_application_no_longer_scored_and_excludes_one_eligible_for_nothing(application):
+    withdrawn = another_application_like(application)
+    Application.objects.filter(pk=withdrawn.pk).update(status="withdrawn")
+    unfit = another_application_like(application)
+    Application.objects.filter(pk=unfit.pk).update(amount=90_000_000)  # more than any product lends
+
+    made = applications_route(application_ids=[application.pk, withdrawn.pk, unfit.pk])
+
+    assert set(made) == {application.pk, unfit.pk}
+    assert (made[application.pk] != [], made[unfit.pk]) == (True, [])
+    statuses = dict(Application.objects.values_list("pk", "status"))
+    assert (statuses[withdrawn.pk], statuses[unfit.pk]) == ("withdrawn", "not_eligible")
+    assert not withdrawn.offers.exists()
 
 
 def test_a_new_month_starts_with_the_banks_full_capacity(application):

@@ -634,13 +634,20 @@ def test_an_application_that_fails_to_route_keeps_its_outbox_row_and_holds_up_no
         applications = submitted_by_owners(3)
     OutboxMessage.objects.exclude(task=score_application.name).delete()
     stuck = applications[1]
-    route = flows_applications.application_route
+    route_batch, route_one = flows_applications.applications_route, flows_applications.application_route
+
+    def batch_failing_on_one(*, application_ids):
+        if stuck.pk in application_ids:
+            raise OperationalError("the connection dropped mid-routing")
+        return route_batch(application_ids=application_ids)
 
     def route_failing_for_one(*, application_id):
         if application_id == stuck.pk:
             raise OperationalError("the connection dropped mid-routing")
-        return route(application_id=application_id)
+        return route_one(application_id=application_id)
 
+    # The batch fails for the one application's sake; then each is routed alone, and that one fails again.
+    monkeypatch.setattr(flows_applications, "applications_route", batch_failing_on_one)
     monkeypatch.setattr(flows_applications, "application_route", route_failing_for_one)
     PolicyRule.objects.update(active=False)  # every one of them scored, none knocked out, so each is routed
 
