@@ -7,7 +7,7 @@ On a demo world of N firms (a trained champion, an approval model, the demo cata
    ranking against the catalogue compiled once, as bench/match.py times it;
 2. the worker: fresh applications submitted by applicants who authorised every bank, then taken as the scoring
    task takes them (creditloan.flows.applications.applications_score): in batches of SCORING_BATCH_SIZE, each
-   batch scored in one transaction, then each application routed in its own (matching.routing.application_route),
+   batch scored in one transaction, then routed in another (matching.routing.applications_route),
    as a warm worker process does them: CPU time of this process (time.process_time) and of its PostgreSQL backend
    (/proc, when the server runs on this machine), and the SQL statements each application costs (BEGIN, COMMIT
    and savepoints included; a batch's shared by its applications);
@@ -184,7 +184,7 @@ def _kernel_match(applicants: list) -> float:
 
 def _worker(connection, applicants: list) -> float:
     """Submit the applications, then take them as the scoring task does, in batches of SCORING_BATCH_SIZE: the
-    batch scored in one transaction, then each application scored routed in its own (the two halves of
+    batch scored in one transaction, then the ones scored routed in another (the two halves of
     creditloan.flows.applications.applications_score, timed apart). Returns the median CPU of this process per
     application (both halves, each batch's shared by its applications) and the mean of its database's (None where
     it cannot be read)."""
@@ -194,7 +194,7 @@ def _worker(connection, applicants: list) -> float:
 
     from creditloan.flows.applications import application_submit
     from creditloan.models import Application
-    from matching.routing import application_route
+    from matching.routing import applications_route
     from scoring.services import applications_score
 
     backend = _BackendClock(connection)
@@ -230,15 +230,11 @@ def _worker(connection, applicants: list) -> float:
                 if score.application.status == "scored"
             ]
 
-    def routed(application_ids: list[int]) -> None:
-        for application_id in application_ids:
-            application_route(application_id=application_id)
-
     rows = []
     for first in range(0, len(ids), size):
         batch, to_route = ids[first : first + size], []
         score_figures = measured(lambda batch=batch, to_route=to_route: to_route.extend(scored(batch)))
-        route_figures = measured(lambda to_route=to_route: routed(to_route))
+        route_figures = measured(lambda to_route=to_route: applications_route(application_ids=to_route))
         # Each application's share of its batch.
         rows += [[value / len(batch) for value in (*score_figures, *route_figures)]] * len(batch)
     reached = Counter(Application.objects.filter(pk__in=ids).values_list("status", flat=True))
@@ -246,7 +242,7 @@ def _worker(connection, applicants: list) -> float:
     score_cpu, score_db, score_sql, route_cpu, route_db, route_sql = (measured_rows[:, i] for i in range(6))
     both = (score_cpu + route_cpu) * 1000
     print(
-        f"\n2. the worker: {len(measured_rows):,} fresh applications, scored in batches of {size} then each routed, "
+        f"\n2. the worker: {len(measured_rows):,} fresh applications, scored then routed in batches of {size}, "
         "in a warm process (a batch's figures shared by its applications)"
     )
     print(f"{'':<22}{'CPU p50':>10}{'CPU p90':>10}{'database CPU':>14}{'SQL statements':>16}")
