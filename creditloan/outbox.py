@@ -16,6 +16,8 @@ import logging
 import threading
 from uuid import uuid4
 
+from billiard.einfo import ExceptionInfo
+from billiard.exceptions import WorkerLostError
 from celery import Task, current_app
 from celery.utils.nodenames import gethostname
 from celery_batches import Batches, SimpleRequest
@@ -58,20 +60,33 @@ class OutboxBatches(Batches):
 
     def flush(self, requests: list) -> object:
         """Hand the buffered requests to a pool process as one job, acknowledged once it has run (the task's
-        acks_late); what celery-batches does, and besides, a job lost with its process (killed, out of memory)
-        puts its messages back on their queue: left unacknowledged in this process they would neither be run
-        again until the worker restarts nor give back their places in its prefetch window."""
+        acks_late), under the task's time limits as a single task's run is; what celery-batches does, and besides,
+        a job lost with its process (killed, out of memory) puts its messages back on their queue: left
+        unacknowledged in this process they would neither be run again until the worker restarts nor give back
+        their places in its prefetch window. A job killed at its hard time limit is acknowledged, as a task that
+        failed is: the outbox rows bring its messages back, after their pause."""
         batch = ([SimpleRequest.from_request(request) for request in requests],)
 
         def ran(_result) -> None:
             for request in requests:
                 request.acknowledge()
 
-        def lost(_error) -> None:
+        def failed(error: ExceptionInfo) -> None:
+            lost = issubclass(error.type, WorkerLostError)
             for request in requests:
-                request.reject(requeue=True)
+                if lost:
+                    request.reject(requeue=True)
+                else:
+                    request.acknowledge()
 
-        return self._pool.apply_async(apply_batches_task, (self, batch, 0, None), callback=ran, error_callback=lost)
+        return self._pool.apply_async(
+            apply_batches_task,
+            (self, batch, 0, None),
+            callback=ran,
+            error_callback=failed,
+            soft_timeout=self.soft_time_limit or self.app.conf.task_soft_time_limit,
+            timeout=self.time_limit or self.app.conf.task_time_limit,
+        )
 
     def __call__(self, requests: list[SimpleRequest]) -> int:
         done = super().__call__(requests)

@@ -5,7 +5,8 @@ the application ends with exactly one score and one set of offers.
 that takes it (scoring.services.applications_score) is inside its transaction, waiting, when the kill comes.
 Two kills:
 - the pool process running the task: the worker's main process sees it die and, with reject_on_worker_lost,
-  hands the message back to Redis at once;
+  hands the message back to Redis at once (beat, and with it the outbox relay, is started only after this one, so
+  nothing else could have sent it again);
 - the whole worker (main process and pool): nobody is left to hand the message back, and Redis would redeliver
   it only after its visibility timeout (6 hours); the outbox relay sends it again after its grace period.
 
@@ -32,15 +33,17 @@ def drill(stack: Stack, args) -> None:
     applicant = seed.applicants(1)[0]
     seed.banks_with_room()
     stack.start_web()
-    stack.start_beat()
 
+    # No beat yet, so no outbox relay: a task delivered again after its pool process was killed was put back on
+    # its queue by the worker itself (reject_on_worker_lost; for a batch, creditloan.outbox.OutboxBatches.flush).
     pool_kill = _killed_mid_task(stack, applicant, whole_worker=False)
+    stack.start_beat()
     node_kill = _killed_mid_task(stack, applicant, whole_worker=True)
 
     outcome = seed.account_for([pool_kill["application"], node_kill["application"]])
     print(
-        f"pool process killed mid-task: delivered again {pool_kill['redelivered_s']:.1f} s after the kill, "
-        f"settled {pool_kill['settled_s']:.1f} s after it"
+        f"pool process killed mid-task: delivered again by the worker {pool_kill['redelivered_s']:.1f} s after "
+        f"the kill (no relay running), settled {pool_kill['settled_s']:.1f} s after it"
     )
     print(
         f"whole worker killed mid-task: delivered again {node_kill['redelivered_s']:.1f} s after the kill "
