@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,17 +43,16 @@ def applications_score(*, application_ids: Sequence[int]) -> set[int]:
     is done: scored and routed, or found past that (or gone). One left out still owes its routing, which the
     task's message sent again by the outbox relay, or the sweep of scored applications, carries out. A batch that
     fails to score or to route is tried one application at a time, so that one application's fault holds up no
-    other; while no model is champion nothing is owed (promoting one scores every application still waiting)."""
+    other (a task past its soft time limit stops instead); while no model is champion nothing is owed (promoting
+    one scores every application still waiting)."""
     try:
         with transaction.atomic():
             scores = score_with_champion(application_ids=application_ids)
-    except DomainError as error:
-        if error.code != ErrorCode.NO_CHAMPION:
-            raise
-        logger.warning("%d applications wait for a champion model to be promoted", len(application_ids))
-        return set(application_ids)
-    except Exception:
-        if len(application_ids) == 1:
+    except Exception as error:
+        if isinstance(error, DomainError) and error.code == ErrorCode.NO_CHAMPION:
+            logger.warning("%d applications wait for a champion model to be promoted", len(application_ids))
+            return set(application_ids)
+        if len(application_ids) == 1 or isinstance(error, SoftTimeLimitExceeded):
             raise
         logger.exception("a batch of %d applications failed to score: scoring them one at a time", len(application_ids))
         return _scored_one_at_a_time(application_ids)
@@ -63,6 +63,8 @@ def applications_score(*, application_ids: Sequence[int]) -> set[int]:
         return set(application_ids)
     try:
         applications_route(application_ids=scored)
+    except SoftTimeLimitExceeded:
+        raise
     except Exception:
         # One application's fault (or a lock's) should hold up no other: routed one at a time, each on its own.
         logger.exception("a batch of %d applications failed to route: routing them one at a time", len(scored))
@@ -75,6 +77,8 @@ def _scored_one_at_a_time(application_ids: Sequence[int]) -> set[int]:
     for application_id in application_ids:
         try:
             done |= applications_score(application_ids=[application_id])
+        except SoftTimeLimitExceeded:
+            raise
         except Exception:
             logger.exception("application #%d failed to score; the outbox relay sends it again", application_id)
     return done
@@ -84,6 +88,8 @@ def _routed(application_id: int) -> bool:
     """Route a scored application (its own transaction); False, logged, when that failed and is still owed."""
     try:
         application_route(application_id=application_id)
+    except SoftTimeLimitExceeded:
+        raise
     except DomainError as error:
         if error.code != ErrorCode.INVALID_TRANSITION:
             logger.exception("application #%d failed to route; it is routed again later", application_id)
