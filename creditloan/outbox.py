@@ -1,7 +1,8 @@
 """Tasks set going by committed writes, never lost between the commit and the broker: a transactional outbox.
 
 `task_send_after_commit` writes an `OutboxMessage` in the caller's transaction and sends the task once that
-commits. The task, an `OutboxTask`, deletes its row when it has run to the end. So a row outlives its grace
+commits. The task, an `OutboxTask` (or an `OutboxBatches`, run on a batch of messages), deletes its row when it
+has run to the end. So a row outlives its grace
 period only when something failed in between: the broker was down at the commit, the web process died right
 after it, or the worker died mid-task (Redis would hand the task back only after its visibility timeout,
 hours later). `outbox_relay`, run by beat, sends such rows again, each with a pause that doubles, and sets a row
@@ -50,10 +51,10 @@ class OutboxBatches(Batches):
     """A task whose messages the worker takes in batches (celery-batches): it buffers up to `flush_every` of them
     (or what came within `flush_interval` seconds) and runs the task once on the list of their requests, each
     possibly sent through the outbox. `run(requests)` returns the requests it carried out to the end: their rows
-    are deleted, the others' kept for the relay to send again. A batch that raises is logged by celery-batches
-    and its messages acknowledged all the same, so the rows are what brings them back. A batch whose pool
-    process dies hands its messages back to the broker at once (as reject_on_worker_lost does for a single
-    task; see flush). The worker must fetch ahead enough messages for a batch to fill (--prefetch-multiplier;
+    are deleted, the others' made due for the relay to send again at its next run. A batch that raises is logged
+    by celery-batches and its messages acknowledged all the same, so the rows are what brings them back. A batch
+    whose pool process dies hands its messages back to the broker at once (as reject_on_worker_lost does for a
+    single task; see flush). The worker must fetch ahead enough messages for a batch to fill (--prefetch-multiplier;
     docs/operations.md)."""
 
     abstract = True
@@ -73,6 +74,12 @@ class OutboxBatches(Batches):
 
         def failed(error: ExceptionInfo) -> None:
             lost = issubclass(error.type, WorkerLostError)
+            if lost and len(requests) > 1:
+                # Which of them took the process down is not known: each is run again as a job of its own, so that
+                # one that does it again loops alone, as a single task would, and holds up none of the others.
+                for request in requests:
+                    self.flush([request])
+                return
             for request in requests:
                 if lost:
                     request.reject(requeue=True)
@@ -89,10 +96,25 @@ class OutboxBatches(Batches):
         )
 
     def __call__(self, requests: list[SimpleRequest]) -> int:
-        done = super().__call__(requests)
-        finished = [outbox_id for request in done if (outbox_id := request.request_dict.get(OUTBOX_HEADER)) is not None]
-        if finished:
-            OutboxMessage.objects.filter(pk__in=finished).delete()
+        done: list[SimpleRequest] = []
+        try:
+            done = super().__call__(requests)
+        finally:
+            carried_out = {request.id for request in done}
+            finished, owed = [], []
+            for request in requests:
+                outbox_id = request.request_dict.get(OUTBOX_HEADER)
+                if outbox_id is not None:
+                    (finished if request.id in carried_out else owed).append(outbox_id)
+            if finished:
+                OutboxMessage.objects.filter(pk__in=finished).delete()
+            if owed:
+                # What failed (a lock, a dropped connection) is tried again at the relay's next run rather than after
+                # the grace period: the relay's pause doubles with each try and sets the row aside in the end, which
+                # is the retry with backoff a single task gets from autoretry.
+                OutboxMessage.objects.filter(pk__in=owed, gave_up_at__isnull=True).update(
+                    next_attempt_at=timezone.now()
+                )
         return len(done)
 
     def apply(self, args=None, kwargs=None, *rest, **options):

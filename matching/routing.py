@@ -398,7 +398,8 @@ def offers_lapse_sweep(*, now: dt.datetime | None = None) -> int:
     return lapsed
 
 
-# How long a scored application is left to the routing task before the sweep of waiting ones takes it up.
+# How long a scored application is left to the task that scored it (or, reinstated, to the routing task) before the
+# sweep of waiting ones takes it up.
 ROUTING_GRACE = dt.timedelta(minutes=2)
 
 

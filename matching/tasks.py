@@ -22,7 +22,8 @@ from matching.warnings import early_warnings_raise, firms_to_warn_after_import
 @shared_task(base=OutboxTask, acks_late=True, **RETRY_TRANSIENT)
 def route_application(application_id: int) -> int:
     """Offer a scored application to its banks; a second run finds it matched already and does nothing.
-    Returns how many offers were made."""
+    Returns how many offers were made. Sent for an application a review reinstated; a fresh one is routed by the
+    scoring task that scored it (creditloan.flows.applications.applications_score)."""
     try:
         return len(application_route(application_id=application_id))
     except Application.DoesNotExist:

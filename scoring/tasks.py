@@ -8,12 +8,13 @@ import logging
 from celery import group, shared_task
 from celery_batches import SimpleRequest
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from creditloan.celery import RETRY_TRANSIENT
 from creditloan.flows import applications
 from creditloan.flows.champion import training_run_execute
-from creditloan.outbox import OutboxBatches, OutboxTask
+from creditloan.outbox import OutboxBatches, OutboxTask, task_send_after_commit
 from scoring import selectors
 from scoring.models import ModelVersion
 from scoring.services import RATING_CHUNK, ratings_refresh
@@ -45,10 +46,12 @@ def rate_firms(first_id: int, last_id: int, version_number: int, as_of: str) -> 
 @shared_task(base=OutboxTask, acks_late=True, **RETRY_TRANSIENT)
 def after_new_champion() -> None:
     """What a promotion sets going once committed: every firm re-rated, and every application still waiting
-    for a score (sent while there was no champion) scored."""
+    for a score (sent while there was no champion) scored, each through the outbox as a submission's is, so that
+    one whose batch fails is sent again rather than left submitted."""
     rerate_population.delay()
-    for application_id in selectors.unscored_applications():
-        score_application.delay(application_id)
+    with transaction.atomic():
+        for application_id in selectors.unscored_applications():
+            task_send_after_commit(score_application, application_id)
 
 
 @shared_task(base=OutboxTask, acks_late=True, **RETRY_TRANSIENT)

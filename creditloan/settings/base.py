@@ -310,9 +310,10 @@ OUTBOX_RELAY_SECONDS = env.int("OUTBOX_RELAY_SECONDS", default=30)
 # Fresh applications are scored in batches (scoring.tasks.score_application, celery-batches): up to this many at
 # once, or what came within this many seconds. One pass of the model and one read of the firms' records serve a
 # batch. A batch fills only if the worker fetches that many messages ahead: --prefetch-multiplier (×
-# --concurrency) on the scoring queue's worker (docs/operations.md); at the global 1 a batch is what came within
-# the interval. The interval is what a quiet moment adds to an application's wait; under load it sets how full the
-# batches are (the load drill at 80 a second: 9.6 ms of the workers' CPU an application at 0.05 s, 6.9 at 0.25 s).
+# --concurrency) on the scoring queue's worker (docs/operations.md); at the global 1 a batch holds at most as many
+# as the worker has processes (a message waiting in the buffer counts against the prefetch). The interval is what a
+# quiet moment adds to an application's wait; under load it sets how full the batches are (the load drill at 80 a
+# second: 9.6 ms of the workers' CPU an application at 0.05 s, 6.9 at 0.25 s).
 SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=16)
 SCORING_BATCH_SECONDS = env.float("SCORING_BATCH_SECONDS", default=0.2)
 # Beat (exactly one per deployment): the outbox relay; offers past their deadline lapse within five minutes, and

@@ -657,6 +657,8 @@ def test_an_application_that_fails_to_route_keeps_its_outbox_row_and_holds_up_no
     stuck.refresh_from_db()
     assert stuck.status == "scored"  # scored and committed: routing is what is still owed
     assert list(OutboxMessage.objects.values_list("args", flat=True)) == [[stuck.pk]]
+    # Due at the relay's next run, not after the grace period: the retry a single task got from autoretry.
+    assert OutboxMessage.objects.get().next_attempt_at <= timezone.now()
     assert all(
         Application.objects.get(pk=application.pk).status in ("matched", "not_eligible")
         for application in applications
@@ -664,7 +666,11 @@ def test_an_application_that_fails_to_route_keeps_its_outbox_row_and_holds_up_no
     )
 
 
-def test_a_batch_that_fails_to_score_is_scored_one_application_at_a_time(world, monkeypatch):
+@pytest.mark.parametrize(
+    "fault",
+    [ValueError("a record no feature can read"), DomainError(ErrorCode.INVALID_INPUT, "a firm's record refused")],
+)
+def test_a_batch_that_fails_to_score_is_scored_one_application_at_a_time(world, monkeypatch, fault):
     champion_ready(world)
     applications = submitted_by_owners(3)
     broken = applications[0]
@@ -672,7 +678,7 @@ def test_a_batch_that_fails_to_score_is_scored_one_application_at_a_time(world, 
 
     def scoring_failing_on_one(*, application_ids):
         if broken.pk in application_ids:
-            raise ValueError("a record no feature can read")
+            raise fault
         return score(application_ids=application_ids)
 
     monkeypatch.setattr(flows_applications, "score_with_champion", scoring_failing_on_one)
