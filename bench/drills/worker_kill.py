@@ -6,7 +6,8 @@ that takes it (scoring.services.applications_score) is inside its transaction, w
 Two kills:
 - the pool process running the task: the worker's main process sees it die and, with reject_on_worker_lost,
   hands the message back to Redis at once (beat, and with it the outbox relay, is started only after this one, so
-  nothing else could have sent it again);
+  nothing else could have sent it again). The task is a batch of two, the held application and one behind it:
+  run again a job each, the second must settle while the first is still held;
 - the whole worker (main process and pool): nobody is left to hand the message back, and Redis would redeliver
   it only after its visibility timeout (6 hours); the outbox relay sends it again after its grace period.
 
@@ -40,7 +41,7 @@ def drill(stack: Stack, args) -> None:
     stack.start_beat()
     node_kill = _killed_mid_task(stack, applicant, whole_worker=True)
 
-    outcome = seed.account_for([pool_kill["application"], node_kill["application"]])
+    outcome = seed.account_for([*pool_kill["applications"], *node_kill["applications"]])
     print(
         f"pool process killed mid-task: delivered again by the worker {pool_kill['redelivered_s']:.1f} s after "
         f"the kill (no relay running), settled {pool_kill['settled_s']:.1f} s after it"
@@ -58,9 +59,10 @@ def drill(stack: Stack, args) -> None:
 
 def _killed_mid_task(stack: Stack, applicant: seed.Applicant, *, whole_worker: bool) -> dict:
     name = "worker-2" if whole_worker else "worker-1"
-    status, body = stack.request("POST", "/api/v1/applications/", seed.application_payload(applicant), applicant.token)
-    check(status == 201, f"submit answered {status}: {body}")
-    application_id = body["id"]
+    application_id = _submitted(stack, applicant)
+    # The pool kill takes a batch of two: the held application and one behind it, both queued before the worker
+    # starts. Run again one a job, the second must settle while the first is still held.
+    companion = None if whole_worker else _submitted(stack, applicant)
     with psycopg.connect(stack.postgres.url(DATABASE)) as holder:
         holder.execute("SELECT 1 FROM creditloan_application WHERE id = %s FOR UPDATE", [application_id])
         stack.start_worker(name)
@@ -80,12 +82,29 @@ def _killed_mid_task(stack: Stack, applicant: seed.Applicant, *, whole_worker: b
             every=0.05,
         )
         redelivered = time.monotonic() - killed_at
+        if companion is not None:
+            wait_for(
+                "the other application of the lost batch settled while the first is held",
+                lambda: seed.owed([companion])[0] == 0,  # scored and routed (the held one's row is still waiting)
+                seconds=60,
+            )
         holder.rollback()
     wait_for("the application settled", lambda: seed.unsettled([application_id]) == 0, seconds=60)
     settled = time.monotonic() - killed_at
     for worker in ("worker-1", "worker-2", "worker-3"):
         stack.stop(worker)
-    return {"application": application_id, "redelivered_s": redelivered, "settled_s": settled}
+    return {
+        "application": application_id,
+        "applications": [application_id, *([companion] if companion else [])],
+        "redelivered_s": redelivered,
+        "settled_s": settled,
+    }
+
+
+def _submitted(stack: Stack, applicant: seed.Applicant) -> int:
+    status, body = stack.request("POST", "/api/v1/applications/", seed.application_payload(applicant), applicant.token)
+    check(status == 201, f"submit answered {status}: {body}")
+    return body["id"]
 
 
 def _waiting_on_lock(holder: psycopg.Connection) -> set[int]:
