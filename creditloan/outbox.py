@@ -59,6 +59,20 @@ class OutboxBatches(Batches):
 
     abstract = True
 
+    def Strategy(self, task, app, consumer):  # noqa: N802 (Celery's name)
+        """What takes this task's messages, built each time the worker's consumer starts, again after a lost
+        connection to the broker. That restart clears the consumer's timer, and with it the flush celery-batches
+        set going for its first request, and it still believes in: a batch short of flush_every would then wait
+        for more messages for ever (the redis_outage drill saw applications settle minutes after Redis came
+        back, at each sixteenth message the relay sent). Requests buffered from the lost connection are dropped:
+        their messages went back to the broker with it (or, the broker lost, their outbox rows bring them back)."""
+        if self._tref is not None:
+            self._tref.cancel()
+            self._tref = None
+        while not self._buffer.empty():
+            self._buffer.get_nowait()
+        return super().Strategy(task, app, consumer)
+
     def flush(self, requests: list) -> object:
         """Hand the buffered requests to a pool process as one job, acknowledged once it has run (the task's
         acks_late), under the task's time limits as a single task's run is; what celery-batches does, and besides,
