@@ -74,12 +74,13 @@ def application_route(*, application_id: int) -> list[Offer]:
     if not ranking.entries:
         application_transition_held(application, event="exclude")
         return []
-    offers, _waiting_for_room = _offer_next(
-        application, ranking.entries, how_many=ranking.settings.top_k, consent=consent, inputs=inputs
-    )
-    if offers:
-        application_transition_held(application, event="match")
-        notifications.offers_made(application, len(offers))
+    with notifications.sent_together():
+        offers, _waiting_for_room = _offer_next(
+            application, ranking.entries, how_many=ranking.settings.top_k, consent=consent, inputs=inputs
+        )
+        if offers:
+            application_transition_held(application, event="match")
+            notifications.offers_made(application, len(offers))
     return offers
 
 
@@ -125,12 +126,14 @@ def applications_route(*, application_ids: Sequence[int]) -> dict[int, list[Offe
             )
         else:
             application_transition_held(application, event="exclude")
-    made = _offers_next(wanted, inputs=inputs) if wanted else {}
-    for item in wanted:
-        offers, _waiting_for_room = made[item.application.pk]
-        if offers:
-            application_transition_held(item.application, event="match")
-            notifications.offers_made(item.application, len(offers))
+    # The banks' officers of every offer and the applicants of every match, told over one connection.
+    with notifications.sent_together():
+        made = _offers_next(wanted, inputs=inputs) if wanted else {}
+        for item in wanted:
+            offers, _waiting_for_room = made[item.application.pk]
+            if offers:
+                application_transition_held(item.application, event="match")
+                notifications.offers_made(item.application, len(offers))
     return {application.pk: made.get(application.pk, ([], False))[0] for application in applications}
 
 

@@ -4,7 +4,9 @@ disbursement or a withdrawal closes."""
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail.backends import locmem
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -233,6 +235,33 @@ def test_banks_officers_hear_of_a_new_offer_and_the_applicant_of_each_change_onc
     assert [message.to for message in mailoutbox] == [[officer.email], [applicant.email]]
     assert "New application to review" in mailoutbox[0].subject
     assert "Offered to 3 bank products." in mailoutbox[1].body
+
+
+class ConnectionsCounted(locmem.EmailBackend):
+    """Django's test backend, counting the connections opened to it: one a session with a mail server."""
+
+    opened = 0
+
+    def open(self):
+        type(self).opened += 1
+        return super().open()
+
+
+def test_a_batch_routed_tells_everyone_over_one_connection(application, django_capture_on_commit_callbacks, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.ConnectionsCounted"
+    ConnectionsCounted.opened = 0
+    User.objects.create_user(
+        username="wang", email="wang@a.example", role=Role.BANK_OFFICER, bank=Bank.objects.get(code="A")
+    )
+    applicant_hears(application)
+    later = another_application_like(application)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        applications_route(application_ids=[application.pk, later.pk])
+
+    # Bank A's officer hears of both offers; the applicant of the match (the twin was loaded with nobody to tell).
+    assert [message.to for message in mail.outbox] == [["wang@a.example"]] * 2 + [["zhang@firm.example"]]
+    assert ConnectionsCounted.opened == 1
 
 
 def test_nothing_is_sent_for_a_change_that_is_rolled_back(application, mailoutbox):
