@@ -66,7 +66,7 @@ def application_route(*, application_id: int) -> list[Offer]:
             _("application #%(number)s is “%(status)s”, not scored")
             % {"number": application.pk, "status": application.get_status_display()},
         )
-    score, ranking = _latest_score_and_its_ranking(application)
+    score, ranking = _latest_scores_and_their_rankings([application])[application.pk]
     # Read once, now, for both the ranking and the offers.
     consent = creditloan_selectors.consent_by_bank(application.enterprise_id)
     inputs = ranking_inputs()
@@ -140,8 +140,10 @@ def applications_route(*, application_ids: Sequence[int]) -> dict[int, list[Offe
 def _latest_scores_and_their_rankings(
     applications: list[Application],
 ) -> dict[int, tuple[Score | None, Ranking | None]]:
-    """_latest_score_and_its_ranking of each application, in two reads for them all (one when none of the latest
-    scores was ranked yet, as for applications routed the first time)."""
+    """Each application's latest score (application_latest_score's), and the ranking made from it if any: an
+    application that capacity held back is offered from it again, rather than ranked anew on every try. Two reads
+    for them all, one when none of the latest scores was ranked yet (as for applications routed the first
+    time)."""
     its_ranking = Ranking.objects.filter(application_id=OuterRef("application_id"), score=OuterRef("pk")).order_by(
         "-created_at"
     )
@@ -220,19 +222,6 @@ def enterprise_reassess(*, enterprise_id: int) -> list[int]:
     return reassessed
 
 
-def _latest_score_and_its_ranking(application: Application) -> tuple[Score | None, Ranking | None]:
-    """The application's latest score (application_latest_score's), and the ranking made from it if any: an
-    application that capacity held back is offered from it again, rather than ranked anew on every try. One read
-    when there is no such ranking yet, as for an application routed the first time."""
-    its_ranking = Ranking.objects.filter(application_id=application.pk, score=OuterRef("pk")).order_by("-created_at")
-    score = (
-        application.scores.annotate(ranking_id=Subquery(its_ranking.values("pk")[:1])).order_by("-created_at").first()
-    )
-    if score is None or score.ranking_id is None:
-        return score, None
-    return score, Ranking.objects.select_related("settings").get(pk=score.ranking_id)
-
-
 def _offer_next(
     application: Application,
     entries: list[dict],
@@ -282,10 +271,9 @@ def _offers_next(wanted: list[_Wanted], *, inputs: RankingInputs) -> dict[int, t
         ]
         for item in wanted
     }
-    result: dict[int, tuple[list[Offer], bool]] = {item.application.pk: ([], False) for item in wanted}
     codes = sorted({live[product_id].bank.code for products in waiting.values() for product_id in products})
     if not codes:
-        return result
+        return {pk: ([], False) for pk in waiting}
     # Locked in code order, so two routings counting the same banks cannot deadlock or both take the last place.
     banks = {bank.code: bank for bank in Bank.objects.select_for_update().filter(code__in=codes).order_by("code")}
     now = timezone.now()
@@ -323,10 +311,10 @@ def _offers_next(wanted: list[_Wanted], *, inputs: RankingInputs) -> dict[int, t
     for offer in made:
         notifications.offer_made(offer, officers.get(offer.bank_id, []))
     _count_offers(Counter(offer.bank_id for offer in made), month)
-    for item in wanted:
-        pk = item.application.pk
-        result[pk] = ([offer for offer in made if offer.application_id == pk], len(waiting[pk]) > len(chosen[pk]))
-    return result
+    return {
+        pk: ([offer for offer in made if offer.application_id == pk], len(products) > len(chosen[pk]))
+        for pk, products in waiting.items()
+    }
 
 
 def _ranked(entries: list[dict], products: list[int]) -> list[tuple[int, int]]:
