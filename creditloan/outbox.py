@@ -2,12 +2,12 @@
 
 `task_send_after_commit` writes an `OutboxMessage` in the caller's transaction and sends the task once that
 commits. The task, an `OutboxTask` (or an `OutboxBatches`, run on a batch of messages), deletes its row when it
-has run to the end. So a row outlives its grace
-period only when something failed in between: the broker was down at the commit, the web process died right
-after it, or the worker died mid-task (Redis would hand the task back only after its visibility timeout,
-hours later). `outbox_relay`, run by beat, sends such rows again, each with a pause that doubles, and sets a row
-aside after `OUTBOX_MAX_ATTEMPTS` for an operator (the admin lists them). A task may therefore run more than
-once; every task sent this way is idempotent, which is what makes "at least once" come out as "once".
+has run to the end. So a row outlives its grace period only when something failed in between: the broker was
+down at the commit, the web process died right after it, or the worker died mid-task (Redis would hand the task
+back only after its visibility timeout, hours later). `outbox_relay`, run by beat, sends such rows again, each
+with a pause that doubles, and sets a row aside after `OUTBOX_MAX_ATTEMPTS` for an operator (the admin lists
+them). A task may therefore run more than once; every task sent this way is idempotent, which is what makes "at
+least once" come out as "once".
 """
 
 from __future__ import annotations
