@@ -484,7 +484,8 @@ def enterprises_assess(
 ) -> list[Score]:
     """enterprise_assess for several firms at once, one Score (not stored) per request (enterprise_id, as_of,
     repairs known on), in request order: one read of their records, one pass of the model over all of them, as a
-    worker scoring a batch of applications does. A firm may be asked for more than once."""
+    worker scoring a batch of applications does (the improvements each firm is offered too: one pass over all their
+    variants). A firm may be asked for more than once."""
     version = version or champion()
     if version is None:
         raise DomainError(ErrorCode.NO_CHAMPION, _("No risk model has been promoted yet, so firms cannot be scored."))
@@ -512,16 +513,24 @@ def enterprises_assess(
     contributions = model.contributions(features)
     scale = score_scale()
     now = timezone.now()
+    # The sources no authorisation covers today: their features are empty because the firm withheld them, which
+    # the reasons say as such ("纳税数据未授权"), never as "no record".
+    withheld = [
+        [source for source in CONSENTED_SOURCES if not bool(frames.requests[f"uses_{source}"].iloc[position])]
+        for position in range(len(requests))
+    ]
+    rows = [features.iloc[position] for position in range(len(requests))]
+    exclusions = [policy_exclusions(row, policy_rules) for row in rows]
+    improvements = explain.improvements_of_each(
+        features,
+        lambda frame: model.predict_proba(frame)[:, 1],
+        scale=scale,
+        withheld=withheld,
+        knocked_out_on=[[rule["feature"] for rule in its_exclusions] for its_exclusions in exclusions],
+    )
     scores = []
     for position, (enterprise_id, as_of, _repairs) in enumerate(requests):
-        # The sources no authorisation covers today: their features are empty because the firm withheld them,
-        # which the reasons say as such ("纳税数据未授权"), never as "no record".
-        withheld = [
-            source for source in CONSENTED_SOURCES if not bool(frames.requests[f"uses_{source}"].iloc[position])
-        ]
-        row = features.iloc[position]
         probability = float(probabilities[position])
-        exclusions = policy_exclusions(row, policy_rules)
         scores.append(
             Score(
                 enterprise_id=enterprise_id,
@@ -530,23 +539,17 @@ def enterprises_assess(
                 probability_of_default=probability,
                 points=scale.points(probability),
                 grade=model.master_scale_.grade(probability),
-                features=_json_features(row),
+                features=_json_features(rows[position]),
                 reasons=explain.explanation(
-                    row,
+                    rows[position],
                     contributions.iloc[position],
                     scale=scale,
                     value_names=_reference_names(),
-                    withheld=withheld,
-                    exclusions=exclusions,
+                    withheld=withheld[position],
+                    exclusions=exclusions[position],
                 ),
-                improvements=explain.improvements(
-                    features.iloc[position : position + 1],
-                    lambda frame: model.predict_proba(frame)[:, 1],
-                    scale=scale,
-                    withheld=withheld,
-                    knocked_out_on=[rule["feature"] for rule in exclusions],
-                ),
-                exclusions=exclusions,
+                improvements=improvements[position],
+                exclusions=exclusions[position],
                 created_at=now,
             )
         )

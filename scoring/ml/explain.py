@@ -25,7 +25,7 @@ and product rules read too. An empty list therefore means nothing on the records
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -585,31 +585,74 @@ def improvements(
     feature in `knocked_out_on`), whatever their points; then the `top` changes that gain the most points (or,
     if none gains a point, the `top` that still apply, without points); then authorising each `withheld`
     source, whose gain cannot be known before its data is read (points_gained None)."""
-    row = features.iloc[0]
-    withheld = tuple(withheld)
-    hidden = _withheld_features(withheld)
-    knocked_out_on = set(knocked_out_on)
-    candidates = [change for change in IMPROVEMENTS if change.feature not in hidden and bool(change.applies(row))]
-    offers = []
-    if candidates:
-        variants = pd.concat([features] * (len(candidates) + 1), ignore_index=True)
-        for position, change in enumerate(candidates, start=1):
+    [offers] = improvements_of_each(
+        features, predict_pd, scale=scale, top=top, withheld=[withheld], knocked_out_on=[knocked_out_on]
+    )
+    return offers
+
+
+def improvements_of_each(
+    features: pd.DataFrame,
+    predict_pd: Callable[[pd.DataFrame], np.ndarray],
+    *,
+    scale: ScoreScale,
+    top: int = 3,
+    withheld: Sequence[Iterable[str]],
+    knocked_out_on: Sequence[Iterable[str]],
+) -> list[list[dict]]:
+    """`improvements` for each row of `features` (with that row's `withheld` sources and `knocked_out_on`
+    features): every row's changed variants go through the model in one call of `predict_pd`, whose fixed cost
+    (the frame's conversion, the trees' set-up) a batch would otherwise pay once a firm."""
+    rows = [features.iloc[position] for position in range(len(features))]
+    candidates = []
+    for row, its_withheld in zip(rows, withheld, strict=True):
+        hidden = _withheld_features(its_withheld)
+        candidates.append(
+            [change for change in IMPROVEMENTS if change.feature not in hidden and bool(change.applies(row))]
+        )
+    # The rows as they are first, then each row's variants, one a candidate change: the changed values set a
+    # column at a time.
+    taken = list(range(len(rows)))
+    changed: dict[str, tuple[list[int], list[float]]] = {}
+    for position, (row, its_candidates) in enumerate(zip(rows, candidates)):
+        for change in its_candidates:
             for name, value in change.changes(row).items():
                 if not math.isnan(value):
-                    variants.loc[position, name] = value
+                    where, values = changed.setdefault(name, ([], []))
+                    where.append(len(taken))
+                    values.append(value)
+            taken.append(position)
+    pds = np.empty(0)
+    if len(taken) > len(rows):
+        variants = features.iloc[taken].reset_index(drop=True)
+        for name, (where, values) in changed.items():
+            column = variants[name].to_numpy(dtype=float, copy=True)
+            column[where] = values
+            variants[name] = column
         pds = predict_pd(variants)
-        now = scale.points(pds[0])
-        for position, change in enumerate(candidates, start=1):
-            offers.append(
-                {
-                    "feature": change.feature,
-                    "advice_zh": change.advice_zh,
-                    "advice_en": change.advice_en,
-                    "points_gained": int(scale.points(pds[position]) - now),
-                    "probability_of_default_after": float(pds[position]),
-                    "lifts_knock_out": change.feature in knocked_out_on,
-                }
-            )
+    each, variant = [], len(rows)
+    for position, its_candidates in enumerate(candidates):
+        offers = []
+        if its_candidates:
+            now = scale.points(pds[position])
+            knocked = set(knocked_out_on[position])
+            for change in its_candidates:
+                offers.append(
+                    {
+                        "feature": change.feature,
+                        "advice_zh": change.advice_zh,
+                        "advice_en": change.advice_en,
+                        "points_gained": int(scale.points(pds[variant]) - now),
+                        "probability_of_default_after": float(pds[variant]),
+                        "lifts_knock_out": change.feature in knocked,
+                    }
+                )
+                variant += 1
+        each.append(_improvements_chosen(offers, top=top, withheld=tuple(withheld[position])))
+    return each
+
+
+def _improvements_chosen(offers: list[dict], *, top: int, withheld: tuple[str, ...]) -> list[dict]:
     lifts = [offer for offer in offers if offer["lifts_knock_out"]]
     others = sorted((offer for offer in offers if not offer["lifts_knock_out"]), key=lambda o: -o["points_gained"])
     gaining = [offer for offer in others if offer["points_gained"] > 0]

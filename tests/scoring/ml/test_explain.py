@@ -8,6 +8,7 @@ from scoring.ml.explain import (
     describe_value,
     explanation,
     improvements,
+    improvements_of_each,
     knock_out_lines,
     reasons,
     withheld_lines,
@@ -392,6 +393,34 @@ def test_a_knock_out_comes_first_naming_its_rule_and_why():
 
 def test_a_firm_that_breaks_no_rule_has_no_knock_out_line():
     assert knock_out_lines([]) == []
+
+
+def test_a_batch_of_firms_is_offered_what_each_is_offered_alone_from_one_pass_of_the_model():
+    firms = [
+        firm(overdue_days_max_12m=65.0, tax_arrears=20_000.0, bank_utilisation=0.3),
+        firm(overdue_days_max_12m=0.0, tax_arrears=0.0),
+        firm(dishonest_debtor=1.0, overdue_days_max_12m=60.0, bank_utilisation=0.9, bank_outstanding=900_000.0),
+        firm(tax_arrears=20_000.0, penalties_ordinary_36m=2.0, penalties_ordinary_12m=0.0),
+    ]
+    withheld = [[], ["customs"], [], ["tax"]]
+    knocked_out_on = [[], [], ["dishonest_debtor"], []]
+    passes = []
+
+    def counted(frame: pd.DataFrame) -> np.ndarray:
+        passes.append(len(frame))
+        return risk_of(frame)
+
+    together = improvements_of_each(
+        pd.concat(firms, ignore_index=True), counted, scale=SCALE, withheld=withheld, knocked_out_on=knocked_out_on
+    )
+
+    alone = [
+        improvements(one, risk_of, scale=SCALE, withheld=its_withheld, knocked_out_on=its_knock_outs)
+        for one, its_withheld, its_knock_outs in zip(firms, withheld, knocked_out_on, strict=True)
+    ]
+    assert together == alone
+    assert [offer["feature"] for offer in together[2]][:1] == ["dishonest_debtor"]
+    assert len(passes) == 1
 
 
 def test_a_step_that_lifts_a_knock_out_comes_first_even_without_points():
