@@ -9,6 +9,9 @@ the same steps (`transition_locked`) and refused in the same words (`transition_
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
@@ -94,8 +97,28 @@ def application_transition_held(application: Application, *, event: str, **field
     return _application_moved(application.pk, event, fields, held=application)
 
 
+def applications_transition_held(moves: Iterable[tuple[Application, str]]) -> None:
+    """application_transition_held for several applications the caller holds under their locks, each moved by its
+    own event, as a batch scored or routed together moves them: each move checked against the table as one alone
+    is (one refused refuses them all), then saved in one UPDATE for each state they reach, not one each."""
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("a held application moves only inside the caller's transaction")
+    reaching = defaultdict(list)
+    for application, event in moves:
+        reaching[_application_stepped(application.pk, event, {}, held=application).status].append(application.pk)
+    for status, application_ids in reaching.items():
+        Application.objects.filter(pk__in=application_ids).update(status=status)
+
+
 def _application_moved(application_id: int, event: str, fields: dict, held: Application | None = None) -> Application:
-    application = transition_locked(
+    application = _application_stepped(application_id, event, fields, held=held)
+    application.save(update_fields=["status", *fields])
+    return application
+
+
+def _application_stepped(application_id: int, event: str, fields: dict, held: Application | None = None) -> Application:
+    """The application moved by `event` (locked and read, unless `held`), not yet saved."""
+    return transition_locked(
         Application,
         application_id,
         event,
@@ -107,5 +130,3 @@ def _application_moved(application_id: int, event: str, fields: dict, held: Appl
         fields=fields,
         held=held,
     )
-    application.save(update_fields=["status", *fields])
-    return application

@@ -28,7 +28,7 @@ from creditloan.calendar import working_days_after_each
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application, Bank, PublicCreditRecord
 from creditloan.models.applications import ApplicationStatus
-from creditloan.states import application_transition, application_transition_held
+from creditloan.states import application_transition, application_transition_held, applications_transition_held
 from matching import notifications
 from matching.eligibility import consent_allows
 from matching.escalations import escalation_open_locked, escalations_resolve
@@ -115,25 +115,24 @@ def applications_route(*, application_ids: Sequence[int]) -> dict[int, list[Offe
             application=application, score=score, consent=consent.get(application.enterprise_id, {}), inputs=inputs
         )
     Ranking.objects.bulk_create(ranking for ranking in rankings.values() if ranking.pk is None)
-    wanted = []
+    wanted, eligible_for_nothing = [], []
     for application in applications:
         ranking = rankings[application.pk]
         if ranking.entries:
-            wanted.append(
-                _Wanted(
-                    application, ranking.entries, ranking.settings.top_k, consent.get(application.enterprise_id, {})
-                )
-            )
+            firm_consent = consent.get(application.enterprise_id, {})
+            wanted.append(_Wanted(application, ranking.entries, ranking.settings.top_k, firm_consent))
         else:
-            application_transition_held(application, event="exclude")
+            eligible_for_nothing.append(application)
     # The banks' officers of every offer and the applicants of every match, told over one connection.
     with notifications.sent_together():
         made = _offers_next(wanted, inputs=inputs) if wanted else {}
-        for item in wanted:
-            offers, _waiting_for_room = made[item.application.pk]
-            if offers:
-                application_transition_held(item.application, event="match")
-                notifications.offers_made(item.application, len(offers))
+        matched = [item.application for item in wanted if made[item.application.pk][0]]
+        applications_transition_held(
+            [(application, "exclude") for application in eligible_for_nothing]
+            + [(application, "match") for application in matched]
+        )
+        for application in matched:
+            notifications.offers_made(application, len(made[application.pk][0]))
     return {application.pk: made.get(application.pk, ([], False))[0] for application in applications}
 
 

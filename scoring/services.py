@@ -17,7 +17,7 @@ from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
 from creditloan.models.applications import ApplicationStatus
 from creditloan.numbering import numbered_create
-from creditloan.states import application_transition_held
+from creditloan.states import applications_transition_held
 from scoring import selectors
 from scoring.ml.features import MONOTONE, build_features
 from scoring.ml.metrics import evaluate
@@ -290,11 +290,13 @@ def applications_score(*, application_ids: Iterable[int]) -> list[Score]:
                 score.application = application
                 scores[application.pk] = score
             Score.objects.bulk_create(fresh)
+        applications_transition_held(
+            (application, "exclude" if scores[application.pk].exclusions else "score")
+            for application in applications
+            if application.status == ApplicationStatus.SUBMITTED
+        )
         for application in applications:
-            score = scores[application.pk]
-            if application.status == ApplicationStatus.SUBMITTED:
-                application_transition_held(application, event="exclude" if score.exclusions else "score")
-            score.application = application
+            scores[application.pk].application = application
         return [scores[application.pk] for application in applications]
 
 

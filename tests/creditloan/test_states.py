@@ -1,7 +1,8 @@
 """The application's state machine: a test per (state, event) pair."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import Application
@@ -11,8 +12,9 @@ from creditloan.states import (
     APPLICATION_TRANSITIONS,
     application_transition,
     application_transition_held,
+    applications_transition_held,
 )
-from tests.factories import ApplicationFactory
+from tests.factories import ApplicationFactory, EnterpriseFactory
 
 
 @pytest.fixture
@@ -66,3 +68,36 @@ def test_a_held_application_moves_only_inside_its_callers_transaction(transactio
 
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
+
+
+def test_held_applications_move_each_by_its_own_event_in_one_update_for_each_state_reached(db):
+    firm = EnterpriseFactory()
+    submitted, also_submitted, scored = ApplicationFactory.create_batch(3, enterprise=firm)
+    Application.objects.filter(pk=scored.pk).update(status=ApplicationStatus.SCORED)
+
+    with transaction.atomic():
+        held = list(Application.objects.select_for_update().filter(pk__in=[submitted.pk, also_submitted.pk, scored.pk]))
+        by_id = {application.pk: application for application in held}
+        with CaptureQueriesContext(connection) as statements:
+            applications_transition_held(
+                [(by_id[submitted.pk], "score"), (by_id[also_submitted.pk], "score"), (by_id[scored.pk], "match")]
+            )
+
+    assert len(statements.captured_queries) == 2
+    assert dict(Application.objects.values_list("pk", "status")) == {
+        submitted.pk: ApplicationStatus.SCORED,
+        also_submitted.pk: ApplicationStatus.SCORED,
+        scored.pk: ApplicationStatus.MATCHED,
+    }
+
+
+def test_a_move_the_table_does_not_allow_refuses_the_batch_in_the_words_it_refuses_one_alone(db):
+    submitted, scored = ApplicationFactory.create_batch(2, enterprise=EnterpriseFactory())
+    Application.objects.filter(pk=scored.pk).update(status=ApplicationStatus.SCORED)
+
+    with pytest.raises(DomainError) as error, transaction.atomic():
+        held = {application.pk: application for application in Application.objects.select_for_update()}
+        applications_transition_held([(held[submitted.pk], "score"), (held[scored.pk], "score")])
+
+    assert error.value.code == ErrorCode.INVALID_TRANSITION
+    assert f"application #{scored.pk} is “{ApplicationStatus.SCORED.label}”: it cannot score" in error.value.message
