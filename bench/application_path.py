@@ -202,7 +202,7 @@ def _worker(connection, applicants: list) -> float:
     ids = [
         application_submit(
             applicant=person,
-            enterprise=firm,
+            enterprise_id=firm.pk,
             amount=Decimal(500_000 + 10_000 * (index % 50)),
             term_months=12,
             purpose="working capital",

@@ -38,7 +38,9 @@ def memberships_of(user: User) -> QuerySet[EnterpriseMembership]:
 
 def membership_of(user: User, enterprise_id: int, *, may: Permission) -> EnterpriseMembership | None:
     """The person's membership of the firm, if it lets them do this today; None for anybody else."""
-    return memberships_in_force(user, may=may).select_related("enterprise").filter(enterprise_id=enterprise_id).first()
+    # A person has one membership of a firm at most: no ORDER BY to build (first() would, from every column).
+    found = memberships_in_force(user, may=may).select_related("enterprise").filter(enterprise_id=enterprise_id)[:1]
+    return next(iter(found), None)
 
 
 def applications_of(user: User) -> QuerySet[Application]:

@@ -199,8 +199,9 @@ class Applications(CallerScoped, generics.ListCreateAPIView):
     def post(self, request):
         def submit() -> Response:
             data = validated(s.ApplicationCreate, request.data)
-            enterprise = _membership(request, data.pop("enterprise"), may="apply").enterprise
-            application = applications.application_submit(applicant=request.user, enterprise=enterprise, **data)
+            application = applications.application_submit(
+                applicant=request.user, enterprise_id=data.pop("enterprise"), **data
+            )
             return Response(s.ApplicationSubmitted(application).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, "POST /api/v1/applications/", submit)

@@ -11,12 +11,11 @@ from django.utils.translation import gettext as _
 from creditloan.errors import DomainError, ErrorCode
 from creditloan.models import (
     Application,
-    Enterprise,
     EnterpriseStatus,
     User,
 )
 from creditloan.models.applications import ApplicationStatus, GuaranteeMode
-from creditloan.services.acting import acting_for_required
+from creditloan.selectors import membership_of
 from creditloan.values import choice_required, read_amount, read_for_field, text_required
 
 AMOUNT_MIN, AMOUNT_MAX = Decimal("10000"), Decimal("100000000")
@@ -27,29 +26,34 @@ PURPOSE_MAX = 200
 def application_submit(
     *,
     applicant: User,
-    enterprise: Enterprise,
+    enterprise_id: int,
     amount,
     term_months: int,
     purpose: str,
     guarantee_mode: str,
 ) -> Application:
-    """A firm's application, submitted by a person who acts for it. What follows (scoring, then routing) is the
-    flow's (creditloan.flows.applications.application_submit), which the pages and the API call. Every check comes
-    before the one write, so it needs no transaction (nor savepoint) of its own: the flow's holds the application
-    and the outbox row of its scoring together."""
+    """A firm's application, submitted by a person who acts for it; a firm the person may not apply for is not
+    found, whether or not it exists (the API answers 404 and tells nobody a stranger's code). What follows
+    (scoring, then routing) is the flow's (creditloan.flows.applications.application_submit), which the pages and
+    the API call. Every check comes before the one write, so it needs no transaction (nor savepoint) of its own: the
+    flow's holds the application and the outbox row of its scoring together."""
     amount, term_months = application_terms_checked(
         amount=amount, term_months=term_months, guarantee_mode=guarantee_mode
     )
     if not applicant.is_applicant:
         raise DomainError(ErrorCode.FORBIDDEN, _("only an applicant account can apply for a loan"))
-    acting_for_required(
-        applicant,
-        enterprise,
-        may="apply",
-        refused=_(
-            "you may not apply for %(uscc)s: only its verified legal representative or an agent allowed to apply"
-        ),
-    )
+    membership = membership_of(applicant, enterprise_id, may="apply")
+    if membership is None:
+        raise DomainError(
+            ErrorCode.NOT_FOUND,
+            _(
+                "no firm %(number)d that you may apply for: only its verified legal representative or an agent "
+                "allowed to apply may"
+            )
+            % {"number": enterprise_id},
+            field="enterprise",
+        )
+    enterprise = membership.enterprise
     if enterprise.status != EnterpriseStatus.ACTIVE:
         raise DomainError(
             ErrorCode.INVALID_INPUT,

@@ -26,7 +26,7 @@ def submit(applicant, firm, **changes):
         "purpose": "采购原材料",
         "guarantee_mode": "credit",
     } | changes
-    return application_submit(applicant=applicant, enterprise=firm, **values)
+    return application_submit(applicant=applicant, enterprise_id=firm.pk, **values)
 
 
 def test_a_submitted_application_is_stored_as_submitted(applicant, firm):
@@ -60,14 +60,17 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(applicant, 
     assert not Application.objects.exists()
 
 
-def test_only_someone_who_acts_for_the_firm_may_apply(firm, db):
+def test_to_anyone_who_does_not_act_for_it_a_firm_is_not_found(firm, db):
     stranger = User.objects.create_user(username="li", role=Role.APPLICANT)
 
     with pytest.raises(DomainError) as error:
         submit(stranger, firm)
 
-    assert error.value.code == ErrorCode.FORBIDDEN
-    assert "you may not apply for 914403001922038216" in error.value.message
+    assert error.value.code == ErrorCode.NOT_FOUND
+    assert error.value.field == "enterprise"
+    assert f"no firm {firm.pk} that you may apply for" in error.value.message
+    assert firm.uscc not in error.value.message
+    assert not Application.objects.exists()
 
 
 def test_a_bank_officer_cannot_apply(firm, db):

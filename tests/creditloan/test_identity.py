@@ -444,7 +444,7 @@ def test_an_agent_acts_only_once_approved_and_only_for_what_was_delegated(firm, 
     assert acts_for(agent, firm, may="apply")
     assert not acts_for(agent, firm, may="view_report") and not acts_for(agent, firm, may="consent")
     application_submit(
-        applicant=agent, enterprise=firm, amount="300000", term_months=12, purpose="备货", guarantee_mode="credit"
+        applicant=agent, enterprise_id=firm.pk, amount="300000", term_months=12, purpose="备货", guarantee_mode="credit"
     )
 
 

@@ -501,7 +501,7 @@ def submitted_by_its_owner() -> Application:
     person = User.objects.create_user(username="owner", role=Role.APPLICANT)
     member_of(person, firm)
     return application_submit(
-        applicant=person, enterprise=firm, amount="300000", term_months=12, purpose="备货", guarantee_mode="credit"
+        applicant=person, enterprise_id=firm.pk, amount="300000", term_months=12, purpose="备货", guarantee_mode="credit"
     )
 
 
@@ -560,7 +560,7 @@ def submitted_by_owners(count: int) -> list[Application]:
     return [
         application_submit(
             applicant=owners[firm.pk],
-            enterprise=firm,
+            enterprise_id=firm.pk,
             amount="300000",
             term_months=12,
             purpose="备货",

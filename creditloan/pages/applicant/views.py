@@ -90,7 +90,9 @@ def apply(request, enterprise_id: int):
         terms = form.cleaned_data
         try:
             if "submit" in request.POST:
-                application = applications.application_submit(applicant=request.user, enterprise=enterprise, **terms)
+                application = applications.application_submit(
+                    applicant=request.user, enterprise_id=enterprise.pk, **terms
+                )
                 messages.success(request, _submitted_message(application))
                 return redirect("applicant:application_detail", application.pk)
             score, verdicts = eligibility_preview(

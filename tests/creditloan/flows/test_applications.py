@@ -20,19 +20,19 @@ def queued() -> list[tuple[str, list]]:
 
 
 def test_a_submission_queues_its_scoring_and_nothing_else(firm):
-    application = applications.application_submit(applicant=acting_for(firm), enterprise=firm, **TERMS)
+    application = applications.application_submit(applicant=acting_for(firm), enterprise_id=firm.pk, **TERMS)
 
     assert queued() == [(steps.SCORE_APPLICATION, [application.pk])]
 
 
 def test_the_service_alone_stores_the_application_and_queues_nothing(firm):
-    services.application_submit(applicant=acting_for(firm), enterprise=firm, **TERMS)
+    services.application_submit(applicant=acting_for(firm), enterprise_id=firm.pk, **TERMS)
 
     assert queued() == []
 
 
 def test_scoring_with_no_champion_leaves_the_application_waiting_and_owes_nothing(firm):
-    application = services.application_submit(applicant=acting_for(firm), enterprise=firm, **TERMS)
+    application = services.application_submit(applicant=acting_for(firm), enterprise_id=firm.pk, **TERMS)
 
     # Done with, as far as its task goes: promoting a champion scores every application still waiting.
     assert applications.applications_score(application_ids=[application.pk]) == {application.pk}

@@ -336,7 +336,7 @@ def test_every_main_page_in_chinese_is_kept_and_meets_wcag_aa(browser, world):
         )
     application = application_submit(
         applicant=applicant,
-        enterprise=firm,
+        enterprise_id=firm.pk,
         amount=REQUEST["amount"],
         term_months=int(REQUEST["term_months"]),
         purpose="采购原材料",

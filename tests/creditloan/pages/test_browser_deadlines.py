@@ -38,7 +38,7 @@ def escalated_offer(firm) -> Escalation:
     applicant = User.objects.get(username="applicant")
     application = application_submit(
         applicant=applicant,
-        enterprise=firm,
+        enterprise_id=firm.pk,
         amount=REQUEST["amount"],
         term_months=int(REQUEST["term_months"]),
         purpose="采购原材料",
