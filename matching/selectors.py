@@ -420,12 +420,13 @@ def bank_products(*, bank) -> list[tuple[str, str]]:
 
 def bank_offer(*, bank, offer_id: int) -> Offer | None:
     """One offer routed to the bank, with `due_at` (queue_due_at) and who took each step."""
-    return (
+    # Found by its id: no ORDER BY to build (first() would, from each of the six tables' columns).
+    found = (
         Offer.objects.filter(bank=bank, pk=offer_id)
         .select_related("application__enterprise", "product__bank", "accepted_by", "decided_by")
-        .annotate(due_at=queue_due_at())
-        .first()
+        .annotate(due_at=queue_due_at())[:1]
     )
+    return next(iter(found), None)
 
 
 def products_for_operators():
