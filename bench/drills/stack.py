@@ -391,7 +391,8 @@ class Stack:
         """CPU time used so far by each part: the web tier, the Celery workers, PostgreSQL and Redis, each with
         every process it started (the exited ones through their parents' counts of waited-for children)."""
         roots = {
-            "web": [p.pid for name, p in self.processes.items() if name in ("web", "proxy")],
+            "web": [p.pid for name, p in self.processes.items() if name == "web"],
+            "nginx": [p.pid for name, p in self.processes.items() if name == "proxy"],
             "workers": [p.pid for name, p in self.processes.items() if name.startswith("worker")],
             "postgres": [int((Path(self.postgres.data) / "postmaster.pid").read_text().split()[0])],
             "redis": [self.redis.process.pid] if self.redis.process else [],
