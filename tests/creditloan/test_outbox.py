@@ -46,7 +46,12 @@ def test_a_submission_keeps_its_scoring_task_in_the_outbox_until_it_has_run(djan
 
     with django_capture_on_commit_callbacks() as callbacks:
         application = application_submit(
-            applicant=person, enterprise_id=firm.pk, amount="300000", term_months=12, purpose="备货", guarantee_mode="credit"
+            applicant=person,
+            enterprise_id=firm.pk,
+            amount="300000",
+            term_months=12,
+            purpose="备货",
+            guarantee_mode="credit",
         )
 
     message = OutboxMessage.objects.get()

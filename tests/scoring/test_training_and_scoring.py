@@ -501,7 +501,12 @@ def submitted_by_its_owner() -> Application:
     person = User.objects.create_user(username="owner", role=Role.APPLICANT)
     member_of(person, firm)
     return application_submit(
-        applicant=person, enterprise_id=firm.pk, amount="300000", term_months=12, purpose="备货", guarantee_mode="credit"
+        applicant=person,
+        enterprise_id=firm.pk,
+        amount="300000",
+        term_months=12,
+        purpose="备货",
+        guarantee_mode="credit",
     )
 
 
