@@ -119,7 +119,14 @@ def _submitted_message(application) -> str:
     """What submitting did by the time the page answers: scoring may already have run (or run later, queued)."""
     application.refresh_from_db(fields=["status"])
     if application.status == ApplicationStatus.NOT_ELIGIBLE:
-        return _("Application submitted, but it cannot go to any bank: the page says which rule and what you can do.")
+        # Ruled out by a policy rule, which the page names with what to do; or fitting no bank's product, which is
+        # all the page can say: the message promises no more than the page shows.
+        score = application_latest_score(application)
+        if score is not None and score.exclusions:
+            return _(
+                "Application submitted, but it cannot go to any bank: the page says which rule and what you can do."
+            )
+        return _("Application submitted, but no bank's product fits it, so it cannot go to any bank.")
     if application.status == ApplicationStatus.MATCHED:
         return _("Application submitted and offered to banks: their answers appear here.")
     return _("Application submitted. It is being scored and matched.")

@@ -599,6 +599,14 @@ def test_a_new_owner_signs_up_is_verified_claims_the_firm_and_an_agent_applies_o
     screens.keep(agent, "16-agent-preview")
     agent.locator("button[name=submit]").click()
     agent.wait_for_url(re.compile(r"/me/applications/\d+/$"))
+    # No product fits this firm (the preview said so) and no policy rule rules it out: what the message says and
+    # what the page shows agree, and neither promises a rule.
+    assert agent.locator("[role=status]").inner_text() == (
+        "Application submitted, but no bank's product fits it, so it cannot go to any bank."
+    )
+    assert agent.locator("[data-testid=no-offers]").inner_text() == (
+        "Not offered to any bank: no product's conditions fit this application."
+    )
     assert fits_the_screen(agent)
     screens.keep(agent, "17-agent-application")
     agent_user = User.objects.get(username="new-agent")
