@@ -603,6 +603,9 @@ def improvements_of_each(
     """`improvements` for each row of `features` (with that row's `withheld` sources and `knocked_out_on`
     features): every row's changed variants go through the model in one call of `predict_pd`, whose fixed cost
     (the frame's conversion, the trees' set-up) a batch would otherwise pay once a firm."""
+    # Each read twice below: a generator given for one would be empty the second time.
+    withheld = [tuple(its_withheld) for its_withheld in withheld]
+    knocked_out_on = [set(its_knock_outs) for its_knock_outs in knocked_out_on]
     rows = [features.iloc[position] for position in range(len(features))]
     candidates = []
     for row, its_withheld in zip(rows, withheld, strict=True):
@@ -635,7 +638,6 @@ def improvements_of_each(
         offers = []
         if its_candidates:
             now = scale.points(pds[position])
-            knocked = set(knocked_out_on[position])
             for change in its_candidates:
                 offers.append(
                     {
@@ -644,11 +646,11 @@ def improvements_of_each(
                         "advice_en": change.advice_en,
                         "points_gained": int(scale.points(pds[variant]) - now),
                         "probability_of_default_after": float(pds[variant]),
-                        "lifts_knock_out": change.feature in knocked,
+                        "lifts_knock_out": change.feature in knocked_out_on[position],
                     }
                 )
                 variant += 1
-        each.append(_improvements_chosen(offers, top=top, withheld=tuple(withheld[position])))
+        each.append(_improvements_chosen(offers, top=top, withheld=withheld[position]))
     return each
 
 

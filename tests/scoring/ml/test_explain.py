@@ -448,6 +448,12 @@ def test_a_withheld_source_is_a_step_to_authorise_it_with_no_points_claimed():
     assert [offer["points_gained"] for offer in offers[1:]] == [None, None]
 
 
+def test_the_sources_withheld_may_be_given_as_any_iterable():
+    offers = improvements(firm(overdue_days_max_12m=60.0), risk_of, scale=SCALE, withheld=iter(["customs", "tax"]))
+
+    assert [offer.get("source") for offer in offers] == [None, "tax", "customs"]
+
+
 def test_no_step_acts_on_a_source_that_is_withheld():
     # Zero arrears from a withheld source is the source's absence: nothing to pay off, and nothing to say.
     offers = improvements(firm(tax_arrears=20_000.0), risk_of, scale=SCALE, withheld=["tax"])
