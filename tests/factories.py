@@ -60,6 +60,11 @@ class LoanProductFactory(factory.django.DjangoModelFactory):
     rate_max = Decimal("0.08")
 
 
+# The terms a test submits through the service when they are not what it is about: 300,000 yuan for 12 months to
+# buy stock (备货), on credit.
+STOCK_LOAN_TERMS = {"amount": "300000", "term_months": 12, "purpose": "备货", "guarantee_mode": "credit"}
+
+
 class ApplicationFactory(factory.django.DjangoModelFactory):
     """A credit application of 500,000 yuan for 12 months to buy stock (备货), submitted now, by the factory's
     firm unless given one."""

@@ -33,7 +33,7 @@ from creditloan.identity.sms import MemoryBackend
 from creditloan.models import AgreementAcceptance, ClaimAttempt, EnterpriseMembership, PhoneCode, User
 from creditloan.services import application_submit
 from tests.creditloan.api.conftest import client_for as client_for_api
-from tests.factories import EnterpriseFactory, TaxRecordFactory, member_of
+from tests.factories import STOCK_LOAN_TERMS, EnterpriseFactory, TaxRecordFactory, member_of
 
 # The registry's legal representative of the factory's firm, and their resident ID number.
 OWNER_NAME, OWNER_ID = "张三", "11010519491231002X"
@@ -443,9 +443,7 @@ def test_an_agent_acts_only_once_approved_and_only_for_what_was_delegated(firm, 
 
     assert acts_for(agent, firm, may="apply")
     assert not acts_for(agent, firm, may="view_report") and not acts_for(agent, firm, may="consent")
-    application_submit(
-        applicant=agent, enterprise_id=firm.pk, amount="300000", term_months=12, purpose="备货", guarantee_mode="credit"
-    )
+    application_submit(applicant=agent, enterprise_id=firm.pk, **STOCK_LOAN_TERMS)
 
 
 def test_an_agent_without_the_report_permission_gets_no_report_page(client, firm, owner, agent):

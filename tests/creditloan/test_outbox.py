@@ -17,7 +17,7 @@ from creditloan.outbox import outbox_relay, task_send_after_commit
 from creditloan.tasks import prune_idempotency_records
 from matching.tasks import route_application
 from scoring.tasks import score_application
-from tests.factories import EnterpriseFactory, acting_for
+from tests.factories import STOCK_LOAN_TERMS, EnterpriseFactory, acting_for
 
 pytestmark = pytest.mark.django_db
 
@@ -45,14 +45,7 @@ def test_a_submission_keeps_its_scoring_task_in_the_outbox_until_it_has_run(djan
     person = acting_for(firm)
 
     with django_capture_on_commit_callbacks() as callbacks:
-        application = application_submit(
-            applicant=person,
-            enterprise_id=firm.pk,
-            amount="300000",
-            term_months=12,
-            purpose="备货",
-            guarantee_mode="credit",
-        )
+        application = application_submit(applicant=person, enterprise_id=firm.pk, **STOCK_LOAN_TERMS)
 
     message = OutboxMessage.objects.get()
     assert (message.task, message.args, message.attempts) == (score_application.name, [application.pk], 0)

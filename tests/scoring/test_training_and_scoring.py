@@ -50,7 +50,7 @@ from scoring.services import (
     promotion_verdict,
 )
 from scoring.tasks import rate_firms, rerate_population, score_application
-from tests.factories import ApplicationFactory, consent, member_of
+from tests.factories import STOCK_LOAN_TERMS, ApplicationFactory, consent, member_of
 
 AS_OF = dt.date(2026, 10, 31)
 
@@ -500,14 +500,7 @@ def submitted_by_its_owner() -> Application:
     firm = Enterprise.objects.filter(status="active").order_by("pk").first()
     person = User.objects.create_user(username="owner", role=Role.APPLICANT)
     member_of(person, firm)
-    return application_submit(
-        applicant=person,
-        enterprise_id=firm.pk,
-        amount="300000",
-        term_months=12,
-        purpose="备货",
-        guarantee_mode="credit",
-    )
+    return application_submit(applicant=person, enterprise_id=firm.pk, **STOCK_LOAN_TERMS)
 
 
 def test_a_submission_whose_task_never_reached_the_broker_is_scored_and_routed_once_by_the_relay(
@@ -563,14 +556,7 @@ def submitted_by_owners(count: int) -> list[Application]:
         owners[firm.pk] = User.objects.create_user(username=f"owner-{index}", role=Role.APPLICANT)
         member_of(owners[firm.pk], firm)
     return [
-        application_submit(
-            applicant=owners[firm.pk],
-            enterprise_id=firm.pk,
-            amount="300000",
-            term_months=12,
-            purpose="备货",
-            guarantee_mode="credit",
-        )
+        application_submit(applicant=owners[firm.pk], enterprise_id=firm.pk, **STOCK_LOAN_TERMS)
         for firm in [*firms, firms[0]]
     ]
 
