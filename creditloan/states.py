@@ -92,8 +92,7 @@ def application_transition_held(application: Application, *, event: str, **field
     """application_transition for an application the caller has read under its lock (select_for_update) in the
     transaction it is in, as scoring and routing do: the same table and refusal, without reading the row again
     or a savepoint of its own (a refusal rolls the caller's transaction back). `application` is moved and saved."""
-    if not transaction.get_connection().in_atomic_block:
-        raise transaction.TransactionManagementError("a held application moves only inside the caller's transaction")
+    _held_in_callers_transaction()
     return _application_moved(application.pk, event, fields, held=application)
 
 
@@ -101,13 +100,18 @@ def applications_transition_held(moves: Iterable[tuple[Application, str]]) -> No
     """application_transition_held for several applications the caller holds under their locks, each moved by its
     own event, as a batch scored or routed together moves them: each move checked against the table as one alone
     is (one refused refuses them all), then saved in one UPDATE for each state they reach, not one each."""
-    if not transaction.get_connection().in_atomic_block:
-        raise transaction.TransactionManagementError("a held application moves only inside the caller's transaction")
+    _held_in_callers_transaction()
     reaching = defaultdict(list)
     for application, event in moves:
         reaching[_application_stepped(application.pk, event, {}, held=application).status].append(application.pk)
     for status, application_ids in reaching.items():
         Application.objects.filter(pk__in=application_ids).update(status=status)
+
+
+def _held_in_callers_transaction() -> None:
+    """A row read under the caller's lock is only held while the caller's transaction lasts."""
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("a held application moves only inside the caller's transaction")
 
 
 def _application_moved(application_id: int, event: str, fields: dict, held: Application | None = None) -> Application:
