@@ -120,9 +120,8 @@ def _submitted_message(application) -> str:
     application.refresh_from_db(fields=["status"])
     if application.status == ApplicationStatus.NOT_ELIGIBLE:
         # Ruled out by a policy rule, which the page names with what to do; or fitting no bank's product, which is
-        # all the page can say: the message promises no more than the page shows.
-        score = application_latest_score(application)
-        if score is not None and score.exclusions:
+        # all the page can say: the message promises no more than the page shows (both ask _knock_outs).
+        if _knock_outs(application, application_latest_score(application)):
             return _(
                 "Application submitted, but it cannot go to any bank: the page says which rule and what you can do."
             )
@@ -130,6 +129,13 @@ def _submitted_message(application) -> str:
     if application.status == ApplicationStatus.MATCHED:
         return _("Application submitted and offered to banks: their answers appear here.")
     return _("Application submitted. It is being scored and matched.")
+
+
+def _knock_outs(application, score) -> list:
+    """The policy rules that ruled the application out: its latest score's exclusions, when it is not eligible."""
+    if score is None or application.status != ApplicationStatus.NOT_ELIGIBLE:
+        return []
+    return score.exclusions
 
 
 def _priced(verdict) -> dict:
@@ -155,7 +161,7 @@ def application_detail(request, application_id: int):
                 for offer in application.offers.select_related("product__bank", "loan", "escalation").order_by("rank")
             ],
             "timeline": application_timeline(application),
-            "knock_outs": score.exclusions if score is not None and application.status == "not_eligible" else [],
+            "knock_outs": _knock_outs(application, score),
             "review": KnockOutReview.objects.filter(application=application).first(),
         },
     )
